@@ -1,0 +1,66 @@
+#include "crypto/hashing.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+
+#include "absl/status/status.h"
+#include "crypto/encoding.h"
+
+namespace latchkey::crypto {
+namespace {
+
+absl::StatusOr<std::string> Hmac(const EVP_MD* md, std::string_view key,
+                                 std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  // An empty key is legal in HMAC but OpenSSL wants a non-null pointer.
+  static const unsigned char kEmpty = 0;
+  const void* key_ptr =
+      key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
+  if (HMAC(md, key_ptr, static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+           out, &out_len) == nullptr) {
+    return absl::InternalError("HMAC failed");
+  }
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
+}  // namespace
+
+std::string Sha256(std::string_view data) {
+  unsigned char out[SHA256_DIGEST_LENGTH];
+  unsigned int out_len = 0;
+  if (EVP_Digest(data.data(), data.size(), out, &out_len, EVP_sha256(),
+                 nullptr) != 1 ||
+      out_len != SHA256_DIGEST_LENGTH) {
+    // Only a broken OpenSSL gets here; a wrong digest would be worse.
+    std::abort();
+  }
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
+std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+
+std::string HashToken(std::string_view token) { return Sha256Hex(token); }
+
+absl::StatusOr<std::string> HmacSha1(std::string_view key,
+                                     std::string_view data) {
+  return Hmac(EVP_sha1(), key, data);
+}
+
+absl::StatusOr<std::string> HmacSha256(std::string_view key,
+                                       std::string_view data) {
+  return Hmac(EVP_sha256(), key, data);
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace latchkey::crypto
