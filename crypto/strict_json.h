@@ -1,0 +1,38 @@
+#ifndef CRYPTO_STRICT_JSON_H_
+#define CRYPTO_STRICT_JSON_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace latchkey::crypto {
+
+// JSON helpers whose exact behaviour matters for security or compatibility.
+// All functions are pure and thread-safe.
+
+// Serialises a UTF-8 string as JavaScript's JSON.stringify does, quotes
+// included: '"' and '\\' escaped, \b \t \n \f \r for those controls, other
+// controls below U+0020 as \u00xx (lower-case hex), everything else
+// (including U+2028, U+2029 and DEL) written raw. Stack's key derivation
+// hashes JSON.stringify output, so one byte of difference changes every key.
+// INVALID_ARGUMENT if `utf8` is not valid UTF-8 (JSON.stringify never sees
+// such input, so there is no compatible answer).
+absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8);
+
+// Limits for ParseStrictJsonObject.
+inline constexpr int kMaxJsonDepth = 16;
+
+// Parses `text` as one JSON object (RFC 8259, UTF-8), more strictly than
+// nlohmann::json::parse does by default: duplicate member names at any depth
+// are rejected (nlohmann would keep the last one silently, so a verifier and
+// another parser could disagree on what a token says), nesting is limited to
+// kMaxJsonDepth, and the top-level value must be an object. Comments,
+// trailing commas, invalid UTF-8 and unpaired surrogate escapes are rejected
+// as by nlohmann. INVALID_ARGUMENT on any violation.
+absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text);
+
+}  // namespace latchkey::crypto
+
+#endif  // CRYPTO_STRICT_JSON_H_
