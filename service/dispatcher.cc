@@ -1,0 +1,28 @@
+#include "service/dispatcher.h"
+
+#include "service/api_error.h"
+
+namespace latchkey::service {
+
+absl::Status Dispatcher::Dispatch(const MethodBinding& method,
+                                  CallContext& context,
+                                  const google::protobuf::Message& request,
+                                  google::protobuf::Message& response) const {
+  if (absl::Status status = authenticator_.Authenticate(method.access, context);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status =
+          ValidateRequest(request, context.caller().access_type, limits_);
+      !status.ok()) {
+    return status;
+  }
+  if (!method.handler) {
+    return ApiError(identity::v1::NOT_IMPLEMENTED, {},
+                    method.descriptor->full_name() +
+                        " is part of the contract but not served yet.");
+  }
+  return method.handler(context, request, response);
+}
+
+}  // namespace latchkey::service

@@ -1,0 +1,162 @@
+#include "service/grpc_dispatch_service.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/arena.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
+#include "service/api_error.h"
+#include "service/grpc_status.h"
+#include "service/json_log.h"
+
+namespace latchkey::service {
+namespace {
+
+using ByteBufferHandler =
+    grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>;
+
+std::string NewRequestId() {
+  thread_local absl::BitGen bits;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
+                         absl::Uniform<uint64_t>(bits));
+}
+
+// "ipv4:127.0.0.1:5000" -> "127.0.0.1"; "ipv6:[::1]:5000" -> "::1".
+std::string ClientIpFromPeer(const std::string& peer) {
+  absl::string_view rest = peer;
+  if (absl::ConsumePrefix(&rest, "ipv4:")) {
+    return std::string(rest.substr(0, rest.rfind(':')));
+  }
+  if (absl::ConsumePrefix(&rest, "ipv6:")) {
+    rest = rest.substr(0, rest.rfind(':'));
+    absl::ConsumePrefix(&rest, "[");
+    absl::ConsumeSuffix(&rest, "]");
+    return std::string(rest);
+  }
+  return std::string(rest);
+}
+
+RequestMetadata ReadMetadata(const grpc::CallbackServerContext& context) {
+  RequestMetadata metadata;
+  for (const auto& [key, value] : context.client_metadata()) {
+    metadata.Add(absl::string_view(key.data(), key.size()),
+                 absl::string_view(value.data(), value.size()));
+  }
+  return metadata;
+}
+
+// Runs one call start to finish on a worker thread.
+void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
+           grpc::CallbackServerContext* server_context,
+           const grpc::ByteBuffer* request_bytes,
+           grpc::ByteBuffer* response_bytes, grpc::ServerUnaryReactor* reactor) {
+  const absl::Time start = absl::Now();
+  CallContext context(NewRequestId(), ReadMetadata(*server_context),
+                      ClientIpFromPeer(server_context->peer()),
+                      absl::FromChrono(server_context->deadline()));
+  server_context->AddInitialMetadata("x-stack-request-id",
+                                     context.request_id());
+
+  google::protobuf::Arena arena;
+  google::protobuf::Message* request = method.request_prototype->New(&arena);
+  google::protobuf::Message* response =
+      method.response_prototype->New(&arena);
+  absl::Status status;
+  {
+    grpc::ByteBuffer copy(*request_bytes);
+    grpc::ProtoBufferReader reader(&copy);
+    if (!request->ParseFromZeroCopyStream(&reader)) {
+      status = ApiError(identity::v1::BODY_PARSING_ERROR,
+                        {{"message", "The request message could not be "
+                                     "parsed as " +
+                                         method.descriptor->input_type()
+                                             ->full_name()}});
+    }
+  }
+  if (status.ok()) {
+    status = dispatcher.Dispatch(method, context, *request, *response);
+  }
+  grpc::Status reply = ToGrpcStatus(status);
+  if (status.ok()) {
+    bool own_buffer = false;
+    reply = grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+        *response, response_bytes, &own_buffer);
+  }
+
+  nlohmann::json fields = {
+      {"method", method.grpc_path},
+      {"code", static_cast<int>(reply.error_code())},
+      {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
+      {"request_id", context.request_id()},
+  };
+  if (std::optional<ApiErrorView> error =
+          ReadApiError(ToPublicError(status));
+      error.has_value()) {
+    fields["error_code"] = ErrorCodeName(error->code);
+  }
+  if (!context.caller().project_id.empty()) {
+    fields["project_id"] = context.caller().project_id;
+  }
+  if (!status.ok() && !ReadApiError(status).has_value()) {
+    // An internal failure: its text stays in the log, never in the answer.
+    fields["internal_error"] = std::string(status.message());
+    LogJson(LogLevel::kError, "request", std::move(fields));
+  } else {
+    LogJson(LogLevel::kInfo, "request", std::move(fields));
+  }
+  reactor->Finish(reply);
+}
+
+}  // namespace
+
+GrpcDispatchService::GrpcDispatchService(
+    const google::protobuf::ServiceDescriptor& service,
+    const MethodRegistry& registry, const Dispatcher& dispatcher,
+    WorkerPool& workers) {
+  for (int i = 0; i < service.method_count(); ++i) {
+    const std::string& path = method_paths_.emplace_back(
+        "/" + service.full_name() + "/" + service.method(i)->name());
+    const MethodBinding* method = registry.FindByPath(path);
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+    MarkMethodRawCallback(
+        i, new ByteBufferHandler(
+               [method, &dispatcher, &workers](
+                   grpc::CallbackServerContext* context,
+                   const grpc::ByteBuffer* request,
+                   grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
+                 grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+                 if (method == nullptr) {
+                   reactor->Finish(ToGrpcStatus(
+                       ApiError(identity::v1::NOT_IMPLEMENTED)));
+                   return reactor;
+                 }
+                 const bool queued = workers.TrySubmit(
+                     [method, &dispatcher, context, request, response,
+                      reactor] {
+                       Serve(*method, dispatcher, context, request, response,
+                             reactor);
+                     });
+                 if (!queued) {
+                   reactor->Finish(ToGrpcStatus(ApiError(
+                       identity::v1::SERVICE_UNAVAILABLE, {},
+                       "The server is overloaded; try again.")));
+                 }
+                 return reactor;
+               }));
+  }
+}
+
+}  // namespace latchkey::service

@@ -1,0 +1,86 @@
+#ifndef SERVICE_LATCHKEY_SERVER_H_
+#define SERVICE_LATCHKEY_SERVER_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/server.h"
+#include "service/dispatcher.h"
+#include "service/grpc_dispatch_service.h"
+#include "service/method_registry.h"
+#include "service/request_authenticator.h"
+#include "service/worker_pool.h"
+
+namespace latchkey::service {
+
+// The running gRPC side of latchkeyd: the five identity services (through
+// the dispatcher), grpc.health.v1 and server reflection. Health answers
+// SERVING only while the readiness probe (the database ping) succeeds.
+// Thread-safe.
+class LatchkeyServer {
+ public:
+  struct Options {
+    // HOST:PORT; port 0 picks a free one (see grpc_port()).
+    std::string grpc_address = "127.0.0.1:0";
+    int worker_threads = 16;
+    size_t max_queued_calls = 4096;
+    // OK while the server can serve (e.g. the database answers).
+    std::function<absl::Status()> readiness_probe;
+    absl::Duration readiness_interval = absl::Seconds(1);
+    // Largest request message accepted (gRPC answers RESOURCE_EXHAUSTED).
+    int max_request_bytes = 4 * 1024 * 1024;
+  };
+
+  // Builds the registry from the identity.v1 descriptors; lets `register`
+  // attach the method implementations; then starts serving. Fails when the
+  // contract is broken (an RPC without access rule), a handler does not
+  // match its RPC, or the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<LatchkeyServer>> Start(
+      Options options,
+      const std::function<absl::Status(MethodRegistry&)>& register_methods);
+
+  ~LatchkeyServer();
+
+  int grpc_port() const { return grpc_port_; }
+  const MethodRegistry& registry() const { return *registry_; }
+
+  // A channel to this server that never leaves the process (for the REST
+  // gateway and tests).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // Health NOT_SERVING, stop taking calls, let in-flight calls finish until
+  // `grace` has passed (then cancel them), stop the workers. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  LatchkeyServer() = default;
+  void MonitorReadiness();
+
+  Options options_;
+  std::unique_ptr<MethodRegistry> registry_;
+  std::unique_ptr<RequestAuthenticator> authenticator_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::vector<std::unique_ptr<GrpcDispatchService>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable stop_signal_;
+  bool stopping_ = false;
+  bool shut_down_ = false;
+  std::thread readiness_thread_;
+};
+
+}  // namespace latchkey::service
+
+#endif  // SERVICE_LATCHKEY_SERVER_H_

@@ -1,0 +1,122 @@
+// latchkeyd: the Latchkey identity server. See README.md for settings.
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "service/json_log.h"
+#include "service/latchkey_server.h"
+#include "service/server_config.h"
+#include "storage/database.h"
+
+ABSL_FLAG(std::string, grpc_address, "",
+          "gRPC listen address, HOST:PORT (env LATCHKEY_GRPC_ADDRESS; default "
+          "127.0.0.1:50051)");
+ABSL_FLAG(std::string, http_address, "",
+          "REST listen address, HOST:PORT (env LATCHKEY_HTTP_ADDRESS; default "
+          "127.0.0.1:8080)");
+ABSL_FLAG(std::string, database, "",
+          "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB (env "
+          "LATCHKEY_DATABASE; default sqlite:<data_dir>/latchkey.db)");
+ABSL_FLAG(std::string, data_dir, "",
+          "directory for the SQLite file and dev-mode secrets (env "
+          "LATCHKEY_DATA_DIR; default ./latchkey-data)");
+ABSL_FLAG(std::string, public_url, "",
+          "public base URL, used in JWT issuers (env LATCHKEY_PUBLIC_URL; "
+          "default http://<http_address>)");
+ABSL_FLAG(bool, dev, false,
+          "development mode: generate and keep a server secret and internal "
+          "project keys in the data directory (env LATCHKEY_DEV=1)");
+ABSL_FLAG(int, worker_threads, 0,
+          "threads running method handlers (env LATCHKEY_WORKER_THREADS; "
+          "default 16)");
+ABSL_FLAG(int, shutdown_grace_seconds, -1,
+          "on SIGTERM/SIGINT, how long in-flight calls may finish (env "
+          "LATCHKEY_SHUTDOWN_GRACE_SECONDS; default 10)");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "latchkeyd: error: " << status.message() << std::endl;
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "latchkeyd: the Latchkey identity server (gRPC + REST). Settings come "
+      "from flags, then LATCHKEY_* environment variables; see README.md.");
+  absl::ParseCommandLine(argc, argv);
+
+  // Every thread started from here on inherits this mask, so the signals
+  // reach only the sigwait below.
+  sigset_t shutdown_signals;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+
+  using latchkey::service::LogJson;
+  using latchkey::service::LogLevel;
+
+  latchkey::service::ConfigFlags flags;
+  flags.grpc_address = absl::GetFlag(FLAGS_grpc_address);
+  flags.http_address = absl::GetFlag(FLAGS_http_address);
+  flags.database = absl::GetFlag(FLAGS_database);
+  flags.data_dir = absl::GetFlag(FLAGS_data_dir);
+  flags.public_url = absl::GetFlag(FLAGS_public_url);
+  flags.dev = absl::GetFlag(FLAGS_dev);
+  flags.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  absl::StatusOr<latchkey::service::ServerConfig> config =
+      latchkey::service::LoadServerConfig(
+          flags, latchkey::service::ReadProcessEnvironment);
+  if (!config.ok()) return Fail(config.status());
+  if (config->dev_mode) {
+    LogJson(LogLevel::kWarning,
+            "dev mode: secrets are generated and kept on disk; never use "
+            "--dev in production",
+            {{"secrets_file", config->generated_secrets_path}});
+  }
+
+  absl::StatusOr<std::unique_ptr<latchkey::storage::Database>> database =
+      latchkey::storage::OpenDatabase(config->database_url);
+  if (!database.ok()) {
+    return Fail(absl::Status(
+        database.status().code(),
+        absl::StrCat("--database: ", database.status().message())));
+  }
+  latchkey::storage::Database* db = database->get();
+
+  latchkey::service::LatchkeyServer::Options options;
+  options.grpc_address = config->grpc_address;
+  options.worker_threads = config->worker_threads;
+  options.readiness_probe = [db] { return db->Ping(); };
+  absl::StatusOr<std::unique_ptr<latchkey::service::LatchkeyServer>> server =
+      latchkey::service::LatchkeyServer::Start(options, nullptr);
+  if (!server.ok()) return Fail(server.status());
+
+  LogJson(LogLevel::kInfo, "latchkeyd started",
+          {{"grpc_address", config->grpc_address},
+           {"grpc_port", (*server)->grpc_port()},
+           {"database", std::string((*database)->backend_name())},
+           {"public_url", config->public_url}});
+
+  int signal_number = 0;
+  sigwait(&shutdown_signals, &signal_number);
+  LogJson(LogLevel::kInfo, "shutting down",
+          {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+           {"grace_seconds", absl::ToInt64Seconds(config->shutdown_grace)}});
+  (*server)->Shutdown(config->shutdown_grace);
+  server->reset();
+  database->reset();
+  LogJson(LogLevel::kInfo, "latchkeyd stopped");
+  return 0;
+}

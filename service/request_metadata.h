@@ -1,0 +1,68 @@
+#ifndef SERVICE_REQUEST_METADATA_H_
+#define SERVICE_REQUEST_METADATA_H_
+
+#include "absl/strings/string_view.h"
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace latchkey::service {
+
+// The request headers (gRPC metadata, or HTTP headers forwarded by the REST
+// gateway) that Latchkey reads, with keys lower-cased and the SDK 2.8.108
+// spelling `x-hexclave-*` folded into `x-stack-*`. Immutable after
+// construction; thread-compatible.
+class RequestMetadata {
+ public:
+  RequestMetadata() = default;
+
+  // Adds one header. The first value of a key wins; later ones are ignored,
+  // so a duplicated credential header cannot smuggle in a second value. Keys
+  // outside x-stack-*, x-hexclave-*, authorization and the few others Latchkey
+  // reads are dropped.
+  void Add(absl::string_view key, absl::string_view value);
+
+  // The value of a header by its x-stack-* (or other canonical) name.
+  std::optional<absl::string_view> Get(absl::string_view canonical_key) const;
+
+  // Whether a header's value is exactly "true".
+  bool IsTrue(absl::string_view canonical_key) const;
+
+  // The bearer token of `authorization: Bearer <token>`, if any.
+  std::optional<absl::string_view> BearerToken() const;
+
+  const std::map<std::string, std::string, std::less<>>& entries() const {
+    return entries_;
+  }
+
+  // Canonical header names.
+  static constexpr absl::string_view kProjectId = "x-stack-project-id";
+  static constexpr absl::string_view kAccessType = "x-stack-access-type";
+  static constexpr absl::string_view kBranchId = "x-stack-branch-id";
+  static constexpr absl::string_view kPublishableClientKey =
+      "x-stack-publishable-client-key";
+  static constexpr absl::string_view kSecretServerKey =
+      "x-stack-secret-server-key";
+  static constexpr absl::string_view kSuperSecretAdminKey =
+      "x-stack-super-secret-admin-key";
+  static constexpr absl::string_view kAdminAccessToken =
+      "x-stack-admin-access-token";
+  static constexpr absl::string_view kAccessToken = "x-stack-access-token";
+  static constexpr absl::string_view kRefreshToken = "x-stack-refresh-token";
+  static constexpr absl::string_view kAllowAnonymousUser =
+      "x-stack-allow-anonymous-user";
+  static constexpr absl::string_view kAllowRestrictedUser =
+      "x-stack-allow-restricted-user";
+  static constexpr absl::string_view kAuthorization = "authorization";
+  // Set by the REST gateway for the client address it saw; trusted only
+  // from the in-process gateway (see Dispatcher).
+  static constexpr absl::string_view kForwardedFor = "x-latchkey-client-ip";
+
+ private:
+  std::map<std::string, std::string, std::less<>> entries_;
+};
+
+}  // namespace latchkey::service
+
+#endif  // SERVICE_REQUEST_METADATA_H_

@@ -1,0 +1,75 @@
+#ifndef SERVICE_SERVER_CONFIG_H_
+#define SERVICE_SERVER_CONFIG_H_
+
+#include "absl/strings/string_view.h"
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace latchkey::service {
+
+// Keys for the internal project, seeded on first start.
+struct InternalProjectKeys {
+  std::string publishable_client_key;
+  std::string secret_server_key;
+  std::string super_secret_admin_key;
+};
+
+// latchkeyd's configuration, built once at start-up and then frozen.
+struct ServerConfig {
+  std::string grpc_address;
+  std::string http_address;
+  // "sqlite:PATH" or a postgres:// URL.
+  std::string database_url;
+  std::string data_dir;
+  // Base of JWT issuers, without a trailing slash.
+  std::string public_url;
+  bool dev_mode = false;
+  // base64url; at least 32 bytes of entropy.
+  std::string server_secret;
+  // During a secret rotation: the old secret, still published and accepted.
+  std::optional<std::string> previous_server_secret;
+  InternalProjectKeys internal_keys;
+  // Where dev mode wrote generated secrets (empty outside dev mode).
+  std::string generated_secrets_path;
+  std::optional<std::string> admin_recovery_key;
+  int worker_threads = 16;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+};
+
+// Raw settings as given on the command line; empty means "not given", and
+// the environment variable (then the default) applies.
+struct ConfigFlags {
+  std::string grpc_address;     // LATCHKEY_GRPC_ADDRESS, 127.0.0.1:50051
+  std::string http_address;     // LATCHKEY_HTTP_ADDRESS, 127.0.0.1:8080
+  std::string database;         // LATCHKEY_DATABASE, sqlite:<data_dir>/latchkey.db
+  std::string data_dir;         // LATCHKEY_DATA_DIR, ./latchkey-data
+  std::string public_url;       // LATCHKEY_PUBLIC_URL, http://<http_address>
+  bool dev = false;             // or LATCHKEY_DEV=1
+  int worker_threads = 0;       // LATCHKEY_WORKER_THREADS, 16
+  int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
+};
+
+// Reads an environment variable; nullopt when unset.
+using EnvironmentReader =
+    std::function<std::optional<std::string>(absl::string_view)>;
+
+// The process environment.
+std::optional<std::string> ReadProcessEnvironment(absl::string_view name);
+
+// Resolves flags, environment and defaults into a validated configuration.
+// In dev mode a missing server secret and missing internal-project keys
+// are generated once and kept in <data_dir>/dev-secrets.env (mode 0600),
+// so restarts reuse them. Returns INVALID_ARGUMENT with one line naming the
+// setting and what is wrong with it (never echoing a secret's value), or
+// FAILED_PRECONDITION when the data directory cannot be prepared.
+absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
+                                              const EnvironmentReader& env);
+
+}  // namespace latchkey::service
+
+#endif  // SERVICE_SERVER_CONFIG_H_
