@@ -1,0 +1,74 @@
+// Starts a real latchkeyd for a test: its own data directory, free ports,
+// dev mode (generated secrets). Resolves once the server logs that it is up.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..', '..', '..');
+
+export function latchkeydBinary() {
+  return process.env.LATCHKEYD_BIN ??
+      path.join(repoRoot, 'bazel-bin', 'service', 'latchkeyd');
+}
+
+// Returns {grpcAddress, httpUrl, dataDir, logs, stop()}. `stop()` sends
+// SIGTERM and resolves with the exit code (0 for a graceful shutdown).
+export async function startLatchkeyd({ args = [], env = {} } = {}) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-interop-'));
+  const child = spawn(latchkeydBinary(), [
+    '--dev',
+    `--data_dir=${dataDir}`,
+    '--grpc_address=127.0.0.1:0',
+    '--http_address=127.0.0.1:0',
+    ...args,
+  ], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+
+  const logs = [];
+  const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  const started = new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      buffered += chunk;
+      let newline;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let entry;
+        try { entry = JSON.parse(line); } catch { entry = { msg: line }; }
+        logs.push(entry);
+        if (entry.msg === 'latchkeyd started') resolve(entry);
+      }
+    });
+    exited.then((code) => reject(new Error(
+        `latchkeyd exited with ${code} before starting:\n` +
+        logs.map((l) => JSON.stringify(l)).join('\n'))));
+  });
+  const timeout = new Promise((_, reject) => {
+    const timer = setTimeout(() => reject(new Error('latchkeyd did not start within 30 s')), 30_000);
+    started.finally(() => clearTimeout(timer)).catch(() => {});
+  });
+  let entry;
+  try {
+    entry = await Promise.race([started, timeout]);
+  } catch (error) {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    grpcAddress: `127.0.0.1:${entry.grpc_port}`,
+    httpUrl: entry.http_port ? `http://127.0.0.1:${entry.http_port}` : undefined,
+    dataDir,
+    logs,
+    async stop() {
+      child.kill('SIGTERM');
+      const code = await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
