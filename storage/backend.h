@@ -1,0 +1,42 @@
+#ifndef STORAGE_BACKEND_H_
+#define STORAGE_BACKEND_H_
+
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "storage/sql.h"
+
+namespace latchkey::storage {
+
+// What a database engine provides to the shared storage code: connections
+// that run SQL, one transaction attempt at a time, and a health probe.
+// Retrying, repositories and migrations' bookkeeping live above this seam.
+// Implementations must be thread-safe: the server calls them from many
+// threads at once.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // "sqlite" or "postgres".
+  virtual std::string_view name() const = 0;
+
+  // OK when a trivial query round-trips; UNAVAILABLE when the database
+  // cannot be reached.
+  virtual absl::Status Ping() = 0;
+
+  // Runs `fn` once inside a read-write transaction on one connection:
+  // commits when it returns OK, rolls back otherwise. Returns fn's error,
+  // or the commit's (ABORTED marked retryable for conflicts).
+  virtual absl::Status RunTransactionOnce(
+      absl::FunctionRef<absl::Status(SqlExecutor&)> fn) = 0;
+
+  // Runs `fn` on one connection without a transaction: every statement
+  // commits on its own. Returns fn's status.
+  virtual absl::Status RunAutocommit(
+      absl::FunctionRef<absl::Status(SqlExecutor&)> fn) = 0;
+};
+
+}  // namespace latchkey::storage
+
+#endif  // STORAGE_BACKEND_H_

@@ -1,0 +1,84 @@
+#include "storage/database.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "storage/errors.h"
+#include "storage/postgres/pg_backend.h"
+#include "storage/sqlite/sqlite_backend.h"
+
+namespace latchkey::storage {
+namespace {
+
+// Randomized exponential backoff between transaction attempts, so that
+// the transactions that collided do not collide again in lockstep.
+void BackOff(int attempt) {
+  thread_local std::minstd_rand rng(std::random_device{}());
+  const int cap_us = 1000 << std::min(attempt, 6);  // 1 ms .. 64 ms.
+  std::uniform_int_distribution<int> jitter(cap_us / 2, cap_us);
+  std::this_thread::sleep_for(std::chrono::microseconds(jitter(rng)));
+}
+
+}  // namespace
+
+Database::Database(std::unique_ptr<Backend> backend, DatabaseOptions options)
+    : backend_(std::move(backend)), options_(std::move(options)) {}
+
+Database::~Database() = default;
+
+absl::Status Database::Ping() { return backend_->Ping(); }
+
+std::string_view Database::backend_name() const { return backend_->name(); }
+
+absl::Status Database::RunInTransaction(
+    absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  const int attempts = std::max(1, options_.max_transaction_attempts);
+  absl::Status status;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    if (attempt > 0) BackOff(attempt);
+    status = backend_->RunTransactionOnce([&](SqlExecutor& executor) {
+      Repositories repositories(executor);
+      return fn(repositories);
+    });
+    if (!IsRetryableConflict(status)) return status;
+  }
+  return absl::AbortedError(absl::StrCat(
+      "gave up after ", attempts, " conflicting attempts: ", status.message()));
+}
+
+absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  return backend_->RunAutocommit([&](SqlExecutor& executor) {
+    Repositories repositories(executor);
+    return fn(repositories);
+  });
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
+    std::string_view url, const DatabaseOptions& options) {
+  std::unique_ptr<Backend> backend;
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    absl::StatusOr<std::unique_ptr<Backend>> pg =
+        postgres::OpenPostgresBackend(url, options);
+    if (!pg.ok()) return pg.status();
+    backend = *std::move(pg);
+  } else if (url.starts_with("sqlite:")) {
+    std::string_view path = url.substr(7);
+    if (path.starts_with("//")) path.remove_prefix(2);
+    absl::StatusOr<std::unique_ptr<Backend>> lite =
+        sqlite::OpenSqliteBackend(path, options);
+    if (!lite.ok()) return lite.status();
+    backend = *std::move(lite);
+  } else {
+    const std::string_view scheme = url.substr(0, url.find(':'));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unsupported database URL scheme '", Sv(scheme),
+        "': expected sqlite:PATH, postgres://... or postgresql://..."));
+  }
+  return std::make_unique<Database>(std::move(backend), options);
+}
+
+}  // namespace latchkey::storage

@@ -1,0 +1,75 @@
+#ifndef STORAGE_DATABASE_H_
+#define STORAGE_DATABASE_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/backend.h"
+#include "storage/database_options.h"
+#include "storage/repositories.h"
+
+// The entry point of the storage layer: open a database by URL, check its
+// health, and run repository calls in or out of a transaction. Services see
+// repositories and records, never SQL.
+namespace latchkey::storage {
+
+// An open database. Thread-safe: share one instance across the server.
+class Database {
+ public:
+  // Use OpenDatabase(); this wraps an already migrated backend.
+  Database(std::unique_ptr<Backend> backend, DatabaseOptions options);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // OK when the database answers a trivial query; UNAVAILABLE when it
+  // cannot be reached (e.g. PostgreSQL is down). Never blocks longer than
+  // the connect timeout. Drives the server's gRPC health status.
+  absl::Status Ping();
+
+  // "sqlite" or "postgres".
+  std::string_view backend_name() const;
+
+  // Runs `fn` in one read-write transaction: commits when it returns OK,
+  // rolls back when it returns an error (nothing it wrote remains). When
+  // the database reports a retryable conflict (SQLITE_BUSY, PostgreSQL
+  // serialization failure or deadlock), rolls back and calls `fn` again,
+  // up to max_transaction_attempts times, so `fn` must not have effects
+  // outside the database (or must tolerate repeating them). Returns fn's
+  // error, or ABORTED when conflicts outlast the attempts, or UNAVAILABLE
+  // when the database is unreachable (also when the connection drops
+  // during COMMIT: the outcome is then unknown, and it is not retried).
+  // Do not keep using the repositories after one of their calls failed
+  // inside `fn`: return the error (PostgreSQL aborts the transaction).
+  absl::Status RunInTransaction(
+      absl::FunctionRef<absl::Status(Repositories&)> fn);
+
+  // Runs `fn` on one connection without a transaction: each repository
+  // call commits on its own. For single reads and single writes on hot
+  // paths (session lookup), where BEGIN/COMMIT would be pure overhead.
+  // Never retried. Returns fn's status.
+  absl::Status Run(absl::FunctionRef<absl::Status(Repositories&)> fn);
+
+ private:
+  std::unique_ptr<Backend> backend_;
+  DatabaseOptions options_;
+};
+
+// Opens the database `url` names and applies pending migrations:
+//   sqlite:PATH (also sqlite://PATH) - a file, created when missing;
+//   postgres://... or postgresql://... - a libpq connection URI.
+// Returns INVALID_ARGUMENT for an unknown scheme, an empty path or a
+// malformed URI; FAILED_PRECONDITION when the SQLite file cannot be created
+// or opened (the message names the path) or the schema is newer than this
+// binary; UNAVAILABLE when PostgreSQL cannot be reached. The URL's password
+// never appears in errors.
+absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
+    std::string_view url, const DatabaseOptions& options = {});
+
+}  // namespace latchkey::storage
+
+#endif  // STORAGE_DATABASE_H_

@@ -1,0 +1,68 @@
+#include "storage/sqlite/sqlite_connection.h"
+
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+#include "storage/errors.h"
+
+namespace latchkey::storage::sqlite {
+namespace {
+
+std::unique_ptr<SqliteConnection> OpenTemp(const char* name) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  auto conn = SqliteConnection::Open(path, absl::Seconds(1));
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  return conn.ok() ? *std::move(conn) : nullptr;
+}
+
+TEST(SqliteConnectionTest, BindsEveryParameterKind) {
+  auto conn = OpenTemp("kinds.db");
+  ASSERT_NE(conn, nullptr);
+  auto result = conn->Execute("SELECT $1, $2, $3, $4, $5",
+                              {int64_t{5}, true, "text", std::nullopt,
+                               SqlParam::Bytes(std::string("\0b", 2))});
+  ASSERT_TRUE(result.ok()) << result.status();
+  const SqlRow& row = result->rows.at(0);
+  EXPECT_EQ(row.Int(0), 5);
+  EXPECT_TRUE(row.Bool(1));
+  EXPECT_EQ(row.Text(2), "text");
+  EXPECT_TRUE(row.IsNull(3));
+  EXPECT_EQ(row.Bytes(4), std::string("\0b", 2));
+}
+
+TEST(SqliteConnectionTest, ReusedStatementsRebindCleanly) {
+  auto conn = OpenTemp("reuse.db");
+  ASSERT_NE(conn, nullptr);
+  for (int i = 0; i < 3; ++i) {
+    auto result = conn->Execute("SELECT $1 + 1", {i});
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->rows.at(0).Int(0), i + 1);
+  }
+}
+
+TEST(SqliteConnectionTest, UniqueViolationIsAlreadyExistsWithConstraint) {
+  auto conn = OpenTemp("unique.db");
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(
+      conn->ExecScript("CREATE TABLE users (id TEXT PRIMARY KEY)").ok());
+  ASSERT_TRUE(conn->Execute("INSERT INTO users VALUES ($1)", {"a"}).ok());
+  absl::Status status =
+      conn->Execute("INSERT INTO users VALUES ($1)", {"a"}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedConstraint(status), "users_pkey");
+}
+
+TEST(SqliteConnectionTest, WrongParameterCountIsInternal) {
+  auto conn = OpenTemp("count.db");
+  ASSERT_NE(conn, nullptr);
+  EXPECT_EQ(conn->Execute("SELECT $1", {}).status().code(),
+            absl::StatusCode::kInternal);
+}
+
+TEST(SqliteConnectionTest, BusyIsRetryableAborted) {
+  EXPECT_TRUE(IsRetryableConflict(SqliteError(SQLITE_BUSY, "locked")));
+  EXPECT_TRUE(IsRetryableConflict(SqliteError(SQLITE_BUSY_SNAPSHOT, "snap")));
+}
+
+}  // namespace
+}  // namespace latchkey::storage::sqlite
