@@ -1,0 +1,133 @@
+#include "service/server_config.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace latchkey::service {
+namespace {
+
+constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+
+std::string TempDir() {
+  std::string pattern = std::string(std::getenv("TEST_TMPDIR")) + "/cfgXXXXXX";
+  return mkdtemp(pattern.data());
+}
+
+EnvironmentReader Env(std::map<std::string, std::string> values) {
+  return [values](absl::string_view name) -> std::optional<std::string> {
+    auto it = values.find(std::string(name));
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(LoadServerConfig, DefaultsAndEnvironmentFallbacks) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto config = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_HTTP_ADDRESS", "0.0.0.0:9000"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->grpc_address, "127.0.0.1:50051");
+  EXPECT_EQ(config->http_address, "0.0.0.0:9000");
+  EXPECT_EQ(config->database_url, "sqlite:" + flags.data_dir + "/latchkey.db");
+  EXPECT_EQ(config->public_url, "http://0.0.0.0:9000");
+  EXPECT_FALSE(config->dev_mode);
+}
+
+TEST(LoadServerConfig, FlagsWinOverEnvironment) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  flags.grpc_address = "127.0.0.1:7000";
+  flags.public_url = "https://auth.example.com/";
+  auto config = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_GRPC_ADDRESS", "127.0.0.1:6000"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->grpc_address, "127.0.0.1:7000");
+  EXPECT_EQ(config->public_url, "https://auth.example.com");
+}
+
+TEST(LoadServerConfig, MissingSecretOutsideDevModeIsAnError) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto config = LoadServerConfig(flags, Env({}));
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("LATCHKEY_SERVER_SECRET"),
+            absl::string_view::npos);
+}
+
+TEST(LoadServerConfig, ShortOrMalformedSecretsAreRefused) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  for (const char* bad : {"c2hvcnQ", "not base64url!", "AAAA===="}) {
+    auto config = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", bad}}));
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+TEST(LoadServerConfig, BadSettingsAreNamed) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto env = Env({{"LATCHKEY_SERVER_SECRET", kSecret}});
+  ConfigFlags bad_port = flags;
+  bad_port.http_address = "127.0.0.1:99999";
+  EXPECT_NE(LoadServerConfig(bad_port, env).status().message().find(
+                "--http_address"),
+            absl::string_view::npos);
+  ConfigFlags bad_db = flags;
+  bad_db.database = "mysql://x";
+  EXPECT_NE(LoadServerConfig(bad_db, env).status().message().find("--database"),
+            absl::string_view::npos);
+  auto bad_key = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_INTERNAL_SECRET_SERVER_KEY", "pck_wrongprefix"}}));
+  EXPECT_NE(bad_key.status().message().find(
+                "LATCHKEY_INTERNAL_SECRET_SERVER_KEY"),
+            absl::string_view::npos);
+}
+
+TEST(LoadServerConfig, DevModeGeneratesSecretsOnceWithPrivatePermissions) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir() + "/nested/data";
+  flags.dev = true;
+  auto first = LoadServerConfig(flags, Env({}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->internal_keys.super_secret_admin_key.substr(0, 4), "sak_");
+  EXPECT_EQ(first->internal_keys.publishable_client_key.substr(0, 4), "pck_");
+  struct stat info;
+  ASSERT_EQ(stat(first->generated_secrets_path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+
+  auto second = LoadServerConfig(flags, Env({}));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->server_secret, first->server_secret);
+  EXPECT_EQ(second->internal_keys.super_secret_admin_key,
+            first->internal_keys.super_secret_admin_key);
+
+  // An explicitly given secret wins over the stored one.
+  auto given = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->server_secret, kSecret);
+}
+
+TEST(LoadServerConfig, WorldReadableDevSecretsAreRefused) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  flags.dev = true;
+  ASSERT_TRUE(LoadServerConfig(flags, Env({})).ok());
+  std::string path = flags.data_dir + "/dev-secrets.env";
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  auto config = LoadServerConfig(flags, Env({}));
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(config.status().message().find("chmod 600"), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace latchkey::service
