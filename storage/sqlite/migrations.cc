@@ -308,8 +308,15 @@ CREATE TABLE rate_limit_counters (
 CREATE INDEX rate_limit_counters_by_expiry ON rate_limit_counters (expires_at_us);
 )sql";
 
+// Refresh-session clean-up (SessionRepository::DeleteExpired) scans by
+// expiry.
+constexpr std::string_view kSessionExpiryIndex = R"sql(
+CREATE INDEX sessions_by_expiry ON sessions (expires_at_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
+    {2, "sessions by expiry", kSessionExpiryIndex},
 };
 
 // Column lists SQLite reports -> the names PostgreSQL gives the same

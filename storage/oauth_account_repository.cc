@@ -1,0 +1,81 @@
+#include "storage/oauth_account_repository.h"
+
+#include "common/status_macros.h"
+#include "storage/repository_util.h"
+
+namespace latchkey::storage {
+namespace {
+
+#define LK_OAUTH_COLUMNS                                              \
+  "id, project_id, user_id, provider_id, provider_account_id, email," \
+  " allow_sign_in, allow_connected_accounts, created_at_us"
+
+OAuthAccountRecord ReadAccount(const SqlRow& row) {
+  OAuthAccountRecord a;
+  a.id = row.Text(0);
+  a.project_id = row.Text(1);
+  a.user_id = row.Text(2);
+  a.provider_id = row.Text(3);
+  a.provider_account_id = row.Text(4);
+  a.email = row.OptionalText(5);
+  a.allow_sign_in = row.Bool(6);
+  a.allow_connected_accounts = row.Bool(7);
+  a.created_at = row.Time(8);
+  return a;
+}
+
+}  // namespace
+
+absl::Status OAuthAccountRepository::Create(const OAuthAccountRecord& a) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("INSERT INTO oauth_accounts (" LK_OAUTH_COLUMNS
+                  ") SELECT $1, project_id, id, $4, $5, $6, $7, $8, $9"
+                  " FROM users WHERE project_id = $2 AND id = $3",
+                  {a.id, a.project_id, a.user_id, a.provider_id,
+                   a.provider_account_id, a.email, a.allow_sign_in,
+                   a.allow_connected_accounts, a.created_at}));
+  return RequireAffected(result, "user", a.user_id);
+}
+
+absl::StatusOr<OAuthAccountRecord>
+OAuthAccountRepository::FindByProviderAccount(
+    std::string_view project_id, std::string_view provider_id,
+    std::string_view provider_account_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("SELECT " LK_OAUTH_COLUMNS " FROM oauth_accounts"
+                  " WHERE project_id = $1 AND provider_id = $2"
+                  " AND provider_account_id = $3",
+                  {project_id, provider_id, provider_account_id}));
+  if (result.rows.empty()) {
+    return NotFound("OAuth account", provider_account_id);
+  }
+  return ReadAccount(result.rows[0]);
+}
+
+absl::StatusOr<std::vector<OAuthAccountRecord>>
+OAuthAccountRepository::ListForUser(std::string_view project_id,
+                                    std::string_view user_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("SELECT " LK_OAUTH_COLUMNS " FROM oauth_accounts"
+                  " WHERE project_id = $1 AND user_id = $2"
+                  " ORDER BY created_at_us, id",
+                  {project_id, user_id}));
+  std::vector<OAuthAccountRecord> out;
+  for (const SqlRow& row : result.rows) out.push_back(ReadAccount(row));
+  return out;
+}
+
+absl::Status OAuthAccountRepository::Delete(std::string_view project_id,
+                                            std::string_view account_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute(
+          "DELETE FROM oauth_accounts WHERE project_id = $1 AND id = $2",
+          {project_id, account_id}));
+  return RequireAffected(result, "OAuth account", account_id);
+}
+
+}  // namespace latchkey::storage

@@ -1,0 +1,44 @@
+#ifndef STORAGE_OAUTH_ACCOUNT_REPOSITORY_H_
+#define STORAGE_OAUTH_ACCOUNT_REPOSITORY_H_
+
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+#include "storage/sql.h"
+
+namespace latchkey::storage {
+
+// Accounts at OAuth / OIDC providers linked to users; one provider account
+// links to one user per project (oauth_accounts_provider_unique).
+// Bound to one connection for one Database callback; not thread-safe.
+class OAuthAccountRepository {
+ public:
+  explicit OAuthAccountRepository(SqlExecutor& executor) : ex_(executor) {}
+
+  // Links the account. Returns NOT_FOUND when the user is not in the
+  // project, ALREADY_EXISTS (oauth_accounts_provider_unique: linked to a
+  // user already; oauth_accounts_pkey).
+  absl::Status Create(const OAuthAccountRecord& account);
+
+  // The link for this provider account, or NOT_FOUND.
+  absl::StatusOr<OAuthAccountRecord> FindByProviderAccount(
+      std::string_view project_id, std::string_view provider_id,
+      std::string_view provider_account_id);
+
+  // The user's linked accounts, oldest first.
+  absl::StatusOr<std::vector<OAuthAccountRecord>> ListForUser(
+      std::string_view project_id, std::string_view user_id);
+
+  // Unlinks the account, or returns NOT_FOUND.
+  absl::Status Delete(std::string_view project_id, std::string_view account_id);
+
+ private:
+  SqlExecutor& ex_;
+};
+
+}  // namespace latchkey::storage
+
+#endif  // STORAGE_OAUTH_ACCOUNT_REPOSITORY_H_

@@ -1,0 +1,38 @@
+#include "storage/rate_limit_repository.h"
+
+#include "common/status_macros.h"
+
+namespace latchkey::storage {
+
+absl::StatusOr<int64_t> RateLimitRepository::IncrementAndGet(
+    std::string_view project_id, std::string_view key, absl::Time window_start,
+    absl::Duration window) {
+  if (window <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("rate-limit window must be positive");
+  }
+  // One statement: insert-or-increment and read back, atomic in both
+  // engines (row lock in PostgreSQL, the write lock in SQLite).
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("INSERT INTO rate_limit_counters (project_id, counter_key,"
+                  " window_start_us, hits, expires_at_us)"
+                  " VALUES ($1, $2, $3, 1, $4)"
+                  " ON CONFLICT (project_id, counter_key, window_start_us)"
+                  " DO UPDATE SET hits = rate_limit_counters.hits + 1"
+                  " RETURNING hits",
+                  {project_id, key, window_start, window_start + window}));
+  if (result.rows.empty()) {
+    return absl::InternalError("rate-limit upsert returned no row");
+  }
+  return result.rows[0].Int(0);
+}
+
+absl::StatusOr<int64_t> RateLimitRepository::DeleteExpired(absl::Time now) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("DELETE FROM rate_limit_counters WHERE expires_at_us <= $1",
+                  {now}));
+  return result.affected_rows;
+}
+
+}  // namespace latchkey::storage
