@@ -1,6 +1,7 @@
 #include "storage/testing/test_database.h"
 
 #include <postgresql/libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -45,6 +46,29 @@ absl::Status RunAdminStatement(const std::string& url, const std::string& sql) {
 }
 
 }  // namespace
+
+absl::Status RecordSchemaVersionForTest(const std::string& url, int version) {
+  const std::string sql = absl::StrCat(
+      "INSERT INTO schema_version (version, description, applied_at_us) "
+      "VALUES (",
+      version, ", 'from the future', 0)");
+  if (url.rfind("sqlite:", 0) == 0) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(url.substr(7).c_str(), &db) != SQLITE_OK) {
+      sqlite3_close(db);
+      return absl::InternalError("cannot open " + url);
+    }
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    absl::Status status = rc == SQLITE_OK
+                              ? absl::OkStatus()
+                              : absl::InternalError(error ? error : "exec");
+    sqlite3_free(error);
+    sqlite3_close(db);
+    return status;
+  }
+  return RunAdminStatement(url, sql);
+}
 
 std::string_view TestBackendName(TestBackend backend) {
   return backend == TestBackend::kSqlite ? "SQLite" : "PostgreSQL";

@@ -43,6 +43,10 @@ class ScratchDatabase {
   std::string cleanup_;
 };
 
+// Records schema version `version` in the database at `url` as if a newer
+// binary had migrated it (to test that older binaries refuse it).
+absl::Status RecordSchemaVersionForTest(const std::string& url, int version);
+
 // Whether PostgreSQL tests should be skipped: only when
 // LATCHKEY_TEST_SKIP_POSTGRES=1 says so explicitly. Without it, a missing
 // LATCHKEY_TEST_POSTGRES_URL is a test failure, so CI never skips silently.

@@ -5,8 +5,10 @@
 #include <thread>
 #include <vector>
 
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/errors.h"
 #include "storage/testing/test_database.h"
 #include "tests/storage/storage_test_base.h"
 
@@ -42,6 +44,126 @@ TEST_P(DatabaseTest, ConcurrentOpensMigrateOnce) {
   }
   for (auto& t : threads) t.join();
   for (const absl::Status& status : results) EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_P(DatabaseTest, SchemaNewerThanTheBinaryIsRefused) {
+  ASSERT_TRUE(RecordSchemaVersionForTest(url(), 999).ok());
+  auto again = OpenAgain();
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again.status().message(), HasSubstr("999"));
+}
+
+TEST_P(DatabaseTest, TransactionCommitsWhenTheCallbackSucceeds) {
+  AddProject("p");
+  ASSERT_TRUE(db().RunInTransaction([&](Repositories& r) {
+                    return r.users().Create(MakeUser("p", Uuid(1), T(10)));
+                  })
+                  .ok());
+  EXPECT_TRUE(
+      Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); }).ok());
+}
+
+TEST_P(DatabaseTest, TransactionThatFailsMidwayLeavesNoTrace) {
+  AddProject("p");
+  AddUser("p", Uuid(1), T(1));
+  AddEmail("p", Uuid(1), "taken@example.com");
+  // The user insert succeeds, the email insert then violates uniqueness:
+  // the whole transaction must roll back, user included.
+  absl::Status status = db().RunInTransaction([&](Repositories& r) {
+    LATCHKEY_RETURN_IF_ERROR(r.users().Create(MakeUser("p", Uuid(2), T(2))));
+    ContactChannelRecord channel;
+    channel.id = "c2";
+    channel.project_id = "p";
+    channel.user_id = Uuid(2);
+    channel.value = "taken@example.com";
+    channel.used_for_auth = true;
+    channel.created_at = T(2);
+    return r.contact_channels().Create(channel);
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedConstraint(status), "contact_channels_auth_unique");
+  EXPECT_EQ(Call([&](Repositories& r) { return r.users().Get("p", Uuid(2)); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(*Call([&](Repositories& r) { return r.users().Count("p", true); }),
+            1);
+}
+
+TEST_P(DatabaseTest, CallbackErrorRollsBackAndIsReturnedAsIs) {
+  AddProject("p");
+  absl::Status status = db().RunInTransaction([&](Repositories& r) {
+    LATCHKEY_RETURN_IF_ERROR(r.users().Create(MakeUser("p", Uuid(3), T(3))));
+    return absl::PermissionDeniedError("changed my mind");
+  });
+  EXPECT_EQ(status, absl::PermissionDeniedError("changed my mind"));
+  EXPECT_EQ(Call([&](Repositories& r) { return r.users().Get("p", Uuid(3)); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_P(DatabaseTest, RetryableConflictsAreRetriedThenSucceed) {
+  int calls = 0;
+  absl::Status status = db().RunInTransaction([&](Repositories&) {
+    return ++calls < 3 ? RetryableConflictError("simulated") : absl::OkStatus();
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ(calls, 3);
+}
+
+TEST_P(DatabaseTest, RetriesAreBounded) {
+  int calls = 0;
+  absl::Status status = db().RunInTransaction([&](Repositories&) {
+    ++calls;
+    return RetryableConflictError("always");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(calls, DatabaseOptions().max_transaction_attempts);
+}
+
+TEST_P(DatabaseTest, PlainAbortedIsNotRetried) {
+  int calls = 0;
+  absl::Status status = db().RunInTransaction([&](Repositories&) {
+    ++calls;
+    return absl::AbortedError("not a storage conflict");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_P(DatabaseTest, ConcurrentReadModifyWriteLosesNoUpdate) {
+  // Eight threads each add 1 to a counter 25 times with read-then-write
+  // transactions. Conflicts surface as retryable errors (SQLITE_BUSY,
+  // PostgreSQL serialization failures) and are retried; no increment may
+  // be lost.
+  AddProject("p");
+  AddUser("p", Uuid(1), T(1));
+  DatabaseOptions options;
+  options.max_transaction_attempts = 1000;
+  auto handle = OpenAgain(options);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  Database& shared = **handle;
+  std::vector<std::thread> threads;
+  std::vector<absl::Status> failures(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        absl::Status status = shared.RunInTransaction([&](Repositories& r) {
+          LATCHKEY_ASSIGN_OR_RETURN(UserView view, r.users().Get("p", Uuid(1)));
+          view.user.risk_score_bot += 1;
+          return r.users().Update(view.user);
+        });
+        if (!status.ok()) failures[t] = status;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const absl::Status& f : failures) EXPECT_TRUE(f.ok()) << f;
+  auto view =
+      Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); });
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->user.risk_score_bot, 200);
 }
 
 INSTANTIATE_STORAGE_SUITE(DatabaseTest);

@@ -30,6 +30,64 @@ absl::StatusOr<std::unique_ptr<Database>> StorageTest::OpenAgain(
   return OpenDatabase(url(), options);
 }
 
+void StorageTest::AddProject(const std::string& id) {
+  absl::Status status = Call([&](Repositories& r) {
+    return r.projects().Create(
+        ProjectRecord{id, "Project " + id, std::nullopt, T(0), std::nullopt});
+  });
+  ASSERT_TRUE(status.ok()) << status;
+}
+
+UserRecord MakeUser(const std::string& project_id, const std::string& id,
+                    absl::Time signed_up_at) {
+  UserRecord user;
+  user.id = id;
+  user.project_id = project_id;
+  user.display_name = "User " + id;
+  user.signed_up_at = signed_up_at;
+  user.last_active_at = signed_up_at;
+  return user;
+}
+
+UserRecord StorageTest::AddUser(const std::string& project_id,
+                                const std::string& id,
+                                absl::Time signed_up_at) {
+  UserRecord user = MakeUser(project_id, id, signed_up_at);
+  absl::Status status =
+      Call([&](Repositories& r) { return r.users().Create(user); });
+  EXPECT_TRUE(status.ok()) << status;
+  return user;
+}
+
+void StorageTest::AddEmail(const std::string& project_id,
+                           const std::string& user_id, const std::string& email,
+                           bool used_for_auth) {
+  ContactChannelRecord channel;
+  channel.id = user_id + "-" + email;
+  channel.project_id = project_id;
+  channel.user_id = user_id;
+  channel.value = email;
+  channel.is_primary = true;
+  channel.used_for_auth = used_for_auth;
+  channel.created_at = T(1);
+  absl::Status status = Call(
+      [&](Repositories& r) { return r.contact_channels().Create(channel); });
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TeamRecord StorageTest::AddTeam(const std::string& project_id,
+                                const std::string& id) {
+  TeamRecord team;
+  team.id = id;
+  team.project_id = project_id;
+  team.display_name = "Team " + id;
+  team.created_at = T(2);
+  absl::Status status =
+      Call([&](Repositories& r) { return r.teams().Create(team); });
+  EXPECT_TRUE(status.ok()) << status;
+  return team;
+}
+
 std::string BackendTestName(const ::testing::TestParamInfo<TestBackend>& info) {
   return std::string(TestBackendName(info.param));
 }
