@@ -3,8 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "absl/random/random.h"
-#include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -17,21 +16,17 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
+#include "crypto/hashing.h"
 #include "service/api_error.h"
 #include "service/grpc_status.h"
 #include "service/json_log.h"
+#include "service/request_id.h"
 
 namespace latchkey::service {
 namespace {
 
 using ByteBufferHandler =
     grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>;
-
-std::string NewRequestId() {
-  thread_local absl::BitGen bits;
-  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(bits),
-                         absl::Uniform<uint64_t>(bits));
-}
 
 // "ipv4:127.0.0.1:5000" -> "127.0.0.1"; "ipv6:[::1]:5000" -> "::1".
 std::string ClientIpFromPeer(const std::string& peer) {
@@ -59,12 +54,35 @@ RequestMetadata ReadMetadata(const grpc::CallbackServerContext& context) {
 
 // Runs one call start to finish on a worker thread.
 void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
+           const std::string& gateway_token,
            grpc::CallbackServerContext* server_context,
            const grpc::ByteBuffer* request_bytes,
            grpc::ByteBuffer* response_bytes, grpc::ServerUnaryReactor* reactor) {
   const absl::Time start = absl::Now();
-  CallContext context(NewRequestId(), ReadMetadata(*server_context),
-                      ClientIpFromPeer(server_context->peer()),
+  RequestMetadata metadata = ReadMetadata(*server_context);
+  // The REST gateway says which client it serves and which request id it
+  // answers with; from anyone without its token that means nothing.
+  std::string client_ip = ClientIpFromPeer(server_context->peer());
+  std::string request_id;
+  std::optional<absl::string_view> token =
+      metadata.Get(RequestMetadata::kGatewayToken);
+  const bool via_gateway =
+      token.has_value() &&
+      crypto::ConstantTimeEquals(std::string_view(token->data(), token->size()),
+                                 gateway_token);
+  if (via_gateway) {
+    if (auto forwarded = metadata.Get(RequestMetadata::kForwardedFor);
+        forwarded.has_value()) {
+      client_ip = std::string(*forwarded);
+    }
+    if (auto id = metadata.Get(RequestMetadata::kForwardedRequestId);
+        id.has_value() && id->size() <= 64) {
+      request_id = std::string(*id);
+    }
+  }
+  if (request_id.empty()) request_id = NewRequestId();
+  CallContext context(std::move(request_id), std::move(metadata),
+                      std::move(client_ip),
                       absl::FromChrono(server_context->deadline()));
   server_context->AddInitialMetadata("x-stack-request-id",
                                      context.request_id());
@@ -100,6 +118,7 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
       {"code", static_cast<int>(reply.error_code())},
       {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)},
       {"request_id", context.request_id()},
+      {"transport", via_gateway ? "rest" : "grpc"},
   };
   if (std::optional<ApiErrorView> error =
           ReadApiError(ToPublicError(status));
@@ -124,7 +143,7 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
 GrpcDispatchService::GrpcDispatchService(
     const google::protobuf::ServiceDescriptor& service,
     const MethodRegistry& registry, const Dispatcher& dispatcher,
-    WorkerPool& workers) {
+    WorkerPool& workers, const std::string& gateway_token) {
   for (int i = 0; i < service.method_count(); ++i) {
     const std::string& path = method_paths_.emplace_back(
         "/" + service.full_name() + "/" + service.method(i)->name());
@@ -133,7 +152,7 @@ GrpcDispatchService::GrpcDispatchService(
         path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
     MarkMethodRawCallback(
         i, new ByteBufferHandler(
-               [method, &dispatcher, &workers](
+               [method, &dispatcher, &workers, &gateway_token](
                    grpc::CallbackServerContext* context,
                    const grpc::ByteBuffer* request,
                    grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
@@ -144,10 +163,10 @@ GrpcDispatchService::GrpcDispatchService(
                    return reactor;
                  }
                  const bool queued = workers.TrySubmit(
-                     [method, &dispatcher, context, request, response,
-                      reactor] {
-                       Serve(*method, dispatcher, context, request, response,
-                             reactor);
+                     [method, &dispatcher, &gateway_token, context, request,
+                      response, reactor] {
+                       Serve(*method, dispatcher, gateway_token, context,
+                             request, response, reactor);
                      });
                  if (!queued) {
                    reactor->Finish(ToGrpcStatus(ApiError(

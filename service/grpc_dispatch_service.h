@@ -21,9 +21,12 @@ namespace latchkey::service {
 // must outlive the grpc::Server it is registered with.
 class GrpcDispatchService : public grpc::Service {
  public:
+  // `gateway_token` is the secret the in-process REST gateway sends to have
+  // its forwarded client address and request id believed.
   GrpcDispatchService(const google::protobuf::ServiceDescriptor& service,
                       const MethodRegistry& registry,
-                      const Dispatcher& dispatcher, WorkerPool& workers);
+                      const Dispatcher& dispatcher, WorkerPool& workers,
+                      const std::string& gateway_token);
 
  private:
   // RpcServiceMethod keeps a const char* to its name; the strings live here.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "crypto/random.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -24,6 +25,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   if (register_methods) {
     LATCHKEY_RETURN_IF_ERROR(register_methods(*server->registry_));
   }
+  LATCHKEY_ASSIGN_OR_RETURN(server->gateway_token_, crypto::RandomToken());
   server->authenticator_ = std::make_unique<RequestAuthenticator>();
   server->dispatcher_ = std::make_unique<Dispatcher>(*server->authenticator_);
   server->workers_ = std::make_unique<WorkerPool>(
@@ -41,7 +43,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   for (const auto* descriptor : server->registry_->services()) {
     server->services_.push_back(std::make_unique<GrpcDispatchService>(
         *descriptor, *server->registry_, *server->dispatcher_,
-        *server->workers_));
+        *server->workers_, server->gateway_token_));
     builder.RegisterService(server->services_.back().get());
   }
   server->server_ = builder.BuildAndStart();
@@ -57,6 +59,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   const bool ready = !server->options_.readiness_probe ||
                      server->options_.readiness_probe().ok();
   health->SetServingStatus(ready);
+  server->ready_.store(ready);
   if (server->options_.readiness_probe) {
     server->readiness_thread_ =
         std::thread([raw = server.get()] { raw->MonitorReadiness(); });
@@ -88,6 +91,7 @@ void LatchkeyServer::MonitorReadiness() {
     lock.lock();
     if (stopping_) break;
     server_->GetHealthCheckService()->SetServingStatus(ready);
+    ready_.store(ready);
     if (ready != last_ready) {
       LogJson(ready ? LogLevel::kInfo : LogLevel::kWarning,
               ready ? "ready: the database answers again"
@@ -104,6 +108,7 @@ void LatchkeyServer::Shutdown(absl::Duration grace) {
     if (shut_down_) return;
     shut_down_ = true;
     stopping_ = true;
+    ready_.store(false);
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
     }

@@ -1,6 +1,7 @@
 #ifndef SERVICE_LATCHKEY_SERVER_H_
 #define SERVICE_LATCHKEY_SERVER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -51,11 +52,18 @@ class LatchkeyServer {
   ~LatchkeyServer();
 
   int grpc_port() const { return grpc_port_; }
+  // What health reports: the last readiness probe passed and the server is
+  // not shutting down.
+  bool ready() const { return ready_.load(); }
   const MethodRegistry& registry() const { return *registry_; }
 
   // A channel to this server that never leaves the process (for the REST
   // gateway and tests).
   std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // The secret that marks calls from the in-process REST gateway (random
+  // per process; never leaves it).
+  const std::string& gateway_token() const { return gateway_token_; }
 
   // Health NOT_SERVING, stop taking calls, let in-flight calls finish until
   // `grace` has passed (then cancel them), stop the workers. Idempotent.
@@ -73,6 +81,8 @@ class LatchkeyServer {
   std::vector<std::unique_ptr<GrpcDispatchService>> services_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
+  std::string gateway_token_;
+  std::atomic<bool> ready_{false};
 
   std::mutex mutex_;
   std::condition_variable stop_signal_;

@@ -11,6 +11,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "service/json_log.h"
+#include "service/gateway/rest_gateway.h"
 #include "service/latchkey_server.h"
 #include "service/server_config.h"
 #include "storage/database.h"
@@ -103,9 +104,22 @@ int main(int argc, char** argv) {
       latchkey::service::LatchkeyServer::Start(options, nullptr);
   if (!server.ok()) return Fail(server.status());
 
+  latchkey::service::gateway::RestGateway::Options gateway_options;
+  gateway_options.http_address = config->http_address;
+  latchkey::service::LatchkeyServer* raw_server = server->get();
+  gateway_options.ready = [raw_server] { return raw_server->ready(); };
+  gateway_options.gateway_token = (*server)->gateway_token();
+  absl::StatusOr<std::unique_ptr<latchkey::service::gateway::RestGateway>>
+      gateway = latchkey::service::gateway::RestGateway::Start(
+          (*server)->registry(), (*server)->InProcessChannel(),
+          std::move(gateway_options));
+  if (!gateway.ok()) return Fail(gateway.status());
+
   LogJson(LogLevel::kInfo, "latchkeyd started",
           {{"grpc_address", config->grpc_address},
            {"grpc_port", (*server)->grpc_port()},
+           {"http_address", config->http_address},
+           {"http_port", (*gateway)->port()},
            {"database", std::string((*database)->backend_name())},
            {"public_url", config->public_url}});
 
@@ -114,7 +128,11 @@ int main(int argc, char** argv) {
   LogJson(LogLevel::kInfo, "shutting down",
           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
            {"grace_seconds", absl::ToInt64Seconds(config->shutdown_grace)}});
+  // REST first (it calls into gRPC), then gRPC; the gateway object lives
+  // until gRPC has finished every call, whose callbacks it receives.
+  (*gateway)->Shutdown(config->shutdown_grace);
   (*server)->Shutdown(config->shutdown_grace);
+  gateway->reset();
   server->reset();
   database->reset();
   LogJson(LogLevel::kInfo, "latchkeyd stopped");

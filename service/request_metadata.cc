@@ -19,7 +19,8 @@ void RequestMetadata::Add(absl::string_view key, absl::string_view value) {
                 canonical.substr(kHexclavePrefix.size());
   }
   if (!absl::StartsWith(canonical, kStackPrefix) &&
-      canonical != kAuthorization && canonical != kForwardedFor) {
+      !absl::StartsWith(canonical, "x-latchkey-") &&
+      canonical != kAuthorization) {
     return;
   }
   entries_.emplace(std::move(canonical), std::string(value));

@@ -55,9 +55,13 @@ class RequestMetadata {
   static constexpr absl::string_view kAllowRestrictedUser =
       "x-stack-allow-restricted-user";
   static constexpr absl::string_view kAuthorization = "authorization";
-  // Set by the REST gateway for the client address it saw; trusted only
-  // from the in-process gateway (see Dispatcher).
+  // Set by the REST gateway: the client address it saw, its request id, and
+  // the per-process token that proves the call comes from the gateway
+  // (GrpcDispatchService ignores the first two without the third).
   static constexpr absl::string_view kForwardedFor = "x-latchkey-client-ip";
+  static constexpr absl::string_view kForwardedRequestId =
+      "x-latchkey-request-id";
+  static constexpr absl::string_view kGatewayToken = "x-latchkey-gateway-token";
 
  private:
   std::map<std::string, std::string, std::less<>> entries_;

@@ -318,6 +318,39 @@ TEST(LatchkeyServer, HandlerInternalErrorsDoNotLeak) {
   EXPECT_EQ(status.error_message().find("secret"), std::string::npos);
 }
 
+// The REST gateway's forwarded client address is believed only with the
+// process's gateway token; other callers cannot claim another address.
+TEST(LatchkeyServer, ForwardedClientIpIsTrustedOnlyInProcess) {
+  auto server = StartServer(true, [](MethodRegistry& registry) {
+    return registry.Register<identity::v1::GetJwksRequest, identity::v1::Jwks>(
+        "identity.v1.TokenService.GetJwks",
+        [](CallContext& context, const identity::v1::GetJwksRequest&)
+            -> absl::StatusOr<identity::v1::Jwks> {
+          identity::v1::Jwks jwks;
+          jwks.add_keys()->set_kid(context.client_ip());
+          return jwks;
+        });
+  });
+  ASSERT_NE(server, nullptr);
+  auto ip_seen_over = [](std::shared_ptr<grpc::Channel> channel,
+                         const std::string& token) {
+    auto stub = identity::v1::TokenService::NewStub(channel);
+    grpc::ClientContext context;
+    context.AddMetadata("x-latchkey-client-ip", "203.0.113.7");
+    context.AddMetadata("x-latchkey-gateway-token", token);
+    identity::v1::GetJwksRequest request;
+    request.set_project_id("p");
+    identity::v1::Jwks response;
+    grpc::Status status = stub->GetJwks(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.keys_size() > 0 ? response.keys(0).kid() : "";
+  };
+  EXPECT_EQ(ip_seen_over(server->InProcessChannel(), server->gateway_token()),
+            "203.0.113.7");
+  EXPECT_NE(ip_seen_over(server->InProcessChannel(), "guess"), "203.0.113.7");
+  EXPECT_EQ(ip_seen_over(Connect(*server), "guess"), "127.0.0.1");
+}
+
 TEST(LatchkeyServer, RegisteringAnUnknownMethodFailsStartUp) {
   LatchkeyServer::Options options;
   auto server = LatchkeyServer::Start(options, [](MethodRegistry& registry) {

@@ -1,0 +1,78 @@
+#ifndef SERVICE_GATEWAY_REST_GATEWAY_H_
+#define SERVICE_GATEWAY_REST_GATEWAY_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "service/gateway/http_server.h"
+#include "service/gateway/route_table.h"
+#include "service/method_registry.h"
+
+namespace latchkey::service::gateway {
+
+// The REST/JSON door to the same gRPC methods: a generic transcoder driven
+// by each RPC's google.api.http annotation and identity.v1.access option.
+// It owns no business logic: every call goes through the gRPC server over
+// an in-process channel, so authentication, validation and errors are
+// exactly those of gRPC. Speaks Stack Auth's dialect (COMPAT.md): header
+// aliases, CORS, status codes, error bodies. Thread-safe.
+class RestGateway {
+ public:
+  struct Options {
+    std::string http_address = "127.0.0.1:0";
+    HttpLimits limits;
+    // Deadline of the gRPC call behind each request.
+    absl::Duration call_deadline = absl::Seconds(30);
+    // GET /readyz answers 200 while this returns true.
+    std::function<bool()> ready;
+    // LatchkeyServer::gateway_token(): lets the gRPC side believe the
+    // client address and request id the gateway forwards.
+    std::string gateway_token;
+  };
+
+  // Builds the route table from `registry` (every RPC, every binding) and
+  // starts listening. FAILED_PRECONDITION when two RPCs claim one route or
+  // a template does not parse; UNAVAILABLE when the address is taken.
+  static absl::StatusOr<std::unique_ptr<RestGateway>> Start(
+      const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
+      Options options);
+
+  ~RestGateway();
+
+  int port() const { return http_->port(); }
+
+  // Stops accepting; requests in progress get `grace` to finish.
+  void Shutdown(absl::Duration grace) { http_->Shutdown(grace); }
+
+  // One route per RPC binding, for documentation and tests.
+  struct Target {
+    const MethodBinding* method = nullptr;
+    std::string http_method;
+    std::string path_template;
+    std::string body_field;
+  };
+  const std::vector<Target>& targets() const { return targets_; }
+
+ private:
+  RestGateway() = default;
+  void Handle(HttpRequest request, HttpServer::Respond respond);
+  void Call(const Target& target, const RouteTable::Match& match,
+            HttpRequest request, HttpServer::Respond respond);
+
+  Options options_;
+  std::vector<Target> targets_;
+  std::unique_ptr<const RouteTable> routes_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<grpc::GenericStub> stub_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+}  // namespace latchkey::service::gateway
+
+#endif  // SERVICE_GATEWAY_REST_GATEWAY_H_
