@@ -1,5 +1,7 @@
 #include "service/api_error.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -14,6 +16,49 @@ using identity::v1::ErrorSpec;
 
 const google::protobuf::EnumValueDescriptor* ValueOf(ErrorCode code) {
   return identity::v1::ErrorCode_descriptor()->FindValueByNumber(code);
+}
+
+// Error text often quotes the request (a field name, a header value). It
+// must stay valid UTF-8, or the ErrorInfo carrying it could not be parsed
+// back, and short: invalid sequences become U+FFFD, and text is cut at a
+// character boundary after kMaxTextBytes.
+constexpr size_t kMaxTextBytes = 1024;
+
+std::string SafeText(absl::string_view text) {
+  std::string out;
+  out.reserve(std::min(text.size(), kMaxTextBytes));
+  size_t i = 0;
+  while (i < text.size() && out.size() < kMaxTextBytes) {
+    const unsigned char lead = static_cast<unsigned char>(text[i]);
+    size_t length = lead < 0x80           ? 1
+                    : (lead >> 5) == 0x6  ? 2
+                    : (lead >> 4) == 0xe  ? 3
+                    : (lead >> 3) == 0x1e ? 4
+                                          : 0;
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    }
+    if (valid && length > 1) {
+      // Reject overlong forms, surrogates and code points past U+10FFFF.
+      uint32_t cp = lead & (0xff >> (length + 1));
+      for (size_t k = 1; k < length; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+      }
+      const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+      valid = cp >= min[length] && cp <= 0x10ffff &&
+              !(cp >= 0xd800 && cp <= 0xdfff);
+    }
+    if (valid) {
+      out.append(text.substr(i, length).data(), length);
+      i += length;
+    } else {
+      out.append("\xef\xbf\xbd");
+      ++i;
+    }
+  }
+  if (i < text.size()) out.append("...");
+  return out;
 }
 
 // The generic catalogue error for statuses that are not catalogue errors.
@@ -63,11 +108,11 @@ absl::Status ApiError(ErrorCode code, ErrorDetails details,
   for (const auto& detail : spec.details()) {
     auto it = details.find(detail.name());
     if (it != details.end()) {
-      (*info.mutable_metadata())[detail.name()] = std::move(it->second);
+      (*info.mutable_metadata())[detail.name()] = SafeText(it->second);
     }
   }
   absl::Status status(static_cast<absl::StatusCode>(spec.grpc_code()),
-                      message.empty() ? spec.message() : message);
+                      message.empty() ? spec.message() : SafeText(message));
   status.SetPayload(kErrorInfoTypeUrl, absl::Cord(info.SerializeAsString()));
   return status;
 }

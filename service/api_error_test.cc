@@ -71,3 +71,32 @@ TEST(SpecOf, MatchesCompatTable) {
 
 }  // namespace
 }  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+TEST(ApiError, InvalidUtf8InDetailsIsReplacedSoTheErrorSurvives) {
+  absl::Status status = ApiError(identity::v1::SCHEMA_ERROR,
+                                 {{"message", "bad \xad key \xc3"}},
+                                 "bad \xad key");
+  auto view = ReadApiError(status);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->details["message"], "bad \xef\xbf\xbd key \xef\xbf\xbd");
+  EXPECT_EQ(status.message(), "bad \xef\xbf\xbd key");
+}
+
+TEST(ApiError, OverlongAndSurrogateEncodingsAreReplaced) {
+  absl::Status status = ApiError(identity::v1::SCHEMA_ERROR,
+                                 {{"message", "\xc0\xaf|\xed\xa0\x80|ok\xe2\x82\xac"}});
+  EXPECT_EQ(ReadApiError(status)->details["message"],
+            "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|ok\xe2\x82\xac");
+}
+
+TEST(ApiError, LongTextIsCut) {
+  absl::Status status = ApiError(identity::v1::SCHEMA_ERROR,
+                                 {{"message", std::string(5000, 'x')}});
+  EXPECT_EQ(ReadApiError(status)->details["message"].size(), 1024u + 3);
+}
+
+}  // namespace
+}  // namespace latchkey::service
