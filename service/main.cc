@@ -37,6 +37,27 @@ ABSL_FLAG(bool, dev, false,
 ABSL_FLAG(int, worker_threads, 0,
           "threads running method handlers (env LATCHKEY_WORKER_THREADS; "
           "default 16)");
+ABSL_FLAG(int64_t, http_max_body_bytes, -1,
+          "largest request body; larger gets 413 (env "
+          "LATCHKEY_HTTP_MAX_BODY_BYTES; default 1048576)");
+ABSL_FLAG(int64_t, http_max_header_bytes, -1,
+          "largest request line + headers; larger gets 431 (env "
+          "LATCHKEY_HTTP_MAX_HEADER_BYTES; default 16384)");
+ABSL_FLAG(int64_t, http_max_header_count, -1,
+          "most request headers; more gets 431 (env "
+          "LATCHKEY_HTTP_MAX_HEADER_COUNT; default 100)");
+ABSL_FLAG(int64_t, http_max_url_bytes, -1,
+          "longest request URL; longer gets 414 (env "
+          "LATCHKEY_HTTP_MAX_URL_BYTES; default 8192)");
+ABSL_FLAG(int64_t, http_request_timeout_ms, -1,
+          "time to receive a whole request; slower gets 408 (env "
+          "LATCHKEY_HTTP_REQUEST_TIMEOUT_MS; default 10000)");
+ABSL_FLAG(int64_t, http_idle_timeout_ms, -1,
+          "how long an idle keep-alive connection stays open (env "
+          "LATCHKEY_HTTP_IDLE_TIMEOUT_MS; default 30000)");
+ABSL_FLAG(int64_t, http_max_connections, -1,
+          "most open HTTP connections; more get 503 (env "
+          "LATCHKEY_HTTP_MAX_CONNECTIONS; default 4096)");
 ABSL_FLAG(int, shutdown_grace_seconds, -1,
           "on SIGTERM/SIGINT, how long in-flight calls may finish (env "
           "LATCHKEY_SHUTDOWN_GRACE_SECONDS; default 10)");
@@ -76,6 +97,13 @@ int main(int argc, char** argv) {
   flags.dev = absl::GetFlag(FLAGS_dev);
   flags.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  flags.http_max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
+  flags.http_max_header_bytes = absl::GetFlag(FLAGS_http_max_header_bytes);
+  flags.http_max_header_count = absl::GetFlag(FLAGS_http_max_header_count);
+  flags.http_max_url_bytes = absl::GetFlag(FLAGS_http_max_url_bytes);
+  flags.http_request_timeout_ms = absl::GetFlag(FLAGS_http_request_timeout_ms);
+  flags.http_idle_timeout_ms = absl::GetFlag(FLAGS_http_idle_timeout_ms);
+  flags.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
   absl::StatusOr<latchkey::service::ServerConfig> config =
       latchkey::service::LoadServerConfig(
           flags, latchkey::service::ReadProcessEnvironment);
@@ -109,6 +137,15 @@ int main(int argc, char** argv) {
   latchkey::service::LatchkeyServer* raw_server = server->get();
   gateway_options.ready = [raw_server] { return raw_server->ready(); };
   gateway_options.gateway_token = (*server)->gateway_token();
+  gateway_options.limits.max_body_bytes = config->http.max_body_bytes;
+  gateway_options.limits.max_header_bytes = config->http.max_header_bytes;
+  gateway_options.limits.max_header_count =
+      static_cast<int>(config->http.max_header_count);
+  gateway_options.limits.max_url_bytes = config->http.max_url_bytes;
+  gateway_options.limits.request_read_timeout = config->http.request_timeout;
+  gateway_options.limits.idle_timeout = config->http.idle_timeout;
+  gateway_options.limits.max_connections =
+      static_cast<int>(config->http.max_connections);
   absl::StatusOr<std::unique_ptr<latchkey::service::gateway::RestGateway>>
       gateway = latchkey::service::gateway::RestGateway::Start(
           (*server)->registry(), (*server)->InProcessChannel(),

@@ -274,6 +274,51 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   }
   config.shutdown_grace = absl::Seconds(grace_seconds);
 
+  // HTTP limits: flag, else LATCHKEY_HTTP_*, else the default; each within
+  // a range that keeps the server usable.
+  struct Limit {
+    const char* flag;
+    const char* env;
+    int64_t given;
+    int64_t* target;
+    int64_t min;
+    int64_t max;
+  };
+  int64_t request_timeout_ms = absl::ToInt64Milliseconds(config.http.request_timeout);
+  int64_t idle_timeout_ms = absl::ToInt64Milliseconds(config.http.idle_timeout);
+  const Limit limits[] = {
+      {"--http_max_body_bytes", "LATCHKEY_HTTP_MAX_BODY_BYTES",
+       flags.http_max_body_bytes, &config.http.max_body_bytes, 1024,
+       int64_t{64} << 20},
+      {"--http_max_header_bytes", "LATCHKEY_HTTP_MAX_HEADER_BYTES",
+       flags.http_max_header_bytes, &config.http.max_header_bytes, 1024,
+       1 << 20},
+      {"--http_max_header_count", "LATCHKEY_HTTP_MAX_HEADER_COUNT",
+       flags.http_max_header_count, &config.http.max_header_count, 10, 1000},
+      {"--http_max_url_bytes", "LATCHKEY_HTTP_MAX_URL_BYTES",
+       flags.http_max_url_bytes, &config.http.max_url_bytes, 256, 1 << 20},
+      {"--http_request_timeout_ms", "LATCHKEY_HTTP_REQUEST_TIMEOUT_MS",
+       flags.http_request_timeout_ms, &request_timeout_ms, 50, 600000},
+      {"--http_idle_timeout_ms", "LATCHKEY_HTTP_IDLE_TIMEOUT_MS",
+       flags.http_idle_timeout_ms, &idle_timeout_ms, 50, 3600000},
+      {"--http_max_connections", "LATCHKEY_HTTP_MAX_CONNECTIONS",
+       flags.http_max_connections, &config.http.max_connections, 1, 1000000},
+  };
+  for (const Limit& limit : limits) {
+    std::string text = Resolve(
+        limit.given >= 0 ? std::to_string(limit.given) : "", env, limit.env,
+        std::to_string(*limit.target));
+    int64_t value = 0;
+    if (!absl::SimpleAtoi(text, &value) || value < limit.min ||
+        value > limit.max) {
+      return Invalid(limit.flag, absl::StrCat("must be a number from ",
+                                              limit.min, " to ", limit.max));
+    }
+    *limit.target = value;
+  }
+  config.http.request_timeout = absl::Milliseconds(request_timeout_ms);
+  config.http.idle_timeout = absl::Milliseconds(idle_timeout_ms);
+
   config.server_secret = env(kEnvServerSecret).value_or("");
   config.internal_keys.publishable_client_key =
       env(kEnvPublishableKey).value_or("");

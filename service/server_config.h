@@ -19,6 +19,17 @@ struct InternalProjectKeys {
   std::string super_secret_admin_key;
 };
 
+// Limits of the REST gateway's HTTP server.
+struct HttpSettings {
+  int64_t max_body_bytes = 1024 * 1024;
+  int64_t max_header_bytes = 16 * 1024;
+  int64_t max_header_count = 100;
+  int64_t max_url_bytes = 8 * 1024;
+  absl::Duration request_timeout = absl::Seconds(10);
+  absl::Duration idle_timeout = absl::Seconds(30);
+  int64_t max_connections = 4096;
+};
+
 // latchkeyd's configuration, built once at start-up and then frozen.
 struct ServerConfig {
   std::string grpc_address;
@@ -39,6 +50,7 @@ struct ServerConfig {
   std::optional<std::string> admin_recovery_key;
   int worker_threads = 16;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  HttpSettings http;
 };
 
 // Raw settings as given on the command line; empty means "not given", and
@@ -52,6 +64,14 @@ struct ConfigFlags {
   bool dev = false;             // or LATCHKEY_DEV=1
   int worker_threads = 0;       // LATCHKEY_WORKER_THREADS, 16
   int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
+  // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
+  int64_t http_max_body_bytes = -1;
+  int64_t http_max_header_bytes = -1;
+  int64_t http_max_header_count = -1;
+  int64_t http_max_url_bytes = -1;
+  int64_t http_request_timeout_ms = -1;
+  int64_t http_idle_timeout_ms = -1;
+  int64_t http_max_connections = -1;
 };
 
 // Reads an environment variable; nullopt when unset.

@@ -131,3 +131,29 @@ TEST(LoadServerConfig, WorldReadableDevSecretsAreRefused) {
 
 }  // namespace
 }  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+TEST(LoadServerConfig, HttpLimitsFromFlagsAndEnvironmentWithinRanges) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  flags.http_max_body_bytes = 4096;
+  auto config = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_HTTP_REQUEST_TIMEOUT_MS", "250"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->http.max_body_bytes, 4096);
+  EXPECT_EQ(config->http.request_timeout, absl::Milliseconds(250));
+  EXPECT_EQ(config->http.idle_timeout, absl::Seconds(30));
+
+  flags.http_max_body_bytes = 10;
+  auto tiny = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  EXPECT_NE(tiny.status().message().find("--http_max_body_bytes: must be a "
+                                         "number from 1024"),
+            absl::string_view::npos)
+      << tiny.status();
+}
+
+}  // namespace
+}  // namespace latchkey::service

@@ -269,6 +269,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     http::async_write(stream_, *out,
                       [self = shared_from_this(), out, keep_alive](
                           beast::error_code error, size_t) {
+                        // The expiry bounded this write only; left armed it
+                        // would cut the next read short.
+                        self->stream_.expires_never();
                         ++self->requests_served_;
                         if (error || !keep_alive) return self->Close();
                         self->ReadHeader();

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
 #include "gtest/gtest.h"
@@ -265,6 +266,32 @@ TEST(HttpServer, BadAddressesAreRefused) {
                 .status()
                 .code(),
             absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace latchkey::service::gateway
+
+namespace latchkey::service::gateway {
+namespace {
+
+// Regression: the write deadline once stayed armed after a response and
+// closed the keep-alive connection while it waited for the next request.
+TEST(HttpServer, KeepAliveOutlivesTheWriteDeadline) {
+  HttpLimits limits;
+  limits.request_read_timeout = absl::Milliseconds(100);
+  limits.idle_timeout = absl::Seconds(30);
+  auto server = Start(limits);
+  Client client(server->port());
+  client.Write(Get("/first"));
+  ASSERT_EQ(client.Read().result_int(), 200);
+  // Wait well past the write deadline, for an event that never comes.
+  net::io_context io;
+  net::steady_timer timer(io, std::chrono::milliseconds(400));
+  timer.wait();
+  client.Write(Get("/second"));
+  auto response = client.Read();
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), "GET /second  ");
 }
 
 }  // namespace
