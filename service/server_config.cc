@@ -20,6 +20,7 @@
 #include "common/status_macros.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
+#include "crypto/signing_keys.h"
 
 namespace latchkey::service {
 namespace {
@@ -64,14 +65,16 @@ absl::Status CheckAddress(absl::string_view setting, absl::string_view address) 
   return absl::OkStatus();
 }
 
+// The KeyRing's own rule (so a Stack Auth secret that works there works
+// here), with advice on making a good one.
 absl::Status CheckSecret(absl::string_view setting, absl::string_view secret) {
-  absl::StatusOr<std::string> bytes = crypto::Base64UrlDecode(
-      std::string_view(secret.data(), secret.size()));
-  if (!bytes.ok() || bytes->size() < kMinSecretBytes) {
+  if (!crypto::ValidateServerSecret(
+           std::string_view(secret.data(), secret.size()))
+           .ok()) {
     return Invalid(setting,
-                   "must be base64url (no padding) of at least 32 random "
-                   "bytes; generate one with: openssl rand -base64 32 | tr "
-                   "'+/' '-_' | tr -d '='");
+                   "must be base64url of at least 16 random bytes (32 "
+                   "recommended); generate one with: openssl rand -base64 32 "
+                   "| tr '+/' '-_' | tr -d '='");
   }
   return absl::OkStatus();
 }
