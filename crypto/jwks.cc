@@ -6,14 +6,13 @@
 namespace latchkey::crypto {
 
 std::vector<std::string> JwksAudiences(std::string_view project_id,
-                                       bool include_restricted,
-                                       bool include_anonymous) {
+                                       JwksInclude include) {
   std::string project(project_id);
   std::vector<std::string> audiences = {project};
-  if (include_restricted || include_anonymous) {
+  if (include.restricted || include.anonymous) {
     audiences.push_back(project + ":restricted");
   }
-  if (include_anonymous) audiences.push_back(project + ":anon");
+  if (include.anonymous) audiences.push_back(project + ":anon");
   return audiences;
 }
 

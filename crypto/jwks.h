@@ -15,12 +15,17 @@ namespace latchkey::crypto {
 // Stack publishes: {"keys":[{kty, crv, alg, kid, x, y}, ...]}. All functions
 // are thread-safe.
 
-// Which user types' keys a project's JWKS carries; anonymous implies
-// restricted, as in Stack's jwks.json route. Order: "<project>",
-// "<project>:restricted", "<project>:anon".
+// Which user types' keys a project's JWKS carries besides normal users'
+// (the jwks.json query flags include_restricted / include_anonymous).
+struct JwksInclude {
+  bool restricted = false;
+  bool anonymous = false;  // Implies restricted, as in Stack's route.
+};
+
+// The audiences to publish, in order: "<project>", then
+// "<project>:restricted", then "<project>:anon".
 std::vector<std::string> JwksAudiences(std::string_view project_id,
-                                       bool include_restricted,
-                                       bool include_anonymous);
+                                       JwksInclude include = {});
 
 // One public key: {"kty":"EC","crv":"P-256","alg":"ES256","kid","x","y"},
 // x and y base64url of exactly 32 bytes (left-padded; Stack's own code does

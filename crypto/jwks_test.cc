@@ -30,14 +30,15 @@ std::vector<std::string> Kids(const std::string& jwks_text) {
 }
 
 TEST(JwksAudiencesTest, AnonymousImpliesRestricted) {
-  EXPECT_EQ(JwksAudiences("internal", false, false),
-            std::vector<std::string>({"internal"}));
-  EXPECT_EQ(JwksAudiences("internal", true, false),
+  EXPECT_EQ(JwksAudiences("internal"), std::vector<std::string>({"internal"}));
+  EXPECT_EQ(JwksAudiences("internal", {.restricted = true}),
             std::vector<std::string>({"internal", "internal:restricted"}));
-  EXPECT_EQ(JwksAudiences("internal", false, true),
+  EXPECT_EQ(JwksAudiences("internal", {.anonymous = true}),
             std::vector<std::string>(
                 {"internal", "internal:restricted", "internal:anon"}));
-  EXPECT_EQ(JwksAudiences("internal", true, true).size(), 3u);
+  EXPECT_EQ(
+      JwksAudiences("internal", {.restricted = true, .anonymous = true}).size(),
+      3u);
 }
 
 TEST(JwksTest, PublishesCompatVectorKeyInStacksShape) {
@@ -57,15 +58,17 @@ TEST(JwksTest, PublishesCompatVectorKeyInStacksShape) {
 
 TEST(JwksTest, TwoFourOrSixKeysByUserTypes) {
   auto ring = MakeRing(kSecret);
-  EXPECT_EQ(Kids(*BuildJwks(*ring, JwksAudiences("internal", false, false))),
+  EXPECT_EQ(Kids(*BuildJwks(*ring, JwksAudiences("internal"))),
             std::vector<std::string>({"M5zZLA6iQw2n", "YllKZ6LZIF_3"}));
   EXPECT_EQ(
-      Kids(*BuildJwks(*ring, JwksAudiences("internal", true, false))).size(),
+      Kids(*BuildJwks(*ring, JwksAudiences("internal", {.restricted = true})))
+          .size(),
       4u);
-  EXPECT_EQ(Kids(*BuildJwks(*ring, JwksAudiences("internal", false, true))),
-            std::vector<std::string>({"M5zZLA6iQw2n", "YllKZ6LZIF_3",
-                                      "Wxg1H4Lo4CEx", "GdLi8GXCBnIs",
-                                      "FInOUGcpZb24", "Rb-x5tnB7YSS"}));
+  EXPECT_EQ(
+      Kids(*BuildJwks(*ring, JwksAudiences("internal", {.anonymous = true}))),
+      std::vector<std::string>({"M5zZLA6iQw2n", "YllKZ6LZIF_3", "Wxg1H4Lo4CEx",
+                                "GdLi8GXCBnIs", "FInOUGcpZb24",
+                                "Rb-x5tnB7YSS"}));
 }
 
 TEST(JwksTest, PreviousSecretKeysStayPublishedDuringRotation) {
