@@ -1,0 +1,265 @@
+#include "service/core/access_tokens.h"
+
+#include <string_view>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "service/api_error.h"
+
+namespace latchkey::service::core {
+namespace {
+
+using identity::v1::AccessTokenClaims;
+
+constexpr absl::string_view kAnonSuffix = ":anon";
+constexpr absl::string_view kRestrictedSuffix = ":restricted";
+constexpr absl::string_view kWebSocketSuffix = ":ws";
+
+std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+
+// The project an audience belongs to.
+std::string ProjectOf(absl::string_view audience) {
+  return std::string(audience.substr(0, audience.find(':')));
+}
+
+nlohmann::ordered_json BaseClaims(const TokenSubject& subject,
+                                  absl::string_view issuer,
+                                  absl::string_view audience, absl::Time now,
+                                  absl::Duration lifetime) {
+  nlohmann::ordered_json claims = nlohmann::ordered_json::object();
+  claims["iss"] = std::string(issuer);
+  claims["sub"] = subject.user_id;
+  claims["aud"] = std::string(audience);
+  claims["iat"] = absl::ToUnixSeconds(now);
+  claims["exp"] = absl::ToUnixSeconds(now + lifetime);
+  return claims;
+}
+
+// Reads verified claims into the proto; INVALID_ARGUMENT-free: claims we
+// signed ourselves always have this shape, and anything missing is left
+// at its default rather than trusted.
+AccessTokenClaims ToProto(const nlohmann::json& claims) {
+  AccessTokenClaims out;
+  auto text = [&claims](const char* key) -> std::optional<std::string> {
+    auto it = claims.find(key);
+    if (it == claims.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto number = [&claims](const char* key) -> int64_t {
+    auto it = claims.find(key);
+    return it != claims.end() && it->is_number_integer() ? it->get<int64_t>()
+                                                         : 0;
+  };
+  auto flag = [&claims](const char* key) {
+    auto it = claims.find(key);
+    return it != claims.end() && it->is_boolean() && it->get<bool>();
+  };
+  out.set_iss(text("iss").value_or(""));
+  out.set_sub(text("sub").value_or(""));
+  out.set_aud(text("aud").value_or(""));
+  out.set_iat(number("iat"));
+  out.set_exp(number("exp"));
+  out.set_project_id(text("project_id").value_or(""));
+  out.set_branch_id(text("branch_id").value_or("main"));
+  out.set_refresh_token_id(text("refresh_token_id").value_or(""));
+  out.set_role(text("role").value_or(""));
+  if (auto name = text("name")) out.set_name(*name);
+  if (auto email = text("email")) out.set_email(*email);
+  out.set_email_verified(flag("email_verified"));
+  if (auto team = text("selected_team_id")) out.set_selected_team_id(*team);
+  out.set_signed_up_at(number("signed_up_at"));
+  out.set_is_anonymous(flag("is_anonymous"));
+  out.set_is_restricted(flag("is_restricted"));
+  if (auto it = claims.find("restricted_reason");
+      it != claims.end() && it->is_object() && it->contains("type") &&
+      (*it)["type"].is_string()) {
+    out.mutable_restricted_reason()->set_type((*it)["type"].get<std::string>());
+  }
+  out.set_requires_totp_mfa(flag("requires_totp_mfa"));
+  return out;
+}
+
+std::string RestrictedReasonJson(const nlohmann::json& claims) {
+  auto it = claims.find("restricted_reason");
+  if (it != claims.end() && it->is_object()) return it->dump();
+  return R"({"type":"anonymous"})";
+}
+
+}  // namespace
+
+std::string RestrictedReasonOf(const TokenSubject& subject) {
+  if (subject.is_anonymous) return "anonymous";
+  if (subject.restricted_by_admin) return "restricted_by_administrator";
+  if (subject.email_verification_pending) return "email_not_verified";
+  return "";
+}
+
+std::string AudienceFor(const TokenSubject& subject) {
+  if (subject.is_anonymous) {
+    return absl::StrCat(subject.project_id, kAnonSuffix);
+  }
+  if (!RestrictedReasonOf(subject).empty()) {
+    return absl::StrCat(subject.project_id, kRestrictedSuffix);
+  }
+  return subject.project_id;
+}
+
+std::string IssuerFor(absl::string_view public_url,
+                      absl::string_view audience) {
+  const std::string project = ProjectOf(audience);
+  if (absl::EndsWith(audience, kAnonSuffix)) {
+    return absl::StrCat(public_url, "/api/v1/projects-anonymous-users/",
+                        project);
+  }
+  if (absl::EndsWith(audience, kRestrictedSuffix)) {
+    return absl::StrCat(public_url, "/api/v1/projects-restricted-users/",
+                        project);
+  }
+  return absl::StrCat(public_url, "/api/v1/projects/", project);
+}
+
+absl::StatusOr<std::string> AccessTokenIssuer::Issue(
+    const TokenSubject& subject, absl::Duration lifetime) const {
+  const std::string audience = AudienceFor(subject);
+  auto keys = keys_.KeysFor(audience);
+  if (!keys.ok()) return keys.status();
+  const absl::Time now = clock_.Now();
+  nlohmann::ordered_json claims =
+      BaseClaims(subject, IssuerFor(public_url_, audience), audience, now,
+                 lifetime);
+  claims["project_id"] = subject.project_id;
+  claims["branch_id"] = subject.branch_id;
+  claims["refresh_token_id"] = subject.session_id;
+  claims["role"] = "authenticated";
+  claims["name"] = subject.display_name.has_value()
+                       ? nlohmann::ordered_json(*subject.display_name)
+                       : nlohmann::ordered_json(nullptr);
+  claims["email"] = subject.primary_email.has_value()
+                        ? nlohmann::ordered_json(*subject.primary_email)
+                        : nlohmann::ordered_json(nullptr);
+  claims["email_verified"] = subject.primary_email_verified;
+  claims["selected_team_id"] =
+      subject.selected_team_id.has_value()
+          ? nlohmann::ordered_json(*subject.selected_team_id)
+          : nlohmann::ordered_json(nullptr);
+  claims["signed_up_at"] = absl::ToUnixSeconds(subject.signed_up_at);
+  claims["is_anonymous"] = subject.is_anonymous;
+  const std::string reason = RestrictedReasonOf(subject);
+  claims["is_restricted"] = !reason.empty();
+  claims["restricted_reason"] =
+      reason.empty() ? nlohmann::ordered_json(nullptr)
+                     : nlohmann::ordered_json({{"type", reason}});
+  claims["requires_totp_mfa"] = subject.requires_totp_mfa;
+  return crypto::SignJwt((*keys)->signer(), claims);
+}
+
+absl::StatusOr<std::string> AccessTokenIssuer::IssueWebSocketToken(
+    const TokenSubject& subject, absl::Duration lifetime) const {
+  const std::string audience =
+      absl::StrCat(subject.project_id, kWebSocketSuffix);
+  auto keys = keys_.KeysFor(audience);
+  if (!keys.ok()) return keys.status();
+  nlohmann::ordered_json claims = BaseClaims(
+      subject, absl::StrCat(public_url_, "/api/v1/projects/", subject.project_id),
+      audience, clock_.Now(), lifetime);
+  claims["project_id"] = subject.project_id;
+  claims["refresh_token_id"] = subject.session_id;
+  return crypto::SignJwt((*keys)->signer(), claims);
+}
+
+absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
+    absl::string_view token, absl::string_view project_id,
+    TokenAcceptance acceptance) const {
+  crypto::JwtVerifyOptions options;
+  const std::string project(project_id);
+  options.allowed_audiences.push_back(project);
+  if (acceptance.allow_restricted || acceptance.allow_anonymous) {
+    options.allowed_audiences.push_back(absl::StrCat(project, kRestrictedSuffix));
+  }
+  if (acceptance.allow_anonymous) {
+    options.allowed_audiences.push_back(absl::StrCat(project, kAnonSuffix));
+  }
+  for (const std::string& audience : options.allowed_audiences) {
+    options.allowed_issuers.push_back(IssuerFor(public_url_, audience));
+  }
+  crypto::JwtVerification result = verifier_.Verify(Std(token), options);
+  if (result.ok()) return ToProto(result.claims);
+
+  switch (result.failure) {
+    case crypto::JwtFailure::kExpired: {
+      ErrorDetails details;
+      if (result.expires_at.has_value()) {
+        details["expired_at_millis"] =
+            std::to_string(absl::ToUnixMillis(*result.expires_at));
+      }
+      AccessTokenClaims claims = ToProto(result.claims);
+      if (!claims.project_id().empty()) details["project_id"] = claims.project_id();
+      if (!claims.sub().empty()) details["user_id"] = claims.sub();
+      if (!claims.refresh_token_id().empty()) {
+        details["refresh_token_id"] = claims.refresh_token_id();
+      }
+      return ApiError(identity::v1::ACCESS_TOKEN_EXPIRED, std::move(details));
+    }
+    case crypto::JwtFailure::kWrongAudience: {
+      // The signature verified under the key of the audience the token
+      // names, so that audience is genuine.
+      const std::string audience = result.claims.value("aud", "");
+      const std::string token_project = ProjectOf(audience);
+      if (token_project != project) {
+        return ApiError(identity::v1::INVALID_PROJECT_FOR_ACCESS_TOKEN,
+                        {{"expected_project_id", project},
+                         {"actual_project_id", token_project}});
+      }
+      if (absl::EndsWith(audience, kAnonSuffix)) {
+        return ApiError(identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
+      }
+      if (absl::EndsWith(audience, kRestrictedSuffix)) {
+        return ApiError(identity::v1::RESTRICTED_USER_NOT_ALLOWED,
+                        {{"restricted_reason", RestrictedReasonJson(result.claims)}});
+      }
+      return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
+    }
+    case crypto::JwtFailure::kInternal:
+      return absl::InternalError("access token verification failed inside "
+                                 "the crypto library");
+    default:
+      return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  }
+}
+
+absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyAdmin(
+    absl::string_view token) const {
+  absl::StatusOr<AccessTokenClaims> claims =
+      Verify(token, "internal", TokenAcceptance{});
+  if (claims.ok()) return claims;
+  std::optional<ApiErrorView> error = ReadApiError(claims.status());
+  if (error.has_value() && error->code == identity::v1::ACCESS_TOKEN_EXPIRED) {
+    ErrorDetails details;
+    if (auto it = error->details.find("expired_at_millis");
+        it != error->details.end()) {
+      details["expired_at_millis"] = it->second;
+    }
+    return ApiError(identity::v1::ADMIN_ACCESS_TOKEN_EXPIRED, std::move(details));
+  }
+  if (error.has_value()) return ApiError(identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
+  return claims.status();
+}
+
+absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyWebSocket(
+    absl::string_view token, absl::string_view project_id) const {
+  crypto::JwtVerifyOptions options;
+  options.allowed_audiences.push_back(absl::StrCat(project_id, kWebSocketSuffix));
+  options.allowed_issuers.push_back(
+      absl::StrCat(public_url_, "/api/v1/projects/", project_id));
+  crypto::JwtVerification result = verifier_.Verify(Std(token), options);
+  if (result.ok()) return ToProto(result.claims);
+  if (result.failure == crypto::JwtFailure::kExpired) {
+    return ApiError(identity::v1::ACCESS_TOKEN_EXPIRED);
+  }
+  if (result.failure == crypto::JwtFailure::kInternal) {
+    return absl::InternalError("WebSocket token verification failed");
+  }
+  return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
+}
+
+}  // namespace latchkey::service::core

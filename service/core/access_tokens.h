@@ -1,0 +1,117 @@
+#ifndef SERVICE_CORE_ACCESS_TOKENS_H_
+#define SERVICE_CORE_ACCESS_TOKENS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "crypto/jwt.h"
+#include "crypto/signing_keys.h"
+#include "identity/v1/token.pb.h"
+
+namespace latchkey::service::core {
+
+// What an access token says about its user, gathered at issue time from
+// the user's row (never from an older token).
+struct TokenSubject {
+  std::string project_id;
+  std::string branch_id = "main";
+  std::string user_id;
+  std::string session_id;  // the refresh_token_id claim
+  std::optional<std::string> display_name;
+  std::optional<std::string> primary_email;
+  bool primary_email_verified = false;
+  std::optional<std::string> selected_team_id;
+  absl::Time signed_up_at;
+  bool is_anonymous = false;
+  bool restricted_by_admin = false;
+  // The project requires verified email and this user's is not verified.
+  bool email_verification_pending = false;
+  bool requires_totp_mfa = false;
+};
+
+// The restriction of a user, Stack's way: anonymous users are restricted
+// ("anonymous"), then administrators' restrictions
+// ("restricted_by_administrator"), then unverified email where the project
+// requires verification ("email_not_verified"). Empty when unrestricted.
+std::string RestrictedReasonOf(const TokenSubject& subject);
+
+// The audience a user's tokens carry: "<project>", "<project>:restricted"
+// or "<project>:anon".
+std::string AudienceFor(const TokenSubject& subject);
+
+// The issuer for an audience: <public_url>/api/v1/projects/<project>, with
+// projects-restricted-users / projects-anonymous-users for the others.
+std::string IssuerFor(absl::string_view public_url, absl::string_view audience);
+
+// Signs access tokens with the key ring's current key for each audience.
+// Thread-safe; the ring and clock must outlive it.
+class AccessTokenIssuer {
+ public:
+  AccessTokenIssuer(const crypto::KeyRing& keys, const common::Clock& clock,
+                    std::string public_url)
+      : keys_(keys), clock_(clock), public_url_(std::move(public_url)) {}
+
+  // An ES256 JWT with exactly Stack's claims (COMPAT.md), valid for
+  // `lifetime`. INTERNAL if signing fails.
+  absl::StatusOr<std::string> Issue(const TokenSubject& subject,
+                                    absl::Duration lifetime) const;
+
+  // A short-lived token for a WebSocket connection: audience
+  // "<project>:ws", bound to the user and session. INTERNAL on failure.
+  absl::StatusOr<std::string> IssueWebSocketToken(
+      const TokenSubject& subject, absl::Duration lifetime) const;
+
+  const std::string& public_url() const { return public_url_; }
+
+ private:
+  const crypto::KeyRing& keys_;
+  const common::Clock& clock_;
+  const std::string public_url_;
+};
+
+// Which users' tokens a caller accepts.
+struct TokenAcceptance {
+  bool allow_anonymous = false;
+  bool allow_restricted = false;
+};
+
+// Verifies access tokens for one project and answers in Stack's terms: the
+// verified claims, or a catalogue error — UNPARSABLE_ACCESS_TOKEN
+// (malformed, bad signature, unknown kid, wrong algorithm, wrong issuer),
+// ACCESS_TOKEN_EXPIRED (with expired_at_millis, project_id, user_id,
+// refresh_token_id), INVALID_PROJECT_FOR_ACCESS_TOKEN,
+// ANONYMOUS_AUTHENTICATION_NOT_ALLOWED, RESTRICTED_USER_NOT_ALLOWED (with
+// restricted_reason), or INTERNAL_ERROR when crypto fails. No database is
+// touched. Thread-safe.
+class AccessTokenVerifier {
+ public:
+  AccessTokenVerifier(const crypto::JwtVerifier& verifier,
+                      std::string public_url)
+      : verifier_(verifier), public_url_(std::move(public_url)) {}
+
+  absl::StatusOr<identity::v1::AccessTokenClaims> Verify(
+      absl::string_view token, absl::string_view project_id,
+      TokenAcceptance acceptance) const;
+
+  // The same, with the ADMIN_ error codes (UNPARSABLE_ADMIN_ACCESS_TOKEN,
+  // ADMIN_ACCESS_TOKEN_EXPIRED), for x-stack-admin-access-token, which must
+  // be a normal (not restricted) token of the internal project.
+  absl::StatusOr<identity::v1::AccessTokenClaims> VerifyAdmin(
+      absl::string_view token) const;
+
+  // Verifies a WebSocket token of `project_id`.
+  absl::StatusOr<identity::v1::AccessTokenClaims> VerifyWebSocket(
+      absl::string_view token, absl::string_view project_id) const;
+
+ private:
+  const crypto::JwtVerifier& verifier_;
+  const std::string public_url_;
+};
+
+}  // namespace latchkey::service::core
+
+#endif  // SERVICE_CORE_ACCESS_TOKENS_H_

@@ -1,0 +1,175 @@
+#include "service/core/access_tokens.h"
+
+#include <set>
+
+#include "crypto/encoding.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "service/api_error.h"
+
+namespace latchkey::service::core {
+namespace {
+
+constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+constexpr char kProject[] = "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5f";
+constexpr char kOtherProject[] = "00000000-0000-4000-8000-000000000001";
+constexpr char kUrl[] = "https://auth.example.com";
+
+class AccessTokensTest : public ::testing::Test {
+ protected:
+  AccessTokensTest()
+      : ring_(*crypto::KeyRing::Create({.current_secret = kSecret})),
+        jwt_(*crypto::JwtVerifier::Create(*ring_, clock_)),
+        issuer_(*ring_, clock_, kUrl),
+        verifier_(jwt_, kUrl) {}
+
+  TokenSubject Subject(const char* project = kProject) {
+    TokenSubject subject;
+    subject.project_id = project;
+    subject.user_id = "u-1";
+    subject.session_id = "s-1";
+    subject.display_name = "Ann";
+    subject.primary_email = "ann@example.com";
+    subject.primary_email_verified = true;
+    subject.signed_up_at = absl::FromUnixSeconds(1'600'000'000);
+    return subject;
+  }
+
+  static nlohmann::json Payload(const std::string& token) {
+    size_t first = token.find('.');
+    size_t second = token.find('.', first + 1);
+    return nlohmann::json::parse(
+        *crypto::Base64UrlDecode(token.substr(first + 1, second - first - 1)));
+  }
+
+  static identity::v1::ErrorCode Code(const absl::Status& status) {
+    auto error = ReadApiError(status);
+    return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<crypto::KeyRing> ring_;
+  crypto::JwtVerifier jwt_;
+  AccessTokenIssuer issuer_;
+  AccessTokenVerifier verifier_;
+};
+
+TEST_F(AccessTokensTest, CarriesExactlyStacksClaims) {
+  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(token.ok()) << token.status();
+  nlohmann::json claims = Payload(*token);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : claims.items()) keys.insert(key);
+  EXPECT_EQ(keys, (std::set<std::string>{
+                      "iss", "sub", "aud", "iat", "exp", "project_id",
+                      "branch_id", "refresh_token_id", "role", "name", "email",
+                      "email_verified", "selected_team_id", "signed_up_at",
+                      "is_anonymous", "is_restricted", "restricted_reason",
+                      "requires_totp_mfa"}));
+  EXPECT_EQ(claims["iss"], std::string(kUrl) + "/api/v1/projects/" + kProject);
+  EXPECT_EQ(claims["aud"], kProject);
+  EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 600);
+  EXPECT_EQ(claims["role"], "authenticated");
+  EXPECT_TRUE(claims["selected_team_id"].is_null());
+  EXPECT_TRUE(claims["restricted_reason"].is_null());
+  EXPECT_EQ(claims["signed_up_at"], 1'600'000'000);
+
+  auto verified = verifier_.Verify(*token, kProject, {});
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->sub(), "u-1");
+  EXPECT_EQ(verified->refresh_token_id(), "s-1");
+  EXPECT_EQ(verified->email(), "ann@example.com");
+}
+
+TEST_F(AccessTokensTest, AnonymousUsersGetTheirOwnAudienceAndGate) {
+  TokenSubject subject = Subject();
+  subject.is_anonymous = true;
+  auto token = issuer_.Issue(subject, absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  nlohmann::json claims = Payload(*token);
+  EXPECT_EQ(claims["aud"], std::string(kProject) + ":anon");
+  EXPECT_EQ(claims["iss"],
+            std::string(kUrl) + "/api/v1/projects-anonymous-users/" + kProject);
+  EXPECT_EQ(claims["restricted_reason"]["type"], "anonymous");
+  EXPECT_EQ(Code(verifier_.Verify(*token, kProject, {}).status()),
+            identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
+  EXPECT_TRUE(verifier_.Verify(*token, kProject, {.allow_anonymous = true}).ok());
+}
+
+TEST_F(AccessTokensTest, RestrictedUsersNeedTheRestrictedGate) {
+  TokenSubject subject = Subject();
+  subject.email_verification_pending = true;
+  auto token = issuer_.Issue(subject, absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  EXPECT_EQ(Payload(*token)["aud"], std::string(kProject) + ":restricted");
+  auto refused = verifier_.Verify(*token, kProject, {});
+  EXPECT_EQ(Code(refused.status()), identity::v1::RESTRICTED_USER_NOT_ALLOWED);
+  EXPECT_EQ(ReadApiError(refused.status())->details["restricted_reason"],
+            R"({"type":"email_not_verified"})");
+  auto allowed = verifier_.Verify(*token, kProject, {.allow_restricted = true});
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->restricted_reason().type(), "email_not_verified");
+}
+
+TEST_F(AccessTokensTest, AnotherProjectsTokenIsNamedAsSuch) {
+  auto token = issuer_.Issue(Subject(kOtherProject), absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  auto refused = verifier_.Verify(*token, kProject, {});
+  EXPECT_EQ(Code(refused.status()),
+            identity::v1::INVALID_PROJECT_FOR_ACCESS_TOKEN);
+  EXPECT_EQ(ReadApiError(refused.status())->details["actual_project_id"],
+            kOtherProject);
+}
+
+TEST_F(AccessTokensTest, ExpiredTokenCarriesStacksDetails) {
+  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  const absl::Time issued = clock_.Now();
+  clock_.Advance(absl::Minutes(12));
+  auto refused = verifier_.Verify(*token, kProject, {});
+  EXPECT_EQ(Code(refused.status()), identity::v1::ACCESS_TOKEN_EXPIRED);
+  auto details = ReadApiError(refused.status())->details;
+  EXPECT_EQ(details["expired_at_millis"],
+            std::to_string(absl::ToUnixMillis(issued + absl::Minutes(10))));
+  EXPECT_EQ(details["user_id"], "u-1");
+  EXPECT_EQ(details["refresh_token_id"], "s-1");
+  EXPECT_EQ(details["project_id"], kProject);
+}
+
+TEST_F(AccessTokensTest, GarbageAndTamperingAreUnparsable) {
+  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  std::string tampered = *token;
+  tampered[tampered.size() - 3] ^= 1;
+  for (const std::string& bad : {std::string("nonsense"), tampered,
+                                 std::string("a.b.c")}) {
+    EXPECT_EQ(Code(verifier_.Verify(bad, kProject, {}).status()),
+              identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  }
+}
+
+TEST_F(AccessTokensTest, WebSocketTokensAreNotAccessTokens) {
+  auto ws = issuer_.IssueWebSocketToken(Subject(), absl::Seconds(60));
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  EXPECT_EQ(Code(verifier_.Verify(*ws, kProject, {.allow_anonymous = true}).status()),
+            identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  auto verified = verifier_.VerifyWebSocket(*ws, kProject);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_EQ(verified->refresh_token_id(), "s-1");
+  auto access = issuer_.Issue(Subject(), absl::Minutes(10));
+  EXPECT_FALSE(verifier_.VerifyWebSocket(*access, kProject).ok());
+}
+
+TEST_F(AccessTokensTest, AdminTokensMustBeInternalProjectTokens) {
+  auto internal = issuer_.Issue(Subject("internal"), absl::Minutes(10));
+  ASSERT_TRUE(verifier_.VerifyAdmin(*internal).ok());
+  auto other = issuer_.Issue(Subject(kProject), absl::Minutes(10));
+  EXPECT_EQ(Code(verifier_.VerifyAdmin(*other).status()),
+            identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(Code(verifier_.VerifyAdmin(*internal).status()),
+            identity::v1::ADMIN_ACCESS_TOKEN_EXPIRED);
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
