@@ -9,6 +9,21 @@
 
 namespace latchkey::storage {
 
+// How strongly concurrent transactions are kept apart.
+enum class Isolation {
+  // Snapshot isolation (PostgreSQL REPEATABLE READ): a transaction sees one
+  // snapshot, and two transactions writing the same row cannot both commit
+  // (no lost updates). Two transactions that each read what the other then
+  // writes to *different* rows can (write skew): guard such invariants with
+  // unique constraints, conditional updates, or kSerializable. Does not
+  // raise false conflicts between unrelated inserts, so it is the default.
+  kSnapshot,
+  // Full serializability (PostgreSQL SERIALIZABLE). Costs predicate locks
+  // and occasional false conflicts (retried); for rare check-then-act
+  // invariants such as "create the first administrator only once".
+  kSerializable,
+};
+
 // What a database engine provides to the shared storage code: connections
 // that run SQL, one transaction attempt at a time, and a health probe.
 // Retrying, repositories and migrations' bookkeeping live above this seam.
@@ -27,8 +42,10 @@ class Backend {
 
   // Runs `fn` once inside a read-write transaction on one connection:
   // commits when it returns OK, rolls back otherwise. Returns fn's error,
-  // or the commit's (ABORTED marked retryable for conflicts).
+  // or the commit's (ABORTED marked retryable for conflicts). SQLite runs
+  // one writer at a time, which is serializable whatever `isolation` says.
   virtual absl::Status RunTransactionOnce(
+      Isolation isolation,
       absl::FunctionRef<absl::Status(SqlExecutor&)> fn) = 0;
 
   // Runs `fn` on one connection without a transaction: every statement

@@ -36,14 +36,20 @@ std::string_view Database::backend_name() const { return backend_->name(); }
 
 absl::Status Database::RunInTransaction(
     absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  return RunInTransaction(Isolation::kSnapshot, fn);
+}
+
+absl::Status Database::RunInTransaction(
+    Isolation isolation, absl::FunctionRef<absl::Status(Repositories&)> fn) {
   const int attempts = std::max(1, options_.max_transaction_attempts);
   absl::Status status;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) BackOff(attempt);
-    status = backend_->RunTransactionOnce([&](SqlExecutor& executor) {
-      Repositories repositories(executor);
-      return fn(repositories);
-    });
+    status =
+        backend_->RunTransactionOnce(isolation, [&](SqlExecutor& executor) {
+          Repositories repositories(executor);
+          return fn(repositories);
+        });
     if (!IsRetryableConflict(status)) return status;
   }
   return absl::AbortedError(absl::StrCat(

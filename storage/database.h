@@ -37,7 +37,8 @@ class Database {
   // Runs `fn` in one read-write transaction: commits when it returns OK,
   // rolls back when it returns an error (nothing it wrote remains). When
   // the database reports a retryable conflict (SQLITE_BUSY, PostgreSQL
-  // serialization failure or deadlock), rolls back and calls `fn` again,
+  // serialization failure, concurrent update or deadlock), rolls back and
+  // calls `fn` again,
   // up to max_transaction_attempts times, so `fn` must not have effects
   // outside the database (or must tolerate repeating them). Returns fn's
   // error, or ABORTED when conflicts outlast the attempts, or UNAVAILABLE
@@ -45,8 +46,14 @@ class Database {
   // during COMMIT: the outcome is then unknown, and it is not retried).
   // Do not keep using the repositories after one of their calls failed
   // inside `fn`: return the error (PostgreSQL aborts the transaction).
+  // Runs with Isolation::kSnapshot (see storage/backend.h).
   absl::Status RunInTransaction(
       absl::FunctionRef<absl::Status(Repositories&)> fn);
+
+  // The same, with the isolation chosen: kSerializable for check-then-act
+  // invariants that no constraint expresses.
+  absl::Status RunInTransaction(
+      Isolation isolation, absl::FunctionRef<absl::Status(Repositories&)> fn);
 
   // Runs `fn` on one connection without a transaction: each repository
   // call commits on its own. For single reads and single writes on hot

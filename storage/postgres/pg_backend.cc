@@ -65,15 +65,16 @@ class PgBackend final : public Backend {
   }
 
   absl::Status RunTransactionOnce(
+      Isolation isolation,
       absl::FunctionRef<absl::Status(SqlExecutor&)> fn) override {
     LATCHKEY_ASSIGN_OR_RETURN(Pool::Lease conn, AcquireHealthy());
-    absl::Status status = Begin(*conn);
+    absl::Status status = Begin(*conn, isolation);
     if (absl::IsUnavailable(status)) {
       // Nothing ran yet, so a connection that died unnoticed (between the
       // health check and BEGIN) can be swapped for a fresh one safely.
       conn.Discard();
       LATCHKEY_ASSIGN_OR_RETURN(Pool::Lease fresh, AcquireHealthy());
-      LATCHKEY_RETURN_IF_ERROR(Begin(*fresh));
+      LATCHKEY_RETURN_IF_ERROR(Begin(*fresh, isolation));
       return Finish(fresh, fn(*fresh));
     }
     LATCHKEY_RETURN_IF_ERROR(status);
@@ -93,8 +94,13 @@ class PgBackend final : public Backend {
   }
 
  private:
-  static absl::Status Begin(PgConnection& conn) {
-    return conn.Execute("BEGIN ISOLATION LEVEL SERIALIZABLE", {}).status();
+  static absl::Status Begin(PgConnection& conn, Isolation isolation) {
+    return conn
+        .Execute(isolation == Isolation::kSerializable
+                     ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+                     : "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                 {})
+        .status();
   }
 
   // Commits after `status` OK, else rolls back. Returns the first error.

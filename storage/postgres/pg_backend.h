@@ -13,8 +13,8 @@ namespace latchkey::storage::postgres {
 // Connects to the PostgreSQL server `url` names (a libpq URI), migrates the
 // schema under a transaction-scoped advisory lock (so concurrent starts
 // apply each migration once), and returns a thread-safe backend over a
-// bounded connection pool. Transactions run SERIALIZABLE, matching SQLite's
-// semantics; their conflicts come back as retryable ABORTED. Connections
+// bounded connection pool. Transactions run REPEATABLE READ or SERIALIZABLE
+// (see Isolation); their conflicts come back as retryable ABORTED. Connections
 // that died (server restart) are noticed before reuse and replaced, so the
 // backend recovers by itself once the server is back.
 // Returns INVALID_ARGUMENT for a malformed URI, UNAVAILABLE when the server

@@ -52,6 +52,7 @@ class SqliteBackend final : public Backend {
   }
 
   absl::Status RunTransactionOnce(
+      Isolation /*isolation*/,
       absl::FunctionRef<absl::Status(SqlExecutor&)> fn) override {
     LATCHKEY_ASSIGN_OR_RETURN(auto conn, pool_.Acquire());
     // IMMEDIATE takes the write lock up front: a deferred transaction that

@@ -2,6 +2,7 @@
 #include "storage/database.h"
 
 #include <filesystem>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -164,6 +165,44 @@ TEST_P(DatabaseTest, ConcurrentReadModifyWriteLosesNoUpdate) {
       Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); });
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->user.risk_score_bot, 200);
+}
+
+TEST_P(DatabaseTest, SerializableCheckThenInsertHasOneWinner) {
+  // "Create the first administrator only if none exists": each transaction
+  // reads the count and inserts a different row, the write skew snapshot
+  // isolation allows. Serializable transactions must admit one winner.
+  AddProject("p");
+  DatabaseOptions options;
+  options.max_transaction_attempts = 100;
+  auto handle = OpenAgain(options);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  constexpr int kThreads = 4;
+  std::latch start(kThreads);
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      results[t] = (*handle)->RunInTransaction(
+          Isolation::kSerializable, [&](Repositories& r) -> absl::Status {
+            LATCHKEY_ASSIGN_OR_RETURN(int64_t n, r.users().Count("p", true));
+            if (n > 0) return absl::FailedPreconditionError("already set up");
+            return r.users().Create(MakeUser("p", Uuid(10 + t), T(t)));
+          });
+    });
+  }
+  for (auto& t : threads) t.join();
+  int winners = 0;
+  for (const absl::Status& s : results) {
+    if (s.ok()) {
+      ++winners;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
+    }
+  }
+  EXPECT_EQ(winners, 1);
+  EXPECT_EQ(*Call([&](Repositories& r) { return r.users().Count("p", true); }),
+            1);
 }
 
 INSTANTIATE_STORAGE_SUITE(DatabaseTest);
