@@ -5,8 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include <memory>
+
 #include "absl/time/time.h"
 #include "identity/v1/options.pb.h"
+#include "identity/v1/token.pb.h"
+#include "service/core/project_directory.h"
 #include "service/request_metadata.h"
 
 namespace latchkey::service {
@@ -17,11 +21,20 @@ struct Caller {
   // The project the request names; empty for public methods that take the
   // project from the request itself.
   std::string project_id;
+  // That project as of this request (null for public methods).
+  std::shared_ptr<const core::ProjectSnapshot> project;
   identity::v1::AccessType access_type =
       identity::v1::ACCESS_TYPE_UNSPECIFIED;
   std::string branch_id = "main";
-  // The signed-in user, when an access token was sent and verified.
-  std::optional<std::string> user_id;
+  // The signed-in user's verified token claims, when one was sent.
+  std::optional<identity::v1::AccessTokenClaims> user;
+  // For admin access through an admin access token: the internal-project
+  // user acting (otherwise the super-secret admin key was used).
+  std::optional<std::string> admin_user_id;
+
+  const std::string* user_id() const {
+    return user.has_value() ? &user->sub() : nullptr;
+  }
 };
 
 // Everything a method handler may know about its call besides the request

@@ -15,7 +15,7 @@
 namespace latchkey::service {
 
 absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
-    Options options,
+    Options options, const RequestAuthenticator& authenticator,
     const std::function<absl::Status(MethodRegistry&)>& register_methods) {
   std::unique_ptr<LatchkeyServer> server(new LatchkeyServer());
   server->options_ = std::move(options);
@@ -26,8 +26,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
     LATCHKEY_RETURN_IF_ERROR(register_methods(*server->registry_));
   }
   LATCHKEY_ASSIGN_OR_RETURN(server->gateway_token_, crypto::RandomToken());
-  server->authenticator_ = std::make_unique<RequestAuthenticator>();
-  server->dispatcher_ = std::make_unique<Dispatcher>(*server->authenticator_);
+  server->dispatcher_ = std::make_unique<Dispatcher>(authenticator);
   server->workers_ = std::make_unique<WorkerPool>(
       server->options_.worker_threads, server->options_.max_queued_calls);
 

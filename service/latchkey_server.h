@@ -42,11 +42,12 @@ class LatchkeyServer {
   };
 
   // Builds the registry from the identity.v1 descriptors; lets `register`
-  // attach the method implementations; then starts serving. Fails when the
-  // contract is broken (an RPC without access rule), a handler does not
-  // match its RPC, or the address cannot be bound.
+  // attach the method implementations; then starts serving, authenticating
+  // every call with `authenticator` (which must outlive the server). Fails
+  // when the contract is broken (an RPC without access rule), a handler
+  // does not match its RPC, or the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<LatchkeyServer>> Start(
-      Options options,
+      Options options, const RequestAuthenticator& authenticator,
       const std::function<absl::Status(MethodRegistry&)>& register_methods);
 
   ~LatchkeyServer();
@@ -75,7 +76,6 @@ class LatchkeyServer {
 
   Options options_;
   std::unique_ptr<MethodRegistry> registry_;
-  std::unique_ptr<RequestAuthenticator> authenticator_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<WorkerPool> workers_;
   std::vector<std::unique_ptr<GrpcDispatchService>> services_;

@@ -1,0 +1,118 @@
+#include "service/core/project_directory.h"
+
+#include <string_view>
+#include <vector>
+
+#include "crypto/hashing.h"
+#include "service/core/project_config.h"
+
+namespace latchkey::service::core {
+namespace {
+
+// Bounds memory when many projects are touched; refilled on demand.
+constexpr size_t kMaxCachedProjects = 10000;
+
+std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+
+const std::optional<storage::StoredApiKey>& KeyOfKind(
+    const storage::ApiKeySetRecord& set, storage::ApiKeyKind kind) {
+  switch (kind) {
+    case storage::ApiKeyKind::kPublishableClient:
+      return set.publishable_client_key;
+    case storage::ApiKeyKind::kSecretServer:
+      return set.secret_server_key;
+    case storage::ApiKeyKind::kSuperSecretAdmin:
+      return set.super_secret_admin_key;
+  }
+  return set.publishable_client_key;
+}
+
+}  // namespace
+
+ProjectDirectory::ProjectDirectory(storage::Database& database,
+                                   const common::Clock& clock,
+                                   absl::Duration cache_ttl)
+    : database_(database), clock_(clock), cache_ttl_(cache_ttl) {}
+
+absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> ProjectDirectory::Get(
+    absl::string_view project_id) {
+  const std::string id(project_id);
+  const absl::Time now = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(id);
+    if (it != cache_.end() && now - it->second.fetched_at < cache_ttl_) {
+      return it->second.snapshot;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> loaded = Load(id);
+  if (!loaded.ok()) return loaded;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cache_.size() >= kMaxCachedProjects) cache_.clear();
+  cache_[id] = Entry{*loaded, now};
+  return loaded;
+}
+
+absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> ProjectDirectory::Load(
+    const std::string& project_id) {
+  auto snapshot = std::make_shared<ProjectSnapshot>();
+  std::vector<std::string> overrides;
+  absl::Status status = database_.Run([&](storage::Repositories& repos) {
+    absl::StatusOr<storage::ProjectRecord> project =
+        repos.projects().Get(project_id);
+    if (!project.ok()) return project.status();
+    snapshot->project = *std::move(project);
+    auto levels = repos.projects().ListConfigOverrides(project_id);
+    if (!levels.ok()) return levels.status();
+    for (const storage::ConfigOverrideRecord& level : *levels) {
+      overrides.push_back(level.override_json);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  absl::StatusOr<identity::v1::ProjectConfig> config =
+      EffectiveProjectConfig(overrides);
+  if (!config.ok()) return config.status();
+  snapshot->config = *std::move(config);
+  return std::shared_ptr<const ProjectSnapshot>(std::move(snapshot));
+}
+
+void ProjectDirectory::Invalidate(absl::string_view project_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  cache_.erase(std::string(project_id));
+}
+
+absl::Status ProjectDirectory::VerifyKey(absl::string_view project_id,
+                                         storage::ApiKeyKind kind,
+                                         absl::string_view key) {
+  const std::string hash = crypto::HashToken(Std(key));
+  absl::StatusOr<storage::ApiKeySetRecord> set;
+  absl::Status status = database_.Run([&](storage::Repositories& repos) {
+    set = repos.api_keys().FindByKeyHash(kind, hash);
+    return set.status();
+  });
+  if (!status.ok()) return status;
+  const std::optional<storage::StoredApiKey>& stored = KeyOfKind(*set, kind);
+  const absl::Time now = clock_.Now();
+  if (!stored.has_value() || !crypto::ConstantTimeEquals(stored->hash, hash) ||
+      set->project_id != project_id || set->revoked_at.has_value() ||
+      set->expires_at <= now) {
+    return absl::NotFoundError("no live key");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ProjectDirectory::VerifyAdministrator(
+    const ProjectSnapshot& project, absl::string_view user_id) {
+  if (!project.project.owner_team_id.has_value()) {
+    return absl::NotFoundError("the project has no owner team");
+  }
+  return database_.Run([&](storage::Repositories& repos) {
+    return repos.teams()
+        .GetMember(Std(kInternalProjectId), *project.project.owner_team_id,
+                   Std(user_id))
+        .status();
+  });
+}
+
+}  // namespace latchkey::service::core

@@ -1,0 +1,166 @@
+#include "service/core/sessions.h"
+
+#include <string_view>
+
+#include "crypto/hashing.h"
+#include "crypto/random.h"
+#include "service/api_error.h"
+
+namespace latchkey::service::core {
+namespace {
+
+// last_used_at is advisory (session lists); writing it on every refresh
+// would turn the hottest read into a write.
+constexpr absl::Duration kTouchInterval = absl::Minutes(1);
+
+std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+
+absl::Status NotFoundOrExpired() {
+  return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+}
+
+bool Expired(const storage::SessionRecord& session, absl::Time now) {
+  return session.expires_at.has_value() && *session.expires_at <= now;
+}
+
+}  // namespace
+
+absl::StatusOr<IssuedSession> SessionManager::Create(
+    storage::Repositories& repos, absl::string_view project_id,
+    absl::string_view user_id, bool is_impersonation,
+    const identity::v1::ProjectConfig& config,
+    std::optional<absl::Duration> lifetime) const {
+  absl::StatusOr<std::string> token = crypto::RandomToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> id = crypto::RandomUuidV4();
+  if (!id.ok()) return id.status();
+  const absl::Time now = clock_.Now();
+  IssuedSession issued;
+  issued.refresh_token = *std::move(token);
+  storage::SessionRecord& session = issued.session;
+  session.id = *id;
+  session.project_id = std::string(project_id);
+  session.user_id = std::string(user_id);
+  session.refresh_token_hash = crypto::HashToken(issued.refresh_token);
+  session.is_impersonation = is_impersonation;
+  session.rotation_family_id = *id;
+  session.rotation_counter = 0;
+  session.created_at = now;
+  session.expires_at =
+      now + lifetime.value_or(
+                absl::Seconds(config.refresh_token_lifetime_seconds()));
+  if (absl::Status status = repos.sessions().Create(session); !status.ok()) {
+    return status;
+  }
+  return issued;
+}
+
+absl::StatusOr<storage::SessionRecord> SessionManager::FindByToken(
+    absl::string_view project_id, absl::string_view refresh_token) const {
+  const std::string hash = crypto::HashToken(Std(refresh_token));
+  absl::StatusOr<storage::SessionRecord> session;
+  absl::Status status = database_.Run([&](storage::Repositories& repos) {
+    session = repos.sessions().FindByTokenHash(hash);
+    return session.status();
+  });
+  if (!status.ok()) return status;
+  if (session->project_id != project_id ||
+      !crypto::ConstantTimeEquals(session->refresh_token_hash, hash)) {
+    return absl::NotFoundError("no such session");
+  }
+  return session;
+}
+
+absl::StatusOr<RefreshedSession> SessionManager::Refresh(
+    absl::string_view project_id, absl::string_view refresh_token,
+    const identity::v1::ProjectConfig& config) const {
+  absl::StatusOr<storage::SessionRecord> found =
+      FindByToken(project_id, refresh_token);
+  if (!found.ok()) {
+    return found.status().code() == absl::StatusCode::kNotFound
+               ? NotFoundOrExpired()
+               : found.status();
+  }
+  const absl::Time now = clock_.Now();
+  if (Expired(*found, now)) return NotFoundOrExpired();
+
+  if (found->rotated_at.has_value()) {
+    // A replaced token came back: a concurrent refresh (fine, within the
+    // grace window) or a stolen token being replayed (revoke everything).
+    if (now - *found->rotated_at <=
+        absl::Seconds(config.refresh_token_reuse_grace_seconds())) {
+      return NewestOfFamily(*found);
+    }
+    absl::Status revoked = database_.Run([&](storage::Repositories& repos) {
+      return repos.sessions()
+          .DeleteFamily(found->project_id, found->rotation_family_id)
+          .status();
+    });
+    if (!revoked.ok()) return revoked;
+    return NotFoundOrExpired();
+  }
+
+  if (!config.refresh_token_rotation()) {
+    if (!found->last_used_at.has_value() ||
+        now - *found->last_used_at >= kTouchInterval) {
+      absl::Status touched = database_.Run([&](storage::Repositories& repos) {
+        return repos.sessions().Touch(found->project_id, found->id, now);
+      });
+      if (!touched.ok() && touched.code() != absl::StatusCode::kNotFound) {
+        return touched;
+      }
+      if (touched.code() == absl::StatusCode::kNotFound) {
+        return NotFoundOrExpired();  // revoked meanwhile
+      }
+      found->last_used_at = now;
+    }
+    return RefreshedSession{*std::move(found), std::nullopt};
+  }
+
+  // Rotation: the next token of the family replaces this one.
+  absl::StatusOr<std::string> token = crypto::RandomToken();
+  if (!token.ok()) return token.status();
+  absl::StatusOr<std::string> id = crypto::RandomUuidV4();
+  if (!id.ok()) return id.status();
+  storage::SessionRecord next = *found;
+  next.id = *id;
+  next.refresh_token_hash = crypto::HashToken(*token);
+  next.rotation_counter = found->rotation_counter + 1;
+  next.created_at = now;
+  next.last_used_at = now;
+  next.rotated_at.reset();
+  absl::Status rotated =
+      database_.RunInTransaction([&](storage::Repositories& repos) {
+        return repos.sessions().Rotate(found->project_id, found->id, next, now);
+      });
+  if (rotated.code() == absl::StatusCode::kAborted) {
+    // Another refresh rotated it first: within grace by definition.
+    return NewestOfFamily(*found);
+  }
+  if (rotated.code() == absl::StatusCode::kNotFound) return NotFoundOrExpired();
+  if (!rotated.ok()) return rotated;
+  return RefreshedSession{std::move(next), *std::move(token)};
+}
+
+absl::StatusOr<RefreshedSession> SessionManager::NewestOfFamily(
+    const storage::SessionRecord& rotated) const {
+  absl::StatusOr<std::vector<storage::SessionRecord>> active;
+  absl::Status status = database_.Run([&](storage::Repositories& repos) {
+    active = repos.sessions().ListActiveForUser(rotated.project_id,
+                                                rotated.user_id, clock_.Now());
+    return active.status();
+  });
+  if (!status.ok()) return status;
+  const storage::SessionRecord* newest = nullptr;
+  for (const storage::SessionRecord& session : *active) {
+    if (session.rotation_family_id == rotated.rotation_family_id &&
+        (newest == nullptr ||
+         session.rotation_counter > newest->rotation_counter)) {
+      newest = &session;
+    }
+  }
+  if (newest == nullptr) return NotFoundOrExpired();
+  return RefreshedSession{*newest, std::nullopt};
+}
+
+}  // namespace latchkey::service::core

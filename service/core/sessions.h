@@ -1,0 +1,76 @@
+#ifndef SERVICE_CORE_SESSIONS_H_
+#define SERVICE_CORE_SESSIONS_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "identity/v1/project.pb.h"
+#include "storage/database.h"
+#include "storage/records.h"
+
+namespace latchkey::service::core {
+
+// A new session and its refresh token, which exists only here: storage
+// keeps its hash.
+struct IssuedSession {
+  storage::SessionRecord session;
+  std::string refresh_token;
+};
+
+// The session a refresh token stands for, after a refresh.
+struct RefreshedSession {
+  storage::SessionRecord session;
+  // Set when the project rotates refresh tokens: the token to use next.
+  std::optional<std::string> next_refresh_token;
+};
+
+// Refresh sessions: opaque 45-character tokens, stored only as hashes,
+// reusable by default (Stack's SDK keeps its first token), with optional
+// rotation and reuse detection per project. Thread-safe.
+class SessionManager {
+ public:
+  SessionManager(storage::Database& database, const common::Clock& clock)
+      : database_(database), clock_(clock) {}
+
+  // Creates a session inside the caller's transaction. `lifetime` nullopt:
+  // the project's refresh_token_lifetime_seconds. Returns the repository's
+  // error (NOT_FOUND for an unknown user).
+  absl::StatusOr<IssuedSession> Create(
+      storage::Repositories& repos, absl::string_view project_id,
+      absl::string_view user_id, bool is_impersonation,
+      const identity::v1::ProjectConfig& config,
+      std::optional<absl::Duration> lifetime = std::nullopt) const;
+
+  // Resolves a refresh token of `project_id`. Without rotation the session
+  // is returned as is (last_used_at is written at most once a minute).
+  // With rotation, the token is replaced; a token already replaced is
+  // accepted within the project's grace window (answered with the family's
+  // newest session, so concurrent refreshes from several tabs succeed), and
+  // beyond it counts as reuse: the whole family is revoked.
+  // REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (api_error.h) for unknown, expired,
+  // revoked or reused tokens and tokens of another project; the database's
+  // error otherwise.
+  absl::StatusOr<RefreshedSession> Refresh(
+      absl::string_view project_id, absl::string_view refresh_token,
+      const identity::v1::ProjectConfig& config) const;
+
+  // The session a token stands for, without touching it (sign-out and
+  // revocation by token). NOT_FOUND when unknown or of another project.
+  absl::StatusOr<storage::SessionRecord> FindByToken(
+      absl::string_view project_id, absl::string_view refresh_token) const;
+
+ private:
+  absl::StatusOr<RefreshedSession> NewestOfFamily(
+      const storage::SessionRecord& rotated) const;
+
+  storage::Database& database_;
+  const common::Clock& clock_;
+};
+
+}  // namespace latchkey::service::core
+
+#endif  // SERVICE_CORE_SESSIONS_H_

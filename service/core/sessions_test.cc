@@ -1,0 +1,154 @@
+#include "service/core/sessions.h"
+
+#include "gtest/gtest.h"
+#include "service/api_error.h"
+#include "service/core/project_config.h"
+#include "storage/testing/test_database.h"
+
+namespace latchkey::service::core {
+namespace {
+
+constexpr char kProject[] = "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5f";
+constexpr char kOther[] = "00000000-0000-4000-8000-000000000002";
+
+class SessionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch =
+        storage::testing::ScratchDatabase::Create(storage::testing::TestBackend::kSqlite);
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.clock = &clock_;
+    auto db = storage::OpenDatabase(scratch_->url(), options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    for (const char* project : {kProject, kOther}) {
+      ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
+                       storage::ProjectRecord record;
+                       record.id = project;
+                       record.display_name = "P";
+                       record.created_at = clock_.Now();
+                       if (auto s = repos.projects().Create(record); !s.ok()) return s;
+                       storage::UserRecord user;
+                       user.id = std::string(project).substr(0, 35) + "9";
+                       user.project_id = project;
+                       user.signed_up_at = clock_.Now();
+                       user.last_active_at = clock_.Now();
+                       return repos.users().Create(user);
+                     }).ok());
+    }
+    manager_ = std::make_unique<SessionManager>(*db_, clock_);
+    config_ = DefaultProjectConfig();
+  }
+
+  std::string UserOf(const char* project) {
+    return std::string(project).substr(0, 35) + "9";
+  }
+
+  IssuedSession NewSession(const char* project = kProject) {
+    absl::StatusOr<IssuedSession> issued;
+    EXPECT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
+                     issued = manager_->Create(repos, project, UserOf(project),
+                                               false, config_);
+                     return issued.status();
+                   }).ok());
+    return *issued;
+  }
+
+  static identity::v1::ErrorCode Code(const absl::Status& status) {
+    auto error = ReadApiError(status);
+    return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<SessionManager> manager_;
+  identity::v1::ProjectConfig config_;
+};
+
+TEST_F(SessionsTest, RefreshTokensAreOpaqueAndStoredOnlyAsHashes) {
+  IssuedSession issued = NewSession();
+  EXPECT_EQ(issued.refresh_token.size(), 45u);
+  EXPECT_NE(issued.session.refresh_token_hash, issued.refresh_token);
+  EXPECT_EQ(issued.session.refresh_token_hash.find(issued.refresh_token),
+            std::string::npos);
+  EXPECT_EQ(*issued.session.expires_at - issued.session.created_at,
+            absl::Hours(24 * 365));
+}
+
+TEST_F(SessionsTest, ReusableTokenRefreshesAgainAndAgain) {
+  IssuedSession issued = NewSession();
+  for (int i = 0; i < 3; ++i) {
+    auto refreshed = manager_->Refresh(kProject, issued.refresh_token, config_);
+    ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+    EXPECT_EQ(refreshed->session.id, issued.session.id);
+    EXPECT_FALSE(refreshed->next_refresh_token.has_value());
+  }
+}
+
+TEST_F(SessionsTest, UnknownForeignAndExpiredTokensAreRefusedAlike) {
+  IssuedSession issued = NewSession();
+  EXPECT_EQ(Code(manager_->Refresh(kProject, "no-such-token", config_).status()),
+            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(Code(manager_->Refresh(kOther, issued.refresh_token, config_).status()),
+            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  clock_.Advance(absl::Hours(24 * 366));
+  EXPECT_EQ(Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
+            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+}
+
+TEST_F(SessionsTest, LastUsedIsWrittenAtMostOnceAMinute) {
+  IssuedSession issued = NewSession();
+  auto first = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(first.ok());
+  const absl::Time stamped = *first->session.last_used_at;
+  clock_.Advance(absl::Seconds(30));
+  auto second = manager_->Refresh(kProject, issued.refresh_token, config_);
+  EXPECT_EQ(*second->session.last_used_at, stamped);
+  clock_.Advance(absl::Seconds(31));
+  auto third = manager_->Refresh(kProject, issued.refresh_token, config_);
+  EXPECT_EQ(*third->session.last_used_at, clock_.Now());
+}
+
+TEST_F(SessionsTest, RotationReplacesTokensAndToleratesConcurrentUse) {
+  config_.set_refresh_token_rotation(true);
+  config_.set_refresh_token_reuse_grace_seconds(10);
+  IssuedSession issued = NewSession();
+  auto rotated = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(rotated.ok()) << rotated.status();
+  ASSERT_TRUE(rotated->next_refresh_token.has_value());
+  EXPECT_NE(rotated->session.id, issued.session.id);
+  EXPECT_EQ(rotated->session.rotation_family_id, issued.session.id);
+
+  // Another tab still holds the old token: within grace it gets the newest
+  // session of the family, not an error.
+  clock_.Advance(absl::Seconds(5));
+  auto concurrent = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(concurrent.ok()) << concurrent.status();
+  EXPECT_EQ(concurrent->session.id, rotated->session.id);
+  EXPECT_FALSE(concurrent->next_refresh_token.has_value());
+
+  // The new token keeps working.
+  auto next = manager_->Refresh(kProject, *rotated->next_refresh_token, config_);
+  ASSERT_TRUE(next.ok()) << next.status();
+}
+
+TEST_F(SessionsTest, ReuseAfterGraceRevokesTheWholeFamily) {
+  config_.set_refresh_token_rotation(true);
+  config_.set_refresh_token_reuse_grace_seconds(10);
+  IssuedSession issued = NewSession();
+  auto rotated = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(rotated.ok());
+  clock_.Advance(absl::Seconds(11));
+  EXPECT_EQ(Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
+            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  // The thief's replay also logged out the legitimate holder.
+  EXPECT_EQ(Code(manager_->Refresh(kProject, *rotated->next_refresh_token, config_)
+                     .status()),
+            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
