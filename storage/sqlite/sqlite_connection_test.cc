@@ -59,6 +59,32 @@ TEST(SqliteConnectionTest, WrongParameterCountIsInternal) {
             absl::StatusCode::kInternal);
 }
 
+TEST(SqliteConnectionTest, WriteLockHeldPastTheBusyTimeoutIsRetryable) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/busy.db";
+  auto holder = SqliteConnection::Open(path, absl::Milliseconds(20));
+  auto waiter = SqliteConnection::Open(path, absl::Milliseconds(20));
+  ASSERT_TRUE(holder.ok() && waiter.ok());
+  ASSERT_TRUE((*holder)->Execute("BEGIN IMMEDIATE", {}).ok());
+  absl::Status status = (*waiter)->Execute("BEGIN IMMEDIATE", {}).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(IsRetryableConflict(status));
+  ASSERT_TRUE((*holder)->Execute("COMMIT", {}).ok());
+  EXPECT_TRUE((*waiter)->Execute("BEGIN IMMEDIATE", {}).ok());
+  EXPECT_TRUE((*waiter)->InTransaction());
+}
+
+TEST(SqliteConnectionTest, ForeignKeysAreEnforced) {
+  auto conn = OpenTemp("fk.db");
+  ASSERT_NE(conn, nullptr);
+  ASSERT_TRUE(
+      conn->ExecScript("CREATE TABLE parent (id TEXT PRIMARY KEY);"
+                       "CREATE TABLE child (p TEXT REFERENCES parent (id))")
+          .ok());
+  EXPECT_EQ(
+      conn->Execute("INSERT INTO child VALUES ($1)", {"none"}).status().code(),
+      absl::StatusCode::kNotFound);
+}
+
 TEST(SqliteConnectionTest, BusyIsRetryableAborted) {
   EXPECT_TRUE(IsRetryableConflict(SqliteError(SQLITE_BUSY, "locked")));
   EXPECT_TRUE(IsRetryableConflict(SqliteError(SQLITE_BUSY_SNAPSHOT, "snap")));
