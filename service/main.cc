@@ -10,9 +10,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "service/application.h"
 #include "service/json_log.h"
-#include "service/gateway/rest_gateway.h"
-#include "service/latchkey_server.h"
 #include "service/server_config.h"
 #include "storage/database.h"
 
@@ -122,42 +121,17 @@ int main(int argc, char** argv) {
         database.status().code(),
         absl::StrCat("--database: ", database.status().message())));
   }
-  latchkey::storage::Database* db = database->get();
-
-  latchkey::service::LatchkeyServer::Options options;
-  options.grpc_address = config->grpc_address;
-  options.worker_threads = config->worker_threads;
-  options.readiness_probe = [db] { return db->Ping(); };
-  absl::StatusOr<std::unique_ptr<latchkey::service::LatchkeyServer>> server =
-      latchkey::service::LatchkeyServer::Start(options, nullptr);
-  if (!server.ok()) return Fail(server.status());
-
-  latchkey::service::gateway::RestGateway::Options gateway_options;
-  gateway_options.http_address = config->http_address;
-  latchkey::service::LatchkeyServer* raw_server = server->get();
-  gateway_options.ready = [raw_server] { return raw_server->ready(); };
-  gateway_options.gateway_token = (*server)->gateway_token();
-  gateway_options.limits.max_body_bytes = config->http.max_body_bytes;
-  gateway_options.limits.max_header_bytes = config->http.max_header_bytes;
-  gateway_options.limits.max_header_count =
-      static_cast<int>(config->http.max_header_count);
-  gateway_options.limits.max_url_bytes = config->http.max_url_bytes;
-  gateway_options.limits.request_read_timeout = config->http.request_timeout;
-  gateway_options.limits.idle_timeout = config->http.idle_timeout;
-  gateway_options.limits.max_connections =
-      static_cast<int>(config->http.max_connections);
-  absl::StatusOr<std::unique_ptr<latchkey::service::gateway::RestGateway>>
-      gateway = latchkey::service::gateway::RestGateway::Start(
-          (*server)->registry(), (*server)->InProcessChannel(),
-          std::move(gateway_options));
-  if (!gateway.ok()) return Fail(gateway.status());
+  const std::string backend((*database)->backend_name());
+  absl::StatusOr<std::unique_ptr<latchkey::service::Application>> app =
+      latchkey::service::Application::Start(*config, *std::move(database));
+  if (!app.ok()) return Fail(app.status());
 
   LogJson(LogLevel::kInfo, "latchkeyd started",
           {{"grpc_address", config->grpc_address},
-           {"grpc_port", (*server)->grpc_port()},
+           {"grpc_port", (*app)->grpc_port()},
            {"http_address", config->http_address},
-           {"http_port", (*gateway)->port()},
-           {"database", std::string((*database)->backend_name())},
+           {"http_port", (*app)->http_port()},
+           {"database", backend},
            {"public_url", config->public_url}});
 
   int signal_number = 0;
@@ -165,13 +139,8 @@ int main(int argc, char** argv) {
   LogJson(LogLevel::kInfo, "shutting down",
           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
            {"grace_seconds", absl::ToInt64Seconds(config->shutdown_grace)}});
-  // REST first (it calls into gRPC), then gRPC; the gateway object lives
-  // until gRPC has finished every call, whose callbacks it receives.
-  (*gateway)->Shutdown(config->shutdown_grace);
-  (*server)->Shutdown(config->shutdown_grace);
-  gateway->reset();
-  server->reset();
-  database->reset();
+  (*app)->Shutdown(config->shutdown_grace);
+  app->reset();
   LogJson(LogLevel::kInfo, "latchkeyd stopped");
   return 0;
 }

@@ -18,12 +18,48 @@
 #include "identity/v1/auth.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "identity/v1/user.grpc.pb.h"
+#include "service/core/bootstrap.h"
 #include "service/latchkey_server.h"
+#include "storage/testing/test_database.h"
 
 namespace latchkey::service {
 namespace {
 
 using google::protobuf::Message;
+
+constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+
+// Real request authentication over a scratch SQLite database holding the
+// internal project.
+struct Authentication {
+  Authentication() {
+    scratch = std::move(*storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite));
+    database = std::move(*storage::OpenDatabase(scratch->url()));
+    EXPECT_TRUE(core::EnsureInternalProject(*database, {},
+                                            common::Clock::Real())
+                    .ok());
+    keys = std::move(*crypto::KeyRing::Create({.current_secret = kSecret}));
+    jwt = std::make_unique<crypto::JwtVerifier>(
+        *crypto::JwtVerifier::Create(*keys, common::Clock::Real()));
+    verifier = std::make_unique<core::AccessTokenVerifier>(*jwt, "http://x");
+    projects = std::make_unique<core::ProjectDirectory>(*database,
+                                                        common::Clock::Real());
+    authenticator = std::make_unique<RequestAuthenticator>(*projects, *verifier);
+  }
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch;
+  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<crypto::KeyRing> keys;
+  std::unique_ptr<crypto::JwtVerifier> jwt;
+  std::unique_ptr<core::AccessTokenVerifier> verifier;
+  std::unique_ptr<core::ProjectDirectory> projects;
+  std::unique_ptr<RequestAuthenticator> authenticator;
+};
+
+Authentication& SharedAuthentication() {
+  static Authentication* const kAuthentication = new Authentication();
+  return *kAuthentication;
+}
 
 std::unique_ptr<LatchkeyServer> StartServer(
     bool ready,
@@ -33,7 +69,8 @@ std::unique_ptr<LatchkeyServer> StartServer(
   options.readiness_probe = [ready] {
     return ready ? absl::OkStatus() : absl::UnavailableError("down");
   };
-  auto server = LatchkeyServer::Start(options, register_methods);
+  auto server = LatchkeyServer::Start(
+      options, *SharedAuthentication().authenticator, register_methods);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? std::move(*server) : nullptr;
 }
@@ -353,12 +390,14 @@ TEST(LatchkeyServer, ForwardedClientIpIsTrustedOnlyInProcess) {
 
 TEST(LatchkeyServer, RegisteringAnUnknownMethodFailsStartUp) {
   LatchkeyServer::Options options;
-  auto server = LatchkeyServer::Start(options, [](MethodRegistry& registry) {
+  auto server = LatchkeyServer::Start(
+      options, *SharedAuthentication().authenticator,
+      [](MethodRegistry& registry) {
     return registry.Register<identity::v1::GetJwksRequest, identity::v1::Jwks>(
         "identity.v1.TokenService.NoSuchMethod",
         [](CallContext&, const identity::v1::GetJwksRequest&)
             -> absl::StatusOr<identity::v1::Jwks> { return identity::v1::Jwks(); });
-  });
+      });
   EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
 }
 

@@ -1,0 +1,29 @@
+#ifndef SERVICE_API_APP_CONTEXT_H_
+#define SERVICE_API_APP_CONTEXT_H_
+
+#include "common/clock.h"
+#include "crypto/signing_keys.h"
+#include "service/core/access_tokens.h"
+#include "service/core/project_directory.h"
+#include "service/core/sessions.h"
+#include "service/server_config.h"
+#include "storage/database.h"
+
+namespace latchkey::service::api {
+
+// Everything a service implementation may use, built once by the
+// Application and outliving every call. Each member is thread-safe.
+struct AppContext {
+  const ServerConfig& config;
+  const common::Clock& clock;
+  storage::Database& database;
+  const crypto::KeyRing& keys;
+  core::ProjectDirectory& projects;
+  const core::AccessTokenIssuer& token_issuer;
+  const core::AccessTokenVerifier& token_verifier;
+  const core::SessionManager& sessions;
+};
+
+}  // namespace latchkey::service::api
+
+#endif  // SERVICE_API_APP_CONTEXT_H_

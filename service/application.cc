@@ -1,0 +1,92 @@
+#include "service/application.h"
+
+#include <utility>
+
+#include "common/status_macros.h"
+#include "service/api/services.h"
+#include "service/core/bootstrap.h"
+
+namespace latchkey::service {
+
+absl::StatusOr<std::unique_ptr<Application>> Application::Start(
+    const ServerConfig& config, std::unique_ptr<storage::Database> database,
+    const common::Clock& clock) {
+  std::unique_ptr<Application> app(
+      new Application(config, std::move(database), clock));
+
+  crypto::KeyRing::Options key_options;
+  key_options.current_secret = config.server_secret;
+  key_options.previous_secret = config.previous_server_secret;
+  LATCHKEY_ASSIGN_OR_RETURN(app->keys_, crypto::KeyRing::Create(key_options));
+  LATCHKEY_ASSIGN_OR_RETURN(crypto::JwtVerifier verifier,
+                            crypto::JwtVerifier::Create(*app->keys_, clock));
+  app->jwt_verifier_ = std::make_unique<crypto::JwtVerifier>(verifier);
+  app->token_issuer_ = std::make_unique<core::AccessTokenIssuer>(
+      *app->keys_, clock, config.public_url);
+  app->token_verifier_ = std::make_unique<core::AccessTokenVerifier>(
+      *app->jwt_verifier_, config.public_url);
+  app->projects_ =
+      std::make_unique<core::ProjectDirectory>(*app->database_, clock);
+  app->sessions_ =
+      std::make_unique<core::SessionManager>(*app->database_, clock);
+  app->context_.reset(new api::AppContext{
+      app->config_, clock, *app->database_, *app->keys_, *app->projects_,
+      *app->token_issuer_, *app->token_verifier_, *app->sessions_});
+  app->authenticator_ = std::make_unique<RequestAuthenticator>(
+      *app->projects_, *app->token_verifier_);
+
+  core::BootstrapKeys bootstrap{config.internal_keys.publishable_client_key,
+                                config.internal_keys.secret_server_key,
+                                config.internal_keys.super_secret_admin_key};
+  LATCHKEY_RETURN_IF_ERROR(
+      core::EnsureInternalProject(*app->database_, bootstrap, clock));
+
+  LatchkeyServer::Options server_options;
+  server_options.grpc_address = config.grpc_address;
+  server_options.worker_threads = config.worker_threads;
+  storage::Database* db = app->database_.get();
+  server_options.readiness_probe = [db] { return db->Ping(); };
+  api::AppContext* context = app->context_.get();
+  LATCHKEY_ASSIGN_OR_RETURN(
+      app->server_,
+      LatchkeyServer::Start(server_options, *app->authenticator_,
+                            [context](MethodRegistry& registry) {
+                              return api::RegisterServices(registry, *context);
+                            }));
+
+  gateway::RestGateway::Options gateway_options;
+  gateway_options.http_address = config.http_address;
+  LatchkeyServer* server = app->server_.get();
+  gateway_options.ready = [server] { return server->ready(); };
+  gateway_options.gateway_token = server->gateway_token();
+  gateway_options.limits.max_body_bytes = config.http.max_body_bytes;
+  gateway_options.limits.max_header_bytes = config.http.max_header_bytes;
+  gateway_options.limits.max_header_count =
+      static_cast<int>(config.http.max_header_count);
+  gateway_options.limits.max_url_bytes = config.http.max_url_bytes;
+  gateway_options.limits.request_read_timeout = config.http.request_timeout;
+  gateway_options.limits.idle_timeout = config.http.idle_timeout;
+  gateway_options.limits.max_connections =
+      static_cast<int>(config.http.max_connections);
+  LATCHKEY_ASSIGN_OR_RETURN(
+      app->gateway_,
+      gateway::RestGateway::Start(server->registry(), server->InProcessChannel(),
+                                  std::move(gateway_options)));
+  return app;
+}
+
+void Application::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (gateway_ != nullptr) gateway_->Shutdown(grace);
+  if (server_ != nullptr) server_->Shutdown(grace);
+}
+
+Application::~Application() {
+  Shutdown(absl::ZeroDuration());
+  // The gateway receives gRPC callbacks until the server has shut down.
+  gateway_.reset();
+  server_.reset();
+}
+
+}  // namespace latchkey::service

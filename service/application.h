@@ -1,0 +1,71 @@
+#ifndef SERVICE_APPLICATION_H_
+#define SERVICE_APPLICATION_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "crypto/jwt.h"
+#include "crypto/signing_keys.h"
+#include "service/api/app_context.h"
+#include "service/core/access_tokens.h"
+#include "service/core/project_directory.h"
+#include "service/core/sessions.h"
+#include "service/gateway/rest_gateway.h"
+#include "service/latchkey_server.h"
+#include "service/request_authenticator.h"
+#include "service/server_config.h"
+#include "storage/database.h"
+
+namespace latchkey::service {
+
+// latchkeyd assembled: keys, token issuer and verifier, project directory,
+// request authentication, the five services, the gRPC server and the REST
+// gateway, over one database. The composition root, used by main() and by
+// in-process integration tests. Thread-safe.
+class Application {
+ public:
+  // Seeds the internal project, then starts serving on the configured
+  // addresses. Returns the first failure (bad secret, database down,
+  // address in use).
+  static absl::StatusOr<std::unique_ptr<Application>> Start(
+      const ServerConfig& config, std::unique_ptr<storage::Database> database,
+      const common::Clock& clock = common::Clock::Real());
+
+  ~Application();
+
+  int grpc_port() const { return server_->grpc_port(); }
+  int http_port() const { return gateway_->port(); }
+  LatchkeyServer& server() { return *server_; }
+  api::AppContext& context() { return *context_; }
+
+  // REST first (it calls into gRPC), then gRPC, each with `grace` for the
+  // calls in flight. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Application(const ServerConfig& config,
+              std::unique_ptr<storage::Database> database,
+              const common::Clock& clock)
+      : config_(config), clock_(clock), database_(std::move(database)) {}
+
+  const ServerConfig config_;
+  const common::Clock& clock_;
+  std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<crypto::KeyRing> keys_;
+  std::unique_ptr<crypto::JwtVerifier> jwt_verifier_;
+  std::unique_ptr<core::AccessTokenIssuer> token_issuer_;
+  std::unique_ptr<core::AccessTokenVerifier> token_verifier_;
+  std::unique_ptr<core::ProjectDirectory> projects_;
+  std::unique_ptr<core::SessionManager> sessions_;
+  std::unique_ptr<api::AppContext> context_;
+  std::unique_ptr<RequestAuthenticator> authenticator_;
+  std::unique_ptr<LatchkeyServer> server_;
+  std::unique_ptr<gateway::RestGateway> gateway_;
+  bool shut_down_ = false;
+};
+
+}  // namespace latchkey::service
+
+#endif  // SERVICE_APPLICATION_H_
