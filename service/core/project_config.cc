@@ -10,7 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "service/api_error.h"
 #include "service/core/trusted_domains.h"
-#include "service/gateway/json_codec.h"
+#include "service/json_codec.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -110,7 +110,7 @@ absl::Status SetKey(absl::string_view key, const nlohmann::json& value,
   std::unique_ptr<Message> scratch(parent->New());
   nlohmann::json object = nlohmann::json::object();
   object[field->name()] = value;
-  if (auto error = gateway::JsonToMessage(object, *scratch, key.substr(0, 0),
+  if (auto error = JsonToMessage(object, *scratch, key.substr(0, 0),
                                           {}, nullptr);
       error.has_value()) {
     // The codec names the field from the scratch message; name the key.

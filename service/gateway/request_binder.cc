@@ -13,7 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "service/api_error.h"
-#include "service/gateway/json_codec.h"
+#include "service/json_codec.h"
 
 namespace latchkey::service::gateway {
 namespace {

@@ -13,7 +13,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "service/api_error.h"
-#include "service/gateway/json_codec.h"
+#include "service/json_codec.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
 #include "service/grpc_status.h"

@@ -1,4 +1,4 @@
-#include "service/gateway/json_codec.h"
+#include "service/json_codec.h"
 
 #include <cmath>
 #include <limits>
@@ -10,7 +10,7 @@
 #include "google/protobuf/struct.pb.h"
 #include "identity/v1/options.pb.h"
 
-namespace latchkey::service::gateway {
+namespace latchkey::service {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -580,4 +580,21 @@ nlohmann::ordered_json MessageToJson(const google::protobuf::Message& message,
   return Writer(options).Message(message);
 }
 
-}  // namespace latchkey::service::gateway
+absl::StatusOr<google::protobuf::Value> JsonTextToValue(absl::string_view text) {
+  nlohmann::json json =
+      nlohmann::json::parse(text.begin(), text.end(), nullptr,
+                            /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return absl::InvalidArgumentError("stored JSON does not parse");
+  }
+  google::protobuf::Value value;
+  JsonToValue(json, value);
+  return value;
+}
+
+std::string ValueToJsonText(const google::protobuf::Value& value) {
+  return ValueToJson(value).dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace latchkey::service

@@ -1,15 +1,17 @@
-#ifndef SERVICE_GATEWAY_JSON_CODEC_H_
-#define SERVICE_GATEWAY_JSON_CODEC_H_
+#ifndef SERVICE_JSON_CODEC_H_
+#define SERVICE_JSON_CODEC_H_
 
 #include <set>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/struct.pb.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
 
-namespace latchkey::service::gateway {
+namespace latchkey::service {
 
 // JSON <-> protobuf in Stack Auth's dialect, driven by descriptors and the
 // contract's field options. Differences from protobuf's own JSON mapping,
@@ -58,6 +60,13 @@ struct JsonWriteOptions {
 nlohmann::ordered_json MessageToJson(const google::protobuf::Message& message,
                                      const JsonWriteOptions& options);
 
-}  // namespace latchkey::service::gateway
+// JSON text (as stored in metadata columns) to a google.protobuf.Value;
+// INVALID_ARGUMENT when the text is not JSON.
+absl::StatusOr<google::protobuf::Value> JsonTextToValue(absl::string_view text);
 
-#endif  // SERVICE_GATEWAY_JSON_CODEC_H_
+// A google.protobuf.Value as compact JSON text; an unset Value is "null".
+std::string ValueToJsonText(const google::protobuf::Value& value);
+
+}  // namespace latchkey::service
+
+#endif  // SERVICE_JSON_CODEC_H_

@@ -1,4 +1,4 @@
-#include "service/gateway/json_codec.h"
+#include "service/json_codec.h"
 
 #include "gtest/gtest.h"
 #include "identity/v1/auth.pb.h"
@@ -7,7 +7,7 @@
 #include "identity/v1/token.pb.h"
 #include "identity/v1/user.pb.h"
 
-namespace latchkey::service::gateway {
+namespace latchkey::service {
 namespace {
 
 using nlohmann::json;
@@ -185,4 +185,18 @@ TEST(SetFieldFromText, NestedFieldPaths) {
 }
 
 }  // namespace
-}  // namespace latchkey::service::gateway
+}  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+TEST(JsonText, RoundTripsThroughValue) {
+  auto value = JsonTextToValue(R"({"a":[1,true,null,"x"],"b":{"c":2.5}})");
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(ValueToJsonText(*value), R"({"a":[1,true,null,"x"],"b":{"c":2.5}})");
+  EXPECT_EQ(ValueToJsonText(google::protobuf::Value()), "null");
+  EXPECT_FALSE(JsonTextToValue("{nope").ok());
+}
+
+}  // namespace
+}  // namespace latchkey::service
