@@ -22,7 +22,8 @@ constexpr char kHelperScript[] =
     " touch \"$LK_MARKER.stopped\";"
     " n=0; while [ ! -e \"$LK_MARKER.go\" ] && [ $n -lt 1200 ]; do"
     " sleep 0.05; n=$((n+1)); done;"
-    " \"$LK_BIN/pg_ctl\" -D \"$LK_PGDATA\" -w -t 60 -l \"$LK_MARKER.log\""
+    " \"$LK_BIN/pg_ctl\" -D \"$LK_PGDATA\" -w -t 60"
+    " -l \"$LK_PGDATA/latchkey_restarted.log\""
     " -o \"$LK_OPTS\" start >/dev/null 2>&1;"
     " touch \"$LK_MARKER.done\"";
 
@@ -91,7 +92,8 @@ absl::StatusOr<std::unique_ptr<PostgresRestarter>> PostgresRestarter::Create(
 
 PostgresRestarter::~PostgresRestarter() {
   if (stopped_) Start().IgnoreError();
-  for (const char* suffix : {".stopped", ".go", ".done", ".log"}) {
+  // The restarted server's log stays in its data directory.
+  for (const char* suffix : {".stopped", ".go", ".done"}) {
     std::error_code ignored;
     std::filesystem::remove(marker_ + suffix, ignored);
   }
