@@ -1,6 +1,7 @@
 #include "service/dispatcher.h"
 
 #include "service/api_error.h"
+#include "service/field_visibility.h"
 
 namespace latchkey::service {
 
@@ -22,7 +23,13 @@ absl::Status Dispatcher::Dispatch(const MethodBinding& method,
                     method.descriptor->full_name() +
                         " is part of the contract but not served yet.");
   }
-  return method.handler(context, request, response);
+  absl::Status status = method.handler(context, request, response);
+  // Client callers get the client view, whichever door they came in by.
+  if (status.ok() &&
+      context.caller().access_type == identity::v1::ACCESS_TYPE_CLIENT) {
+    ClearServerOnlyFields(response);
+  }
+  return status;
 }
 
 }  // namespace latchkey::service

@@ -1,0 +1,39 @@
+#ifndef SERVICE_API_SIGN_IN_H_
+#define SERVICE_API_SIGN_IN_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "service/api/app_context.h"
+#include "service/core/project_directory.h"
+#include "storage/records.h"
+
+namespace latchkey::service::api {
+
+// The tokens a sign-in hands out.
+struct SignedIn {
+  std::string access_token;
+  std::string refresh_token;
+  std::string user_id;
+  storage::SessionRecord session;
+};
+
+// Starts a session for `user` (inside the caller's transaction `repos`) and
+// issues its first access token, valid for the project's access-token
+// lifetime. Every sign-in flow ends here. Returns the repositories' or
+// signing errors.
+absl::StatusOr<SignedIn> StartSession(AppContext& context,
+                                      storage::Repositories& repos,
+                                      const core::ProjectSnapshot& project,
+                                      const storage::UserView& user,
+                                      bool is_impersonation = false);
+
+// A fresh access token for an existing session, from the user's current
+// row (so renames, restrictions and team changes show at the next refresh).
+absl::StatusOr<std::string> IssueAccessToken(
+    AppContext& context, const core::ProjectSnapshot& project,
+    const storage::UserView& user, const storage::SessionRecord& session);
+
+}  // namespace latchkey::service::api
+
+#endif  // SERVICE_API_SIGN_IN_H_
