@@ -1,7 +1,7 @@
 // Starts a real latchkeyd for a test: its own data directory, free ports,
 // dev mode (generated secrets). Resolves once the server logs that it is up.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,25 @@ export function latchkeydBinary() {
       path.join(repoRoot, 'bazel-bin', 'service', 'latchkeyd');
 }
 
-// Returns {grpcAddress, httpUrl, dataDir, logs, stop()}. `stop()` sends
-// SIGTERM and resolves with the exit code (0 for a graceful shutdown).
+// The secrets dev mode generated: {serverSecret, publishableClientKey,
+// secretServerKey, superSecretAdminKey} of the internal project.
+function readDevSecrets(dataDir) {
+  const values = {};
+  for (const line of readFileSync(path.join(dataDir, 'dev-secrets.env'), 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) values[match[1]] = match[2];
+  }
+  return {
+    serverSecret: values.LATCHKEY_SERVER_SECRET,
+    publishableClientKey: values.LATCHKEY_INTERNAL_PUBLISHABLE_CLIENT_KEY,
+    secretServerKey: values.LATCHKEY_INTERNAL_SECRET_SERVER_KEY,
+    superSecretAdminKey: values.LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY,
+  };
+}
+
+// Returns {grpcAddress, httpUrl, dataDir, keys, logs, stop()}. `keys` are
+// the internal project's (readDevSecrets). `stop()` sends SIGTERM and
+// resolves with the exit code (0 for a graceful shutdown).
 export async function startLatchkeyd({ args = [], env = {} } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-interop-'));
   const child = spawn(latchkeydBinary(), [
@@ -63,6 +80,7 @@ export async function startLatchkeyd({ args = [], env = {} } = {}) {
     grpcAddress: `127.0.0.1:${entry.grpc_port}`,
     httpUrl: entry.http_port ? `http://127.0.0.1:${entry.http_port}` : undefined,
     dataDir,
+    keys: readDevSecrets(dataDir),
     logs,
     async stop() {
       child.kill('SIGTERM');
