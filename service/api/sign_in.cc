@@ -12,14 +12,13 @@ absl::StatusOr<std::string> IssueAccessToken(
       absl::Seconds(project.config.access_token_lifetime_seconds()));
 }
 
-absl::StatusOr<SignedIn> StartSession(AppContext& context,
-                                      storage::Repositories& repos,
-                                      const core::ProjectSnapshot& project,
-                                      const storage::UserView& user,
-                                      bool is_impersonation) {
+absl::StatusOr<SignedIn> StartSession(
+    AppContext& context, storage::Repositories& repos,
+    const core::ProjectSnapshot& project, const storage::UserView& user,
+    bool is_impersonation, std::optional<absl::Duration> session_lifetime) {
   absl::StatusOr<core::IssuedSession> issued = context.sessions.Create(
       repos, project.project.id, user.user.id, is_impersonation,
-      project.config);
+      project.config, session_lifetime);
   if (!issued.ok()) return issued.status();
   absl::StatusOr<std::string> access =
       IssueAccessToken(context, project, user, issued->session);

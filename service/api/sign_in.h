@@ -1,9 +1,11 @@
 #ifndef SERVICE_API_SIGN_IN_H_
 #define SERVICE_API_SIGN_IN_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "service/api/app_context.h"
 #include "service/core/project_directory.h"
 #include "storage/records.h"
@@ -20,13 +22,14 @@ struct SignedIn {
 
 // Starts a session for `user` (inside the caller's transaction `repos`) and
 // issues its first access token, valid for the project's access-token
+// lifetime. `session_lifetime` nullopt: the project's refresh-token
 // lifetime. Every sign-in flow ends here. Returns the repositories' or
 // signing errors.
-absl::StatusOr<SignedIn> StartSession(AppContext& context,
-                                      storage::Repositories& repos,
-                                      const core::ProjectSnapshot& project,
-                                      const storage::UserView& user,
-                                      bool is_impersonation = false);
+absl::StatusOr<SignedIn> StartSession(
+    AppContext& context, storage::Repositories& repos,
+    const core::ProjectSnapshot& project, const storage::UserView& user,
+    bool is_impersonation = false,
+    std::optional<absl::Duration> session_lifetime = std::nullopt);
 
 // A fresh access token for an existing session, from the user's current
 // row (so renames, restrictions and team changes show at the next refresh).
