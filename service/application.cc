@@ -4,9 +4,54 @@
 
 #include "common/status_macros.h"
 #include "service/api/services.h"
+#include "service/json_log.h"
+#include "service/mail/outbox_mail_sender.h"
+#include "service/mail/smtp_mail_sender.h"
 #include "service/core/bootstrap.h"
 
 namespace latchkey::service {
+namespace {
+
+// Mail goes through SMTP when configured; in dev mode without SMTP, to an
+// outbox file the developer can read; otherwise nowhere (said at start-up).
+class NoMailSender : public mail::MailSender {
+ public:
+  absl::Status Send(const mail::EmailMessage&) override {
+    return absl::FailedPreconditionError(
+        "email is not configured (LATCHKEY_SMTP_URL)");
+  }
+};
+
+absl::StatusOr<std::unique_ptr<mail::MailSender>> MakeMailSender(
+    const ServerConfig& config) {
+  if (!config.smtp.url.empty()) {
+    mail::SmtpSettings settings;
+    settings.url = config.smtp.url;
+    settings.from = config.smtp.from;
+    settings.tls = config.smtp.tls == "none" ? mail::SmtpSettings::Tls::kNone
+                   : config.smtp.tls == "opportunistic"
+                       ? mail::SmtpSettings::Tls::kOpportunistic
+                       : mail::SmtpSettings::Tls::kRequired;
+    LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::SmtpMailSender> smtp,
+                              mail::SmtpMailSender::Create(settings));
+    return std::unique_ptr<mail::MailSender>(std::move(smtp));
+  }
+  if (config.dev_mode) {
+    const std::string outbox = config.data_dir + "/outbox.jsonl";
+    LogJson(LogLevel::kWarning,
+            "dev mode: email is written to an outbox file, not sent",
+            {{"outbox", outbox}});
+    return std::unique_ptr<mail::MailSender>(
+        std::make_unique<mail::OutboxMailSender>(outbox));
+  }
+  LogJson(LogLevel::kWarning,
+          "email is not configured: verification, sign-in codes and password "
+          "resets cannot be delivered (set LATCHKEY_SMTP_URL and "
+          "LATCHKEY_SMTP_FROM)");
+  return std::unique_ptr<mail::MailSender>(std::make_unique<NoMailSender>());
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     const ServerConfig& config, std::unique_ptr<storage::Database> database,
@@ -29,9 +74,18 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       std::make_unique<core::ProjectDirectory>(*app->database_, clock);
   app->sessions_ =
       std::make_unique<core::SessionManager>(*app->database_, clock);
+  app->codes_ =
+      std::make_unique<core::VerificationCodes>(*app->database_, clock);
+  app->rate_limiter_ =
+      std::make_unique<core::RateLimiter>(*app->database_, clock);
+  LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::MailSender> sender,
+                            MakeMailSender(app->config_));
+  app->mail_ = std::make_unique<mail::MailQueue>(std::move(sender),
+                                                 mail::MailQueue::Options());
   app->context_.reset(new api::AppContext{
       app->config_, clock, *app->database_, *app->keys_, *app->projects_,
-      *app->token_issuer_, *app->token_verifier_, *app->sessions_});
+      *app->token_issuer_, *app->token_verifier_, *app->sessions_,
+      *app->codes_, *app->rate_limiter_, *app->mail_});
   app->authenticator_ = std::make_unique<RequestAuthenticator>(
       *app->projects_, *app->token_verifier_);
 

@@ -59,6 +59,9 @@ class Application {
   std::unique_ptr<core::AccessTokenVerifier> token_verifier_;
   std::unique_ptr<core::ProjectDirectory> projects_;
   std::unique_ptr<core::SessionManager> sessions_;
+  std::unique_ptr<core::VerificationCodes> codes_;
+  std::unique_ptr<core::RateLimiter> rate_limiter_;
+  std::unique_ptr<mail::MailQueue> mail_;
   std::unique_ptr<api::AppContext> context_;
   std::unique_ptr<RequestAuthenticator> authenticator_;
   std::unique_ptr<LatchkeyServer> server_;

@@ -341,6 +341,27 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     config.admin_recovery_key = *recovery;
   }
 
+  config.smtp.url = env("LATCHKEY_SMTP_URL").value_or("");
+  config.smtp.from = env("LATCHKEY_SMTP_FROM").value_or("");
+  config.smtp.tls = env("LATCHKEY_SMTP_TLS").value_or("required");
+  if (config.smtp.tls != "required" && config.smtp.tls != "opportunistic" &&
+      config.smtp.tls != "none") {
+    return Invalid("LATCHKEY_SMTP_TLS",
+                   "must be required, opportunistic or none");
+  }
+  if (!config.smtp.url.empty()) {
+    if (!absl::StartsWith(config.smtp.url, "smtp://") &&
+        !absl::StartsWith(config.smtp.url, "smtps://")) {
+      return Invalid("LATCHKEY_SMTP_URL", "must start with smtp:// or smtps://");
+    }
+    if (config.smtp.from.empty() ||
+        config.smtp.from.find('@') == std::string::npos) {
+      return Invalid("LATCHKEY_SMTP_FROM",
+                     "must be the sender's email address when "
+                     "LATCHKEY_SMTP_URL is set");
+    }
+  }
+
   if (config.server_secret.empty() && !config.dev_mode) {
     return Invalid(kEnvServerSecret,
                    "is not set; it signs every token. Set it (see README.md), "

@@ -30,6 +30,18 @@ struct HttpSettings {
   int64_t max_connections = 4096;
 };
 
+// Outgoing email. Without a URL: dev mode writes <data_dir>/outbox.jsonl;
+// otherwise no email is sent (logged at start-up).
+struct SmtpConfig {
+  // LATCHKEY_SMTP_URL: smtp://user:password@host:587 (STARTTLS) or
+  // smtps://... (a secret: environment only).
+  std::string url;
+  // LATCHKEY_SMTP_FROM: the sender address.
+  std::string from;
+  // LATCHKEY_SMTP_TLS: "required" (default), "opportunistic" or "none".
+  std::string tls = "required";
+};
+
 // latchkeyd's configuration, built once at start-up and then frozen.
 struct ServerConfig {
   std::string grpc_address;
@@ -51,6 +63,7 @@ struct ServerConfig {
   int worker_threads = 16;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;
+  SmtpConfig smtp;
 };
 
 // Raw settings as given on the command line; empty means "not given", and

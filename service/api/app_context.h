@@ -5,7 +5,10 @@
 #include "crypto/signing_keys.h"
 #include "service/core/access_tokens.h"
 #include "service/core/project_directory.h"
+#include "service/core/rate_limiter.h"
 #include "service/core/sessions.h"
+#include "service/core/verification_codes.h"
+#include "service/mail/mail_queue.h"
 #include "service/server_config.h"
 #include "storage/database.h"
 
@@ -22,6 +25,10 @@ struct AppContext {
   const core::AccessTokenIssuer& token_issuer;
   const core::AccessTokenVerifier& token_verifier;
   const core::SessionManager& sessions;
+  const core::VerificationCodes& codes;
+  const core::RateLimiter& rate_limiter;
+  // Never blocks: mail goes out in the background.
+  mail::MailQueue& mail;
 };
 
 }  // namespace latchkey::service::api
