@@ -1,0 +1,421 @@
+#include "service/api/token_service.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "crypto/encoding.h"
+#include "crypto/jwks.h"
+#include "identity/v1/token.pb.h"
+#include "nlohmann/json.hpp"
+#include "service/api/oauth_client.h"
+#include "service/api/sign_in.h"
+#include "service/api_error.h"
+#include "service/core/access_tokens.h"
+
+namespace latchkey::service::api {
+namespace {
+
+using identity::v1::CreateWebSocketTokenRequest;
+using identity::v1::CreateWebSocketTokenResponse;
+using identity::v1::GetAnonymousUsersJwksRequest;
+using identity::v1::GetJwksRequest;
+using identity::v1::IntrospectTokenRequest;
+using identity::v1::IntrospectTokenResponse;
+using identity::v1::Jwks;
+using identity::v1::ListSigningKeysRequest;
+using identity::v1::ListSigningKeysResponse;
+using identity::v1::OAuthTokenRequest;
+using identity::v1::OAuthTokenResponse;
+using identity::v1::RedirectResponse;
+using identity::v1::RefreshAccessTokenRequest;
+using identity::v1::RefreshAccessTokenResponse;
+using identity::v1::RevokeRefreshTokenRequest;
+using identity::v1::SuccessResponse;
+using identity::v1::ValidateAccessTokenRequest;
+using identity::v1::ValidateAccessTokenResponse;
+
+constexpr absl::string_view kService = "identity.v1.TokenService.";
+constexpr absl::Duration kWebSocketTokenLifetime = absl::Seconds(60);
+
+std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+
+absl::Status SchemaError(absl::string_view message) {
+  return ApiError(identity::v1::SCHEMA_ERROR,
+                  {{"message", std::string(message)}}, message);
+}
+
+absl::Status RefreshTokenNotFound() {
+  return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+}
+
+// Whether an OAuth `scope` asks for nothing beyond what every token grants.
+bool ScopeIsGranted(absl::string_view scope) {
+  for (absl::string_view item : absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
+    if (item != kOAuthScope) return false;
+  }
+  return true;
+}
+
+// The answer to a refresh: a fresh access token, and the next refresh token
+// when the session rotated.
+struct Refreshed {
+  std::string access_token;
+  std::optional<std::string> next_refresh_token;
+};
+
+// Resolves `refresh_token` within `project` and issues an access token from
+// the user's current row. REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED when the token
+// is unknown, expired, revoked, reused, of another project, or its user is
+// gone; the database's or signing error otherwise.
+absl::StatusOr<Refreshed> Refresh(AppContext& context,
+                                  const core::ProjectSnapshot& project,
+                                  const identity::v1::ProjectConfig& config,
+                                  absl::string_view refresh_token) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      core::RefreshedSession refreshed,
+      context.sessions.Refresh(project.project.id, refresh_token, config));
+  absl::StatusOr<storage::UserView> user;
+  absl::Status read = context.database.Run([&](storage::Repositories& repos) {
+    user = repos.users().Get(project.project.id, refreshed.session.user_id);
+    return user.status();
+  });
+  // Sessions go with their user (ON DELETE CASCADE); this is a deletion
+  // racing the refresh.
+  if (read.code() == absl::StatusCode::kNotFound) return RefreshTokenNotFound();
+  if (!read.ok()) return read;
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string access_token,
+      IssueAccessToken(context, project, *user, refreshed.session));
+  return Refreshed{std::move(access_token),
+                   std::move(refreshed.next_refresh_token)};
+}
+
+// NOT_FOUND from the directory becomes PROJECT_NOT_FOUND {project_id}.
+absl::Status CheckProjectExists(AppContext& context,
+                                absl::string_view project_id) {
+  absl::Status status = context.projects.Get(project_id).status();
+  if (status.code() == absl::StatusCode::kNotFound) {
+    return ApiError(identity::v1::PROJECT_NOT_FOUND,
+                    {{"project_id", std::string(project_id)}});
+  }
+  return status;
+}
+
+// The exp claim of a token this process has just signed, in milliseconds:
+// read back rather than recomputed so the answer matches the token exactly.
+absl::StatusOr<int64_t> ExpiresAtMillis(absl::string_view jwt) {
+  std::vector<absl::string_view> parts = absl::StrSplit(jwt, '.');
+  if (parts.size() != 3) return absl::InternalError("signed token malformed");
+  LATCHKEY_ASSIGN_OR_RETURN(std::string payload,
+                            crypto::Base64UrlDecode(Std(parts[1])));
+  nlohmann::json claims = nlohmann::json::parse(payload, nullptr,
+                                                /*allow_exceptions=*/false);
+  auto exp = claims.is_object() ? claims.find("exp") : claims.end();
+  if (!claims.is_object() || exp == claims.end() || !exp->is_number_integer()) {
+    return absl::InternalError("signed token has no exp");
+  }
+  return exp->get<int64_t>() * 1000;
+}
+
+// The RPCs, one member function each; shared by the registered handlers
+// and alive as long as the longest-lived of them. Stateless beyond the
+// context: thread-safe.
+class TokenMethods {
+ public:
+  explicit TokenMethods(AppContext& context) : context_(context) {}
+
+  absl::StatusOr<OAuthTokenResponse> OAuthToken(
+      CallContext& call, const OAuthTokenRequest& request);
+  absl::StatusOr<RefreshAccessTokenResponse> RefreshAccessToken(
+      CallContext& call, const RefreshAccessTokenRequest& request);
+  absl::StatusOr<SuccessResponse> RevokeRefreshToken(
+      CallContext& call, const RevokeRefreshTokenRequest& request);
+  absl::StatusOr<ValidateAccessTokenResponse> ValidateAccessToken(
+      CallContext& call, const ValidateAccessTokenRequest& request);
+  absl::StatusOr<IntrospectTokenResponse> IntrospectToken(
+      CallContext& call, const IntrospectTokenRequest& request);
+  absl::StatusOr<Jwks> GetJwks(CallContext& call,
+                               const GetJwksRequest& request);
+  absl::StatusOr<RedirectResponse> GetAnonymousUsersJwks(
+      CallContext& call, const GetAnonymousUsersJwksRequest& request);
+  absl::StatusOr<CreateWebSocketTokenResponse> CreateWebSocketToken(
+      CallContext& call, const CreateWebSocketTokenRequest& request);
+  absl::StatusOr<ListSigningKeysResponse> ListSigningKeys(
+      CallContext& call, const ListSigningKeysRequest& request);
+
+ private:
+  AppContext& context_;
+};
+
+absl::StatusOr<OAuthTokenResponse> TokenMethods::OAuthToken(
+    CallContext&, const OAuthTokenRequest& request) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::shared_ptr<const core::ProjectSnapshot> project,
+      AuthenticateOAuthClient(context_.projects, request.client_id(),
+                              request.client_secret()));
+  if (request.grant_type() == "authorization_code") {
+    return ApiError(identity::v1::INVALID_AUTHORIZATION_CODE, {},
+                    "The authorization code is not valid: this server does "
+                    "not offer OAuth sign-in yet, so it has issued no codes.");
+  }
+  if (request.grant_type() != "refresh_token") {
+    return ApiError(identity::v1::UNSUPPORTED_GRANT_TYPE,
+                    {{"grant_type", request.grant_type()}},
+                    "grant_type must be refresh_token or authorization_code.");
+  }
+  if (request.refresh_token().empty()) {
+    return SchemaError(
+        "refresh_token is required with grant_type=refresh_token.");
+  }
+  if (!ScopeIsGranted(request.scope())) {
+    return SchemaError(
+        "scope may only be \"legacy\" (the one scope granted), or be left "
+        "out.");
+  }
+  LATCHKEY_ASSIGN_OR_RETURN(
+      Refreshed refreshed,
+      Refresh(context_, *project, project->config, request.refresh_token()));
+  OAuthTokenResponse response;
+  response.set_access_token(std::move(refreshed.access_token));
+  response.set_token_type("Bearer");
+  response.set_expires_in(project->config.access_token_lifetime_seconds());
+  response.set_scope(std::string(kOAuthScope));
+  if (refreshed.next_refresh_token.has_value()) {
+    response.set_refresh_token(*std::move(refreshed.next_refresh_token));
+  }
+  return response;
+}
+
+absl::StatusOr<RefreshAccessTokenResponse> TokenMethods::RefreshAccessToken(
+    CallContext& call, const RefreshAccessTokenRequest& request) {
+  absl::string_view token;
+  if (request.has_refresh_token()) {
+    token = request.refresh_token();
+  } else if (std::optional<absl::string_view> header =
+                 call.metadata().Get(RequestMetadata::kRefreshToken);
+             header.has_value()) {
+    token = *header;
+  }
+  if (token.empty()) return RefreshTokenNotFound();
+  const core::ProjectSnapshot& project = *call.caller().project;
+  // See token_service.h: this route cannot hand out a next token.
+  std::optional<identity::v1::ProjectConfig> without_rotation;
+  if (project.config.refresh_token_rotation()) {
+    without_rotation = project.config;
+    without_rotation->set_refresh_token_rotation(false);
+  }
+  LATCHKEY_ASSIGN_OR_RETURN(
+      Refreshed refreshed,
+      Refresh(context_, project,
+              without_rotation.has_value() ? *without_rotation : project.config,
+              token));
+  RefreshAccessTokenResponse response;
+  response.set_access_token(std::move(refreshed.access_token));
+  return response;
+}
+
+absl::StatusOr<SuccessResponse> TokenMethods::RevokeRefreshToken(
+    CallContext&, const RevokeRefreshTokenRequest& request) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::shared_ptr<const core::ProjectSnapshot> project,
+      AuthenticateOAuthClient(context_.projects, request.client_id(),
+                              request.client_secret()));
+  SuccessResponse success;
+  success.set_success(true);
+  absl::StatusOr<storage::SessionRecord> session =
+      context_.sessions.FindByToken(project->project.id, request.token());
+  if (session.status().code() == absl::StatusCode::kNotFound) {
+    return success;  // RFC 7009 2.2: nothing to revoke is no error.
+  }
+  if (!session.ok()) return session.status();
+  LATCHKEY_RETURN_IF_ERROR(
+      context_.database.Run([&](storage::Repositories& repos) {
+        return repos.sessions()
+            .DeleteFamily(Std(session->project_id),
+                          Std(session->rotation_family_id))
+            .status();
+      }));
+  return success;
+}
+
+absl::StatusOr<ValidateAccessTokenResponse> TokenMethods::ValidateAccessToken(
+    CallContext& call, const ValidateAccessTokenRequest& request) {
+  core::TokenAcceptance acceptance;
+  acceptance.allow_anonymous = request.allow_anonymous();
+  acceptance.allow_restricted = request.allow_restricted();
+  LATCHKEY_ASSIGN_OR_RETURN(
+      identity::v1::AccessTokenClaims claims,
+      context_.token_verifier.Verify(request.access_token(),
+                                     call.caller().project_id, acceptance));
+  ValidateAccessTokenResponse response;
+  *response.mutable_claims() = std::move(claims);
+  return response;
+}
+
+absl::StatusOr<IntrospectTokenResponse> TokenMethods::IntrospectToken(
+    CallContext& call, const IntrospectTokenRequest& request) {
+  core::TokenAcceptance every_user;
+  every_user.allow_anonymous = true;
+  every_user.allow_restricted = true;
+  absl::StatusOr<identity::v1::AccessTokenClaims> claims =
+      context_.token_verifier.Verify(request.token(), call.caller().project_id,
+                                     every_user);
+  IntrospectTokenResponse response;
+  if (!claims.ok()) {
+    // A refused token is an answer (inactive); a verifier that could not
+    // decide (crypto failure) is not.
+    if (!ReadApiError(claims.status()).has_value()) return claims.status();
+    response.set_active(false);
+    return response;
+  }
+  response.set_active(true);
+  response.set_sub(claims->sub());
+  response.set_exp(claims->exp());
+  response.set_iat(claims->iat());
+  response.set_aud(claims->aud());
+  response.set_iss(claims->iss());
+  response.set_scope(std::string(kOAuthScope));
+  response.set_client_id(claims->project_id());
+  response.set_token_type("Bearer");
+  return response;
+}
+
+absl::StatusOr<Jwks> TokenMethods::GetJwks(CallContext&,
+                                           const GetJwksRequest& request) {
+  // Existence first: keys are derived per audience, and an unknown id must
+  // not cost a derivation (or a cache slot).
+  LATCHKEY_RETURN_IF_ERROR(CheckProjectExists(context_, request.project_id()));
+  const crypto::JwksInclude include = {
+      .restricted = request.include_restricted(),
+      .anonymous = request.include_anonymous()};
+  Jwks jwks;
+  for (const std::string& audience :
+       crypto::JwksAudiences(Std(request.project_id()), include)) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::AudienceKeys> keys,
+                              context_.keys.KeysFor(audience));
+    for (const auto& key : keys->keys) {
+      const nlohmann::ordered_json jwk = crypto::PublicJwk(*key);
+      identity::v1::Jwk* out = jwks.add_keys();
+      out->set_kty(jwk["kty"].get<std::string>());
+      out->set_crv(jwk["crv"].get<std::string>());
+      out->set_alg(jwk["alg"].get<std::string>());
+      out->set_kid(jwk["kid"].get<std::string>());
+      out->set_x(jwk["x"].get<std::string>());
+      out->set_y(jwk["y"].get<std::string>());
+    }
+  }
+  return jwks;
+}
+
+absl::StatusOr<RedirectResponse> TokenMethods::GetAnonymousUsersJwks(
+    CallContext&, const GetAnonymousUsersJwksRequest& request) {
+  LATCHKEY_RETURN_IF_ERROR(CheckProjectExists(context_, request.project_id()));
+  // The id is a known project's (a UUID or "internal"): safe in a URL.
+  RedirectResponse redirect;
+  redirect.set_location(absl::StrCat(
+      context_.token_issuer.public_url(), "/api/v1/projects/",
+      request.project_id(), "/.well-known/jwks.json?include_anonymous=true"));
+  return redirect;
+}
+
+absl::StatusOr<CreateWebSocketTokenResponse> TokenMethods::CreateWebSocketToken(
+    CallContext& call, const CreateWebSocketTokenRequest&) {
+  const Caller& caller = call.caller();
+  // USER_REQUIREMENT_REQUIRED: authentication guarantees a user.
+  const identity::v1::AccessTokenClaims& user = *caller.user;
+  absl::StatusOr<storage::SessionRecord> session;
+  LATCHKEY_RETURN_IF_ERROR(
+      context_.database.Run([&](storage::Repositories& repos) {
+        session = repos.sessions().Get(Std(caller.project_id),
+                                       Std(user.refresh_token_id()));
+        return session.status().code() == absl::StatusCode::kNotFound
+                   ? absl::OkStatus()
+                   : session.status();
+      }));
+  if (!session.ok() || session->user_id != user.sub() ||
+      (session->expires_at.has_value() &&
+       *session->expires_at <= context_.clock.Now())) {
+    return RefreshTokenNotFound();
+  }
+  core::TokenSubject subject;
+  subject.project_id = caller.project_id;
+  subject.user_id = user.sub();
+  subject.session_id = user.refresh_token_id();
+  LATCHKEY_ASSIGN_OR_RETURN(std::string token,
+                            context_.token_issuer.IssueWebSocketToken(
+                                subject, kWebSocketTokenLifetime));
+  LATCHKEY_ASSIGN_OR_RETURN(int64_t expires_at_millis, ExpiresAtMillis(token));
+  CreateWebSocketTokenResponse response;
+  response.set_token(std::move(token));
+  response.set_expires_at_millis(expires_at_millis);
+  return response;
+}
+
+absl::StatusOr<ListSigningKeysResponse> TokenMethods::ListSigningKeys(
+    CallContext& call, const ListSigningKeysRequest&) {
+  ListSigningKeysResponse response;
+  for (const std::string& audience :
+       crypto::JwksAudiences(Std(call.caller().project_id),
+                             {.restricted = true, .anonymous = true})) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::AudienceKeys> keys,
+                              context_.keys.KeysFor(audience));
+    for (const auto& key : keys->keys) {
+      identity::v1::SigningKeyInfo* info = response.add_items();
+      info->set_kid(key->kid());
+      info->set_audience(key->audience());
+      info->set_scheme(static_cast<int32_t>(key->scheme()));
+      info->set_generation(
+          key->generation() == crypto::SecretGeneration::kCurrent ? "current"
+                                                                  : "previous");
+    }
+  }
+  response.set_is_paginated(false);
+  return response;
+}
+
+// Registers `handler` of the shared `methods` as TokenService.<name>.
+template <typename Request, typename Response>
+absl::Status Bind(MethodRegistry& registry, absl::string_view name,
+                  std::shared_ptr<TokenMethods> methods,
+                  absl::StatusOr<Response> (TokenMethods::*handler)(
+                      CallContext&, const Request&)) {
+  return registry.Register<Request, Response>(
+      absl::StrCat(kService, name),
+      [methods = std::move(methods), handler](CallContext& call,
+                                              const Request& request) {
+        return ((*methods).*handler)(call, request);
+      });
+}
+
+}  // namespace
+
+absl::Status RegisterTokenService(MethodRegistry& registry,
+                                  AppContext& context) {
+  auto methods = std::make_shared<TokenMethods>(context);
+  LATCHKEY_RETURN_IF_ERROR(
+      Bind(registry, "OAuthToken", methods, &TokenMethods::OAuthToken));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "RefreshAccessToken", methods,
+                                &TokenMethods::RefreshAccessToken));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "RevokeRefreshToken", methods,
+                                &TokenMethods::RevokeRefreshToken));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "ValidateAccessToken", methods,
+                                &TokenMethods::ValidateAccessToken));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "IntrospectToken", methods,
+                                &TokenMethods::IntrospectToken));
+  LATCHKEY_RETURN_IF_ERROR(
+      Bind(registry, "GetJwks", methods, &TokenMethods::GetJwks));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "GetAnonymousUsersJwks", methods,
+                                &TokenMethods::GetAnonymousUsersJwks));
+  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "CreateWebSocketToken", methods,
+                                &TokenMethods::CreateWebSocketToken));
+  return Bind(registry, "ListSigningKeys", methods,
+              &TokenMethods::ListSigningKeys);
+}
+
+}  // namespace latchkey::service::api
