@@ -1,0 +1,219 @@
+#include "service/core/passwords.h"
+
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "service/api_error.h"
+
+namespace latchkey::service::core {
+namespace {
+
+// More parameter sets than this means someone is cycling them; start over
+// rather than grow without bound.
+constexpr size_t kMaxCachedHashers = 32;
+
+std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+
+absl::Status HashSchemaError(absl::string_view field, absl::string_view what) {
+  const std::string text = absl::StrCat(field, " ", what);
+  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+}
+
+bool IsBcryptChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '/';
+}
+
+bool IsB64NoPadChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+bool ParseSmallDecimal(absl::string_view text, uint32_t* out) {
+  if (text.empty() || text.size() > 10) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(text, out);
+}
+
+// Mirrors crypto::PasswordHasher's own parser, so that whatever is accepted
+// here verifies there (the import test checks this).
+bool IsWellFormedBcrypt(absl::string_view hash) {
+  if (hash.size() != 60 || hash.substr(0, 2) != "$2" ||
+      (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') || hash[3] != '$' ||
+      hash[6] != '$') {
+    return false;
+  }
+  uint32_t cost = 0;
+  if (!ParseSmallDecimal(hash.substr(4, 2), &cost) || cost < 4 ||
+      cost > static_cast<uint32_t>(crypto::kMaxBcryptCost)) {
+    return false;
+  }
+  for (char c : hash.substr(7)) {
+    if (!IsBcryptChar(c)) return false;
+  }
+  return true;
+}
+
+bool IsWellFormedArgon2id(absl::string_view phc) {
+  std::vector<absl::string_view> fields = absl::StrSplit(phc, '$');
+  if (fields.size() != 6 || !fields[0].empty() || fields[1] != "argon2id" ||
+      fields[2] != "v=19") {
+    return false;
+  }
+  std::vector<absl::string_view> costs = absl::StrSplit(fields[3], ',');
+  crypto::Argon2Params params;
+  if (costs.size() != 3 || !absl::StartsWith(costs[0], "m=") ||
+      !absl::StartsWith(costs[1], "t=") || !absl::StartsWith(costs[2], "p=") ||
+      !ParseSmallDecimal(costs[0].substr(2), &params.memory_kib) ||
+      !ParseSmallDecimal(costs[1].substr(2), &params.iterations) ||
+      !ParseSmallDecimal(costs[2].substr(2), &params.parallelism) ||
+      !crypto::ValidateArgon2Params(params).ok()) {
+    return false;
+  }
+  for (size_t i : {4u, 5u}) {
+    if (fields[i].size() < 11) return false;
+    for (char c : fields[i]) {
+      if (!IsB64NoPadChar(c)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::string_view PasswordAlgorithmName(PasswordAlgorithm algorithm) {
+  switch (algorithm) {
+    case PasswordAlgorithm::kArgon2id:
+      return "argon2id";
+    case PasswordAlgorithm::kBcrypt:
+      return "bcrypt";
+  }
+  return "argon2id";
+}
+
+size_t PasswordLength(absl::string_view password) {
+  size_t units = 0;
+  for (unsigned char c : password) {
+    if ((c & 0xC0) == 0x80) continue;  // A UTF-8 continuation byte.
+    // A 4-byte sequence is a code point beyond the BMP: a surrogate pair.
+    units += c >= 0xF0 ? 2 : 1;
+  }
+  return units;
+}
+
+absl::Status CheckPasswordPolicy(absl::string_view password,
+                                 const identity::v1::ProjectConfig& config) {
+  const size_t length = PasswordLength(password);
+  if (length < static_cast<size_t>(config.password_min_length())) {
+    return ApiError(identity::v1::PASSWORD_TOO_SHORT,
+                    {{"min_length", absl::StrCat(config.password_min_length())}},
+                    absl::StrCat("The password must be at least ",
+                                 config.password_min_length(),
+                                 " characters long."));
+  }
+  if (length > static_cast<size_t>(config.password_max_length())) {
+    return ApiError(identity::v1::PASSWORD_TOO_LONG,
+                    {{"maxLength", absl::StrCat(config.password_max_length())}},
+                    absl::StrCat("The password must be at most ",
+                                 config.password_max_length(),
+                                 " characters long."));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PasswordAlgorithm> ClassifyImportedPasswordHash(
+    absl::string_view hash, absl::string_view field) {
+  if (absl::StartsWith(hash, "$2")) {
+    if (IsWellFormedBcrypt(hash)) return PasswordAlgorithm::kBcrypt;
+    return HashSchemaError(field,
+                           "is not a well-formed bcrypt hash ($2a$, $2b$ or "
+                           "$2y$, cost 04 to 16, 60 characters)");
+  }
+  if (absl::StartsWith(hash, "$argon2id$")) {
+    if (IsWellFormedArgon2id(hash)) return PasswordAlgorithm::kArgon2id;
+    return HashSchemaError(field,
+                           "is not a well-formed argon2id PHC string "
+                           "($argon2id$v=19$m=..,t=..,p=..$salt$hash)");
+  }
+  return HashSchemaError(
+      field, "must be a bcrypt ($2a$, $2b$, $2y$) or argon2id PHC hash");
+}
+
+crypto::Argon2Params Argon2ParamsOf(const identity::v1::ProjectConfig& config) {
+  crypto::Argon2Params params;
+  params.memory_kib = static_cast<uint32_t>(config.argon2().memory_kib());
+  params.iterations = static_cast<uint32_t>(config.argon2().iterations());
+  params.parallelism = static_cast<uint32_t>(config.argon2().parallelism());
+  return params;
+}
+
+absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>>
+Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
+  const crypto::Argon2Params params = Argon2ParamsOf(config);
+  const Key key{params.memory_kib, params.iterations, params.parallelism};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = hashers_.find(key);
+    if (it != hashers_.end()) return it->second;
+  }
+  // Built outside the lock: creation runs argon2 once. Two threads may both
+  // build one; the first stored wins and the other is dropped.
+  absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created =
+      crypto::PasswordHasher::Create(params);
+  if (!created.ok()) {
+    // The configuration validator keeps parameters within bounds, so this
+    // is a failure of argon2 itself, not of the caller.
+    return absl::InternalError(absl::StrCat("password hasher: ",
+                                            created.status().message()));
+  }
+  std::shared_ptr<const crypto::PasswordHasher> hasher = *std::move(created);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (hashers_.size() >= kMaxCachedHashers) hashers_.clear();
+  return hashers_.emplace(key, std::move(hasher)).first->second;
+}
+
+absl::StatusOr<std::string> Passwords::Hash(
+    absl::string_view password, const identity::v1::ProjectConfig& config) {
+  absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
+      HasherFor(config);
+  if (!hasher.ok()) return hasher.status();
+  absl::StatusOr<std::string> hash = (*hasher)->Hash(Std(password));
+  if (!hash.ok() && hash.status().code() == absl::StatusCode::kInvalidArgument) {
+    // Only an over-long password; the contract's field limits stop it first.
+    return absl::InternalError("password too long to hash");
+  }
+  return hash;
+}
+
+absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
+    absl::string_view password, absl::string_view stored_hash,
+    const identity::v1::ProjectConfig& config) {
+  absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
+      HasherFor(config);
+  if (!hasher.ok()) return hasher.status();
+  if (password.size() > crypto::kMaxPasswordBytes) {
+    (*hasher)->VerifyDummy(Std(password));
+    return crypto::PasswordCheck{};
+  }
+  absl::StatusOr<crypto::PasswordCheck> check =
+      (*hasher)->Verify(Std(password), Std(stored_hash));
+  if (!check.ok() && check.status().code() == absl::StatusCode::kInvalidArgument) {
+    return absl::InternalError("the stored password hash is malformed");
+  }
+  return check;
+}
+
+void Passwords::VerifyDummy(absl::string_view password,
+                            const identity::v1::ProjectConfig& config) {
+  absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
+      HasherFor(config);
+  if (hasher.ok()) (*hasher)->VerifyDummy(Std(password));
+}
+
+}  // namespace latchkey::service::core

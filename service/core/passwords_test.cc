@@ -1,0 +1,162 @@
+#include "service/core/passwords.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "service/api_error.h"
+#include "service/core/project_config.h"
+
+namespace latchkey::service::core {
+namespace {
+
+// Made with Python's crypt module (libxcrypt), cost 04 to keep tests fast.
+constexpr char kBcryptOfCorrectHorse[] =
+    "$2b$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS";
+
+identity::v1::ProjectConfig CheapConfig() {
+  identity::v1::ProjectConfig config = DefaultProjectConfig();
+  config.mutable_argon2()->set_memory_kib(1024);
+  config.mutable_argon2()->set_iterations(1);
+  return config;
+}
+
+ApiErrorView ErrorOf(const absl::Status& status) {
+  std::optional<ApiErrorView> error = ReadApiError(status);
+  EXPECT_TRUE(error.has_value()) << status;
+  return error.value_or(ApiErrorView{});
+}
+
+TEST(PasswordLength, CountsUtf16CodeUnitsAsStackDoes) {
+  EXPECT_EQ(PasswordLength(""), 0u);
+  EXPECT_EQ(PasswordLength("abc"), 3u);
+  EXPECT_EQ(PasswordLength("é"), 1u);        // 2 bytes, 1 unit.
+  EXPECT_EQ(PasswordLength("€"), 1u);        // 3 bytes, 1 unit.
+  EXPECT_EQ(PasswordLength("\xF0\x9F\x94\x91"), 2u);  // 🔑: a surrogate pair.
+}
+
+TEST(CheckPasswordPolicy, TooShortCarriesMinLength) {
+  const identity::v1::ProjectConfig config = DefaultProjectConfig();
+  ApiErrorView error = ErrorOf(CheckPasswordPolicy("1234567", config));
+  EXPECT_EQ(error.code, identity::v1::PASSWORD_TOO_SHORT);
+  EXPECT_EQ(error.details["min_length"], "8");
+  EXPECT_TRUE(CheckPasswordPolicy("12345678", config).ok());
+}
+
+TEST(CheckPasswordPolicy, TooLongCarriesCamelCaseMaxLength) {
+  const identity::v1::ProjectConfig config = DefaultProjectConfig();
+  EXPECT_TRUE(CheckPasswordPolicy(std::string(70, 'x'), config).ok());
+  ApiErrorView error = ErrorOf(CheckPasswordPolicy(std::string(71, 'x'), config));
+  EXPECT_EQ(error.code, identity::v1::PASSWORD_TOO_LONG);
+  EXPECT_EQ(error.details["maxLength"], "70");
+}
+
+TEST(CheckPasswordPolicy, FollowsTheProjectsLimits) {
+  identity::v1::ProjectConfig config = DefaultProjectConfig();
+  config.set_password_min_length(12);
+  EXPECT_EQ(ErrorOf(CheckPasswordPolicy("eleven chrs", config)).details["min_length"],
+            "12");
+  // Seven 4-byte characters are 14 UTF-16 units: long enough.
+  EXPECT_TRUE(CheckPasswordPolicy(
+                  "\xF0\x9F\x94\x91\xF0\x9F\x94\x91\xF0\x9F\x94\x91\xF0\x9F\x94"
+                  "\x91\xF0\x9F\x94\x91\xF0\x9F\x94\x91\xF0\x9F\x94\x91",
+                  config)
+                  .ok());
+}
+
+TEST(ClassifyImportedPasswordHash, AcceptsBcryptVariantsAndArgon2id) {
+  std::string hash = kBcryptOfCorrectHorse;
+  for (char variant : {'a', 'b', 'y'}) {
+    hash[2] = variant;
+    absl::StatusOr<PasswordAlgorithm> algorithm =
+        ClassifyImportedPasswordHash(hash, "body.password_hash");
+    ASSERT_TRUE(algorithm.ok()) << hash << ": " << algorithm.status();
+    EXPECT_EQ(*algorithm, PasswordAlgorithm::kBcrypt);
+  }
+  absl::StatusOr<PasswordAlgorithm> argon = ClassifyImportedPasswordHash(
+      "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+      "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+      "x");
+  ASSERT_TRUE(argon.ok()) << argon.status();
+  EXPECT_EQ(*argon, PasswordAlgorithm::kArgon2id);
+}
+
+TEST(ClassifyImportedPasswordHash, RefusesEverythingElseAsSchemaError) {
+  std::string too_costly = kBcryptOfCorrectHorse;
+  too_costly.replace(4, 2, "17");
+  for (const std::string& hash :
+       {std::string("plaintext"), std::string("$1$abc$def"),
+        std::string("$5$rounds=5000$salt$hash"),
+        std::string("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"),
+        std::string("$2x$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS"),
+        std::string(kBcryptOfCorrectHorse).substr(0, 59), too_costly,
+        std::string("$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=19$m=99999999,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA")}) {
+    absl::StatusOr<PasswordAlgorithm> algorithm =
+        ClassifyImportedPasswordHash(hash, "body.password_hash");
+    ASSERT_FALSE(algorithm.ok()) << hash;
+    EXPECT_EQ(ErrorOf(algorithm.status()).code, identity::v1::SCHEMA_ERROR)
+        << hash;
+  }
+}
+
+TEST(Passwords, HashesWithTheProjectsParametersAndVerifies) {
+  Passwords passwords;
+  const identity::v1::ProjectConfig config = CheapConfig();
+  absl::StatusOr<std::string> hash = passwords.Hash("correct horse", config);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=1024,t=1,p=1$")) << *hash;
+  absl::StatusOr<crypto::PasswordCheck> right =
+      passwords.Verify("correct horse", *hash, config);
+  ASSERT_TRUE(right.ok());
+  EXPECT_TRUE(right->matches);
+  EXPECT_FALSE(right->needs_rehash);
+  absl::StatusOr<crypto::PasswordCheck> wrong =
+      passwords.Verify("wrong horse", *hash, config);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->matches);
+}
+
+TEST(Passwords, StrongerParametersAskForARehash) {
+  Passwords passwords;
+  identity::v1::ProjectConfig weak = CheapConfig();
+  absl::StatusOr<std::string> hash = passwords.Hash("correct horse", weak);
+  ASSERT_TRUE(hash.ok());
+  identity::v1::ProjectConfig stronger = weak;
+  stronger.mutable_argon2()->set_iterations(2);
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify("correct horse", *hash, stronger);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->matches);
+  EXPECT_TRUE(check->needs_rehash);
+}
+
+TEST(Passwords, ImportedBcryptVerifiesAndIsFlaggedForRehash) {
+  Passwords passwords;
+  absl::StatusOr<crypto::PasswordCheck> check = passwords.Verify(
+      "correct horse battery staple", kBcryptOfCorrectHorse, CheapConfig());
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  EXPECT_TRUE(check->needs_rehash);
+  absl::StatusOr<crypto::PasswordCheck> wrong = passwords.Verify(
+      "correct horse battery stapler", kBcryptOfCorrectHorse, CheapConfig());
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->matches);
+}
+
+TEST(Passwords, MalformedStoredHashIsInternalAndOverlongPasswordNeverMatches) {
+  Passwords passwords;
+  EXPECT_EQ(passwords.Verify("x", "$argon2id$garbage", CheapConfig())
+                .status()
+                .code(),
+            absl::StatusCode::kInternal);
+  absl::StatusOr<crypto::PasswordCheck> check = passwords.Verify(
+      std::string(crypto::kMaxPasswordBytes + 1, 'x'), kBcryptOfCorrectHorse,
+      CheapConfig());
+  ASSERT_TRUE(check.ok());
+  EXPECT_FALSE(check->matches);
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
