@@ -4,6 +4,7 @@
 
 #include "crypto/hashing.h"
 #include "crypto/random.h"
+#include "service/core/default_permissions.h"
 #include "service/core/project_directory.h"
 
 namespace latchkey::service::core {
@@ -36,6 +37,10 @@ absl::Status EnsureInternalProject(storage::Database& database,
         return repos.projects().Create(project);
       });
   if (!created.ok() && !AlreadyThere(created)) return created;
+  // Also for an internal project created by an older version.
+  absl::Status seeded =
+      EnsureDefaultPermissions(database, Std(kInternalProjectId), clock.Now());
+  if (!seeded.ok()) return seeded;
 
   struct Given {
     const std::string* key;

@@ -16,7 +16,8 @@ struct BootstrapKeys {
   std::string super_secret_admin_key;
 };
 
-// Makes sure the internal project exists, and that every given key is a
+// Makes sure the internal project exists with its default permission
+// definitions (default_permissions.h), and that every given key is a
 // live key of it (creating a key set for any that is not stored yet, as
 // hash and last four characters only). Idempotent and safe when several
 // replicas start at once. Returns the database's error.
