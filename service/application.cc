@@ -78,6 +78,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       std::make_unique<core::VerificationCodes>(*app->database_, clock);
   app->rate_limiter_ =
       std::make_unique<core::RateLimiter>(*app->database_, clock);
+  app->passwords_ = std::make_unique<core::Passwords>();
   LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::MailSender> sender,
                             MakeMailSender(app->config_));
   app->mail_ = std::make_unique<mail::MailQueue>(std::move(sender),
@@ -85,7 +86,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->context_.reset(new api::AppContext{
       app->config_, clock, *app->database_, *app->keys_, *app->projects_,
       *app->token_issuer_, *app->token_verifier_, *app->sessions_,
-      *app->codes_, *app->rate_limiter_, *app->mail_});
+      *app->codes_, *app->passwords_, *app->rate_limiter_, *app->mail_});
   app->authenticator_ = std::make_unique<RequestAuthenticator>(
       *app->projects_, *app->token_verifier_);
 

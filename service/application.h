@@ -60,6 +60,7 @@ class Application {
   std::unique_ptr<core::ProjectDirectory> projects_;
   std::unique_ptr<core::SessionManager> sessions_;
   std::unique_ptr<core::VerificationCodes> codes_;
+  std::unique_ptr<core::Passwords> passwords_;
   std::unique_ptr<core::RateLimiter> rate_limiter_;
   std::unique_ptr<mail::MailQueue> mail_;
   std::unique_ptr<api::AppContext> context_;

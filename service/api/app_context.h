@@ -4,6 +4,7 @@
 #include "common/clock.h"
 #include "crypto/signing_keys.h"
 #include "service/core/access_tokens.h"
+#include "service/core/passwords.h"
 #include "service/core/project_directory.h"
 #include "service/core/rate_limiter.h"
 #include "service/core/sessions.h"
@@ -26,6 +27,8 @@ struct AppContext {
   const core::AccessTokenVerifier& token_verifier;
   const core::SessionManager& sessions;
   const core::VerificationCodes& codes;
+  // One argon2 hasher per parameter set, shared by every flow.
+  core::Passwords& passwords;
   const core::RateLimiter& rate_limiter;
   // Never blocks: mail goes out in the background.
   mail::MailQueue& mail;
