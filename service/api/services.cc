@@ -5,8 +5,11 @@
 #include "service/api/auth_common.h"
 #include "service/api/email_code_auth.h"
 #include "service/api/password_auth.h"
+#include "service/api/project_service.h"
 #include "service/api/session_methods.h"
+#include "service/api/setup_service.h"
 #include "service/api/token_service.h"
+#include "service/api/user_service.h"
 
 namespace latchkey::service::api {
 
@@ -23,6 +26,9 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
       RegisterSessionMethods(registry, context, std::move(session_options)));
   LATCHKEY_RETURN_IF_ERROR(RegisterPasswordMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterEmailCodeMethods(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterProjectService(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterUserService(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterSetupService(registry, context));
   return absl::OkStatus();
 }
 
