@@ -8,6 +8,7 @@
 #include "service/api/project_service.h"
 #include "service/api/session_methods.h"
 #include "service/api/setup_service.h"
+#include "service/api/team_service.h"
 #include "service/api/token_service.h"
 #include "service/api/user_service.h"
 
@@ -29,6 +30,7 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
   LATCHKEY_RETURN_IF_ERROR(RegisterProjectService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterUserService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterSetupService(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterTeamPermissionService(registry, context));
   return absl::OkStatus();
 }
 
