@@ -6,7 +6,6 @@
 // alg=none.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createECDH, createHash } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +13,9 @@ import { after, before, test } from 'node:test';
 import * as jose from 'jose';
 
 import { repoRoot, startLatchkeyd } from '../lib/latchkeyd.mjs';
+import { derivedSigningKey as deriveKey } from '../lib/stack_keys.mjs';
+
+const derivedSigningKey = (audience) => deriveKey(server.keys.serverSecret, audience);
 
 // Debian's interpreter, where python3-jwt is installed (a pyenv or venv
 // python3 earlier on PATH would not have it).
@@ -177,23 +179,6 @@ function unsecured(jwt) {
   const { kid } = JSON.parse(Buffer.from(header, 'base64url'));
   const none = Buffer.from(JSON.stringify({ alg: 'none', kid })).toString('base64url');
   return `${none}.${payload}.`;
-}
-
-// The signing key of `audience` derived from the server secret exactly as
-// COMPAT.md (scheme 1) gives it, independently of Latchkey's C++.
-async function derivedSigningKey(audience) {
-  const sha256 = (data) => createHash('sha256').update(data).digest();
-  const secret1 = sha256(JSON.stringify([server.keys.serverSecret, audience])).toString('base64url');
-  const kid = sha256(JSON.stringify([secret1, 'kid'])).toString('base64url').slice(0, 12);
-  const d = sha256(Buffer.from(secret1, 'base64url'));
-  const ecdh = createECDH('prime256v1');
-  ecdh.setPrivateKey(d);
-  const point = ecdh.getPublicKey();
-  const jwk = {
-    kty: 'EC', crv: 'P-256', d: d.toString('base64url'),
-    x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url'),
-  };
-  return { kid, key: await jose.importJWK(jwk, 'ES256') };
 }
 
 // ---- accepted -----------------------------------------------------------
