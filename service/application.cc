@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "service/api/services.h"
 #include "service/json_log.h"
@@ -59,6 +60,31 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   std::unique_ptr<Application> app(
       new Application(config, std::move(database), clock));
 
+  // The HTTP port first: with port 0, the issuer URL needs the real one.
+  gateway::RestGateway::Options gateway_options;
+  gateway_options.http_address = config.http_address;
+  gateway_options.limits.max_body_bytes = config.http.max_body_bytes;
+  gateway_options.limits.max_header_bytes = config.http.max_header_bytes;
+  gateway_options.limits.max_header_count =
+      static_cast<int>(config.http.max_header_count);
+  gateway_options.limits.max_url_bytes = config.http.max_url_bytes;
+  gateway_options.limits.request_read_timeout = config.http.request_timeout;
+  gateway_options.limits.idle_timeout = config.http.idle_timeout;
+  gateway_options.limits.max_connections =
+      static_cast<int>(config.http.max_connections);
+  Application* raw_app = app.get();
+  gateway_options.ready = [raw_app] {
+    return raw_app->server_ != nullptr && raw_app->server_->ready();
+  };
+  LATCHKEY_ASSIGN_OR_RETURN(app->gateway_,
+                            gateway::RestGateway::Listen(gateway_options));
+  if (config.public_url_from_http_address) {
+    const std::string host =
+        config.http_address.substr(0, config.http_address.rfind(':'));
+    app->config_.public_url =
+        absl::StrCat("http://", host, ":", app->gateway_->port());
+  }
+
   crypto::KeyRing::Options key_options;
   key_options.current_secret = config.server_secret;
   key_options.previous_secret = config.previous_server_secret;
@@ -67,9 +93,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                             crypto::JwtVerifier::Create(*app->keys_, clock));
   app->jwt_verifier_ = std::make_unique<crypto::JwtVerifier>(verifier);
   app->token_issuer_ = std::make_unique<core::AccessTokenIssuer>(
-      *app->keys_, clock, config.public_url);
+      *app->keys_, clock, app->config_.public_url);
   app->token_verifier_ = std::make_unique<core::AccessTokenVerifier>(
-      *app->jwt_verifier_, config.public_url);
+      *app->jwt_verifier_, app->config_.public_url);
   app->projects_ =
       std::make_unique<core::ProjectDirectory>(*app->database_, clock);
   app->sessions_ =
@@ -109,24 +135,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                               return api::RegisterServices(registry, *context);
                             }));
 
-  gateway::RestGateway::Options gateway_options;
-  gateway_options.http_address = config.http_address;
   LatchkeyServer* server = app->server_.get();
-  gateway_options.ready = [server] { return server->ready(); };
-  gateway_options.gateway_token = server->gateway_token();
-  gateway_options.limits.max_body_bytes = config.http.max_body_bytes;
-  gateway_options.limits.max_header_bytes = config.http.max_header_bytes;
-  gateway_options.limits.max_header_count =
-      static_cast<int>(config.http.max_header_count);
-  gateway_options.limits.max_url_bytes = config.http.max_url_bytes;
-  gateway_options.limits.request_read_timeout = config.http.request_timeout;
-  gateway_options.limits.idle_timeout = config.http.idle_timeout;
-  gateway_options.limits.max_connections =
-      static_cast<int>(config.http.max_connections);
-  LATCHKEY_ASSIGN_OR_RETURN(
-      app->gateway_,
-      gateway::RestGateway::Start(server->registry(), server->InProcessChannel(),
-                                  std::move(gateway_options)));
+  LATCHKEY_RETURN_IF_ERROR(app->gateway_->Serve(server->registry(),
+                                                server->InProcessChannel(),
+                                                server->gateway_token()));
   return app;
 }
 

@@ -36,6 +36,9 @@ class Application {
   ~Application();
 
   int grpc_port() const { return server_->grpc_port(); }
+  // The configuration as running (public_url completed with the bound port
+  // when it was derived from a port-0 address).
+  const ServerConfig& config() const { return config_; }
   int http_port() const { return gateway_->port(); }
   LatchkeyServer& server() { return *server_; }
   api::AppContext& context() { return *context_; }
@@ -50,7 +53,8 @@ class Application {
               const common::Clock& clock)
       : config_(config), clock_(clock), database_(std::move(database)) {}
 
-  const ServerConfig config_;
+  // Frozen once Start returns (public_url may be completed during Start).
+  ServerConfig config_;
   const common::Clock& clock_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<crypto::KeyRing> keys_;

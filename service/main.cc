@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
            {"http_address", config->http_address},
            {"http_port", (*app)->http_port()},
            {"database", backend},
-           {"public_url", config->public_url}});
+           {"public_url", (*app)->config().public_url}});
 
   int signal_number = 0;
   sigwait(&shutdown_signals, &signal_number);

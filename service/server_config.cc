@@ -246,9 +246,11 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     return Invalid("--database",
                    "must be sqlite:PATH or a postgres:// URL");
   }
-  config.public_url =
-      Resolve(flags.public_url, env, "LATCHKEY_PUBLIC_URL",
-              absl::StrCat("http://", config.http_address));
+  config.public_url = Resolve(flags.public_url, env, "LATCHKEY_PUBLIC_URL", "");
+  if (config.public_url.empty()) {
+    config.public_url = absl::StrCat("http://", config.http_address);
+    config.public_url_from_http_address = true;
+  }
   while (absl::EndsWith(config.public_url, "/")) config.public_url.pop_back();
   if (!absl::StartsWith(config.public_url, "http://") &&
       !absl::StartsWith(config.public_url, "https://")) {

@@ -51,6 +51,9 @@ struct ServerConfig {
   std::string data_dir;
   // Base of JWT issuers, without a trailing slash.
   std::string public_url;
+  // Whether public_url was derived from http_address (not given): then a
+  // port 0 is replaced by the port actually bound.
+  bool public_url_from_http_address = false;
   bool dev_mode = false;
   // base64url; at least 32 bytes of entropy.
   std::string server_secret;

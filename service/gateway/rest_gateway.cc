@@ -186,11 +186,42 @@ RestGateway::~RestGateway() {
   if (http_ != nullptr) http_->Shutdown(absl::ZeroDuration());
 }
 
-absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
-    const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
+absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Listen(
     Options options) {
   std::unique_ptr<RestGateway> gateway(new RestGateway());
   gateway->options_ = std::move(options);
+  RestGateway* raw = gateway.get();
+  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
+      gateway->options_.http_address, gateway->options_.limits,
+      [raw](HttpRequest request, HttpServer::Respond respond) {
+        raw->Handle(std::move(request), std::move(respond));
+      },
+      LimitResponse);
+  if (!http.ok()) return http.status();
+  gateway->http_ = std::move(*http);
+  return gateway;
+}
+
+absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
+    const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
+    Options options) {
+  absl::StatusOr<std::unique_ptr<RestGateway>> gateway =
+      Listen(std::move(options));
+  if (!gateway.ok()) return gateway;
+  const std::string token = (*gateway)->options_.gateway_token;
+  if (absl::Status status =
+          (*gateway)->Serve(registry, std::move(channel), token);
+      !status.ok()) {
+    return status;
+  }
+  return gateway;
+}
+
+absl::Status RestGateway::Serve(const MethodRegistry& registry,
+                                std::shared_ptr<grpc::Channel> channel,
+                                std::string gateway_token) {
+  RestGateway* gateway = this;
+  options_.gateway_token = std::move(gateway_token);
   for (const auto& method : registry.methods()) {
     const auto& rule =
         method->descriptor->options().GetExtension(google::api::http);
@@ -215,19 +246,17 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
   gateway->routes_ = std::move(builder).Build();
   gateway->channel_ = std::move(channel);
   gateway->stub_ = std::make_unique<grpc::GenericStub>(gateway->channel_);
-  RestGateway* raw = gateway.get();
-  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
-      gateway->options_.http_address, gateway->options_.limits,
-      [raw](HttpRequest request, HttpServer::Respond respond) {
-        raw->Handle(std::move(request), std::move(respond));
-      },
-      LimitResponse);
-  if (!http.ok()) return http.status();
-  gateway->http_ = std::move(*http);
-  return gateway;
+  // Publishes routes_ and stub_ to the I/O threads (acquire in Handle).
+  serving_.store(true, std::memory_order_release);
+  return absl::OkStatus();
 }
 
 void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
+  if (!serving_.load(std::memory_order_acquire)) {
+    return respond(ErrorFor(ApiError(identity::v1::SERVICE_UNAVAILABLE, {},
+                                     "The server is starting; try again."),
+                            &request, NewRequestId()));
+  }
   absl::string_view target = request.target;
   const size_t question = target.find('?');
   absl::string_view path = target.substr(0, question);

@@ -1,6 +1,7 @@
 #ifndef SERVICE_GATEWAY_REST_GATEWAY_H_
 #define SERVICE_GATEWAY_REST_GATEWAY_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,12 +37,22 @@ class RestGateway {
     std::string gateway_token;
   };
 
-  // Builds the route table from `registry` (every RPC, every binding) and
-  // starts listening. FAILED_PRECONDITION when two RPCs claim one route or
-  // a template does not parse; UNAVAILABLE when the address is taken.
+  // Listen, then Serve. FAILED_PRECONDITION when two RPCs claim one route
+  // or a template does not parse; UNAVAILABLE when the address is taken.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Start(
       const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
       Options options);
+
+  // Binds the address and answers 503 until Serve is called, so that the
+  // port (e.g. a port 0 choice) is known before the server is assembled.
+  static absl::StatusOr<std::unique_ptr<RestGateway>> Listen(Options options);
+
+  // Builds the route table from `registry` (every RPC, every binding) and
+  // starts answering through `channel`, presenting `gateway_token` (see
+  // Options). Call once.
+  absl::Status Serve(const MethodRegistry& registry,
+                     std::shared_ptr<grpc::Channel> channel,
+                     std::string gateway_token);
 
   ~RestGateway();
 
@@ -66,6 +77,7 @@ class RestGateway {
             HttpRequest request, HttpServer::Respond respond);
 
   Options options_;
+  std::atomic<bool> serving_{false};
   std::vector<Target> targets_;
   std::unique_ptr<const RouteTable> routes_;
   std::shared_ptr<grpc::Channel> channel_;
