@@ -14,6 +14,7 @@
 #include "service/api/project_keys.h"
 #include "service/api/protos.h"
 #include "service/api_error.h"
+#include "service/core/default_permissions.h"
 #include "service/core/project_config.h"
 #include "service/core/project_directory.h"
 #include "service/json_codec.h"
@@ -245,6 +246,9 @@ absl::StatusOr<Project> CreateProject(AppContext& context, CallContext& call,
           LATCHKEY_RETURN_IF_ERROR(added);
         }
         LATCHKEY_RETURN_IF_ERROR(repos.projects().Create(project));
+        // System team permissions, team_admin and team_member.
+        LATCHKEY_RETURN_IF_ERROR(
+            core::EnsureDefaultPermissions(repos, project.id, now));
         if (!override_json.empty()) {
           LATCHKEY_RETURN_IF_ERROR(repos.projects().SetConfigOverride(
               {project.id, kProjectLevel, override_json.dump(), now}));
