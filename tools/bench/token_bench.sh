@@ -5,7 +5,7 @@
 # `openssl speed` (tools/bench/crypto_bench.sh). Everything built with -c opt.
 #
 # With two or more CPUs the server is pinned to CPU 0 and the load generator
-# to CPU 1, so that they do not steal each other's time.
+# to CPU 1, so that they do not steal each other's time (PIN=0: no pinning).
 #
 #   tools/bench/token_bench.sh
 #   CONCURRENCY=64 SECONDS_PER_RUN=20 tools/bench/token_bench.sh
@@ -23,7 +23,7 @@ bazel build -c opt //service:latchkeyd //tools/bench:grpc_load >&2
 bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
 
 server_pin=() load_pin=()
-if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
   server_pin=(taskset -c 0)
   load_pin=(taskset -c 1)
 fi
