@@ -616,5 +616,46 @@ TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
   EXPECT_EQ(over.Json()["code"], "SCHEMA_ERROR") << over.body.substr(0, 200);
 }
 
+TEST_F(UserServiceTest, ImportedBcryptUserSignsInAndIsMovedToArgon2id) {
+  HttpResponse imported = Rest(
+      "POST", "/api/v1/users/import",
+      nlohmann::json({{"users",
+                       {{{"external_id", "clerk_1"},
+                         {"primary_email", "legacy@example.com"},
+                         {"password_hash", kBcryptOfCorrectHorse}}}}})
+          .dump(),
+      Server());
+  ASSERT_EQ(imported.Json()["created_count"], 1) << imported.body;
+  const std::string id = imported.Json()["items"][0]["user_id"];
+  const HttpHeaders client = {{"x-stack-project-id", acme_.id},
+                              {"x-stack-access-type", "client"},
+                              {"content-type", "application/json"}};
+  HttpResponse wrong = Rest(
+      "POST", "/api/v1/auth/password/sign-in",
+      R"({"email": "legacy@example.com", "password": "correct horse battery"})",
+      client);
+  EXPECT_EQ(wrong.Json()["code"], "EMAIL_PASSWORD_MISMATCH") << wrong.body;
+  EXPECT_EQ(StoredPassword(id)->algorithm, "bcrypt");
+
+  HttpResponse signed_in = Rest(
+      "POST", "/api/v1/auth/password/sign-in",
+      R"({"email": "Legacy@example.com", "password": "correct horse battery staple"})",
+      client);
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  EXPECT_EQ(signed_in.Json()["user_id"], id);
+  // The sign-in re-hashed the password with the project's argon2id.
+  const std::optional<storage::PasswordCredentialRecord> stored = StoredPassword(id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->algorithm, "argon2id");
+  auto project = context().projects.Get(acme_.id);
+  ASSERT_TRUE(project.ok());
+  auto check = context().passwords.Verify("correct horse battery staple",
+                                          stored->password_hash,
+                                          (*project)->config);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->matches);
+  EXPECT_FALSE(check->needs_rehash);
+}
+
 }  // namespace
 }  // namespace latchkey::testing
