@@ -66,12 +66,12 @@ ApiKeySet ApiKeySetToProto(const storage::ApiKeySetRecord& set) {
 }
 
 // A new key with its stored form; the key itself exists only in the answer.
-absl::StatusOr<std::string> NewKey(absl::string_view prefix,
-                                   std::optional<storage::StoredApiKey>& stored) {
+absl::StatusOr<std::string> NewKey(
+    absl::string_view prefix, std::optional<storage::StoredApiKey>& stored) {
   LATCHKEY_ASSIGN_OR_RETURN(std::string body, crypto::RandomToken());
   std::string key = absl::StrCat(prefix, body);
-  stored = storage::StoredApiKey{crypto::HashToken(key),
-                                 key.substr(key.size() - 4)};
+  stored =
+      storage::StoredApiKey{crypto::HashToken(key), key.substr(key.size() - 4)};
   return key;
 }
 
@@ -116,8 +116,8 @@ absl::StatusOr<CreatedApiKeySet> CreateApiKeySet(
     LATCHKEY_ASSIGN_OR_RETURN(*out.mutable_super_secret_admin_key(),
                               NewKey("sak_", set.super_secret_admin_key));
   }
-  LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
-      [&](storage::Repositories& repos) {
+  LATCHKEY_RETURN_IF_ERROR(
+      context.database.RunInTransaction([&](storage::Repositories& repos) {
         return repos.api_keys().Create(set);
       }));
   out.set_id(set.id);
@@ -168,8 +168,9 @@ absl::StatusOr<ApiKeySet> UpdateApiKeySet(
   storage::ApiKeySetRecord updated;
   absl::Status status = context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(
-            repos.api_keys().Get(project_id, request.api_key_set_id()).status());
+        LATCHKEY_RETURN_IF_ERROR(repos.api_keys()
+                                     .Get(project_id, request.api_key_set_id())
+                                     .status());
         if (request.has_description()) {
           LATCHKEY_RETURN_IF_ERROR(repos.api_keys().UpdateDescription(
               project_id, request.api_key_set_id(), request.description()));
@@ -180,7 +181,8 @@ absl::StatusOr<ApiKeySet> UpdateApiKeySet(
               project_id, request.api_key_set_id(), context.clock.Now()));
         }
         LATCHKEY_ASSIGN_OR_RETURN(
-            updated, repos.api_keys().Get(project_id, request.api_key_set_id()));
+            updated,
+            repos.api_keys().Get(project_id, request.api_key_set_id()));
         return absl::OkStatus();
       });
   if (!status.ok()) return ApiKeyNotFound(status);
@@ -260,8 +262,7 @@ absl::Status ValidateProvider(const UpsertOAuthProviderRequest& request) {
         "host), without query, fragment or user info");
   }
   for (const std::string& scope : request.scopes()) {
-    if (scope.empty() ||
-        std::any_of(scope.begin(), scope.end(), [](char c) {
+    if (scope.empty() || std::any_of(scope.begin(), scope.end(), [](char c) {
           return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
         })) {
       return SchemaError("body.scopes must be non-empty words without spaces");
@@ -324,8 +325,8 @@ absl::StatusOr<SuccessResponse> DeleteOAuthProvider(
     AppContext& context, CallContext& call,
     const DeleteOAuthProviderRequest& request) {
   const std::string& project_id = call.caller().project_id;
-  absl::Status status = context.database.RunInTransaction(
-      [&](storage::Repositories& repos) {
+  absl::Status status =
+      context.database.RunInTransaction([&](storage::Repositories& repos) {
         return repos.oauth_providers().Delete(project_id,
                                               request.provider_id());
       });

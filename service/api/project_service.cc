@@ -112,7 +112,8 @@ absl::StatusOr<ProjectConfig> MergeProjectOverride(
     existing = *std::move(parsed);
   }
   const nlohmann::json merged = core::MergeOverrides(existing, patch);
-  LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config, EffectiveWith(levels, merged));
+  LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config,
+                            EffectiveWith(levels, merged));
   LATCHKEY_RETURN_IF_ERROR(repos.projects().SetConfigOverride(
       {project_id, kProjectLevel, merged.dump(), now}));
   return config;
@@ -178,9 +179,9 @@ absl::Status RequireFullUser(const identity::v1::AccessTokenClaims& user) {
     const std::string type = user.restricted_reason().type().empty()
                                  ? "anonymous"
                                  : user.restricted_reason().type();
-    return ApiError(identity::v1::RESTRICTED_USER_NOT_ALLOWED,
-                    {{"restricted_reason",
-                      nlohmann::json({{"type", type}}).dump()}});
+    return ApiError(
+        identity::v1::RESTRICTED_USER_NOT_ALLOWED,
+        {{"restricted_reason", nlohmann::json({{"type", type}}).dump()}});
   }
   return absl::OkStatus();
 }
@@ -197,9 +198,8 @@ absl::StatusOr<Project> CreateProject(AppContext& context, CallContext& call,
   LATCHKEY_RETURN_IF_ERROR(RejectDerivedKeys(initial));
   const nlohmann::json override_json =
       core::MergeOverrides(nlohmann::json::object(), initial);
-  LATCHKEY_ASSIGN_OR_RETURN(
-      ProjectConfig config,
-      core::EffectiveProjectConfig({override_json.dump()}));
+  LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config, core::EffectiveProjectConfig(
+                                                      {override_json.dump()}));
 
   // Who will own it: the acting internal-project user through a new team,
   // or (admin key, no user) the deployment's administrators.
@@ -236,9 +236,9 @@ absl::StatusOr<Project> CreateProject(AppContext& context, CallContext& call,
           team.display_name = request.display_name();
           team.created_at = now;
           LATCHKEY_RETURN_IF_ERROR(repos.teams().Create(team));
-          absl::Status added = repos.teams().AddMember(
-              {team.project_id, team_id, *owner_user_id, std::nullopt,
-               std::nullopt, now});
+          absl::Status added =
+              repos.teams().AddMember({team.project_id, team_id, *owner_user_id,
+                                       std::nullopt, std::nullopt, now});
           if (added.code() == absl::StatusCode::kNotFound) {
             // The token is valid but its user has been deleted since.
             return ApiError(identity::v1::USER_NOT_FOUND);
@@ -299,8 +299,10 @@ absl::StatusOr<ClientProject> GetCurrentProject(AppContext& context,
   view->set_credential_enabled(config->credential_enabled());
   view->set_magic_link_enabled(config->magic_link_enabled());
   view->set_passkey_enabled(config->passkey_enabled());
-  view->set_client_team_creation_enabled(config->client_team_creation_enabled());
-  view->set_client_user_deletion_enabled(config->client_user_deletion_enabled());
+  view->set_client_team_creation_enabled(
+      config->client_team_creation_enabled());
+  view->set_client_user_deletion_enabled(
+      config->client_user_deletion_enabled());
   view->set_allow_localhost(config->allow_localhost());
   *view->mutable_enabled_oauth_providers() = config->enabled_oauth_providers();
   *view->mutable_domains() = config->domains();
@@ -332,7 +334,8 @@ absl::StatusOr<Project> UpdateProject(AppContext& context, CallContext& call,
     return SchemaError("body.display_name must not be empty");
   }
   nlohmann::json patch = nlohmann::json::object();
-  if (set_config && request.has_config()) patch = StructToJson(request.config());
+  if (set_config && request.has_config())
+    patch = StructToJson(request.config());
 
   const absl::Time now = context.clock.Now();
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(

@@ -44,16 +44,16 @@ absl::StatusOr<std::shared_ptr<const core::ProjectSnapshot>> InternalProject(
 }
 
 absl::StatusOr<SignInResponse> SetupFirstAdmin(
-    AppContext& context,
-    const SetupFirstAdminRequest& request) {
-  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const core::ProjectSnapshot> internal,
-                            InternalProject(context));
+    AppContext& context, const SetupFirstAdminRequest& request) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::shared_ptr<const core::ProjectSnapshot> internal,
+      InternalProject(context));
   if (request.display_name().empty()) {
     const std::string text = "body.display_name must not be empty";
     return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
   }
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email, core::NormalizeEmail(request.email(), "body.email"));
   LATCHKEY_RETURN_IF_ERROR(
       core::CheckPasswordPolicy(request.password(), internal->config));
   LATCHKEY_ASSIGN_OR_RETURN(
@@ -116,8 +116,8 @@ absl::StatusOr<SignInResponse> SetupFirstAdmin(
              std::nullopt, now}));
         LATCHKEY_ASSIGN_OR_RETURN(storage::UserView view,
                                   repos.users().Get(project_id, admin.user.id));
-        LATCHKEY_ASSIGN_OR_RETURN(SignedIn signed_in,
-                                  StartSession(context, repos, *internal, view));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            SignedIn signed_in, StartSession(context, repos, *internal, view));
         out.set_access_token(signed_in.access_token);
         out.set_refresh_token(signed_in.refresh_token);
         out.set_user_id(signed_in.user_id);
@@ -130,7 +130,8 @@ absl::StatusOr<SignInResponse> SetupFirstAdmin(
 absl::StatusOr<SuccessResponse> RecoverAdminPassword(
     AppContext& context, CallContext& call,
     const RecoverAdminPasswordRequest& request) {
-  const std::optional<std::string>& expected = context.config.admin_recovery_key;
+  const std::optional<std::string>& expected =
+      context.config.admin_recovery_key;
   if (!expected.has_value() || expected->empty()) {
     return ApiError(identity::v1::RECOVERY_NOT_ENABLED);
   }
@@ -146,10 +147,11 @@ absl::StatusOr<SuccessResponse> RecoverAdminPassword(
                                   crypto::Sha256(*expected))) {
     return ApiError(identity::v1::INVALID_RECOVERY_KEY);
   }
-  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const core::ProjectSnapshot> internal,
-                            InternalProject(context));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::shared_ptr<const core::ProjectSnapshot> internal,
+      InternalProject(context));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email, core::NormalizeEmail(request.email(), "body.email"));
   LATCHKEY_RETURN_IF_ERROR(
       core::CheckPasswordPolicy(request.new_password(), internal->config));
   LATCHKEY_ASSIGN_OR_RETURN(

@@ -54,7 +54,8 @@ absl::StatusOr<PreparedRow> Prepare(const ImportedUser& row, int index) {
 
 // The changes that bring an already imported user up to date with `row`:
 // only what the row carries.
-core::UserChanges ChangesFor(const ImportedUser& row, const PreparedRow& prepared) {
+core::UserChanges ChangesFor(const ImportedUser& row,
+                             const PreparedRow& prepared) {
   core::UserChanges changes;
   if (row.has_display_name()) changes.display_name = row.display_name();
   if (row.has_profile_image_url()) {
@@ -109,8 +110,8 @@ absl::StatusOr<core::NewUser> NewUserFor(const ImportedUser& row,
                             : now;
   record.last_active_at = now;
   user.primary_email = prepared.email;
-  user.primary_email_verified = prepared.email.has_value() &&
-                                row.primary_email_verified();
+  user.primary_email_verified =
+      prepared.email.has_value() && row.primary_email_verified();
   user.password = prepared.password;
   return user;
 }
@@ -191,7 +192,8 @@ absl::StatusOr<identity::v1::ImportUsersResponse> ImportUsers(
       continue;
     }
     std::optional<ApiErrorView> error = ReadApiError(status);
-    if (!error.has_value() && status.code() != absl::StatusCode::kAlreadyExists) {
+    if (!error.has_value() &&
+        status.code() != absl::StatusCode::kAlreadyExists) {
       // Not the row's fault (the database is down, say): stop here.
       return status;
     }

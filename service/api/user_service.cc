@@ -56,7 +56,8 @@ absl::StatusOr<std::string> ResolveUserId(const Caller& caller,
   return caller.user->sub();
 }
 
-absl::Status CheckCountryCode(const std::string& code, absl::string_view field) {
+absl::Status CheckCountryCode(const std::string& code,
+                              absl::string_view field) {
   if (code.size() != 2 || !absl::ascii_isupper(code[0]) ||
       !absl::ascii_isupper(code[1])) {
     return SchemaError(absl::StrCat(
@@ -107,7 +108,8 @@ absl::StatusOr<std::string> SealTotp(UserServiceState& state,
 }
 
 absl::StatusOr<User> ReadUser(storage::Repositories& repos,
-                              const Caller& caller, const std::string& user_id) {
+                              const Caller& caller,
+                              const std::string& user_id) {
   absl::StatusOr<storage::UserView> view =
       repos.users().Get(caller.project_id, user_id);
   if (!view.ok()) return core::UserNotFoundOr(view.status());
@@ -272,23 +274,24 @@ absl::StatusOr<User> UpdateUser(AppContext& context, UserServiceState& state,
   if (touched("primary_email_auth_enabled")) {
     changes.primary_email_auth_enabled = r.primary_email_auth_enabled();
   }
-  if (touched("otp_auth_enabled")) changes.otp_auth_enabled = r.otp_auth_enabled();
+  if (touched("otp_auth_enabled"))
+    changes.otp_auth_enabled = r.otp_auth_enabled();
   if (touched("passkey_auth_enabled")) {
     changes.passkey_auth_enabled = r.passkey_auth_enabled();
   }
   if (touched("restricted_by_admin")) {
     changes.restricted_by_admin = r.restricted_by_admin();
   }
-  changes.restricted_by_admin_reason =
-      ChangeOf(touched("restricted_by_admin_reason"),
-               r.has_restricted_by_admin_reason(),
-               r.restricted_by_admin_reason());
+  changes.restricted_by_admin_reason = ChangeOf(
+      touched("restricted_by_admin_reason"), r.has_restricted_by_admin_reason(),
+      r.restricted_by_admin_reason());
   changes.restricted_by_admin_private_details =
       ChangeOf(touched("restricted_by_admin_private_details"),
                r.has_restricted_by_admin_private_details(),
                r.restricted_by_admin_private_details());
-  changes.selected_team_id = ChangeOf(
-      touched("selected_team_id"), r.has_selected_team_id(), r.selected_team_id());
+  changes.selected_team_id =
+      ChangeOf(touched("selected_team_id"), r.has_selected_team_id(),
+               r.selected_team_id());
   if (touched("country_code") && r.has_country_code()) {
     LATCHKEY_RETURN_IF_ERROR(
         CheckCountryCode(r.country_code(), "body.country_code"));
@@ -308,14 +311,13 @@ absl::StatusOr<User> UpdateUser(AppContext& context, UserServiceState& state,
   if (password_touched || hash_touched) {
     LATCHKEY_ASSIGN_OR_RETURN(
         std::optional<core::PasswordHash> hash,
-        PreparePassword(
-            context, config,
-            password_touched && r.has_password()
-                ? std::optional<std::string>(r.password())
-                : std::nullopt,
-            hash_touched && r.has_password_hash()
-                ? std::optional<std::string>(r.password_hash())
-                : std::nullopt));
+        PreparePassword(context, config,
+                        password_touched && r.has_password()
+                            ? std::optional<std::string>(r.password())
+                            : std::nullopt,
+                        hash_touched && r.has_password_hash()
+                            ? std::optional<std::string>(r.password_hash())
+                            : std::nullopt));
     // Null for either removes the password.
     changes.password = std::move(hash);
   }
@@ -353,8 +355,8 @@ absl::StatusOr<SuccessResponse> DeleteUser(AppContext& context,
                             ResolveUserId(caller, request.user_id()));
   // Sessions, channels, credentials, memberships and grants go with the
   // row (ON DELETE CASCADE): every refresh token stops working at once.
-  LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
-      [&](storage::Repositories& repos) {
+  LATCHKEY_RETURN_IF_ERROR(
+      context.database.RunInTransaction([&](storage::Repositories& repos) {
         return core::UserNotFoundOr(
             repos.users().Delete(caller.project_id, user_id));
       }));
@@ -383,9 +385,9 @@ absl::StatusOr<ListUsersResponse> ListUsers(AppContext& context,
   query.include_anonymous = request.include_anonymous();
   // Anonymous users are restricted: asking for them asks for restricted
   // users too, as in Stack.
-  const bool include_restricted =
-      request.include_anonymous() ||
-      !request.has_include_restricted() || request.include_restricted();
+  const bool include_restricted = request.include_anonymous() ||
+                                  !request.has_include_restricted() ||
+                                  request.include_restricted();
   query.include_restricted_by_admin = include_restricted;
   query.require_verified_primary_email =
       !include_restricted && config.require_email_verification();
@@ -423,7 +425,8 @@ absl::StatusOr<ListUsersResponse> ListUsers(AppContext& context,
 
 }  // namespace
 
-absl::Status RegisterUserService(MethodRegistry& registry, AppContext& context) {
+absl::Status RegisterUserService(MethodRegistry& registry,
+                                 AppContext& context) {
   constexpr char kService[] = "identity.v1.UserService.";
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::SecretBox totp_box,
@@ -447,11 +450,12 @@ absl::Status RegisterUserService(MethodRegistry& registry, AppContext& context) 
       [ctx, state](CallContext& call, const UpdateUserRequest& request) {
         return UpdateUser(*ctx, *state, call, request);
       })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<DeleteUserRequest, SuccessResponse>(
-      absl::StrCat(kService, "DeleteUser"),
-      [ctx](CallContext& call, const DeleteUserRequest& request) {
-        return DeleteUser(*ctx, call, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<DeleteUserRequest, SuccessResponse>(
+          absl::StrCat(kService, "DeleteUser"),
+          [ctx](CallContext& call, const DeleteUserRequest& request) {
+            return DeleteUser(*ctx, call, request);
+          })));
   LATCHKEY_RETURN_IF_ERROR(
       (registry.Register<ListUsersRequest, ListUsersResponse>(
           absl::StrCat(kService, "ListUsers"),

@@ -47,8 +47,8 @@ bool IsValidEmail(absl::string_view email) {
   while (true) {
     const size_t dot = domain.find('.', start);
     const absl::string_view label = domain.substr(
-        start, dot == absl::string_view::npos ? absl::string_view::npos
-                                              : dot - start);
+        start,
+        dot == absl::string_view::npos ? absl::string_view::npos : dot - start);
     if (!IsValidLabel(label)) return false;
     if (dot == absl::string_view::npos) break;
     start = dot + 1;

@@ -37,17 +37,26 @@ TEST(IsValidEmail, AcceptsWhatBrowsersAccept) {
 TEST(IsValidEmail, RefusesMalformedAddresses) {
   const std::string long_label(64, 'a');
   const std::string long_local(65, 'a');
-  for (const std::string& email :
-       {std::string(""), std::string("@example.com"), std::string("a@"),
-        std::string("a@@b.com"), std::string("a b@example.com"),
-        std::string("a@exa mple.com"), std::string("a@-example.com"),
-        std::string("a@example-.com"), std::string("a@example..com"),
-        std::string("a@.example.com"), std::string("a@example.com."),
-        std::string("a@ex_ample.com"), std::string("\"quoted\"@example.com"),
-        std::string("a@[127.0.0.1]"), std::string("ü@example.com"),
-        std::string("a@bücher.de"), std::string("a@b\n.com"),
-        std::string("a@") + long_label + ".com", long_local + "@example.com",
-        std::string("a@") + std::string(250, 'b')}) {
+  for (const std::string& email : {std::string(""),
+                                   std::string("@example.com"),
+                                   std::string("a@"),
+                                   std::string("a@@b.com"),
+                                   std::string("a b@example.com"),
+                                   std::string("a@exa mple.com"),
+                                   std::string("a@-example.com"),
+                                   std::string("a@example-.com"),
+                                   std::string("a@example..com"),
+                                   std::string("a@.example.com"),
+                                   std::string("a@example.com."),
+                                   std::string("a@ex_ample.com"),
+                                   std::string("\"quoted\"@example.com"),
+                                   std::string("a@[127.0.0.1]"),
+                                   std::string("ü@example.com"),
+                                   std::string("a@bücher.de"),
+                                   std::string("a@b\n.com"),
+                                   std::string("a@") + long_label + ".com",
+                                   long_local + "@example.com",
+                                   std::string("a@") + std::string(250, 'b')}) {
     EXPECT_FALSE(IsValidEmail(email)) << email;
   }
 }

@@ -111,18 +111,18 @@ absl::Status CheckPasswordPolicy(absl::string_view password,
                                  const identity::v1::ProjectConfig& config) {
   const size_t length = PasswordLength(password);
   if (length < static_cast<size_t>(config.password_min_length())) {
-    return ApiError(identity::v1::PASSWORD_TOO_SHORT,
-                    {{"min_length", absl::StrCat(config.password_min_length())}},
-                    absl::StrCat("The password must be at least ",
-                                 config.password_min_length(),
-                                 " characters long."));
+    return ApiError(
+        identity::v1::PASSWORD_TOO_SHORT,
+        {{"min_length", absl::StrCat(config.password_min_length())}},
+        absl::StrCat("The password must be at least ",
+                     config.password_min_length(), " characters long."));
   }
   if (length > static_cast<size_t>(config.password_max_length())) {
-    return ApiError(identity::v1::PASSWORD_TOO_LONG,
-                    {{"maxLength", absl::StrCat(config.password_max_length())}},
-                    absl::StrCat("The password must be at most ",
-                                 config.password_max_length(),
-                                 " characters long."));
+    return ApiError(
+        identity::v1::PASSWORD_TOO_LONG,
+        {{"maxLength", absl::StrCat(config.password_max_length())}},
+        absl::StrCat("The password must be at most ",
+                     config.password_max_length(), " characters long."));
   }
   return absl::OkStatus();
 }
@@ -169,8 +169,8 @@ Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
   if (!created.ok()) {
     // The configuration validator keeps parameters within bounds, so this
     // is a failure of argon2 itself, not of the caller.
-    return absl::InternalError(absl::StrCat("password hasher: ",
-                                            created.status().message()));
+    return absl::InternalError(
+        absl::StrCat("password hasher: ", created.status().message()));
   }
   std::shared_ptr<const crypto::PasswordHasher> hasher = *std::move(created);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -184,7 +184,8 @@ absl::StatusOr<std::string> Passwords::Hash(
       HasherFor(config);
   if (!hasher.ok()) return hasher.status();
   absl::StatusOr<std::string> hash = (*hasher)->Hash(Std(password));
-  if (!hash.ok() && hash.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (!hash.ok() &&
+      hash.status().code() == absl::StatusCode::kInvalidArgument) {
     // Only an over-long password; the contract's field limits stop it first.
     return absl::InternalError("password too long to hash");
   }
@@ -203,7 +204,8 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
   }
   absl::StatusOr<crypto::PasswordCheck> check =
       (*hasher)->Verify(Std(password), Std(stored_hash));
-  if (!check.ok() && check.status().code() == absl::StatusCode::kInvalidArgument) {
+  if (!check.ok() &&
+      check.status().code() == absl::StatusCode::kInvalidArgument) {
     return absl::InternalError("the stored password hash is malformed");
   }
   return check;

@@ -30,8 +30,8 @@ ApiErrorView ErrorOf(const absl::Status& status) {
 TEST(PasswordLength, CountsUtf16CodeUnitsAsStackDoes) {
   EXPECT_EQ(PasswordLength(""), 0u);
   EXPECT_EQ(PasswordLength("abc"), 3u);
-  EXPECT_EQ(PasswordLength("é"), 1u);        // 2 bytes, 1 unit.
-  EXPECT_EQ(PasswordLength("€"), 1u);        // 3 bytes, 1 unit.
+  EXPECT_EQ(PasswordLength("é"), 1u);                 // 2 bytes, 1 unit.
+  EXPECT_EQ(PasswordLength("€"), 1u);                 // 3 bytes, 1 unit.
   EXPECT_EQ(PasswordLength("\xF0\x9F\x94\x91"), 2u);  // 🔑: a surrogate pair.
 }
 
@@ -46,7 +46,8 @@ TEST(CheckPasswordPolicy, TooShortCarriesMinLength) {
 TEST(CheckPasswordPolicy, TooLongCarriesCamelCaseMaxLength) {
   const identity::v1::ProjectConfig config = DefaultProjectConfig();
   EXPECT_TRUE(CheckPasswordPolicy(std::string(70, 'x'), config).ok());
-  ApiErrorView error = ErrorOf(CheckPasswordPolicy(std::string(71, 'x'), config));
+  ApiErrorView error =
+      ErrorOf(CheckPasswordPolicy(std::string(71, 'x'), config));
   EXPECT_EQ(error.code, identity::v1::PASSWORD_TOO_LONG);
   EXPECT_EQ(error.details["maxLength"], "70");
 }
@@ -54,8 +55,9 @@ TEST(CheckPasswordPolicy, TooLongCarriesCamelCaseMaxLength) {
 TEST(CheckPasswordPolicy, FollowsTheProjectsLimits) {
   identity::v1::ProjectConfig config = DefaultProjectConfig();
   config.set_password_min_length(12);
-  EXPECT_EQ(ErrorOf(CheckPasswordPolicy("eleven chrs", config)).details["min_length"],
-            "12");
+  EXPECT_EQ(
+      ErrorOf(CheckPasswordPolicy("eleven chrs", config)).details["min_length"],
+      "12");
   // Seven 4-byte characters are 14 UTF-16 units: long enough.
   EXPECT_TRUE(CheckPasswordPolicy(
                   "\xF0\x9F\x94\x91\xF0\x9F\x94\x91\xF0\x9F\x94\x91\xF0\x9F\x94"
@@ -87,12 +89,17 @@ TEST(ClassifyImportedPasswordHash, RefusesEverythingElseAsSchemaError) {
   for (const std::string& hash :
        {std::string("plaintext"), std::string("$1$abc$def"),
         std::string("$5$rounds=5000$salt$hash"),
-        std::string("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"),
-        std::string("$2x$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS"),
+        std::string("$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$"
+                    "nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E"),
+        std::string(
+            "$2x$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS"),
         std::string(kBcryptOfCorrectHorse).substr(0, 59), too_costly,
-        std::string("$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA"),
-        std::string("$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA"),
-        std::string("$argon2id$v=19$m=99999999,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaA")}) {
+        std::string("$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                    "aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=16$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                    "aGFzaGhhc2hoYXNoaGFzaA"),
+        std::string("$argon2id$v=19$m=99999999,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                    "aGFzaGhhc2hoYXNoaGFzaA")}) {
     absl::StatusOr<PasswordAlgorithm> algorithm =
         ClassifyImportedPasswordHash(hash, "body.password_hash");
     ASSERT_FALSE(algorithm.ok()) << hash;
@@ -106,7 +113,8 @@ TEST(Passwords, HashesWithTheProjectsParametersAndVerifies) {
   const identity::v1::ProjectConfig config = CheapConfig();
   absl::StatusOr<std::string> hash = passwords.Hash("correct horse", config);
   ASSERT_TRUE(hash.ok()) << hash.status();
-  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=1024,t=1,p=1$")) << *hash;
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=1024,t=1,p=1$"))
+      << *hash;
   absl::StatusOr<crypto::PasswordCheck> right =
       passwords.Verify("correct horse", *hash, config);
   ASSERT_TRUE(right.ok());
@@ -147,13 +155,12 @@ TEST(Passwords, ImportedBcryptVerifiesAndIsFlaggedForRehash) {
 
 TEST(Passwords, MalformedStoredHashIsInternalAndOverlongPasswordNeverMatches) {
   Passwords passwords;
-  EXPECT_EQ(passwords.Verify("x", "$argon2id$garbage", CheapConfig())
-                .status()
-                .code(),
-            absl::StatusCode::kInternal);
-  absl::StatusOr<crypto::PasswordCheck> check = passwords.Verify(
-      std::string(crypto::kMaxPasswordBytes + 1, 'x'), kBcryptOfCorrectHorse,
-      CheapConfig());
+  EXPECT_EQ(
+      passwords.Verify("x", "$argon2id$garbage", CheapConfig()).status().code(),
+      absl::StatusCode::kInternal);
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify(std::string(crypto::kMaxPasswordBytes + 1, 'x'),
+                       kBcryptOfCorrectHorse, CheapConfig());
   ASSERT_TRUE(check.ok());
   EXPECT_FALSE(check->matches);
 }

@@ -24,9 +24,9 @@ absl::Status EmailTakenOr(const absl::Status& status,
   if (storage::ViolatedConstraint(status) == "contact_channels_auth_unique") {
     // Stack sets would_work_if_email_was_verified only for OAuth account
     // merging, which does not apply to a server creating a user.
-    return ApiError(identity::v1::USER_EMAIL_ALREADY_EXISTS,
-                    {{"email", email},
-                     {"would_work_if_email_was_verified", "false"}});
+    return ApiError(
+        identity::v1::USER_EMAIL_ALREADY_EXISTS,
+        {{"email", email}, {"would_work_if_email_was_verified", "false"}});
   }
   return status;
 }
@@ -130,7 +130,8 @@ absl::Status UpdatePrimaryEmail(storage::Repositories& repos,
         channel.user_id = user_id;
         channel.value = email;
         channel.is_primary = true;
-        channel.used_for_auth = changes.primary_email_auth_enabled.value_or(true);
+        channel.used_for_auth =
+            changes.primary_email_auth_enabled.value_or(true);
         channel.created_at = now;
         LATCHKEY_RETURN_IF_ERROR(
             EmailTakenOr(repos.contact_channels().Create(channel), email));
@@ -210,7 +211,8 @@ absl::Status UpdateUser(storage::Repositories& repos,
                         const std::string& project_id,
                         const std::string& user_id, const UserChanges& changes,
                         absl::Time now) {
-  absl::StatusOr<storage::UserView> view = repos.users().Get(project_id, user_id);
+  absl::StatusOr<storage::UserView> view =
+      repos.users().Get(project_id, user_id);
   if (!view.ok()) return UserNotFoundOr(view.status());
   storage::UserRecord user = view->user;
   Apply(changes.display_name, user.display_name);
@@ -252,14 +254,15 @@ absl::Status UpdateUser(storage::Repositories& repos,
   LATCHKEY_RETURN_IF_ERROR(CheckRestriction(user));
   if (changes.selected_team_id.has_value()) {
     if (changes.selected_team_id->has_value()) {
-      LATCHKEY_RETURN_IF_ERROR(SelectTeam(repos, project_id, user_id,
-                                          **changes.selected_team_id));
+      LATCHKEY_RETURN_IF_ERROR(
+          SelectTeam(repos, project_id, user_id, **changes.selected_team_id));
     }
     user.selected_team_id = *changes.selected_team_id;
   }
   Apply(changes.country_code, user.country_code);
   Apply(changes.external_id, user.external_id);
-  if (changes.signed_up_at.has_value()) user.signed_up_at = *changes.signed_up_at;
+  if (changes.signed_up_at.has_value())
+    user.signed_up_at = *changes.signed_up_at;
   LATCHKEY_RETURN_IF_ERROR(repos.users().Update(user));
 
   LATCHKEY_RETURN_IF_ERROR(

@@ -23,7 +23,8 @@ void AdminApiTest::SetUp() {
   auth_ = identity::v1::AuthService::NewStub(app_->Channel());
 }
 
-identity::v1::SignInResponse AdminApiTest::SetupAdmin(const std::string& email) {
+identity::v1::SignInResponse AdminApiTest::SetupAdmin(
+    const std::string& email) {
   grpc::ClientContext call;
   identity::v1::SetupFirstAdminRequest request;
   request.set_display_name("Ada Admin");
@@ -50,8 +51,8 @@ ManagedProject AdminApiTest::NewProject(const std::string& display_name) {
     request.set_display_name(display_name);
     identity::v1::Project project;
     grpc::Status status = projects_->CreateProject(&call, request, &project);
-    EXPECT_TRUE(status.ok()) << ErrorOf(status).reason << " "
-                             << status.error_message();
+    EXPECT_TRUE(status.ok())
+        << ErrorOf(status).reason << " " << status.error_message();
     out.id = project.id();
     out.owner_team_id = project.owner_team_id();
   }
@@ -59,7 +60,8 @@ ManagedProject AdminApiTest::NewProject(const std::string& display_name) {
   AsAdminByToken(call, out.id, AdminToken());
   identity::v1::CreateApiKeySetRequest request;
   request.set_description("all three");
-  request.set_expires_at_millis(absl::ToUnixMillis(clock_.Now() + absl::Hours(24 * 365)));
+  request.set_expires_at_millis(
+      absl::ToUnixMillis(clock_.Now() + absl::Hours(24 * 365)));
   request.set_has_publishable_client_key(true);
   request.set_has_secret_server_key(true);
   request.set_has_super_secret_admin_key(true);

@@ -51,7 +51,8 @@ class AdminApiTest : public ::testing::Test {
   identity::v1::AuthService::Stub& auth() { return *auth_; }
 
   // SetupFirstAdmin over gRPC; fails the test unless it succeeds.
-  identity::v1::SignInResponse SetupAdmin(const std::string& email = kAdminEmail);
+  identity::v1::SignInResponse SetupAdmin(
+      const std::string& email = kAdminEmail);
   // The admin's access token (SetupAdmin on first use).
   const std::string& AdminToken();
   // A project created by the admin (a signed-in internal-project user) with
@@ -63,7 +64,8 @@ class AdminApiTest : public ::testing::Test {
                              const std::string& project_id,
                              const std::string& admin_token);
   // Client access to `project_id` as the user of `access_token`.
-  static void AsUser(grpc::ClientContext& context, const std::string& project_id,
+  static void AsUser(grpc::ClientContext& context,
+                     const std::string& project_id,
                      const std::string& access_token);
 
   // REST headers for server / admin access with a key.

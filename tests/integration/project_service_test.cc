@@ -30,11 +30,11 @@ class ProjectServiceTest : public AdminApiTest {
   HttpResponse PatchOverride(const ManagedProject& project,
                              const nlohmann::json& override_object,
                              const std::string& level = "project") {
-    return Rest("PATCH", "/api/v1/internal/config/override/" + level,
-                nlohmann::json({{"config_override_string",
-                                 override_object.dump()}})
-                    .dump(),
-                AdminHeaders(project.id, project.super_secret_admin_key));
+    return Rest(
+        "PATCH", "/api/v1/internal/config/override/" + level,
+        nlohmann::json({{"config_override_string", override_object.dump()}})
+            .dump(),
+        AdminHeaders(project.id, project.super_secret_admin_key));
   }
 
   grpc::Status ListUsersAsServer(const std::string& project_id,
@@ -42,17 +42,22 @@ class ProjectServiceTest : public AdminApiTest {
     grpc::ClientContext call;
     TestApp::AsServer(call, project_id, key);
     identity::v1::ListUsersResponse response;
-    return users().ListUsers(&call, identity::v1::ListUsersRequest(), &response);
+    return users().ListUsers(&call, identity::v1::ListUsersRequest(),
+                             &response);
   }
 
-  std::optional<storage::TeamMemberRecord> Membership(const std::string& team_id,
-                                                      const std::string& user_id) {
+  std::optional<storage::TeamMemberRecord> Membership(
+      const std::string& team_id, const std::string& user_id) {
     std::optional<storage::TeamMemberRecord> out;
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      auto member = repos.teams().GetMember("internal", team_id, user_id);
-      if (member.ok()) out = *member;
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      auto member =
+                          repos.teams().GetMember("internal", team_id, user_id);
+                      if (member.ok()) out = *member;
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return out;
   }
 };
@@ -62,7 +67,8 @@ bool IsUuid(const std::string& id) {
   for (size_t i = 0; i < id.size(); ++i) {
     const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash != (id[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+    if (!dash && !std::isxdigit(static_cast<unsigned char>(id[i])))
+      return false;
   }
   return true;
 }
@@ -107,13 +113,13 @@ TEST_F(ProjectServiceTest, SignedInInternalUserOwnsNewProjectThroughNewTeam) {
 }
 
 TEST_F(ProjectServiceTest, RestCreateAnswers201WithTheAdminView) {
-  HttpResponse response =
-      Rest("POST", "/api/v1/internal/projects",
-           R"({"display_name": "Over REST", "config": {"sign_up_enabled": false}})",
-           {{"x-stack-project-id", "internal"},
-            {"x-stack-access-type", "client"},
-            {"x-stack-access-token", AdminToken()},
-            {"content-type", "application/json"}});
+  HttpResponse response = Rest(
+      "POST", "/api/v1/internal/projects",
+      R"({"display_name": "Over REST", "config": {"sign_up_enabled": false}})",
+      {{"x-stack-project-id", "internal"},
+       {"x-stack-access-type", "client"},
+       {"x-stack-access-token", AdminToken()},
+       {"content-type", "application/json"}});
   ASSERT_EQ(response.status, 201) << response.body;
   nlohmann::json body = response.Json();
   EXPECT_EQ(body["display_name"], "Over REST");
@@ -144,10 +150,10 @@ TEST_F(ProjectServiceTest, AdminKeyCreatesProjectOwnedByTheAdministrators) {
   grpc::ClientContext get_call;
   AsAdminByToken(get_call, project.id(), admin.access_token());
   Project fetched;
-  EXPECT_TRUE(projects()
-                  .GetProject(&get_call, identity::v1::GetProjectRequest(),
-                              &fetched)
-                  .ok());
+  EXPECT_TRUE(
+      projects()
+          .GetProject(&get_call, identity::v1::GetProjectRequest(), &fetched)
+          .ok());
 }
 
 TEST_F(ProjectServiceTest, AdminKeyBeforeSetupCreatesProjectWithoutOwner) {
@@ -170,9 +176,9 @@ TEST_F(ProjectServiceTest, CreateAndListOnlyOnTheInternalProject) {
   grpc::Status status = projects().CreateProject(&call, request, &project);
   EXPECT_EQ(ErrorOf(status).reason, "EXPECTED_INTERNAL_PROJECT");
 
-  HttpResponse rest = Rest("POST", "/api/v1/internal/projects",
-                           R"({"display_name": "Nested"})",
-                           AdminHeaders(acme.id, acme.super_secret_admin_key));
+  HttpResponse rest =
+      Rest("POST", "/api/v1/internal/projects", R"({"display_name": "Nested"})",
+           AdminHeaders(acme.id, acme.super_secret_admin_key));
   EXPECT_EQ(rest.status, 401) << rest.body;
   EXPECT_EQ(rest.headers["x-stack-known-error"], "EXPECTED_INTERNAL_PROJECT");
 }
@@ -204,11 +210,14 @@ TEST_F(ProjectServiceTest, BadInitialConfigCreatesNothing) {
     EXPECT_EQ(response.Json()["code"], "SCHEMA_ERROR") << config;
   }
   std::vector<storage::ProjectRecord> all;
-  ASSERT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-    auto listed = repos.projects().List();
-    if (listed.ok()) all = *listed;
-    return listed.status();
-  }).ok());
+  ASSERT_TRUE(context()
+                  .database
+                  .Run([&](storage::Repositories& repos) {
+                    auto listed = repos.projects().List();
+                    if (listed.ok()) all = *listed;
+                    return listed.status();
+                  })
+                  .ok());
   ASSERT_EQ(all.size(), 1u) << "only the internal project";
 }
 
@@ -219,7 +228,8 @@ TEST_F(ProjectServiceTest, InitialConfigUsesDottedKeys) {
   request.set_display_name("Configured");
   (*request.mutable_config()->mutable_fields())["password_min_length"]
       .set_number_value(12);
-  (*request.mutable_config()->mutable_fields())["rate_limits.sign_in_per_ip.limit"]
+  (*request.mutable_config()
+        ->mutable_fields())["rate_limits.sign_in_per_ip.limit"]
       .set_number_value(7);
   Project project;
   ASSERT_TRUE(projects().CreateProject(&call, request, &project).ok());
@@ -243,21 +253,21 @@ TEST_F(ProjectServiceTest, CurrentProjectIsTheClientViewWithEnabledProviders) {
     identity::v1::OAuthProvider provider;
     ASSERT_TRUE(projects().UpsertOAuthProvider(&call, request, &provider).ok());
   }
-  HttpResponse response = Rest("GET", "/api/v1/projects/current", "",
-                               {{"x-stack-project-id", acme.id},
-                                {"x-stack-access-type", "client"}});
+  HttpResponse response = Rest(
+      "GET", "/api/v1/projects/current", "",
+      {{"x-stack-project-id", acme.id}, {"x-stack-access-type", "client"}});
   ASSERT_EQ(response.status, 200) << response.body;
   nlohmann::json body = response.Json();
   EXPECT_EQ(body["id"], acme.id);
   EXPECT_EQ(body["display_name"], "Acme");
   std::set<std::string> keys;
   for (const auto& [key, value] : body["config"].items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{
-                      "sign_up_enabled", "credential_enabled",
-                      "magic_link_enabled", "passkey_enabled",
-                      "client_team_creation_enabled",
-                      "client_user_deletion_enabled", "allow_localhost",
-                      "enabled_oauth_providers", "domains"}));
+  EXPECT_EQ(keys,
+            (std::set<std::string>{
+                "sign_up_enabled", "credential_enabled", "magic_link_enabled",
+                "passkey_enabled", "client_team_creation_enabled",
+                "client_user_deletion_enabled", "allow_localhost",
+                "enabled_oauth_providers", "domains"}));
   EXPECT_EQ(body["config"]["enabled_oauth_providers"],
             nlohmann::json::parse(R"([{"id": "github"}])"));
   EXPECT_EQ(body["config"]["sign_up_enabled"], true);
@@ -309,7 +319,8 @@ TEST_F(ProjectServiceTest, GrpcUpdateWithEmptyMaskChangesOnlyWhatIsSet) {
 TEST_F(ProjectServiceTest, ConfigOverridesMergeAndNullRestoresTheDefault) {
   const ManagedProject acme = NewProject();
   HttpResponse first = PatchOverride(
-      acme, {{"password_min_length", 10}, {"rate_limits.sign_in_per_ip.limit", 50}});
+      acme,
+      {{"password_min_length", 10}, {"rate_limits.sign_in_per_ip.limit", 50}});
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(first.Json()["password_min_length"], 10);
   HttpResponse second = PatchOverride(acme, {{"sign_up_enabled", false}});
@@ -346,7 +357,8 @@ TEST_F(ProjectServiceTest, InvalidOverrideIsSchemaErrorAndChangesNothing) {
     EXPECT_EQ(response.Json()["code"], "SCHEMA_ERROR") << patch.dump();
     EXPECT_EQ(GetConfig(acme).SerializeAsString(), before) << patch.dump();
   }
-  HttpResponse branch = PatchOverride(acme, {{"sign_up_enabled", false}}, "branch");
+  HttpResponse branch =
+      PatchOverride(acme, {{"sign_up_enabled", false}}, "branch");
   EXPECT_EQ(branch.Json()["code"], "SCHEMA_ERROR");
   HttpResponse not_json =
       Rest("PATCH", "/api/v1/internal/config/override/project",
@@ -363,19 +375,21 @@ TEST_F(ProjectServiceTest, ConfigChangesApplyToTheNextRequest) {
   first.AddMetadata("x-stack-access-type", "client");
   identity::v1::ClientProject current;
   ASSERT_TRUE(projects()
-                  .GetCurrentProject(&first, identity::v1::GetCurrentProjectRequest(),
+                  .GetCurrentProject(&first,
+                                     identity::v1::GetCurrentProjectRequest(),
                                      &current)
                   .ok());
-  ASSERT_EQ(PatchOverride(acme, {{"require_publishable_client_key", true}}).status,
-            200);
+  ASSERT_EQ(
+      PatchOverride(acme, {{"require_publishable_client_key", true}}).status,
+      200);
   grpc::ClientContext second;
   second.AddMetadata("x-stack-project-id", acme.id);
   second.AddMetadata("x-stack-access-type", "client");
-  EXPECT_EQ(ErrorOf(projects().GetCurrentProject(
-                        &second, identity::v1::GetCurrentProjectRequest(),
-                        &current))
-                .reason,
-            "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT");
+  EXPECT_EQ(
+      ErrorOf(projects().GetCurrentProject(
+                  &second, identity::v1::GetCurrentProjectRequest(), &current))
+          .reason,
+      "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT");
 }
 
 TEST_F(ProjectServiceTest, DeleteProjectTakesItsKeysAndOwnerTeam) {
@@ -384,13 +398,15 @@ TEST_F(ProjectServiceTest, DeleteProjectTakesItsKeysAndOwnerTeam) {
     grpc::ClientContext call;
     TestApp::AsAdmin(call);
     identity::v1::SuccessResponse response;
-    EXPECT_EQ(ErrorOf(projects().DeleteProject(
-                          &call, identity::v1::DeleteProjectRequest(), &response))
-                  .reason,
-              "CANNOT_DELETE_INTERNAL_PROJECT");
+    EXPECT_EQ(
+        ErrorOf(projects().DeleteProject(
+                    &call, identity::v1::DeleteProjectRequest(), &response))
+            .reason,
+        "CANNOT_DELETE_INTERNAL_PROJECT");
   }
-  HttpResponse deleted = Rest("DELETE", "/api/v1/internal/projects/current", "",
-                              AdminHeaders(acme.id, acme.super_secret_admin_key));
+  HttpResponse deleted =
+      Rest("DELETE", "/api/v1/internal/projects/current", "",
+           AdminHeaders(acme.id, acme.super_secret_admin_key));
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(deleted.Json(), nlohmann::json::parse(R"({"success": true})"));
   EXPECT_EQ(ErrorOf(ListUsersAsServer(acme.id, acme.secret_server_key)).reason,
@@ -407,12 +423,12 @@ TEST_F(ProjectServiceTest, ApiKeysAreShownOnceThenOnlyTheirLastFour) {
   clock_.Advance(absl::Seconds(1));
   HttpResponse created = Rest(
       "POST", "/api/v1/internal/api-keys",
-      nlohmann::json({{"description", "ci"},
-                      {"expires_at_millis",
-                       absl::ToUnixMillis(kStart + absl::Hours(1))},
-                      {"has_publishable_client_key", false},
-                      {"has_secret_server_key", true},
-                      {"has_super_secret_admin_key", false}})
+      nlohmann::json(
+          {{"description", "ci"},
+           {"expires_at_millis", absl::ToUnixMillis(kStart + absl::Hours(1))},
+           {"has_publishable_client_key", false},
+           {"has_secret_server_key", true},
+           {"has_super_secret_admin_key", false}})
           .dump(),
       admin);
   ASSERT_EQ(created.status, 200) << created.body;  // Stack answers 200 here.
@@ -432,15 +448,16 @@ TEST_F(ProjectServiceTest, ApiKeysAreShownOnceThenOnlyTheirLastFour) {
   ASSERT_EQ(listed.Json()["items"].size(), 2u);
   nlohmann::json newest = listed.Json()["items"][0];
   EXPECT_EQ(newest["id"], id) << "newest first";
-  EXPECT_EQ(newest["secret_server_key"]["last_four"], key.substr(key.size() - 4));
+  EXPECT_EQ(newest["secret_server_key"]["last_four"],
+            key.substr(key.size() - 4));
   EXPECT_FALSE(newest.contains("manually_revoked_at_millis"));
 
   // The key works, then stops at once when revoked.
   EXPECT_TRUE(ListUsersAsServer(acme.id, key).ok());
   clock_.Advance(absl::Seconds(5));
-  HttpResponse revoked = Rest("PATCH", "/api/v1/internal/api-keys/" + id,
-                              R"({"revoked": true, "description": "leaked"})",
-                              admin);
+  HttpResponse revoked =
+      Rest("PATCH", "/api/v1/internal/api-keys/" + id,
+           R"({"revoked": true, "description": "leaked"})", admin);
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   const int64_t revoked_at = revoked.Json()["manually_revoked_at_millis"];
   EXPECT_EQ(revoked_at, absl::ToUnixMillis(kStart + absl::Seconds(6)));
@@ -465,51 +482,55 @@ TEST_F(ProjectServiceTest, ExpiredKeyStopsWorkingOnTheNextRequest) {
   TestApp::AsAdmin(call, acme.id, acme.super_secret_admin_key);
   identity::v1::CreateApiKeySetRequest request;
   request.set_description("short-lived");
-  request.set_expires_at_millis(absl::ToUnixMillis(clock_.Now() + absl::Minutes(1)));
+  request.set_expires_at_millis(
+      absl::ToUnixMillis(clock_.Now() + absl::Minutes(1)));
   request.set_has_secret_server_key(true);
   identity::v1::CreatedApiKeySet keys;
   ASSERT_TRUE(projects().CreateApiKeySet(&call, request, &keys).ok());
   EXPECT_TRUE(ListUsersAsServer(acme.id, keys.secret_server_key()).ok());
   clock_.Advance(absl::Minutes(1));
-  EXPECT_EQ(ErrorOf(ListUsersAsServer(acme.id, keys.secret_server_key())).reason,
-            "INVALID_SECRET_SERVER_KEY");
+  EXPECT_EQ(
+      ErrorOf(ListUsersAsServer(acme.id, keys.secret_server_key())).reason,
+      "INVALID_SECRET_SERVER_KEY");
 }
 
 TEST_F(ProjectServiceTest, KeySetRequestsAreChecked) {
   const ManagedProject acme = NewProject();
   const HttpHeaders admin = AdminHeaders(acme.id, acme.super_secret_admin_key);
-  HttpResponse past = Rest(
-      "POST", "/api/v1/internal/api-keys",
-      nlohmann::json({{"description", "old"},
-                      {"expires_at_millis", absl::ToUnixMillis(kStart)},
-                      {"has_secret_server_key", true}})
-          .dump(),
-      admin);
+  HttpResponse past =
+      Rest("POST", "/api/v1/internal/api-keys",
+           nlohmann::json({{"description", "old"},
+                           {"expires_at_millis", absl::ToUnixMillis(kStart)},
+                           {"has_secret_server_key", true}})
+               .dump(),
+           admin);
   EXPECT_EQ(past.Json()["code"], "SCHEMA_ERROR") << past.body;
   HttpResponse none = Rest(
       "POST", "/api/v1/internal/api-keys",
-      nlohmann::json({{"description", "empty"},
-                      {"expires_at_millis",
-                       absl::ToUnixMillis(kStart + absl::Hours(1))}})
+      nlohmann::json(
+          {{"description", "empty"},
+           {"expires_at_millis", absl::ToUnixMillis(kStart + absl::Hours(1))}})
           .dump(),
       admin);
   EXPECT_EQ(none.Json()["code"], "SCHEMA_ERROR") << none.body;
-  HttpResponse missing =
-      Rest("GET", "/api/v1/internal/api-keys/00000000-0000-4000-8000-000000000000",
-           "", admin);
+  HttpResponse missing = Rest(
+      "GET", "/api/v1/internal/api-keys/00000000-0000-4000-8000-000000000000",
+      "", admin);
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.Json()["code"], "API_KEY_NOT_FOUND");
 
   // Another project's key set is not found either.
   const ManagedProject other = NewProject("Other");
-  HttpResponse theirs = Rest("GET", "/api/v1/internal/api-keys", "",
-                             AdminHeaders(other.id, other.super_secret_admin_key));
+  HttpResponse theirs =
+      Rest("GET", "/api/v1/internal/api-keys", "",
+           AdminHeaders(other.id, other.super_secret_admin_key));
   const std::string their_id = theirs.Json()["items"][0]["id"];
   HttpResponse crossed =
       Rest("GET", "/api/v1/internal/api-keys/" + their_id, "", admin);
   EXPECT_EQ(crossed.Json()["code"], "API_KEY_NOT_FOUND");
-  HttpResponse revoke_crossed = Rest("PATCH", "/api/v1/internal/api-keys/" + their_id,
-                                     R"({"revoked": true})", admin);
+  HttpResponse revoke_crossed =
+      Rest("PATCH", "/api/v1/internal/api-keys/" + their_id,
+           R"({"revoked": true})", admin);
   EXPECT_EQ(revoke_crossed.Json()["code"], "API_KEY_NOT_FOUND");
   EXPECT_TRUE(ListUsersAsServer(other.id, other.secret_server_key).ok());
 }
@@ -517,12 +538,12 @@ TEST_F(ProjectServiceTest, KeySetRequestsAreChecked) {
 TEST_F(ProjectServiceTest, OAuthClientSecretsAreSealedAndNeverReturned) {
   const ManagedProject acme = NewProject();
   const HttpHeaders admin = AdminHeaders(acme.id, acme.super_secret_admin_key);
-  HttpResponse created =
-      Rest("PUT", "/api/v1/internal/oauth-providers/corp-sso",
-           R"({"type": "oidc", "client_id": "latchkey", "client_secret": "s3cret!",
+  HttpResponse created = Rest(
+      "PUT", "/api/v1/internal/oauth-providers/corp-sso",
+      R"({"type": "oidc", "client_id": "latchkey", "client_secret": "s3cret!",
                "issuer_url": "https://sso.example.com", "scopes": ["openid", "email"],
                "enabled": true})",
-           admin);
+      admin);
   ASSERT_EQ(created.status, 200) << created.body;
   EXPECT_EQ(created.body.find("s3cret!"), std::string::npos);
   EXPECT_EQ(created.Json()["has_client_secret"], true);
@@ -539,11 +560,15 @@ TEST_F(ProjectServiceTest, OAuthClientSecretsAreSealedAndNeverReturned) {
   EXPECT_EQ(replaced.Json()["client_id"], "latchkey-2");
 
   storage::OAuthProviderRecord stored;
-  ASSERT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-    auto provider = repos.oauth_providers().Get(acme.id, "corp-sso");
-    if (provider.ok()) stored = *provider;
-    return provider.status();
-  }).ok());
+  ASSERT_TRUE(context()
+                  .database
+                  .Run([&](storage::Repositories& repos) {
+                    auto provider =
+                        repos.oauth_providers().Get(acme.id, "corp-sso");
+                    if (provider.ok()) stored = *provider;
+                    return provider.status();
+                  })
+                  .ok());
   ASSERT_TRUE(stored.client_secret_encrypted.has_value());
   EXPECT_EQ(stored.client_secret_encrypted->find("s3cret!"), std::string::npos);
   absl::StatusOr<crypto::SecretBox> box =
@@ -577,10 +602,12 @@ TEST_F(ProjectServiceTest, OAuthProviderSettingsAreValidated) {
   const std::pair<std::string, std::string> bad[] = {
       {"corp", R"({"type": "saml", "client_id": "x"})"},
       {"corp", R"({"type": "oidc", "client_id": "x"})"},
-      {"corp", R"({"type": "oidc", "client_id": "x", "issuer_url": "http://sso.example.com"})"},
+      {"corp",
+       R"({"type": "oidc", "client_id": "x", "issuer_url": "http://sso.example.com"})"},
       {"corp", R"({"type": "github", "client_id": ""})"},
       {"corp", R"({"type": "github", "client_id": "x", "client_secret": ""})"},
-      {"corp", R"({"type": "github", "client_id": "x", "scopes": ["read user"]})"},
+      {"corp",
+       R"({"type": "github", "client_id": "x", "scopes": ["read user"]})"},
       {"Corp", R"({"type": "github", "client_id": "x"})"},
   };
   for (const auto& [id, body] : bad) {
@@ -588,10 +615,10 @@ TEST_F(ProjectServiceTest, OAuthProviderSettingsAreValidated) {
         Rest("PUT", "/api/v1/internal/oauth-providers/" + id, body, admin);
     EXPECT_EQ(response.Json()["code"], "SCHEMA_ERROR") << body << response.body;
   }
-  HttpResponse local =
-      Rest("PUT", "/api/v1/internal/oauth-providers/dev",
-           R"({"type": "oidc", "client_id": "x", "issuer_url": "http://127.0.0.1:9000/realm"})",
-           admin);
+  HttpResponse local = Rest(
+      "PUT", "/api/v1/internal/oauth-providers/dev",
+      R"({"type": "oidc", "client_id": "x", "issuer_url": "http://127.0.0.1:9000/realm"})",
+      admin);
   EXPECT_EQ(local.status, 200) << local.body;
 }
 

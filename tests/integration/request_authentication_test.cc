@@ -59,16 +59,19 @@ class RequestAuthenticationTest : public AdminApiTest {
     auto project = context().projects.Get(project_id);
     EXPECT_TRUE(project.ok());
     std::string token;
-    EXPECT_TRUE(context().database.RunInTransaction(
-        [&](storage::Repositories& repos) -> absl::Status {
-          auto view = repos.users().Get(project_id, user.id());
-          if (!view.ok()) return view.status();
-          auto started =
-              service::api::StartSession(context(), repos, **project, *view);
-          if (!started.ok()) return started.status();
-          token = started->access_token;
-          return absl::OkStatus();
-        }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .RunInTransaction(
+                        [&](storage::Repositories& repos) -> absl::Status {
+                          auto view = repos.users().Get(project_id, user.id());
+                          if (!view.ok()) return view.status();
+                          auto started = service::api::StartSession(
+                              context(), repos, **project, *view);
+                          if (!started.ok()) return started.status();
+                          token = started->access_token;
+                          return absl::OkStatus();
+                        })
+                    .ok());
     return token;
   }
 
@@ -140,15 +143,18 @@ class RequestAuthenticationTest : public AdminApiTest {
   }
 
   HttpHeaders Client(const std::string& project_id) const {
-    return {{"x-stack-project-id", project_id}, {"x-stack-access-type", "client"}};
+    return {{"x-stack-project-id", project_id},
+            {"x-stack-access-type", "client"}};
   }
-  HttpHeaders Server(const std::string& project_id, const std::string& key) const {
+  HttpHeaders Server(const std::string& project_id,
+                     const std::string& key) const {
     return {{"x-stack-project-id", project_id},
             {"x-stack-access-type", "server"},
             {"x-stack-secret-server-key", key}};
   }
   HttpHeaders Admin(const std::string& project_id) const {
-    return {{"x-stack-project-id", project_id}, {"x-stack-access-type", "admin"}};
+    return {{"x-stack-project-id", project_id},
+            {"x-stack-access-type", "admin"}};
   }
   static HttpHeaders With(HttpHeaders headers, const std::string& name,
                           const std::string& value) {
@@ -161,20 +167,30 @@ class RequestAuthenticationTest : public AdminApiTest {
 };
 
 TEST_F(RequestAuthenticationTest, CredentialShapeErrors) {
-  ExpectBothDoors({"PROJECT_KEY_WITHOUT_ACCESS_TYPE", 400, Rpc::kListUsers,
+  ExpectBothDoors({"PROJECT_KEY_WITHOUT_ACCESS_TYPE",
+                   400,
+                   Rpc::kListUsers,
                    {{"x-stack-project-id", acme_.id},
                     {"x-stack-secret-server-key", acme_.secret_server_key}}});
-  ExpectBothDoors({"ACCESS_TYPE_REQUIRED", 400, Rpc::kListUsers,
+  ExpectBothDoors({"ACCESS_TYPE_REQUIRED",
+                   400,
+                   Rpc::kListUsers,
                    {{"x-stack-project-id", acme_.id}}});
   auto [grpc_error, body] = ExpectBothDoors(
-      {"INVALID_ACCESS_TYPE", 400, Rpc::kListUsers,
+      {"INVALID_ACCESS_TYPE",
+       400,
+       Rpc::kListUsers,
        {{"x-stack-project-id", acme_.id}, {"x-stack-access-type", "root"}}});
   EXPECT_EQ(grpc_error.details["accessType"], "root");
   EXPECT_EQ(body["details"]["accessType"], "root");
-  ExpectBothDoors({"ACCESS_TYPE_WITHOUT_PROJECT_ID", 400, Rpc::kListUsers,
+  ExpectBothDoors({"ACCESS_TYPE_WITHOUT_PROJECT_ID",
+                   400,
+                   Rpc::kListUsers,
                    {{"x-stack-access-type", "server"}}});
   // The x-hexclave-* spellings are the same headers.
-  ExpectBothDoors({"ACCESS_TYPE_WITHOUT_PROJECT_ID", 400, Rpc::kListUsers,
+  ExpectBothDoors({"ACCESS_TYPE_WITHOUT_PROJECT_ID",
+                   400,
+                   Rpc::kListUsers,
                    {{"x-hexclave-access-type", "server"}}});
 }
 
@@ -194,9 +210,9 @@ TEST_F(RequestAuthenticationTest, AccessTokenErrors) {
   anonymous.set_is_anonymous(true);
   const std::string anonymous_token =
       TokenFor(acme_.id, acme_.secret_server_key, anonymous);
-  ExpectBothDoors({"ANONYMOUS_AUTHENTICATION_NOT_ALLOWED", 401,
-                   Rpc::kGetCurrentProject,
-                   With(Client(acme_.id), "x-stack-access-token", anonymous_token)});
+  ExpectBothDoors(
+      {"ANONYMOUS_AUTHENTICATION_NOT_ALLOWED", 401, Rpc::kGetCurrentProject,
+       With(Client(acme_.id), "x-stack-access-token", anonymous_token)});
   EXPECT_TRUE(CallGrpc(Rpc::kGetCurrentProject,
                        With(With(Client(acme_.id), "x-stack-access-token",
                                  anonymous_token),
@@ -223,29 +239,32 @@ TEST_F(RequestAuthenticationTest, ExpiredTokensAreExpiredAsUserAndAsAdmin) {
   const std::string token = AcmeUserToken();
   const std::string admin_token = AdminToken();
   clock_.Advance(absl::Minutes(11));
-  auto [grpc_error, body] = ExpectBothDoors(
-      {"ACCESS_TOKEN_EXPIRED", 401, Rpc::kGetCurrentProject,
-       With(Client(acme_.id), "x-stack-access-token", token)});
+  auto [grpc_error, body] =
+      ExpectBothDoors({"ACCESS_TOKEN_EXPIRED", 401, Rpc::kGetCurrentProject,
+                       With(Client(acme_.id), "x-stack-access-token", token)});
   EXPECT_EQ(body["details"]["project_id"], acme_.id);
   EXPECT_TRUE(body["details"]["expired_at_millis"].is_number());
-  ExpectBothDoors({"ADMIN_ACCESS_TOKEN_EXPIRED", 401, Rpc::kGetProject,
-                   With(Admin(acme_.id), "x-stack-admin-access-token",
-                        admin_token)});
+  ExpectBothDoors(
+      {"ADMIN_ACCESS_TOKEN_EXPIRED", 401, Rpc::kGetProject,
+       With(Admin(acme_.id), "x-stack-admin-access-token", admin_token)});
 }
 
 TEST_F(RequestAuthenticationTest, ProjectAndKeyErrors) {
   ExpectBothDoors({"CURRENT_PROJECT_NOT_FOUND", 400, Rpc::kGetCurrentProject,
                    Client("00000000-0000-4000-8000-000000000000")});
-  ExpectBothDoors({"INVALID_PUBLISHABLE_CLIENT_KEY", 401, Rpc::kGetCurrentProject,
-                   With(Client(acme_.id), "x-stack-publishable-client-key",
-                        "pck_wrong")});
+  ExpectBothDoors(
+      {"INVALID_PUBLISHABLE_CLIENT_KEY", 401, Rpc::kGetCurrentProject,
+       With(Client(acme_.id), "x-stack-publishable-client-key", "pck_wrong")});
   // A key of another project is as wrong as a made-up one.
-  ExpectBothDoors({"INVALID_PUBLISHABLE_CLIENT_KEY", 401, Rpc::kGetCurrentProject,
+  ExpectBothDoors({"INVALID_PUBLISHABLE_CLIENT_KEY", 401,
+                   Rpc::kGetCurrentProject,
                    With(Client(acme_.id), "x-stack-publishable-client-key",
                         other_.publishable_client_key)});
-  ExpectBothDoors({"SERVER_AUTHENTICATION_REQUIRED", 401, Rpc::kListUsers,
-                   {{"x-stack-project-id", acme_.id},
-                    {"x-stack-access-type", "server"}}});
+  ExpectBothDoors(
+      {"SERVER_AUTHENTICATION_REQUIRED",
+       401,
+       Rpc::kListUsers,
+       {{"x-stack-project-id", acme_.id}, {"x-stack-access-type", "server"}}});
   ExpectBothDoors({"INVALID_SECRET_SERVER_KEY", 401, Rpc::kListUsers,
                    Server(acme_.id, "ssk_wrong")});
   auto [grpc_error, body] =
@@ -253,32 +272,37 @@ TEST_F(RequestAuthenticationTest, ProjectAndKeyErrors) {
                        Server(other_.id, acme_.secret_server_key)});
   EXPECT_EQ(body["details"]["project_id"], other_.id);
   EXPECT_EQ(grpc_error.details["project_id"], other_.id);
-  EXPECT_TRUE(CallGrpc(Rpc::kListUsers, Server(acme_.id, acme_.secret_server_key)).ok());
+  EXPECT_TRUE(
+      CallGrpc(Rpc::kListUsers, Server(acme_.id, acme_.secret_server_key))
+          .ok());
   ExpectBothDoors({"ADMIN_AUTHENTICATION_REQUIRED", 401, Rpc::kGetProject,
                    Admin(acme_.id)});
   ExpectBothDoors({"INVALID_SUPER_SECRET_ADMIN_KEY", 401, Rpc::kGetProject,
                    With(Admin(acme_.id), "x-stack-super-secret-admin-key",
                         other_.super_secret_admin_key)});
-  ExpectBothDoors({"UNPARSABLE_ADMIN_ACCESS_TOKEN", 401, Rpc::kGetProject,
-                   With(Admin(acme_.id), "x-stack-admin-access-token", "garbage")});
+  ExpectBothDoors(
+      {"UNPARSABLE_ADMIN_ACCESS_TOKEN", 401, Rpc::kGetProject,
+       With(Admin(acme_.id), "x-stack-admin-access-token", "garbage")});
   // An internal-project user who is not in Acme's owner team.
   identity::v1::CreateUserRequest outsider;
   outsider.set_primary_email("outsider@example.com");
   const std::string outsider_token =
       TokenFor("internal", TestApp::kSecretServerKey, outsider);
-  ExpectBothDoors({"ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN", 401, Rpc::kGetProject,
-                   With(Admin(acme_.id), "x-stack-admin-access-token",
-                        outsider_token)});
+  ExpectBothDoors(
+      {"ADMIN_ACCESS_TOKEN_IS_NOT_ADMIN", 401, Rpc::kGetProject,
+       With(Admin(acme_.id), "x-stack-admin-access-token", outsider_token)});
   ExpectBothDoors({"BRANCH_DOES_NOT_EXIST", 400, Rpc::kListUsers,
                    With(Server(acme_.id, acme_.secret_server_key),
                         "x-stack-branch-id", "dev")});
 
   // A project that requires its publishable key.
-  ASSERT_EQ(Rest("PATCH", "/api/v1/internal/config/override/project",
-                 R"({"config_override_string": "{\"require_publishable_client_key\": true}"})",
-                 AdminHeaders(acme_.id, acme_.super_secret_admin_key))
-                .status,
-            200);
+  ASSERT_EQ(
+      Rest(
+          "PATCH", "/api/v1/internal/config/override/project",
+          R"({"config_override_string": "{\"require_publishable_client_key\": true}"})",
+          AdminHeaders(acme_.id, acme_.super_secret_admin_key))
+          .status,
+      200);
   ExpectBothDoors({"PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", 401,
                    Rpc::kGetCurrentProject, Client(acme_.id)});
   EXPECT_TRUE(CallGrpc(Rpc::kGetCurrentProject,
@@ -296,8 +320,9 @@ TEST_F(RequestAuthenticationTest, AccessTypeAndUserRequirements) {
   ExpectBothDoors({"INSUFFICIENT_ACCESS_TYPE", 401, Rpc::kGetProject,
                    Server(acme_.id, acme_.secret_server_key)});
   // Server-only RPCs stay closed to clients even with a signed-in user.
-  ExpectBothDoors({"INSUFFICIENT_ACCESS_TYPE", 401, Rpc::kListUsers,
-                   With(Client(acme_.id), "x-stack-access-token", AcmeUserToken())});
+  ExpectBothDoors(
+      {"INSUFFICIENT_ACCESS_TYPE", 401, Rpc::kListUsers,
+       With(Client(acme_.id), "x-stack-access-token", AcmeUserToken())});
   ExpectBothDoors({"USER_AUTHENTICATION_REQUIRED", 401, Rpc::kListProjects,
                    Client("internal")});
 }

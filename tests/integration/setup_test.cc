@@ -24,25 +24,33 @@ class SetupTest : public AdminApiTest {
 
   int64_t HumanUsers() {
     int64_t count = -1;
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      auto counted = repos.users().Count("internal", false);
-      if (counted.ok()) count = *counted;
-      return counted.status();
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      auto counted = repos.users().Count("internal", false);
+                      if (counted.ok()) count = *counted;
+                      return counted.status();
+                    })
+                    .ok());
     return count;
   }
 
   std::vector<storage::TeamMemberRecord> OwnerTeamMembers() {
     std::vector<storage::TeamMemberRecord> members;
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      auto project = repos.projects().Get("internal");
-      if (!project.ok() || !project->owner_team_id.has_value()) {
-        return absl::OkStatus();
-      }
-      auto listed = repos.teams().ListMembers("internal", *project->owner_team_id);
-      if (listed.ok()) members = *listed;
-      return listed.status();
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      auto project = repos.projects().Get("internal");
+                      if (!project.ok() ||
+                          !project->owner_team_id.has_value()) {
+                        return absl::OkStatus();
+                      }
+                      auto listed = repos.teams().ListMembers(
+                          "internal", *project->owner_team_id);
+                      if (listed.ok()) members = *listed;
+                      return listed.status();
+                    })
+                    .ok());
     return members;
   }
 };
@@ -69,8 +77,8 @@ TEST_F(SetupTest, SetupCreatesTheAdministratorAndSignsThemIn) {
   grpc::ClientContext call;
   AsAdminByToken(call, "internal", body["access_token"]);
   identity::v1::Project internal;
-  grpc::Status status =
-      projects().GetProject(&call, identity::v1::GetProjectRequest(), &internal);
+  grpc::Status status = projects().GetProject(
+      &call, identity::v1::GetProjectRequest(), &internal);
   ASSERT_TRUE(status.ok()) << ErrorOf(status).reason;
   EXPECT_EQ(internal.owner_team_id(), members[0].team_id);
 }
@@ -94,13 +102,15 @@ TEST_F(SetupTest, InvalidInputCreatesNothing) {
                        {"password", kAdminPassword}})
                 .Json()["code"],
             "SCHEMA_ERROR");
-  HttpResponse short_password = PostSetup(
-      {{"display_name", "Ada"}, {"email", "ada@example.com"}, {"password", "short"}});
+  HttpResponse short_password = PostSetup({{"display_name", "Ada"},
+                                           {"email", "ada@example.com"},
+                                           {"password", "short"}});
   EXPECT_EQ(short_password.Json()["code"], "PASSWORD_TOO_SHORT");
   EXPECT_EQ(short_password.Json()["details"]["min_length"], 8);
-  EXPECT_EQ(PostSetup({{"email", "ada@example.com"}, {"password", kAdminPassword}})
-                .Json()["code"],
-            "SCHEMA_ERROR");
+  EXPECT_EQ(
+      PostSetup({{"email", "ada@example.com"}, {"password", kAdminPassword}})
+          .Json()["code"],
+      "SCHEMA_ERROR");
   EXPECT_EQ(HumanUsers(), 0);
   SetupAdmin();  // Still open.
 }
@@ -202,13 +212,13 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST_F(SetupTest, RecoveryWithoutTheVariableIsNotFound) {
-  HttpResponse response = Rest(
-      "POST", "/api/v1/setup/recover-admin-password",
-      nlohmann::json({{"email", kAdminEmail},
-                      {"new_password", "a new good password"},
-                      {"recovery_key", kRecoveryKey}})
-          .dump(),
-      {{"content-type", "application/json"}});
+  HttpResponse response =
+      Rest("POST", "/api/v1/setup/recover-admin-password",
+           nlohmann::json({{"email", kAdminEmail},
+                           {"new_password", "a new good password"},
+                           {"recovery_key", kRecoveryKey}})
+               .dump(),
+           {{"content-type", "application/json"}});
   EXPECT_EQ(response.status, 404) << response.body;
   EXPECT_EQ(response.Json()["code"], "RECOVERY_NOT_ENABLED");
 }
@@ -231,11 +241,15 @@ class RecoveryTest : public SetupTest {
 
   std::string StoredHash(const std::string& user_id) {
     std::string hash;
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      auto password = repos.credentials().GetPassword("internal", user_id);
-      if (password.ok()) hash = password->password_hash;
-      return password.status();
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      auto password =
+                          repos.credentials().GetPassword("internal", user_id);
+                      if (password.ok()) hash = password->password_hash;
+                      return password.status();
+                    })
+                    .ok());
     return hash;
   }
 };
@@ -262,7 +276,8 @@ TEST_F(RecoveryTest, RightKeySetsThePasswordAndEndsEverySession) {
                                           (*internal)->config);
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->matches);
-  auto old = context().passwords.Verify(kAdminPassword, hash, (*internal)->config);
+  auto old =
+      context().passwords.Verify(kAdminPassword, hash, (*internal)->config);
   ASSERT_TRUE(old.ok());
   EXPECT_FALSE(old->matches);
   auto refreshed = context().sessions.Refresh("internal", admin.refresh_token(),
@@ -275,12 +290,14 @@ TEST_F(RecoveryTest, RightKeySetsThePasswordAndEndsEverySession) {
 TEST_F(RecoveryTest, AttemptsAreRateLimitedPerAddress) {
   SetupAdmin();
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(Recover(kAdminEmail, "a new good password", "guess").Json()["code"],
-              "INVALID_RECOVERY_KEY")
+    EXPECT_EQ(
+        Recover(kAdminEmail, "a new good password", "guess").Json()["code"],
+        "INVALID_RECOVERY_KEY")
         << i;
   }
   // Over the limit, even the right key waits.
-  HttpResponse limited = Recover(kAdminEmail, "a new good password", kRecoveryKey);
+  HttpResponse limited =
+      Recover(kAdminEmail, "a new good password", kRecoveryKey);
   EXPECT_EQ(limited.status, 429) << limited.body;
   EXPECT_EQ(limited.Json()["code"], "RATE_LIMITED");
   const int64_t retry_after = limited.Json()["details"]["retry_after_seconds"];
@@ -293,12 +310,14 @@ TEST_F(RecoveryTest, AttemptsAreRateLimitedPerAddress) {
     request.set_new_password("a new good password");
     request.set_recovery_key(kRecoveryKey);
     identity::v1::SuccessResponse response;
-    grpc::Status status = auth().RecoverAdminPassword(&call, request, &response);
+    grpc::Status status =
+        auth().RecoverAdminPassword(&call, request, &response);
     EXPECT_EQ(ErrorOf(status).reason, "RATE_LIMITED");
     EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   }
   clock_.Advance(absl::Seconds(retry_after));
-  EXPECT_EQ(Recover(kAdminEmail, "a new good password", kRecoveryKey).status, 200);
+  EXPECT_EQ(Recover(kAdminEmail, "a new good password", kRecoveryKey).status,
+            200);
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ class UserServiceTest : public AdminApiTest {
 
   // POST /users; fails the test unless it answers 201.
   nlohmann::json CreateUser(const nlohmann::json& body) {
-    HttpResponse response = Rest("POST", "/api/v1/users", body.dump(), Server());
+    HttpResponse response =
+        Rest("POST", "/api/v1/users", body.dump(), Server());
     EXPECT_EQ(response.status, 201) << response.body;
     return response.Json();
   }
@@ -58,16 +59,19 @@ class UserServiceTest : public AdminApiTest {
     auto project = context().projects.Get(acme_.id);
     EXPECT_TRUE(project.ok());
     service::api::SignedIn signed_in;
-    EXPECT_TRUE(context().database.RunInTransaction(
-        [&](storage::Repositories& repos) -> absl::Status {
-          auto view = repos.users().Get(acme_.id, user_id);
-          if (!view.ok()) return view.status();
-          auto started =
-              service::api::StartSession(context(), repos, **project, *view);
-          if (!started.ok()) return started.status();
-          signed_in = *std::move(started);
-          return absl::OkStatus();
-        }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .RunInTransaction(
+                        [&](storage::Repositories& repos) -> absl::Status {
+                          auto view = repos.users().Get(acme_.id, user_id);
+                          if (!view.ok()) return view.status();
+                          auto started = service::api::StartSession(
+                              context(), repos, **project, *view);
+                          if (!started.ok()) return started.status();
+                          signed_in = *std::move(started);
+                          return absl::OkStatus();
+                        })
+                    .ok());
     return signed_in;
   }
 
@@ -76,19 +80,23 @@ class UserServiceTest : public AdminApiTest {
     AsServer(call);
     identity::v1::ListUsersResponse response;
     grpc::Status status = users().ListUsers(&call, request, &response);
-    EXPECT_TRUE(status.ok()) << ErrorOf(status).reason << " "
-                             << status.error_message();
+    EXPECT_TRUE(status.ok())
+        << ErrorOf(status).reason << " " << status.error_message();
     return response;
   }
 
   std::optional<storage::PasswordCredentialRecord> StoredPassword(
       const std::string& user_id) {
     std::optional<storage::PasswordCredentialRecord> out;
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      auto password = repos.credentials().GetPassword(acme_.id, user_id);
-      if (password.ok()) out = *password;
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      auto password =
+                          repos.credentials().GetPassword(acme_.id, user_id);
+                      if (password.ok()) out = *password;
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return out;
   }
 
@@ -98,17 +106,24 @@ class UserServiceTest : public AdminApiTest {
     team.project_id = acme_.id;
     team.display_name = name;
     team.created_at = clock_.Now();
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      return repos.teams().Create(team);
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      return repos.teams().Create(team);
+                    })
+                    .ok());
     return team.id;
   }
 
   void Join(const std::string& team_id, const std::string& user_id) {
-    EXPECT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-      return repos.teams().AddMember(
-          {acme_.id, team_id, user_id, std::nullopt, std::nullopt, clock_.Now()});
-    }).ok());
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) {
+                      return repos.teams().AddMember(
+                          {acme_.id, team_id, user_id, std::nullopt,
+                           std::nullopt, clock_.Now()});
+                    })
+                    .ok());
   }
 
   ManagedProject acme_;
@@ -134,20 +149,22 @@ TEST_F(UserServiceTest, CreateAnswers201WithNormalisedEmailAndServerView) {
       StoredPassword(user["id"]);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->algorithm, "argon2id");
-  EXPECT_TRUE(absl::StartsWith(stored->password_hash, "$argon2id$v=19$m=19456,t=2,p=1$"));
+  EXPECT_TRUE(absl::StartsWith(stored->password_hash,
+                               "$argon2id$v=19$m=19456,t=2,p=1$"));
 }
 
 TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
-  HttpResponse email = Rest("POST", "/api/v1/users",
-                            R"({"primary_email": "grace at example"})", Server());
+  HttpResponse email =
+      Rest("POST", "/api/v1/users", R"({"primary_email": "grace at example"})",
+           Server());
   EXPECT_EQ(email.status, 400);
   EXPECT_EQ(email.Json()["code"], "SCHEMA_ERROR");
   EXPECT_EQ(email.Json()["details"]["message"],
             "body.primary_email must be a valid email address");
 
-  HttpResponse short_password =
-      Rest("POST", "/api/v1/users",
-           R"({"primary_email": "a@example.com", "password": "short"})", Server());
+  HttpResponse short_password = Rest(
+      "POST", "/api/v1/users",
+      R"({"primary_email": "a@example.com", "password": "short"})", Server());
   EXPECT_EQ(short_password.Json()["code"], "PASSWORD_TOO_SHORT");
   EXPECT_EQ(short_password.Json()["details"]["min_length"], 8);
   HttpResponse long_password = Rest(
@@ -157,21 +174,21 @@ TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
   EXPECT_EQ(long_password.Json()["details"]["maxLength"], 70);
 
   // The project's own policy applies.
-  HttpResponse configured = Rest(
-      "PATCH", "/api/v1/internal/config/override/project",
-      R"({"config_override_string": "{\"password_min_length\": 12}"})",
-      AdminHeaders(acme_.id, acme_.super_secret_admin_key));
+  HttpResponse configured =
+      Rest("PATCH", "/api/v1/internal/config/override/project",
+           R"({"config_override_string": "{\"password_min_length\": 12}"})",
+           AdminHeaders(acme_.id, acme_.super_secret_admin_key));
   ASSERT_EQ(configured.status, 200) << configured.body;
-  HttpResponse eleven = Rest("POST", "/api/v1/users",
-                             R"({"password": "elevenchars"})", Server());
+  HttpResponse eleven =
+      Rest("POST", "/api/v1/users", R"({"password": "elevenchars"})", Server());
   EXPECT_EQ(eleven.Json()["details"]["min_length"], 12);
 
-  HttpResponse both = Rest(
-      "POST", "/api/v1/users",
-      nlohmann::json({{"password", "correct horse battery"},
-                      {"password_hash", kBcryptOfCorrectHorse}})
-          .dump(),
-      Server());
+  HttpResponse both =
+      Rest("POST", "/api/v1/users",
+           nlohmann::json({{"password", "correct horse battery"},
+                           {"password_hash", kBcryptOfCorrectHorse}})
+               .dump(),
+           Server());
   EXPECT_EQ(both.Json()["code"], "SCHEMA_ERROR");
   HttpResponse unsupported =
       Rest("POST", "/api/v1/users",
@@ -181,8 +198,9 @@ TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
 
 TEST_F(UserServiceTest, DuplicateSignInEmailIsUserEmailAlreadyExists) {
   CreateUser({{"primary_email", "grace@example.com"}});
-  HttpResponse again = Rest("POST", "/api/v1/users",
-                            R"({"primary_email": "GRACE@example.com"})", Server());
+  HttpResponse again =
+      Rest("POST", "/api/v1/users", R"({"primary_email": "GRACE@example.com"})",
+           Server());
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_EQ(again.headers["x-stack-known-error"], "USER_EMAIL_ALREADY_EXISTS");
   EXPECT_EQ(again.Json()["details"],
@@ -211,15 +229,17 @@ TEST_F(UserServiceTest, ImportedBcryptHashIsKeptAndFlaggedForRehash) {
   EXPECT_EQ(stored->password_hash, kBcryptOfCorrectHorse);
   auto hasher = crypto::PasswordHasher::Create({1024, 1, 1});
   ASSERT_TRUE(hasher.ok());
-  auto check = (*hasher)->Verify("correct horse battery staple", stored->password_hash);
+  auto check =
+      (*hasher)->Verify("correct horse battery staple", stored->password_hash);
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_TRUE(check->matches);
   EXPECT_TRUE(check->needs_rehash);
 }
 
 TEST_F(UserServiceTest, GetUnknownAndMe) {
-  HttpResponse missing = Rest(
-      "GET", "/api/v1/users/00000000-0000-4000-8000-000000000000", "", Server());
+  HttpResponse missing =
+      Rest("GET", "/api/v1/users/00000000-0000-4000-8000-000000000000", "",
+           Server());
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.Json()["code"], "USER_NOT_FOUND");
   HttpResponse me = Rest("GET", "/api/v1/users/me", "", Server());
@@ -256,16 +276,18 @@ TEST_F(UserServiceTest, RestPatchFollowsBodyKeysAndNullClears) {
   ASSERT_EQ(patched.status, 200) << patched.body;
   EXPECT_EQ(patched.Json()["display_name"], nullptr);
   EXPECT_EQ(patched.Json()["profile_image_url"], "https://x/y.png");
-  EXPECT_EQ(patched.Json()["client_metadata"], nlohmann::json({{"theme", "dark"}}));
-  HttpResponse metadata = Patch(id, R"({"client_metadata": {"theme": "light"}})");
+  EXPECT_EQ(patched.Json()["client_metadata"],
+            nlohmann::json({{"theme", "dark"}}));
+  HttpResponse metadata =
+      Patch(id, R"({"client_metadata": {"theme": "light"}})");
   EXPECT_EQ(metadata.Json()["client_metadata"],
             nlohmann::json({{"theme", "light"}}));
   EXPECT_EQ(metadata.Json()["profile_image_url"], "https://x/y.png");
 }
 
 TEST_F(UserServiceTest, GrpcUpdateUsesTheMaskOrWhatIsSet) {
-  nlohmann::json created = CreateUser({{"display_name", "Grace"},
-                                       {"profile_image_url", "https://x/y.png"}});
+  nlohmann::json created = CreateUser(
+      {{"display_name", "Grace"}, {"profile_image_url", "https://x/y.png"}});
   const std::string id = created["id"];
   {
     grpc::ClientContext call;
@@ -287,7 +309,8 @@ TEST_F(UserServiceTest, GrpcUpdateUsesTheMaskOrWhatIsSet) {
     request.mutable_update_mask()->add_paths("display_name");
     User user;
     ASSERT_TRUE(users().UpdateUser(&call, request, &user).ok());
-    EXPECT_FALSE(user.has_display_name()) << "named in the mask, unset: cleared";
+    EXPECT_FALSE(user.has_display_name())
+        << "named in the mask, unset: cleared";
     EXPECT_EQ(user.country_code(), "DE");
   }
   grpc::ClientContext call;
@@ -302,8 +325,7 @@ TEST_F(UserServiceTest, GrpcUpdateUsesTheMaskOrWhatIsSet) {
 
 TEST_F(UserServiceTest, RestrictAndUnrestrictByAdministrator) {
   const std::string id = CreateUser({{"display_name", "Mallory"}})["id"];
-  HttpResponse restricted =
-      Patch(id, R"({"restricted_by_admin": true,
+  HttpResponse restricted = Patch(id, R"({"restricted_by_admin": true,
                     "restricted_by_admin_reason": "Chargebacks",
                     "restricted_by_admin_private_details": "ticket 4711"})");
   ASSERT_EQ(restricted.status, 200) << restricted.body;
@@ -329,7 +351,8 @@ TEST_F(UserServiceTest, RestrictAndUnrestrictByAdministrator) {
 TEST_F(UserServiceTest, SelectedTeamMustBeOneOfTheUsersTeams) {
   const std::string id = CreateUser({{"display_name", "Grace"}})["id"];
   const std::string unknown = "00000000-0000-4000-8000-999999999999";
-  HttpResponse missing = Patch(id, nlohmann::json({{"selected_team_id", unknown}}).dump());
+  HttpResponse missing =
+      Patch(id, nlohmann::json({{"selected_team_id", unknown}}).dump());
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(missing.Json()["code"], "TEAM_NOT_FOUND");
   EXPECT_EQ(missing.Json()["details"]["team_id"], unknown);
@@ -387,21 +410,27 @@ TEST_F(UserServiceTest, PasswordAndTotpCanBeSetAndRemoved) {
   ASSERT_EQ(totp.status, 200) << totp.body;
   EXPECT_EQ(totp.Json()["requires_totp_mfa"], true);
   storage::TotpSecretRecord stored;
-  ASSERT_TRUE(context().database.Run([&](storage::Repositories& repos) {
-    auto secret = repos.credentials().GetTotpSecret(acme_.id, id);
-    if (secret.ok()) stored = *secret;
-    return secret.status();
-  }).ok());
+  ASSERT_TRUE(context()
+                  .database
+                  .Run([&](storage::Repositories& repos) {
+                    auto secret =
+                        repos.credentials().GetTotpSecret(acme_.id, id);
+                    if (secret.ok()) stored = *secret;
+                    return secret.status();
+                  })
+                  .ok());
   auto box = service::core::TotpSecretBox(TestApp::kServerSecret, std::nullopt);
   ASSERT_TRUE(box.ok());
-  auto opened =
-      service::core::OpenTotpSecret(*box, acme_.id, id, stored.encrypted_secret);
+  auto opened = service::core::OpenTotpSecret(*box, acme_.id, id,
+                                              stored.encrypted_secret);
   ASSERT_TRUE(opened.ok()) << opened.status();
   EXPECT_EQ(opened->plaintext, "12345678901234567890");
-  EXPECT_EQ(Patch(id, R"({"totp_secret_base64": "not base64!"})").Json()["code"],
-            "SCHEMA_ERROR");
-  EXPECT_EQ(Patch(id, R"({"totp_secret_base64": null})").Json()["requires_totp_mfa"],
-            false);
+  EXPECT_EQ(
+      Patch(id, R"({"totp_secret_base64": "not base64!"})").Json()["code"],
+      "SCHEMA_ERROR");
+  EXPECT_EQ(
+      Patch(id, R"({"totp_secret_base64": null})").Json()["requires_totp_mfa"],
+      false);
 }
 
 TEST_F(UserServiceTest, DeletingAUserEndsEverySessionAtOnce) {
@@ -410,15 +439,16 @@ TEST_F(UserServiceTest, DeletingAUserEndsEverySessionAtOnce) {
   const service::api::SignedIn second = SessionFor(id);
   auto project = context().projects.Get(acme_.id);
   ASSERT_TRUE(project.ok());
-  ASSERT_TRUE(context()
-                  .sessions.Refresh(acme_.id, first.refresh_token, (*project)->config)
-                  .ok());
+  ASSERT_TRUE(
+      context()
+          .sessions.Refresh(acme_.id, first.refresh_token, (*project)->config)
+          .ok());
   HttpResponse deleted = Rest("DELETE", "/api/v1/users/" + id, "", Server());
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(deleted.Json(), nlohmann::json({{"success", true}}));
   for (const service::api::SignedIn* session : {&first, &second}) {
-    auto refreshed = context().sessions.Refresh(acme_.id, session->refresh_token,
-                                                (*project)->config);
+    auto refreshed = context().sessions.Refresh(
+        acme_.id, session->refresh_token, (*project)->config);
     ASSERT_FALSE(refreshed.ok());
     EXPECT_EQ(service::ReadApiError(refreshed.status())->code,
               identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
@@ -433,7 +463,8 @@ TEST_F(UserServiceTest, PagesStayExactWhileUsersAreAdded) {
   std::vector<std::string> originals;
   for (int i = 0; i < 7; ++i) {
     clock_.Advance(absl::Seconds(1));
-    originals.push_back(CreateUser({{"display_name", absl::StrCat("u", i)}})["id"]);
+    originals.push_back(
+        CreateUser({{"display_name", absl::StrCat("u", i)}})["id"]);
   }
   for (const bool desc : {false, true}) {
     std::vector<std::string> seen;
@@ -468,7 +499,8 @@ TEST_F(UserServiceTest, PagesStayExactWhileUsersAreAdded) {
     std::set<std::string> unique(seen.begin(), seen.end());
     EXPECT_EQ(unique.size(), seen.size()) << "no user twice";
     for (const std::string& id : seen) {
-      if (std::find(originals.begin(), originals.end(), id) != originals.end()) {
+      if (std::find(originals.begin(), originals.end(), id) !=
+          originals.end()) {
         originals_seen.push_back(id);
       }
     }
@@ -479,10 +511,11 @@ TEST_F(UserServiceTest, PagesStayExactWhileUsersAreAdded) {
 }
 
 TEST_F(UserServiceTest, ListFiltersAndItsRestShape) {
-  const std::string grace = CreateUser({{"primary_email", "grace@navy.mil"},
-                                        {"display_name", "Grace Hopper"}})["id"];
-  const std::string ada = CreateUser({{"primary_email", "ada@example.com"},
-                                      {"display_name", "Ada"}})["id"];
+  const std::string grace =
+      CreateUser({{"primary_email", "grace@navy.mil"},
+                  {"display_name", "Grace Hopper"}})["id"];
+  const std::string ada = CreateUser(
+      {{"primary_email", "ada@example.com"}, {"display_name", "Ada"}})["id"];
   const std::string anonymous = CreateUser({{"is_anonymous", true}})["id"];
   const std::string mallory = CreateUser({{"display_name", "Mallory"}})["id"];
   ASSERT_EQ(Patch(mallory, R"({"restricted_by_admin": true})").status, 200);
@@ -500,46 +533,53 @@ TEST_F(UserServiceTest, ListFiltersAndItsRestShape) {
   EXPECT_EQ(ids(""), (std::set<std::string>{grace, ada, mallory}));
   EXPECT_EQ(ids("?include_anonymous=true"),
             (std::set<std::string>{grace, ada, anonymous, mallory}));
-  EXPECT_EQ(ids("?include_restricted=false"), (std::set<std::string>{grace, ada}));
+  EXPECT_EQ(ids("?include_restricted=false"),
+            (std::set<std::string>{grace, ada}));
   EXPECT_EQ(ids("?query=NAVY"), (std::set<std::string>{grace}));
   EXPECT_EQ(ids("?query=hopper"), (std::set<std::string>{grace}));
   EXPECT_EQ(ids("?team_id=" + team), (std::set<std::string>{grace}));
 
-  HttpResponse page = Rest("GET", "/api/v1/users?limit=2&order_by=signed_up_at",
-                           "", Server());
+  HttpResponse page =
+      Rest("GET", "/api/v1/users?limit=2&order_by=signed_up_at", "", Server());
   nlohmann::json body = page.Json();
   EXPECT_EQ(body["is_paginated"], true);
   EXPECT_EQ(body["items"].size(), 2u);
   EXPECT_TRUE(body["pagination"]["next_cursor"].is_string());
-  HttpResponse last = Rest(
-      "GET", "/api/v1/users?limit=2&cursor=" +
-                 body["pagination"]["next_cursor"].get<std::string>(),
-      "", Server());
-  EXPECT_EQ(last.Json()["pagination"], nlohmann::json({{"next_cursor", nullptr}}));
+  HttpResponse last =
+      Rest("GET",
+           "/api/v1/users?limit=2&cursor=" +
+               body["pagination"]["next_cursor"].get<std::string>(),
+           "", Server());
+  EXPECT_EQ(last.Json()["pagination"],
+            nlohmann::json({{"next_cursor", nullptr}}));
 
   for (const char* bad : {"?limit=0", "?limit=201", "?order_by=display_name",
                           "?cursor=garbage", "?include_anonymous=maybe"}) {
-    HttpResponse response = Rest("GET", std::string("/api/v1/users") + bad, "",
-                                 Server());
+    HttpResponse response =
+        Rest("GET", std::string("/api/v1/users") + bad, "", Server());
     EXPECT_EQ(response.Json()["code"], "SCHEMA_ERROR") << bad << response.body;
   }
   // A cursor made for one order is refused in the other.
-  HttpResponse crossed = Rest(
-      "GET", "/api/v1/users?desc=true&cursor=" +
-                 body["pagination"]["next_cursor"].get<std::string>(),
-      "", Server());
+  HttpResponse crossed =
+      Rest("GET",
+           "/api/v1/users?desc=true&cursor=" +
+               body["pagination"]["next_cursor"].get<std::string>(),
+           "", Server());
   EXPECT_EQ(crossed.Json()["code"], "SCHEMA_ERROR");
 }
 
 TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
   CreateUser({{"primary_email", "taken@example.com"}});
-  const nlohmann::json rows = nlohmann::json::parse(absl::StrCat(R"([
+  const nlohmann::json rows =
+      nlohmann::json::parse(absl::StrCat(R"([
     {"external_id": "auth0|1", "primary_email": "one@example.com",
      "primary_email_verified": true, "display_name": "One",
-     "password_hash": ")", kBcryptOfCorrectHorse, R"(",
+     "password_hash": ")",
+                                         kBcryptOfCorrectHorse, R"(",
      "server_metadata": {"source": "auth0"}, "signed_up_at_millis": 1600000000000},
     {"external_id": "auth0|2", "primary_email": "two@example.com",
-     "password_hash": ")", kBcryptOfHunter2, R"("},
+     "password_hash": ")",
+                                         kBcryptOfHunter2, R"("},
     {"external_id": "auth0|3", "primary_email": "not-an-email"},
     {"external_id": "auth0|4", "password_hash": "md5:5f4dcc3b5aa765d61d8327deb882cf99"},
     {"external_id": "auth0|5", "primary_email": "TAKEN@example.com"},
@@ -554,8 +594,8 @@ TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
   EXPECT_EQ(result["failed_count"], 3);
   const std::vector<std::string> outcomes = {"created", "created", "failed",
                                              "failed",  "failed",  "created"};
-  const std::vector<std::string> codes = {"", "", "SCHEMA_ERROR", "SCHEMA_ERROR",
-                                          "USER_EMAIL_ALREADY_EXISTS", ""};
+  const std::vector<std::string> codes = {
+      "", "", "SCHEMA_ERROR", "SCHEMA_ERROR", "USER_EMAIL_ALREADY_EXISTS", ""};
   ASSERT_EQ(result["items"].size(), 6u);
   for (size_t i = 0; i < 6; ++i) {
     const nlohmann::json& item = result["items"][i];
@@ -570,7 +610,8 @@ TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
     }
   }
   const std::string one = result["items"][0]["user_id"];
-  nlohmann::json imported = Rest("GET", "/api/v1/users/" + one, "", Server()).Json();
+  nlohmann::json imported =
+      Rest("GET", "/api/v1/users/" + one, "", Server()).Json();
   EXPECT_EQ(imported["external_id"], "auth0|1");
   EXPECT_EQ(imported["primary_email_verified"], true);
   EXPECT_EQ(imported["signed_up_at_millis"], 1600000000000);
@@ -597,34 +638,36 @@ TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
   nlohmann::json again_rows = rows;
   again_rows[0]["display_name"] = "One, renamed";
   again_rows.erase(5);  // Without an external id a row always creates.
-  HttpResponse second = Rest("POST", "/api/v1/users/import",
-                             nlohmann::json({{"users", again_rows}}).dump(),
-                             Server());
+  HttpResponse second =
+      Rest("POST", "/api/v1/users/import",
+           nlohmann::json({{"users", again_rows}}).dump(), Server());
   ASSERT_EQ(second.status, 200) << second.body;
   EXPECT_EQ(second.Json()["created_count"], 0);
   EXPECT_EQ(second.Json()["updated_count"], 2);
   EXPECT_EQ(second.Json()["failed_count"], 3);
   EXPECT_EQ(second.Json()["items"][0]["user_id"], one);
   EXPECT_EQ(List({}).items_size(), users_before);
-  EXPECT_EQ(Rest("GET", "/api/v1/users/" + one, "", Server()).Json()["display_name"],
-            "One, renamed");
+  EXPECT_EQ(
+      Rest("GET", "/api/v1/users/" + one, "", Server()).Json()["display_name"],
+      "One, renamed");
 
   nlohmann::json too_many = nlohmann::json::array();
   for (int i = 0; i < 1001; ++i) too_many.push_back({{"display_name", "x"}});
-  HttpResponse over = Rest("POST", "/api/v1/users/import",
-                           nlohmann::json({{"users", too_many}}).dump(), Server());
+  HttpResponse over =
+      Rest("POST", "/api/v1/users/import",
+           nlohmann::json({{"users", too_many}}).dump(), Server());
   EXPECT_EQ(over.Json()["code"], "SCHEMA_ERROR") << over.body.substr(0, 200);
 }
 
 TEST_F(UserServiceTest, ImportedBcryptUserSignsInAndIsMovedToArgon2id) {
-  HttpResponse imported = Rest(
-      "POST", "/api/v1/users/import",
-      nlohmann::json({{"users",
-                       {{{"external_id", "clerk_1"},
-                         {"primary_email", "legacy@example.com"},
-                         {"password_hash", kBcryptOfCorrectHorse}}}}})
-          .dump(),
-      Server());
+  HttpResponse imported =
+      Rest("POST", "/api/v1/users/import",
+           nlohmann::json({{"users",
+                            {{{"external_id", "clerk_1"},
+                              {"primary_email", "legacy@example.com"},
+                              {"password_hash", kBcryptOfCorrectHorse}}}}})
+               .dump(),
+           Server());
   ASSERT_EQ(imported.Json()["created_count"], 1) << imported.body;
   const std::string id = imported.Json()["items"][0]["user_id"];
   const HttpHeaders client = {{"x-stack-project-id", acme_.id},
@@ -644,14 +687,15 @@ TEST_F(UserServiceTest, ImportedBcryptUserSignsInAndIsMovedToArgon2id) {
   ASSERT_EQ(signed_in.status, 200) << signed_in.body;
   EXPECT_EQ(signed_in.Json()["user_id"], id);
   // The sign-in re-hashed the password with the project's argon2id.
-  const std::optional<storage::PasswordCredentialRecord> stored = StoredPassword(id);
+  const std::optional<storage::PasswordCredentialRecord> stored =
+      StoredPassword(id);
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->algorithm, "argon2id");
   auto project = context().projects.Get(acme_.id);
   ASSERT_TRUE(project.ok());
-  auto check = context().passwords.Verify("correct horse battery staple",
-                                          stored->password_hash,
-                                          (*project)->config);
+  auto check =
+      context().passwords.Verify("correct horse battery staple",
+                                 stored->password_hash, (*project)->config);
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->matches);
   EXPECT_FALSE(check->needs_rehash);
