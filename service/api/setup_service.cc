@@ -48,6 +48,18 @@ absl::StatusOr<SignInResponse> SetupFirstAdmin(
   LATCHKEY_ASSIGN_OR_RETURN(
       std::shared_ptr<const core::ProjectSnapshot> internal,
       InternalProject(context));
+  // Answered before any validation or hashing: once setup is done this
+  // public route must cost one indexed count, not an argon2 run. The check
+  // inside the transaction below is the one that decides.
+  int64_t existing = 0;
+  LATCHKEY_RETURN_IF_ERROR(
+      context.database.Run([&](storage::Repositories& repos) -> absl::Status {
+        LATCHKEY_ASSIGN_OR_RETURN(
+            existing,
+            repos.users().Count(std::string(core::kInternalProjectId), false));
+        return absl::OkStatus();
+      }));
+  if (existing > 0) return ApiError(identity::v1::SETUP_ALREADY_COMPLETED);
   if (request.display_name().empty()) {
     const std::string text = "body.display_name must not be empty";
     return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);

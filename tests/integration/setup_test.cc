@@ -92,6 +92,11 @@ TEST_F(SetupTest, SecondSetupIsRejectedAndCreatesNothing) {
   EXPECT_EQ(again.Json()["code"], "SETUP_ALREADY_COMPLETED");
   EXPECT_EQ(again.headers.count("x-stack-known-error"), 0u)
       << "a Latchkey extension, not one of Stack's codes";
+  // Whatever the request holds: setup is over.
+  EXPECT_EQ(
+      PostSetup({{"display_name", "Eve"}, {"email", "x"}, {"password", "x"}})
+          .Json()["code"],
+      "SETUP_ALREADY_COMPLETED");
   EXPECT_EQ(HumanUsers(), 1);
   EXPECT_EQ(OwnerTeamMembers().size(), 1u);
 }
