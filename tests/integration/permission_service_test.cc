@@ -1,5 +1,8 @@
 // Permission definitions, grants, recursive lists and checks over real
 // gRPC: deep recursion, diamonds, cycles, revocation and deletion.
+#include <future>
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "identity/v1/project.grpc.pb.h"
@@ -138,6 +141,34 @@ TEST_F(PermissionServiceTest, RenamingCarriesEdgesAndGrantsAndStaysAcyclic) {
   // The renamed permission may not now contain its old parent.
   EXPECT_EQ(ErrorOf(UpdateContained("middle", {"root"})).reason,
             "CONTAINED_PERMISSION_CYCLE");
+}
+
+TEST_F(PermissionServiceTest, ConcurrentEditsCannotCloseACycleTogether) {
+  for (int round = 0; round < 10; ++round) {
+    const std::string a = "race_a" + std::to_string(round);
+    const std::string b = "race_b" + std::to_string(round);
+    ASSERT_TRUE(Define(a, {}).ok());
+    ASSERT_TRUE(Define(b, {}).ok());
+    // Both edits start together; each alone is fine, both would be a cycle.
+    std::promise<void> go;
+    std::shared_future<void> start = go.get_future().share();
+    grpc::Status a_contains_b, b_contains_a;
+    std::thread first([&] {
+      start.wait();
+      a_contains_b = UpdateContained(a, {b});
+    });
+    std::thread second([&] {
+      start.wait();
+      b_contains_a = UpdateContained(b, {a});
+    });
+    go.set_value();
+    first.join();
+    second.join();
+    EXPECT_NE(a_contains_b.ok(), b_contains_a.ok()) << "round " << round;
+    const grpc::Status& refused =
+        a_contains_b.ok() ? b_contains_a : a_contains_b;
+    EXPECT_EQ(ErrorOf(refused).reason, "CONTAINED_PERMISSION_CYCLE");
+  }
 }
 
 TEST_F(PermissionServiceTest, DefinitionErrors) {
