@@ -1,6 +1,7 @@
 #include "service/api/user_service.h"
 
 #include <memory>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,8 @@
 #include "common/status_macros.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
+#include "google/protobuf/descriptor.h"
+#include "identity/v1/auth.pb.h"
 #include "identity/v1/user.pb.h"
 #include "service/api/protos.h"
 #include "service/api/user_import.h"
@@ -425,6 +428,43 @@ absl::StatusOr<ListUsersResponse> ListUsers(AppContext& context,
 
 }  // namespace
 
+absl::StatusOr<UpdateUserRequest> AsUpdateOfMe(
+    const identity::v1::UpdateCurrentUserRequest& current) {
+  using google::protobuf::FieldDescriptor;
+  UpdateUserRequest request;
+  request.set_user_id("me");
+  const google::protobuf::Reflection* from = current.GetReflection();
+  const google::protobuf::Reflection* to = request.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  from->ListFields(current, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const FieldDescriptor* target =
+        UpdateUserRequest::descriptor()->FindFieldByName(field->name());
+    if (target == nullptr || target->type() != field->type() ||
+        target->is_repeated() != field->is_repeated()) {
+      return absl::InternalError(absl::StrCat(
+          "UpdateCurrentUserRequest.", field->name(),
+          " has no twin in UpdateUserRequest"));
+    }
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        to->SetString(&request, target, from->GetString(current, field));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        to->SetBool(&request, target, from->GetBool(current, field));
+        break;
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        to->MutableMessage(&request, target)
+            ->CopyFrom(from->GetMessage(current, field));
+        break;
+      default:
+        return absl::InternalError(absl::StrCat(
+            "UpdateCurrentUserRequest.", field->name(), " is not copied"));
+    }
+  }
+  return request;
+}
+
 absl::Status RegisterUserService(MethodRegistry& registry,
                                  AppContext& context) {
   constexpr char kService[] = "identity.v1.UserService.";
@@ -450,6 +490,19 @@ absl::Status RegisterUserService(MethodRegistry& registry,
       [ctx, state](CallContext& call, const UpdateUserRequest& request) {
         return UpdateUser(*ctx, *state, call, request);
       })));
+  // AuthService.UpdateCurrentUser is UpdateUser on "me": one set of rules.
+  // Clients reach only the fields UpdateCurrentUserRequest has, and of
+  // those not the server_only ones (refused before any handler runs).
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<identity::v1::UpdateCurrentUserRequest, User>(
+          "identity.v1.AuthService.UpdateCurrentUser",
+          [ctx, state](CallContext& call,
+                       const identity::v1::UpdateCurrentUserRequest& current)
+              -> absl::StatusOr<User> {
+            LATCHKEY_ASSIGN_OR_RETURN(UpdateUserRequest request,
+                                      AsUpdateOfMe(current));
+            return UpdateUser(*ctx, *state, call, request);
+          })));
   LATCHKEY_RETURN_IF_ERROR(
       (registry.Register<DeleteUserRequest, SuccessResponse>(
           absl::StrCat(kService, "DeleteUser"),

@@ -23,6 +23,9 @@ namespace latchkey::service::api {
 //   already imported updates that user; a row without one always creates.
 //
 // The registered handlers are thread-safe; `context` must outlive them.
+//
+// Also registers AuthService.UpdateCurrentUser: the same update, on the
+// caller's own user ("me").
 absl::Status RegisterUserService(MethodRegistry& registry, AppContext& context);
 
 }  // namespace latchkey::service::api

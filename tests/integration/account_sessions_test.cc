@@ -203,3 +203,47 @@ TEST_F(AccountSessionsTest, ClientSelfDeletionOnlyWhenAllowed) {
 
 }  // namespace
 }  // namespace latchkey::testing
+
+namespace latchkey::testing {
+namespace {
+
+TEST_F(AccountSessionsTest, UpdateCurrentUserIsUpdateUserOnMe) {
+  auto ann = NewUser(kAnn, 1);
+  auto update = [&](const identity::v1::UpdateCurrentUserRequest& request,
+                    bool as_server = false) {
+    grpc::ClientContext context;
+    if (as_server) {
+      TestApp::AsServer(context);
+    } else {
+      TestApp::AsClient(context);
+    }
+    context.AddMetadata("x-stack-access-token", ann[0].access_token);
+    identity::v1::User user;
+    grpc::Status status = stub_->UpdateCurrentUser(&context, request, &user);
+    return std::make_pair(Reason(status), user);
+  };
+  identity::v1::UpdateCurrentUserRequest rename;
+  rename.set_display_name("Ann Renamed");
+  auto [reason, user] = update(rename);
+  EXPECT_EQ(reason, "OK");
+  EXPECT_EQ(user.display_name(), "Ann Renamed");
+  EXPECT_FALSE(user.has_server_metadata()) << "client view";
+
+  identity::v1::UpdateCurrentUserRequest server_only;
+  server_only.mutable_server_metadata()->set_string_value("x");
+  EXPECT_EQ(update(server_only).first, "SCHEMA_ERROR");
+  EXPECT_EQ(update(server_only, /*as_server=*/true).first, "OK");
+
+  identity::v1::UpdateCurrentUserRequest team;
+  team.set_selected_team_id("dddddddd-0000-4000-8000-000000000009");
+  EXPECT_EQ(update(team).first, "TEAM_NOT_FOUND");
+
+  grpc::ClientContext anonymous;
+  TestApp::AsClient(anonymous);
+  identity::v1::User none;
+  EXPECT_EQ(Reason(stub_->UpdateCurrentUser(&anonymous, rename, &none)),
+            "CANNOT_GET_OWN_USER_WITHOUT_USER");
+}
+
+}  // namespace
+}  // namespace latchkey::testing
