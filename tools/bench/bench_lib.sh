@@ -1,0 +1,80 @@
+# Shared by the benchmark scripts: build with -c opt, start one latchkeyd
+# (dev mode, free ports, its own data directory), stop it on exit.
+#
+#   source tools/bench/bench_lib.sh
+#   bench_build //tools/bench:grpc_load          # latchkeyd is always built
+#   bench_start_latchkeyd [latchkeyd flags...]   # sets the variables below
+#
+# After bench_start_latchkeyd: $bench_bin (bazel-bin of -c opt),
+# $bench_work (temp dir), $bench_grpc_port, $bench_http_port,
+# $bench_server_pid, $bench_rss_pid, the dev secrets as LATCHKEY_* variables,
+# and $load_pin / $server_pin (taskset prefixes; PIN=0 disables pinning).
+
+bench_python="${LATCHKEY_TEST_PYTHON:-/usr/bin/python3}"
+bench_server_pid=""
+bench_work="$(mktemp -d)"
+
+bench_cleanup() {
+  if [ -n "$bench_server_pid" ]; then
+    kill -TERM "$bench_server_pid" 2>/dev/null || true
+    wait "$bench_server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$bench_work"
+}
+trap bench_cleanup EXIT
+
+server_pin=() load_pin=()
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  server_pin=(taskset -c 0)
+  load_pin=(taskset -c 1)
+fi
+
+bench_build() {
+  bazel build -c opt //service:latchkeyd "$@" >&2
+  bench_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+}
+
+bench_free_ports() {
+  "$bench_python" - <<'PY'
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in sockets])
+for s in sockets:
+    s.close()
+PY
+}
+
+bench_start_latchkeyd() {
+  read -r bench_grpc_port bench_http_port < <(bench_free_ports)
+  "${server_pin[@]}" "$bench_bin/service/latchkeyd" --dev \
+    --data_dir="$bench_work/data" \
+    --grpc_address="127.0.0.1:$bench_grpc_port" \
+    --http_address="127.0.0.1:$bench_http_port" "$@" \
+    2>"$bench_work/latchkeyd.log" &
+  bench_server_pid=$!
+  # Wait for the start-up line (polling the log: the server is another
+  # process; 30 s at most).
+  for _ in $(seq 1 300); do
+    grep -q '"latchkeyd started"' "$bench_work/latchkeyd.log" 2>/dev/null && break
+    kill -0 "$bench_server_pid" 2>/dev/null || {
+      cat "$bench_work/latchkeyd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q '"latchkeyd started"' "$bench_work/latchkeyd.log" || {
+    echo "latchkeyd did not start" >&2; cat "$bench_work/latchkeyd.log" >&2; exit 1; }
+  # shellcheck disable=SC1091
+  source "$bench_work/data/dev-secrets.env"
+}
+
+# The server's resident memory, in MiB.
+bench_rss_mib() {
+  awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$bench_server_pid/status"
+}
+
+# grpc_load against the server, JSON out; args: grpc_load flags.
+bench_grpc_load() {
+  "${load_pin[@]}" "$bench_bin/tools/bench/grpc_load" \
+    --target="127.0.0.1:$bench_grpc_port" --json "$@"
+}
