@@ -77,9 +77,20 @@ absl::StatusOr<Refreshed> Refresh(AppContext& context,
                                   const core::ProjectSnapshot& project,
                                   const identity::v1::ProjectConfig& config,
                                   absl::string_view refresh_token) {
+  // Counted per rotation family, so a rotating session has one budget
+  // however many tokens it goes through.
+  auto per_session_limit = [&](const storage::SessionRecord& session) {
+    return context.rate_limiter.Consume(
+        project.project.id,
+        absl::StrCat("refresh_session:", session.rotation_family_id.empty()
+                                             ? session.id
+                                             : session.rotation_family_id),
+        config.rate_limits().refresh_per_session());
+  };
   LATCHKEY_ASSIGN_OR_RETURN(
       core::RefreshedSession refreshed,
-      context.sessions.Refresh(project.project.id, refresh_token, config));
+      context.sessions.Refresh(project.project.id, refresh_token, config,
+                               per_session_limit));
   absl::StatusOr<storage::UserView> user;
   absl::Status read = context.database.Run([&](storage::Repositories& repos) {
     user = repos.users().Get(project.project.id, refreshed.session.user_id);

@@ -47,8 +47,8 @@ absl::StatusOr<IssuedSession> SessionManager::Create(
   session.rotation_counter = 0;
   session.created_at = now;
   session.expires_at =
-      now + lifetime.value_or(
-                absl::Seconds(config.refresh_token_lifetime_seconds()));
+      now +
+      lifetime.value_or(absl::Seconds(config.refresh_token_lifetime_seconds()));
   if (absl::Status status = repos.sessions().Create(session); !status.ok()) {
     return status;
   }
@@ -73,7 +73,8 @@ absl::StatusOr<storage::SessionRecord> SessionManager::FindByToken(
 
 absl::StatusOr<RefreshedSession> SessionManager::Refresh(
     absl::string_view project_id, absl::string_view refresh_token,
-    const identity::v1::ProjectConfig& config) const {
+    const identity::v1::ProjectConfig& config,
+    const RefreshAdmission& admit) const {
   absl::StatusOr<storage::SessionRecord> found =
       FindByToken(project_id, refresh_token);
   if (!found.ok()) {
@@ -83,6 +84,9 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
   }
   const absl::Time now = clock_.Now();
   if (Expired(*found, now)) return NotFoundOrExpired();
+  if (admit) {
+    if (absl::Status admitted = admit(*found); !admitted.ok()) return admitted;
+  }
 
   if (found->rotated_at.has_value()) {
     // A replaced token came back: a concurrent refresh (fine, within the

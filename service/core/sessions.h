@@ -1,6 +1,7 @@
 #ifndef SERVICE_CORE_SESSIONS_H_
 #define SERVICE_CORE_SESSIONS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -53,10 +54,15 @@ class SessionManager {
   // beyond it counts as reuse: the whole family is revoked.
   // REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (api_error.h) for unknown, expired,
   // revoked or reused tokens and tokens of another project; the database's
-  // error otherwise.
+  // error otherwise. `admit`, when given, is asked once the token is known
+  // to be live and before anything is written (the per-session rate limit);
+  // its error is returned as is.
+  using RefreshAdmission =
+      std::function<absl::Status(const storage::SessionRecord& session)>;
   absl::StatusOr<RefreshedSession> Refresh(
       absl::string_view project_id, absl::string_view refresh_token,
-      const identity::v1::ProjectConfig& config) const;
+      const identity::v1::ProjectConfig& config,
+      const RefreshAdmission& admit = nullptr) const;
 
   // The session a token stands for, without touching it (sign-out and
   // revocation by token). NOT_FOUND when unknown or of another project.

@@ -9,6 +9,7 @@
 #include "crypto/totp.h"
 #include "gtest/gtest.h"
 #include "identity/v1/auth.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
 #include "identity/v1/user.grpc.pb.h"
 #include "service/core/passwords.h"
 #include "service/core/users.h"
@@ -29,11 +30,12 @@ class AuthFlowsTest : public ::testing::Test {
     auto sink = SmtpSink::Start();
     ASSERT_TRUE(sink.ok()) << sink.status();
     sink_ = std::move(*sink);
-    auto app = TestApp::Start({.configure = [this](service::ServerConfig& config) {
-      config.smtp.url = sink_->url();
-      config.smtp.from = "auth@latchkey.test";
-      config.smtp.tls = "none";
-    }});
+    auto app =
+        TestApp::Start({.configure = [this](service::ServerConfig& config) {
+          config.smtp.url = sink_->url();
+          config.smtp.from = "auth@latchkey.test";
+          config.smtp.tls = "none";
+        }});
     ASSERT_TRUE(app.ok()) << app.status();
     app_ = std::move(*app);
     auth_ = identity::v1::AuthService::NewStub(app_->Channel());
@@ -43,17 +45,18 @@ class AuthFlowsTest : public ::testing::Test {
 
   void Configure(const std::string& override_json) {
     auto& context = app_->app().context();
-    ASSERT_TRUE(context.database.Run([&](storage::Repositories& repos) {
-      storage::ConfigOverrideRecord record{"internal", "project", override_json,
-                                           absl::Now()};
-      return repos.projects().SetConfigOverride(record);
-    }).ok());
+    ASSERT_TRUE(context.database
+                    .Run([&](storage::Repositories& repos) {
+                      storage::ConfigOverrideRecord record{
+                          "internal", "project", override_json, absl::Now()};
+                      return repos.projects().SetConfigOverride(record);
+                    })
+                    .ok());
     context.projects.Invalidate("internal");
   }
 
   WireError SignUp(const std::string& email, const std::string& password,
-                   SignInResponse* out = nullptr,
-                   const std::string& token = "",
+                   SignInResponse* out = nullptr, const std::string& token = "",
                    const std::string& callback = "") {
     grpc::ClientContext context;
     TestApp::AsClient(context);
@@ -63,7 +66,8 @@ class AuthFlowsTest : public ::testing::Test {
     request.set_password(password);
     if (!callback.empty()) request.set_verification_callback_url(callback);
     SignInResponse response;
-    WireError error = ErrorOf(auth_->PasswordSignUp(&context, request, &response));
+    WireError error =
+        ErrorOf(auth_->PasswordSignUp(&context, request, &response));
     if (out != nullptr) *out = response;
     return error;
   }
@@ -76,7 +80,8 @@ class AuthFlowsTest : public ::testing::Test {
     request.set_email(email);
     request.set_password(password);
     SignInResponse response;
-    WireError error = ErrorOf(auth_->PasswordSignIn(&context, request, &response));
+    WireError error =
+        ErrorOf(auth_->PasswordSignIn(&context, request, &response));
     if (out != nullptr) *out = response;
     return error;
   }
@@ -107,7 +112,8 @@ class AuthFlowsTest : public ::testing::Test {
 
 TEST_F(AuthFlowsTest, SignUpThenSignInWithANormalisedEmail) {
   SignInResponse signed_up;
-  ASSERT_EQ(SignUp(" Ann@Example.COM ", "correct horse", &signed_up).reason, "");
+  ASSERT_EQ(SignUp(" Ann@Example.COM ", "correct horse", &signed_up).reason,
+            "");
   EXPECT_EQ(signed_up.refresh_token().size(), 45u);
   identity::v1::User me = Me(signed_up.access_token());
   EXPECT_EQ(me.primary_email(), "ann@example.com");
@@ -136,7 +142,8 @@ TEST_F(AuthFlowsTest, SignUpRefusals) {
                 .reason,
             "REDIRECT_URL_NOT_WHITELISTED");
   Configure(R"({"argon2.memory_kib": 1024, "sign_up_enabled": false})");
-  EXPECT_EQ(SignUp("bob@example.com", "correct horse").reason, "SIGN_UP_NOT_ENABLED");
+  EXPECT_EQ(SignUp("bob@example.com", "correct horse").reason,
+            "SIGN_UP_NOT_ENABLED");
   Configure(R"({"argon2.memory_kib": 1024, "credential_enabled": false})");
   EXPECT_EQ(SignUp("bob@example.com", "correct horse").reason,
             "PASSWORD_AUTHENTICATION_NOT_ENABLED");
@@ -146,7 +153,8 @@ TEST_F(AuthFlowsTest, SignUpRefusals) {
 
 TEST_F(AuthFlowsTest, WrongPasswordAndUnknownEmailAreTheSameError) {
   ASSERT_EQ(SignUp("ann@example.com", "correct horse").reason, "");
-  EXPECT_EQ(SignIn("ann@example.com", "wrong horse").reason, "EMAIL_PASSWORD_MISMATCH");
+  EXPECT_EQ(SignIn("ann@example.com", "wrong horse").reason,
+            "EMAIL_PASSWORD_MISMATCH");
   EXPECT_EQ(SignIn("nobody@example.com", "correct horse").reason,
             "EMAIL_PASSWORD_MISMATCH");
 }
@@ -169,8 +177,10 @@ TEST_F(AuthFlowsTest, AnonymousUserUpgradesKeepingItsId) {
 
 TEST_F(AuthFlowsTest, VerificationMailVerifiesTheEmail) {
   SignInResponse signed_up;
-  ASSERT_EQ(SignUp("ann@example.com", "correct horse", &signed_up, "", kCallback).reason,
-            "");
+  ASSERT_EQ(
+      SignUp("ann@example.com", "correct horse", &signed_up, "", kCallback)
+          .reason,
+      "");
   auto mails = sink_->WaitForMessages(1);
   ASSERT_TRUE(mails.ok()) << mails.status();
   EXPECT_EQ((*mails)[0].headers.at("subject"), "Verify your email at Latchkey");
@@ -193,12 +203,15 @@ TEST_F(AuthFlowsTest, VerificationMailVerifiesTheEmail) {
 }
 
 TEST_F(AuthFlowsTest, RequiredVerificationRestrictsTokens) {
-  Configure(R"({"argon2.memory_kib": 1024, "require_email_verification": true})");
+  Configure(
+      R"({"argon2.memory_kib": 1024, "require_email_verification": true})");
   SignInResponse signed_up;
   ASSERT_EQ(SignUp("ann@example.com", "correct horse", &signed_up).reason, "");
-  EXPECT_EQ(UnverifiedClaims(signed_up.access_token())["aud"], "internal:restricted");
-  EXPECT_EQ(UnverifiedClaims(signed_up.access_token())["restricted_reason"]["type"],
-            "email_not_verified");
+  EXPECT_EQ(UnverifiedClaims(signed_up.access_token())["aud"],
+            "internal:restricted");
+  EXPECT_EQ(
+      UnverifiedClaims(signed_up.access_token())["restricted_reason"]["type"],
+      "email_not_verified");
 }
 
 TEST_F(AuthFlowsTest, ImportedBcryptHashIsUpgradedOnSignIn) {
@@ -206,26 +219,34 @@ TEST_F(AuthFlowsTest, ImportedBcryptHashIsUpgradedOnSignIn) {
   const std::string bcrypt =
       "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
   auto& context = app_->app().context();
-  ASSERT_TRUE(context.database.RunInTransaction([&](storage::Repositories& repos) {
-    service::core::NewUser user;
-    user.user.id = "cccccccc-0000-4000-8000-000000000001";
-    user.user.project_id = "internal";
-    user.user.signed_up_at = user.user.last_active_at = absl::Now();
-    user.primary_email = "imported@example.com";
-    user.password = service::core::PasswordHash{
-        bcrypt, service::core::PasswordAlgorithm::kBcrypt};
-    return service::core::CreateUser(repos, user, absl::Now());
-  }).ok());
-  EXPECT_EQ(SignIn("imported@example.com", "U*V").reason, "EMAIL_PASSWORD_MISMATCH");
+  ASSERT_TRUE(context.database
+                  .RunInTransaction([&](storage::Repositories& repos) {
+                    service::core::NewUser user;
+                    user.user.id = "cccccccc-0000-4000-8000-000000000001";
+                    user.user.project_id = "internal";
+                    user.user.signed_up_at = user.user.last_active_at =
+                        absl::Now();
+                    user.primary_email = "imported@example.com";
+                    user.password = service::core::PasswordHash{
+                        bcrypt, service::core::PasswordAlgorithm::kBcrypt};
+                    return service::core::CreateUser(repos, user, absl::Now());
+                  })
+                  .ok());
+  EXPECT_EQ(SignIn("imported@example.com", "U*V").reason,
+            "EMAIL_PASSWORD_MISMATCH");
   ASSERT_EQ(SignIn("imported@example.com", "U*U").reason, "");
-  ASSERT_TRUE(context.database.Run([&](storage::Repositories& repos) {
-    auto credential = repos.credentials().GetPassword(
-        "internal", "cccccccc-0000-4000-8000-000000000001");
-    EXPECT_EQ(credential->algorithm, "argon2id");
-    EXPECT_EQ(credential->password_hash.rfind("$argon2id$", 0), 0u);
-    return credential.status();
-  }).ok());
-  EXPECT_EQ(SignIn("imported@example.com", "U*U").reason, "") << "after re-hash";
+  ASSERT_TRUE(context.database
+                  .Run([&](storage::Repositories& repos) {
+                    auto credential = repos.credentials().GetPassword(
+                        "internal", "cccccccc-0000-4000-8000-000000000001");
+                    EXPECT_EQ(credential->algorithm, "argon2id");
+                    EXPECT_EQ(credential->password_hash.rfind("$argon2id$", 0),
+                              0u);
+                    return credential.status();
+                  })
+                  .ok());
+  EXPECT_EQ(SignIn("imported@example.com", "U*U").reason, "")
+      << "after re-hash";
 }
 
 TEST_F(AuthFlowsTest, SignInAttemptsOnOneAccountAreLimitedNotOthers) {
@@ -242,6 +263,107 @@ TEST_F(AuthFlowsTest, SignInAttemptsOnOneAccountAreLimitedNotOthers) {
   EXPECT_GT(std::stoi(locked.details["retry_after_seconds"]), 0);
   // ...but another account is untouched.
   EXPECT_EQ(SignIn("bob@example.com", "correct horse").reason, "");
+}
+
+TEST_F(AuthFlowsTest, SignUpsFromOneAddressAreLimited) {
+  Configure(R"({"argon2.memory_kib": 1024,
+                "rate_limits.sign_up_per_ip": {"limit": 2, "window_seconds": 3600},
+                "rate_limits.anonymous_sign_up_per_ip": {"limit": 2, "window_seconds": 3600}})");
+  EXPECT_EQ(SignUp("a@example.com", "correct horse").reason, "");
+  EXPECT_EQ(SignUp("b@example.com", "correct horse").reason, "");
+  WireError third = SignUp("c@example.com", "correct horse");
+  EXPECT_EQ(third.reason, "RATE_LIMITED");
+  EXPECT_GT(std::stoi(third.details["retry_after_seconds"]), 0);
+  // Refused before anything was written: the address is still free.
+  auto& context = app_->app().context();
+  EXPECT_EQ(context.database
+                .Run([](storage::Repositories& repos) {
+                  return repos.users()
+                      .FindByAuthEmail("internal", "c@example.com")
+                      .status();
+                })
+                .code(),
+            absl::StatusCode::kNotFound);
+
+  // Anonymous sign-up has a budget of its own.
+  auto anonymous = [&] {
+    grpc::ClientContext call;
+    TestApp::AsClient(call);
+    SignInResponse response;
+    return ErrorOf(auth_->AnonymousSignUp(&call, {}, &response)).reason;
+  };
+  EXPECT_EQ(anonymous(), "");
+  EXPECT_EQ(anonymous(), "");
+  EXPECT_EQ(anonymous(), "RATE_LIMITED");
+}
+
+TEST_F(AuthFlowsTest, RefreshesOfOneSessionAreLimitedNotOthers) {
+  for (const bool rotation : {false, true}) {
+    SCOPED_TRACE(rotation ? "rotating" : "reusable");
+    Configure(absl::StrCat(
+        R"({"argon2.memory_kib": 1024, "refresh_token_rotation": )",
+        rotation ? "true" : "false",
+        R"(, "rate_limits.refresh_per_session": {"limit": 3, "window_seconds": 3600}})"));
+    const std::string email =
+        rotation ? "rot@example.com" : "reuse@example.com";
+    SignInResponse hammered, other;
+    ASSERT_EQ(SignUp(email, "correct horse", &hammered).reason, "");
+    ASSERT_EQ(SignIn(email, "correct horse", &other).reason, "");
+    auto tokens = identity::v1::TokenService::NewStub(app_->Channel());
+    auto refresh = [&](std::string* refresh_token) {
+      grpc::ClientContext call;
+      TestApp::AsClient(call);
+      identity::v1::OAuthTokenRequest request;
+      request.set_grant_type("refresh_token");
+      request.set_refresh_token(*refresh_token);
+      request.set_client_id("internal");
+      request.set_client_secret(TestApp::kPublishableClientKey);
+      identity::v1::OAuthTokenResponse response;
+      WireError error = ErrorOf(tokens->OAuthToken(&call, request, &response));
+      if (!response.refresh_token().empty())
+        *refresh_token = response.refresh_token();
+      return error;
+    };
+    std::string token = hammered.refresh_token();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(refresh(&token).reason, "") << i;
+    // The fourth refresh in the window is refused, whichever token of the
+    // family it uses...
+    WireError limited = refresh(&token);
+    EXPECT_EQ(limited.reason, "RATE_LIMITED");
+    EXPECT_GT(std::stoi(limited.details["retry_after_seconds"]), 0);
+    // ...and refusing it spent or revoked nothing: the family's current
+    // token is still live and unrotated, and the user's other session was
+    // never affected.
+    auto session =
+        app_->app().context().sessions.FindByToken("internal", token);
+    ASSERT_TRUE(session.ok()) << session.status();
+    EXPECT_FALSE(session->rotated_at.has_value());
+    std::string other_token = other.refresh_token();
+    EXPECT_EQ(refresh(&other_token).reason, "");
+  }
+}
+
+TEST_F(AuthFlowsTest, PasswordUpdatesOfOneAccountAreLimited) {
+  Configure(R"({"argon2.memory_kib": 1024,
+                "rate_limits.password_update_per_account": {"limit": 3, "window_seconds": 3600}})");
+  SignInResponse ann;
+  ASSERT_EQ(SignUp("ann@example.com", "correct horse", &ann).reason, "");
+  auto update = [&](const std::string& old_password) {
+    grpc::ClientContext context;
+    TestApp::AsClient(context);
+    context.AddMetadata("x-stack-access-token", ann.access_token());
+    identity::v1::UpdatePasswordRequest request;
+    request.set_old_password(old_password);
+    request.set_new_password("battery staple");
+    identity::v1::SuccessResponse ok;
+    return ErrorOf(auth_->UpdatePassword(&context, request, &ok)).reason;
+  };
+  std::string last;
+  for (int i = 0; i < 5; ++i) last = update("guess");
+  EXPECT_EQ(last, "RATE_LIMITED");
+  // Guessing the old password through this route stops, right guess included.
+  EXPECT_EQ(update("correct horse"), "RATE_LIMITED");
+  EXPECT_EQ(SignIn("ann@example.com", "correct horse").reason, "");
 }
 
 TEST_F(AuthFlowsTest, PasswordUpdateKeepsOnlyTheCurrentSession) {
@@ -262,9 +384,13 @@ TEST_F(AuthFlowsTest, PasswordUpdateKeepsOnlyTheCurrentSession) {
   EXPECT_EQ(update("correct horse"), "");
   auto& context = app_->app().context();
   auto config = (*context.projects.Get("internal"))->config;
-  EXPECT_FALSE(context.sessions.Refresh("internal", first.refresh_token(), config).ok());
-  EXPECT_TRUE(context.sessions.Refresh("internal", second.refresh_token(), config).ok());
-  EXPECT_EQ(SignIn("ann@example.com", "correct horse").reason, "EMAIL_PASSWORD_MISMATCH");
+  EXPECT_FALSE(
+      context.sessions.Refresh("internal", first.refresh_token(), config).ok());
+  EXPECT_TRUE(
+      context.sessions.Refresh("internal", second.refresh_token(), config)
+          .ok());
+  EXPECT_EQ(SignIn("ann@example.com", "correct horse").reason,
+            "EMAIL_PASSWORD_MISMATCH");
   EXPECT_EQ(SignIn("ann@example.com", "battery staple").reason, "");
 }
 
@@ -280,7 +406,8 @@ TEST_F(AuthFlowsTest, ResetByEmailLink) {
     identity::v1::SuccessResponse ok;
     return ErrorOf(auth_->SendPasswordResetCode(&context, request, &ok)).reason;
   };
-  EXPECT_EQ(send("nobody@example.com"), "") << "no hint that the email is unknown";
+  EXPECT_EQ(send("nobody@example.com"), "")
+      << "no hint that the email is unknown";
   EXPECT_EQ(send("ann@example.com"), "");
   auto mails = sink_->WaitForMessages(1);
   ASSERT_TRUE(mails.ok()) << mails.status();
@@ -288,7 +415,8 @@ TEST_F(AuthFlowsTest, ResetByEmailLink) {
     EXPECT_EQ(mail.headers.at("to"), "ann@example.com")
         << "no mail for an unknown address";
   }
-  EXPECT_EQ((*mails)[0].headers.at("subject"), "Reset your password at Latchkey");
+  EXPECT_EQ((*mails)[0].headers.at("subject"),
+            "Reset your password at Latchkey");
   const std::string code = CodeFromMail((*mails)[0]);
   auto reset = [&](const std::string& password) {
     grpc::ClientContext context;
@@ -300,7 +428,8 @@ TEST_F(AuthFlowsTest, ResetByEmailLink) {
     return ErrorOf(auth_->ResetPassword(&context, request, &ok)).reason;
   };
   EXPECT_EQ(reset("short"), "PASSWORD_TOO_SHORT");
-  EXPECT_EQ(reset("a brand new one"), "") << "a refused attempt left the code usable";
+  EXPECT_EQ(reset("a brand new one"), "")
+      << "a refused attempt left the code usable";
   EXPECT_EQ(reset("and again please"), "VERIFICATION_CODE_ALREADY_USED");
   EXPECT_EQ(SignIn("ann@example.com", "a brand new one").reason, "");
   auto& context = app_->app().context();
@@ -318,7 +447,8 @@ TEST_F(AuthFlowsTest, OtpSignInCreatesThenFindsTheUser) {
     request.set_email("otp@example.com");
     request.set_callback_url(kCallback);
     identity::v1::SendSignInCodeResponse response;
-    WireError error = ErrorOf(auth_->SendSignInCode(&context, request, &response));
+    WireError error =
+        ErrorOf(auth_->SendSignInCode(&context, request, &response));
     return std::make_pair(error.reason, response.nonce());
   };
   EXPECT_EQ(send().first, "OTP_SIGN_IN_NOT_ENABLED");
@@ -330,8 +460,9 @@ TEST_F(AuthFlowsTest, OtpSignInCreatesThenFindsTheUser) {
     ASSERT_TRUE(mails.ok()) << mails.status();
     const auto& mail = mails->back();
     std::smatch otp;
-    ASSERT_TRUE(std::regex_search(mail.headers.at("subject"), otp,
-                                  std::regex("^Sign in to Latchkey: Your code is ([0-9A-Z]{6})$")))
+    ASSERT_TRUE(std::regex_search(
+        mail.headers.at("subject"), otp,
+        std::regex("^Sign in to Latchkey: Your code is ([0-9A-Z]{6})$")))
         << mail.headers.at("subject");
     grpc::ClientContext context;
     TestApp::AsClient(context);
