@@ -1,5 +1,8 @@
 #include "service/core/permission_catalog.h"
 
+#include <atomic>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "service/api_error.h"
 #include "storage/testing/test_database.h"
@@ -168,6 +171,38 @@ TEST_F(PermissionCatalogTest, DefinitionChangesShowAfterInvalidateOrTheTtl) {
   EXPECT_TRUE(CheckOne({kAnn, kTeam, "extra"}).allowed) << "still cached";
   catalog_->Invalidate(kProject);
   EXPECT_EQ(CheckOne({kAnn, kTeam, "extra"}).reason, kReasonUnknownPermission);
+}
+
+TEST_F(PermissionCatalogTest, ConcurrentChecksAndInvalidationsAgree) {
+  ASSERT_TRUE(GrantTeam(kAnn, "admin").ok());
+  // Readers check while a writer keeps invalidating: every answer must be
+  // the one the (unchanging) data gives, and nothing may race (tsan).
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto answers = catalog_->Check(
+            kProject, {{kAnn, kTeam, "read"}, {kBob, kTeam, "read"}});
+        if (!answers.ok() || !(*answers)[0].allowed ||
+            (*answers)[0].reason != kReasonContained ||
+            (*answers)[1].reason != kReasonNotAMember) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  std::thread writer([&] {
+    while (!stop) {
+      catalog_->Invalidate(kProject);
+      std::this_thread::yield();
+    }
+  });
+  for (auto& reader : readers) reader.join();
+  stop = true;
+  writer.join();
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST_F(PermissionCatalogTest, RequireTeamPermissionErrors) {
