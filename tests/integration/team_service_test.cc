@@ -102,6 +102,37 @@ TEST_F(TeamServiceTest, CreateIs201OnRestAndUnknownCreatorRollsBack) {
   EXPECT_EQ(list.Json()["is_paginated"], false);
 }
 
+TEST_F(TeamServiceTest, RestGrantOfAPercentEncodedSystemPermission) {
+  // Stack's SDK encodes path segments: "$update_team" arrives as %24.
+  const std::string ann = NewUser("Ann");
+  const std::string team = NewTeam("T", "");
+  AddMember(team, ann);
+  const HttpHeaders server = {
+      {"x-stack-project-id", "internal"},
+      {"x-stack-access-type", "server"},
+      {"x-stack-secret-server-key", TestApp::kSecretServerKey},
+      {"content-type", "application/json"}};
+  HttpResponse granted = HttpCall(
+      app().http_port(), "POST",
+      "/api/v1/team-permissions/" + team + "/" + ann + "/%24update_team", "{}",
+      server);
+  ASSERT_EQ(granted.status, 201) << granted.body;
+  EXPECT_EQ(granted.Json()["id"], "$update_team");
+  EXPECT_EQ(granted.Json()["team_id"], team);
+  HttpResponse listed = HttpCall(app().http_port(), "GET",
+                                 "/api/v1/team-permissions?team_id=" + team +
+                                     "&user_id=" + ann + "&recursive=false",
+                                 "", server);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.Json()["items"].size(), 2u);
+  HttpResponse wrong = HttpCall(
+      app().http_port(), "DELETE",
+      "/api/v1/team-permissions/" + team + "/" + ann + "/nope", "", server);
+  EXPECT_EQ(wrong.status, 404);
+  EXPECT_EQ(wrong.headers["x-stack-known-error"], "PERMISSION_NOT_FOUND");
+  EXPECT_EQ(wrong.Json()["details"]["permission_id"], "nope");
+}
+
 TEST_F(TeamServiceTest, ListTeamsIsOwnForClientsAndAllForServers) {
   const std::string ann = NewUser("Ann");
   const std::string bob = NewUser("Bob");
