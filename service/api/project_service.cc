@@ -17,6 +17,7 @@
 #include "service/core/default_permissions.h"
 #include "service/core/project_config.h"
 #include "service/core/project_directory.h"
+#include "service/core/team_membership.h"
 #include "service/json_codec.h"
 
 namespace latchkey::service::api {
@@ -236,14 +237,12 @@ absl::StatusOr<Project> CreateProject(AppContext& context, CallContext& call,
           team.display_name = request.display_name();
           team.created_at = now;
           LATCHKEY_RETURN_IF_ERROR(repos.teams().Create(team));
-          absl::Status added =
-              repos.teams().AddMember({team.project_id, team_id, *owner_user_id,
-                                       std::nullopt, std::nullopt, now});
-          if (added.code() == absl::StatusCode::kNotFound) {
-            // The token is valid but its user has been deleted since.
-            return ApiError(identity::v1::USER_NOT_FOUND);
-          }
-          LATCHKEY_RETURN_IF_ERROR(added);
+          // The owner is the team's creator: team_admin and whatever else
+          // the internal project grants creators, as in Stack. USER_NOT_FOUND
+          // when the token is valid but its user has been deleted since.
+          LATCHKEY_RETURN_IF_ERROR(core::AddMemberWithDefaults(
+              repos, team.project_id, team_id, *owner_user_id,
+              caller.project->config.team_creator_default_permissions(), now));
         }
         LATCHKEY_RETURN_IF_ERROR(repos.projects().Create(project));
         // System team permissions, team_admin and team_member.

@@ -15,6 +15,7 @@
 #include "service/core/passwords.h"
 #include "service/core/project_directory.h"
 #include "service/core/rate_limiter.h"
+#include "service/core/team_membership.h"
 #include "service/core/users.h"
 
 namespace latchkey::service::api {
@@ -123,9 +124,11 @@ absl::StatusOr<SignInResponse> SetupFirstAdmin(
           project.owner_team_id = new_team_id;
           LATCHKEY_RETURN_IF_ERROR(repos.projects().Update(project));
         }
-        LATCHKEY_RETURN_IF_ERROR(repos.teams().AddMember(
-            {project_id, *project.owner_team_id, admin.user.id, std::nullopt,
-             std::nullopt, now}));
+        // The first administrator holds the owner team as its creator would
+        // (team_admin by default), so it can manage the team as a client.
+        LATCHKEY_RETURN_IF_ERROR(core::AddMemberWithDefaults(
+            repos, project_id, *project.owner_team_id, admin.user.id,
+            internal->config.team_creator_default_permissions(), now));
         LATCHKEY_ASSIGN_OR_RETURN(storage::UserView view,
                                   repos.users().Get(project_id, admin.user.id));
         LATCHKEY_ASSIGN_OR_RETURN(

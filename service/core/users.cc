@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "service/api_error.h"
+#include "service/core/team_membership.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::core {
@@ -59,24 +60,6 @@ absl::Status SetPassword(storage::Repositories& repos,
   return repos.credentials().SetPassword(
       project_id, {user_id, hash.hash,
                    std::string(PasswordAlgorithmName(hash.algorithm)), now});
-}
-
-absl::Status SelectTeam(storage::Repositories& repos,
-                        const std::string& project_id,
-                        const std::string& user_id,
-                        const std::string& team_id) {
-  absl::Status team = repos.teams().Get(project_id, team_id).status();
-  if (team.code() == absl::StatusCode::kNotFound) {
-    return ApiError(identity::v1::TEAM_NOT_FOUND, {{"team_id", team_id}});
-  }
-  LATCHKEY_RETURN_IF_ERROR(team);
-  absl::Status member =
-      repos.teams().GetMember(project_id, team_id, user_id).status();
-  if (member.code() == absl::StatusCode::kNotFound) {
-    return ApiError(identity::v1::TEAM_MEMBERSHIP_NOT_FOUND,
-                    {{"team_id", team_id}, {"user_id", user_id}});
-  }
-  return member;
 }
 
 // The primary-email part of UpdateUser.
@@ -254,8 +237,8 @@ absl::Status UpdateUser(storage::Repositories& repos,
   LATCHKEY_RETURN_IF_ERROR(CheckRestriction(user));
   if (changes.selected_team_id.has_value()) {
     if (changes.selected_team_id->has_value()) {
-      LATCHKEY_RETURN_IF_ERROR(
-          SelectTeam(repos, project_id, user_id, **changes.selected_team_id));
+      LATCHKEY_RETURN_IF_ERROR(RequireSelectableTeam(
+          repos, project_id, **changes.selected_team_id, user_id));
     }
     user.selected_team_id = *changes.selected_team_id;
   }

@@ -46,6 +46,25 @@ class ProjectServiceTest : public AdminApiTest {
                              &response);
   }
 
+  // The permissions granted directly to `user_id` in an internal team.
+  std::vector<std::string> TeamGrants(const std::string& team_id,
+                                      const std::string& user_id) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(context()
+                    .database
+                    .Run([&](storage::Repositories& repos) -> absl::Status {
+                      auto grants = repos.permissions().ListTeamGrants(
+                          "internal", team_id, user_id);
+                      if (!grants.ok()) return grants.status();
+                      for (const auto& grant : *grants) {
+                        out.push_back(grant.permission_id);
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return out;
+  }
+
   std::optional<storage::TeamMemberRecord> Membership(
       const std::string& team_id, const std::string& user_id) {
     std::optional<storage::TeamMemberRecord> out;
@@ -90,6 +109,9 @@ TEST_F(ProjectServiceTest, SignedInInternalUserOwnsNewProjectThroughNewTeam) {
   EXPECT_EQ(project.config().password_min_length(), 8);
   ASSERT_TRUE(project.has_owner_team_id());
   EXPECT_TRUE(Membership(project.owner_team_id(), admin.user_id()).has_value());
+  // The owner created the team: it holds the creator's defaults, as in Stack.
+  EXPECT_EQ(TeamGrants(project.owner_team_id(), admin.user_id()),
+            std::vector<std::string>{"team_admin"});
 
   // The owner lists it and administers it with their access token.
   grpc::ClientContext list_call;

@@ -73,6 +73,21 @@ TEST_F(SetupTest, SetupCreatesTheAdministratorAndSignsThemIn) {
   std::vector<storage::TeamMemberRecord> members = OwnerTeamMembers();
   ASSERT_EQ(members.size(), 1u);
   EXPECT_EQ(members[0].user_id, user_id);
+  // The first administrator holds the owner team as its creator would.
+  std::vector<std::string> grants;
+  ASSERT_TRUE(context()
+                  .database
+                  .Run([&](storage::Repositories& repos) -> absl::Status {
+                    auto listed = repos.permissions().ListTeamGrants(
+                        "internal", members[0].team_id, user_id);
+                    if (!listed.ok()) return listed.status();
+                    for (const auto& grant : *listed) {
+                      grants.push_back(grant.permission_id);
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(grants, std::vector<std::string>{"team_admin"});
   // The token is an admin access token for the internal project.
   grpc::ClientContext call;
   AsAdminByToken(call, "internal", body["access_token"]);
