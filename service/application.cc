@@ -5,10 +5,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "service/api/services.h"
+#include "service/core/bootstrap.h"
 #include "service/json_log.h"
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
-#include "service/core/bootstrap.h"
 
 namespace latchkey::service {
 namespace {
@@ -104,15 +104,16 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       std::make_unique<core::VerificationCodes>(*app->database_, clock);
   app->rate_limiter_ =
       std::make_unique<core::RateLimiter>(*app->database_, clock);
-  app->passwords_ = std::make_unique<core::Passwords>();
+  app->passwords_ =
+      std::make_unique<core::Passwords>(config.password_hash_concurrency);
   LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::MailSender> sender,
                             MakeMailSender(app->config_));
   app->mail_ = std::make_unique<mail::MailQueue>(std::move(sender),
                                                  mail::MailQueue::Options());
   app->context_.reset(new api::AppContext{
       app->config_, clock, *app->database_, *app->keys_, *app->projects_,
-      *app->token_issuer_, *app->token_verifier_, *app->sessions_,
-      *app->codes_, *app->passwords_, *app->rate_limiter_, *app->mail_});
+      *app->token_issuer_, *app->token_verifier_, *app->sessions_, *app->codes_,
+      *app->passwords_, *app->rate_limiter_, *app->mail_});
   app->authenticator_ = std::make_unique<RequestAuthenticator>(
       *app->projects_, *app->token_verifier_);
 
@@ -129,16 +130,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   server_options.readiness_probe = [db] { return db->Ping(); };
   api::AppContext* context = app->context_.get();
   LATCHKEY_ASSIGN_OR_RETURN(
-      app->server_,
-      LatchkeyServer::Start(server_options, *app->authenticator_,
-                            [context](MethodRegistry& registry) {
-                              return api::RegisterServices(registry, *context);
-                            }));
+      app->server_, LatchkeyServer::Start(server_options, *app->authenticator_,
+                                          [context](MethodRegistry& registry) {
+                                            return api::RegisterServices(
+                                                registry, *context);
+                                          }));
 
   LatchkeyServer* server = app->server_.get();
-  LATCHKEY_RETURN_IF_ERROR(app->gateway_->Serve(server->registry(),
-                                                server->InProcessChannel(),
-                                                server->gateway_token()));
+  LATCHKEY_RETURN_IF_ERROR(app->gateway_->Serve(
+      server->registry(), server->InProcessChannel(), server->gateway_token()));
   return app;
 }
 

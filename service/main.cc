@@ -1,4 +1,5 @@
 // latchkeyd: the Latchkey identity server. See README.md for settings.
+#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -36,6 +37,10 @@ ABSL_FLAG(bool, dev, false,
 ABSL_FLAG(int, worker_threads, 0,
           "threads running method handlers (env LATCHKEY_WORKER_THREADS; "
           "default 16)");
+ABSL_FLAG(int, password_hash_concurrency, 0,
+          "argon2 password hashes computed at once; more wait their turn "
+          "(env LATCHKEY_PASSWORD_HASH_CONCURRENCY; default the number of "
+          "CPUs)");
 ABSL_FLAG(int64_t, http_max_body_bytes, -1,
           "largest request body; larger gets 413 (env "
           "LATCHKEY_HTTP_MAX_BODY_BYTES; default 1048576)");
@@ -76,6 +81,13 @@ int main(int argc, char** argv) {
       "from flags, then LATCHKEY_* environment variables; see README.md.");
   absl::ParseCommandLine(argc, argv);
 
+  // Large blocks (argon2's 19 MiB per password hash, by default) straight
+  // from and back to the kernel. glibc would otherwise raise this threshold
+  // after the first such block and keep one in every thread's arena: a
+  // server that has served a burst of sign-ins would hold worker_threads
+  // times the hash memory for good.
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+
   // Every thread started from here on inherits this mask, so the signals
   // reach only the sigwait below.
   sigset_t shutdown_signals;
@@ -95,6 +107,8 @@ int main(int argc, char** argv) {
   flags.public_url = absl::GetFlag(FLAGS_public_url);
   flags.dev = absl::GetFlag(FLAGS_dev);
   flags.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  flags.password_hash_concurrency =
+      absl::GetFlag(FLAGS_password_hash_concurrency);
   flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   flags.http_max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   flags.http_max_header_bytes = absl::GetFlag(FLAGS_http_max_header_bytes);

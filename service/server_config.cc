@@ -30,7 +30,8 @@ constexpr size_t kMinSecretBytes = 32;
 
 constexpr char kEnvServerSecret[] = "LATCHKEY_SERVER_SECRET";
 constexpr char kEnvPreviousServerSecret[] = "LATCHKEY_PREVIOUS_SERVER_SECRET";
-constexpr char kEnvPublishableKey[] = "LATCHKEY_INTERNAL_PUBLISHABLE_CLIENT_KEY";
+constexpr char kEnvPublishableKey[] =
+    "LATCHKEY_INTERNAL_PUBLISHABLE_CLIENT_KEY";
 constexpr char kEnvSecretServerKey[] = "LATCHKEY_INTERNAL_SECRET_SERVER_KEY";
 constexpr char kEnvAdminKey[] = "LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY";
 
@@ -49,7 +50,8 @@ std::string Resolve(const std::string& flag_value, const EnvironmentReader& env,
   return default_value;
 }
 
-absl::Status CheckAddress(absl::string_view setting, absl::string_view address) {
+absl::Status CheckAddress(absl::string_view setting,
+                          absl::string_view address) {
   size_t colon = address.rfind(':');
   if (colon == absl::string_view::npos || colon == 0) {
     return Invalid(setting, absl::StrCat("\"", address,
@@ -102,9 +104,8 @@ absl::Status EnsureDirectory(const std::string& path) {
     partial += std::string(part);
     if (!partial.empty() && ::mkdir(partial.c_str(), 0700) != 0 &&
         errno != EEXIST) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("--data_dir: cannot create ", partial, ": ",
-                       std::strerror(errno)));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--data_dir: cannot create ", partial, ": ", std::strerror(errno)));
     }
     partial += "/";
   }
@@ -205,8 +206,8 @@ absl::Status FillDevSecrets(ServerConfig& config) {
                                 kEnvPublishableKey, "pck_"));
   LATCHKEY_RETURN_IF_ERROR(fill(config.internal_keys.secret_server_key,
                                 kEnvSecretServerKey, "ssk_"));
-  LATCHKEY_RETURN_IF_ERROR(fill(config.internal_keys.super_secret_admin_key,
-                                kEnvAdminKey, "sak_"));
+  LATCHKEY_RETURN_IF_ERROR(
+      fill(config.internal_keys.super_secret_admin_key, kEnvAdminKey, "sak_"));
   if (changed) {
     LATCHKEY_RETURN_IF_ERROR(
         WriteEnvFile(config.generated_secrets_path, stored));
@@ -232,8 +233,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
                                 "LATCHKEY_HTTP_ADDRESS", "127.0.0.1:8080");
   LATCHKEY_RETURN_IF_ERROR(CheckAddress("--http_address", config.http_address));
 
-  config.data_dir = Resolve(flags.data_dir, env, "LATCHKEY_DATA_DIR",
-                            "./latchkey-data");
+  config.data_dir =
+      Resolve(flags.data_dir, env, "LATCHKEY_DATA_DIR", "./latchkey-data");
   while (config.data_dir.size() > 1 && config.data_dir.back() == '/') {
     config.data_dir.pop_back();
   }
@@ -243,8 +244,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   if (!absl::StartsWith(config.database_url, "sqlite:") &&
       !absl::StartsWith(config.database_url, "postgres://") &&
       !absl::StartsWith(config.database_url, "postgresql://")) {
-    return Invalid("--database",
-                   "must be sqlite:PATH or a postgres:// URL");
+    return Invalid("--database", "must be sqlite:PATH or a postgres:// URL");
   }
   config.public_url = Resolve(flags.public_url, env, "LATCHKEY_PUBLIC_URL", "");
   if (config.public_url.empty()) {
@@ -260,17 +260,28 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   config.dev_mode = flags.dev || env("LATCHKEY_DEV").value_or("") == "1";
 
   const std::string threads = Resolve(
-      flags.worker_threads > 0 ? std::to_string(flags.worker_threads) : "",
-      env, "LATCHKEY_WORKER_THREADS", "16");
+      flags.worker_threads > 0 ? std::to_string(flags.worker_threads) : "", env,
+      "LATCHKEY_WORKER_THREADS", "16");
   if (!absl::SimpleAtoi(threads, &config.worker_threads) ||
       config.worker_threads < 1 || config.worker_threads > 1024) {
     return Invalid("--worker_threads", "must be a number from 1 to 1024");
   }
-  const std::string grace = Resolve(
-      flags.shutdown_grace_seconds >= 0
-          ? std::to_string(flags.shutdown_grace_seconds)
-          : "",
-      env, "LATCHKEY_SHUTDOWN_GRACE_SECONDS", "10");
+  const std::string hashes =
+      Resolve(flags.password_hash_concurrency > 0
+                  ? std::to_string(flags.password_hash_concurrency)
+                  : "",
+              env, "LATCHKEY_PASSWORD_HASH_CONCURRENCY", "0");
+  if (!absl::SimpleAtoi(hashes, &config.password_hash_concurrency) ||
+      config.password_hash_concurrency < 0 ||
+      config.password_hash_concurrency > 1024) {
+    return Invalid("--password_hash_concurrency",
+                   "must be a number from 1 to 1024 (0: the number of CPUs)");
+  }
+  const std::string grace =
+      Resolve(flags.shutdown_grace_seconds >= 0
+                  ? std::to_string(flags.shutdown_grace_seconds)
+                  : "",
+              env, "LATCHKEY_SHUTDOWN_GRACE_SECONDS", "10");
   int grace_seconds = 0;
   if (!absl::SimpleAtoi(grace, &grace_seconds) || grace_seconds < 0 ||
       grace_seconds > 3600) {
@@ -289,7 +300,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     int64_t min;
     int64_t max;
   };
-  int64_t request_timeout_ms = absl::ToInt64Milliseconds(config.http.request_timeout);
+  int64_t request_timeout_ms =
+      absl::ToInt64Milliseconds(config.http.request_timeout);
   int64_t idle_timeout_ms = absl::ToInt64Milliseconds(config.http.idle_timeout);
   const Limit limits[] = {
       {"--http_max_body_bytes", "LATCHKEY_HTTP_MAX_BODY_BYTES",
@@ -310,9 +322,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
        flags.http_max_connections, &config.http.max_connections, 1, 1000000},
   };
   for (const Limit& limit : limits) {
-    std::string text = Resolve(
-        limit.given >= 0 ? std::to_string(limit.given) : "", env, limit.env,
-        std::to_string(*limit.target));
+    std::string text =
+        Resolve(limit.given >= 0 ? std::to_string(limit.given) : "", env,
+                limit.env, std::to_string(*limit.target));
     int64_t value = 0;
     if (!absl::SimpleAtoi(text, &value) || value < limit.min ||
         value > limit.max) {
@@ -354,7 +366,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   if (!config.smtp.url.empty()) {
     if (!absl::StartsWith(config.smtp.url, "smtp://") &&
         !absl::StartsWith(config.smtp.url, "smtps://")) {
-      return Invalid("LATCHKEY_SMTP_URL", "must start with smtp:// or smtps://");
+      return Invalid("LATCHKEY_SMTP_URL",
+                     "must start with smtp:// or smtps://");
     }
     if (config.smtp.from.empty() ||
         config.smtp.from.find('@') == std::string::npos) {
@@ -374,8 +387,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
 
   LATCHKEY_RETURN_IF_ERROR(CheckSecret(kEnvServerSecret, config.server_secret));
   if (config.previous_server_secret.has_value()) {
-    LATCHKEY_RETURN_IF_ERROR(CheckSecret(kEnvPreviousServerSecret,
-                                         *config.previous_server_secret));
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckSecret(kEnvPreviousServerSecret, *config.previous_server_secret));
   }
   const InternalProjectKeys& keys = config.internal_keys;
   if (!keys.publishable_client_key.empty()) {

@@ -1,13 +1,13 @@
 #ifndef SERVICE_SERVER_CONFIG_H_
 #define SERVICE_SERVER_CONFIG_H_
 
-#include "absl/strings/string_view.h"
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace latchkey::service {
@@ -64,6 +64,8 @@ struct ServerConfig {
   std::string generated_secrets_path;
   std::optional<std::string> admin_recovery_key;
   int worker_threads = 16;
+  // argon2 runs at once (core::Passwords); 0 = the number of CPUs.
+  int password_hash_concurrency = 0;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;
   SmtpConfig smtp;
@@ -72,13 +74,15 @@ struct ServerConfig {
 // Raw settings as given on the command line; empty means "not given", and
 // the environment variable (then the default) applies.
 struct ConfigFlags {
-  std::string grpc_address;     // LATCHKEY_GRPC_ADDRESS, 127.0.0.1:50051
-  std::string http_address;     // LATCHKEY_HTTP_ADDRESS, 127.0.0.1:8080
-  std::string database;         // LATCHKEY_DATABASE, sqlite:<data_dir>/latchkey.db
-  std::string data_dir;         // LATCHKEY_DATA_DIR, ./latchkey-data
-  std::string public_url;       // LATCHKEY_PUBLIC_URL, http://<http_address>
-  bool dev = false;             // or LATCHKEY_DEV=1
-  int worker_threads = 0;       // LATCHKEY_WORKER_THREADS, 16
+  std::string grpc_address;  // LATCHKEY_GRPC_ADDRESS, 127.0.0.1:50051
+  std::string http_address;  // LATCHKEY_HTTP_ADDRESS, 127.0.0.1:8080
+  std::string database;      // LATCHKEY_DATABASE, sqlite:<data_dir>/latchkey.db
+  std::string data_dir;      // LATCHKEY_DATA_DIR, ./latchkey-data
+  std::string public_url;    // LATCHKEY_PUBLIC_URL, http://<http_address>
+  bool dev = false;          // or LATCHKEY_DEV=1
+  int worker_threads = 0;    // LATCHKEY_WORKER_THREADS, 16
+  int password_hash_concurrency =
+      0;                            // LATCHKEY_PASSWORD_HASH_CONCURRENCY, CPUs
   int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
   int64_t http_max_body_bytes = -1;

@@ -30,9 +30,9 @@ EnvironmentReader Env(std::map<std::string, std::string> values) {
 TEST(LoadServerConfig, DefaultsAndEnvironmentFallbacks) {
   ConfigFlags flags;
   flags.data_dir = TempDir();
-  auto config = LoadServerConfig(
-      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
-                  {"LATCHKEY_HTTP_ADDRESS", "0.0.0.0:9000"}}));
+  auto config =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                   {"LATCHKEY_HTTP_ADDRESS", "0.0.0.0:9000"}}));
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->grpc_address, "127.0.0.1:50051");
   EXPECT_EQ(config->http_address, "0.0.0.0:9000");
@@ -67,8 +67,10 @@ TEST(LoadServerConfig, ShortOrMalformedSecretsAreRefused) {
   ConfigFlags flags;
   flags.data_dir = TempDir();
   for (const char* bad : {"c2hvcnQ", "not base64url!", "AAAA===="}) {
-    auto config = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", bad}}));
-    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    auto config =
+        LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", bad}}));
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
   }
 }
 
@@ -78,9 +80,9 @@ TEST(LoadServerConfig, BadSettingsAreNamed) {
   auto env = Env({{"LATCHKEY_SERVER_SECRET", kSecret}});
   ConfigFlags bad_port = flags;
   bad_port.http_address = "127.0.0.1:99999";
-  EXPECT_NE(LoadServerConfig(bad_port, env).status().message().find(
-                "--http_address"),
-            absl::string_view::npos);
+  EXPECT_NE(
+      LoadServerConfig(bad_port, env).status().message().find("--http_address"),
+      absl::string_view::npos);
   ConfigFlags bad_db = flags;
   bad_db.database = "mysql://x";
   EXPECT_NE(LoadServerConfig(bad_db, env).status().message().find("--database"),
@@ -88,9 +90,31 @@ TEST(LoadServerConfig, BadSettingsAreNamed) {
   auto bad_key = LoadServerConfig(
       flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
                   {"LATCHKEY_INTERNAL_SECRET_SERVER_KEY", "pck_wrongprefix"}}));
-  EXPECT_NE(bad_key.status().message().find(
-                "LATCHKEY_INTERNAL_SECRET_SERVER_KEY"),
-            absl::string_view::npos);
+  EXPECT_NE(
+      bad_key.status().message().find("LATCHKEY_INTERNAL_SECRET_SERVER_KEY"),
+      absl::string_view::npos);
+}
+
+TEST(LoadServerConfig, PasswordHashConcurrency) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->password_hash_concurrency, 0) << "0: the number of CPUs";
+  auto from_env = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_PASSWORD_HASH_CONCURRENCY", "3"}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->password_hash_concurrency, 3);
+  for (const char* bad : {"-1", "1025", "many"}) {
+    auto config = LoadServerConfig(
+        flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                    {"LATCHKEY_PASSWORD_HASH_CONCURRENCY", bad}}));
+    EXPECT_NE(config.status().message().find("--password_hash_concurrency"),
+              absl::string_view::npos)
+        << bad;
+  }
 }
 
 TEST(LoadServerConfig, DevModeGeneratesSecretsOnceWithPrivatePermissions) {
@@ -112,7 +136,8 @@ TEST(LoadServerConfig, DevModeGeneratesSecretsOnceWithPrivatePermissions) {
             first->internal_keys.super_secret_admin_key);
 
   // An explicitly given secret wins over the stored one.
-  auto given = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  auto given =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
   ASSERT_TRUE(given.ok());
   EXPECT_EQ(given->server_secret, kSecret);
 }
@@ -126,7 +151,8 @@ TEST(LoadServerConfig, WorldReadableDevSecretsAreRefused) {
   ASSERT_EQ(chmod(path.c_str(), 0644), 0);
   auto config = LoadServerConfig(flags, Env({}));
   EXPECT_EQ(config.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(config.status().message().find("chmod 600"), absl::string_view::npos);
+  EXPECT_NE(config.status().message().find("chmod 600"),
+            absl::string_view::npos);
 }
 
 }  // namespace
@@ -148,7 +174,8 @@ TEST(LoadServerConfig, HttpLimitsFromFlagsAndEnvironmentWithinRanges) {
   EXPECT_EQ(config->http.idle_timeout, absl::Seconds(30));
 
   flags.http_max_body_bytes = 10;
-  auto tiny = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  auto tiny =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
   EXPECT_NE(tiny.status().message().find("--http_max_body_bytes: must be a "
                                          "number from 1024"),
             absl::string_view::npos)

@@ -1,6 +1,8 @@
 #include "service/core/passwords.h"
 
+#include <algorithm>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -85,7 +87,28 @@ bool IsWellFormedArgon2id(absl::string_view phc) {
   return true;
 }
 
+int DefaultHashConcurrency() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 }  // namespace
+
+class Passwords::HashSlot {
+ public:
+  explicit HashSlot(std::counting_semaphore<>& slots) : slots_(slots) {
+    slots_.acquire();
+  }
+  ~HashSlot() { slots_.release(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+
+ private:
+  std::counting_semaphore<>& slots_;
+};
+
+Passwords::Passwords(int max_concurrent_hashes)
+    : hash_slots_(max_concurrent_hashes > 0 ? max_concurrent_hashes
+                                            : DefaultHashConcurrency()) {}
 
 absl::string_view PasswordAlgorithmName(PasswordAlgorithm algorithm) {
   switch (algorithm) {
@@ -164,8 +187,11 @@ Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
   }
   // Built outside the lock: creation runs argon2 once. Two threads may both
   // build one; the first stored wins and the other is dropped.
-  absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created =
-      crypto::PasswordHasher::Create(params);
+  absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created;
+  {
+    HashSlot slot(hash_slots_);
+    created = crypto::PasswordHasher::Create(params);
+  }
   if (!created.ok()) {
     // The configuration validator keeps parameters within bounds, so this
     // is a failure of argon2 itself, not of the caller.
@@ -183,7 +209,11 @@ absl::StatusOr<std::string> Passwords::Hash(
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
   if (!hasher.ok()) return hasher.status();
-  absl::StatusOr<std::string> hash = (*hasher)->Hash(Std(password));
+  absl::StatusOr<std::string> hash;
+  {
+    HashSlot slot(hash_slots_);
+    hash = (*hasher)->Hash(Std(password));
+  }
   if (!hash.ok() &&
       hash.status().code() == absl::StatusCode::kInvalidArgument) {
     // Only an over-long password; the contract's field limits stop it first.
@@ -198,6 +228,7 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
   if (!hasher.ok()) return hasher.status();
+  HashSlot slot(hash_slots_);
   if (password.size() > crypto::kMaxPasswordBytes) {
     (*hasher)->VerifyDummy(Std(password));
     return crypto::PasswordCheck{};
@@ -215,7 +246,9 @@ void Passwords::VerifyDummy(absl::string_view password,
                             const identity::v1::ProjectConfig& config) {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
-  if (hasher.ok()) (*hasher)->VerifyDummy(Std(password));
+  if (!hasher.ok()) return;
+  HashSlot slot(hash_slots_);
+  (*hasher)->VerifyDummy(Std(password));
 }
 
 }  // namespace latchkey::service::core

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <tuple>
 
@@ -57,9 +58,15 @@ crypto::Argon2Params Argon2ParamsOf(const identity::v1::ProjectConfig& config);
 // one costs a hash; few projects change the defaults). Thread-safe; every
 // call may run argon2 and take tens of milliseconds, so never call it while
 // holding a database transaction open.
+//
+// At most `max_concurrent_hashes` argon2 runs happen at once; further calls
+// wait their turn. More runs than CPUs finish no sooner in total, but each
+// holds its memory cost (19 MiB by default) for longer, so a burst of
+// sign-ins would otherwise cost worker_threads times that.
 class Passwords {
  public:
-  Passwords() = default;
+  // max_concurrent_hashes < 1 means the number of CPUs.
+  explicit Passwords(int max_concurrent_hashes = 0);
   Passwords(const Passwords&) = delete;
   Passwords& operator=(const Passwords&) = delete;
 
@@ -88,8 +95,12 @@ class Passwords {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> HasherFor(
       const identity::v1::ProjectConfig& config);
 
+  // Holds one of the argon2 slots for its lifetime.
+  class HashSlot;
+
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<const crypto::PasswordHasher>> hashers_;
+  std::counting_semaphore<> hash_slots_;
 };
 
 }  // namespace latchkey::service::core
