@@ -4,6 +4,8 @@
 #   source tools/bench/bench_lib.sh
 #   bench_build //tools/bench:grpc_load          # latchkeyd is always built
 #   bench_start_latchkeyd [latchkeyd flags...]   # sets the variables below
+#   bench_stop_latchkeyd                          # (before starting another)
+#   bench_start_postgres                          # a private, durable cluster
 #
 # After bench_start_latchkeyd: $bench_bin (bazel-bin of -c opt),
 # $bench_work (temp dir), $bench_grpc_port, $bench_http_port,
@@ -14,11 +16,20 @@ bench_python="${LATCHKEY_TEST_PYTHON:-/usr/bin/python3}"
 bench_server_pid=""
 bench_work="$(mktemp -d)"
 
-bench_cleanup() {
+# shellcheck source=tools/lib/postgres.sh
+source "$(git rev-parse --show-toplevel)/tools/lib/postgres.sh"
+
+bench_stop_latchkeyd() {
   if [ -n "$bench_server_pid" ]; then
     kill -TERM "$bench_server_pid" 2>/dev/null || true
     wait "$bench_server_pid" 2>/dev/null || true
   fi
+  bench_server_pid=""
+}
+
+bench_cleanup() {
+  bench_stop_latchkeyd
+  stop_postgres
   rm -rf "$bench_work"
 }
 trap bench_cleanup EXIT
@@ -46,8 +57,17 @@ for s in sockets:
 PY
 }
 
+# PostgreSQL with its default settings (fsync and synchronous commit on, as
+# in production; not pinned to a CPU); sets $bench_postgres_url.
+bench_start_postgres() {
+  PG_SERVER_OPTS=""
+  start_postgres
+  bench_postgres_url="$LATCHKEY_TEST_POSTGRES_URL"
+}
+
 bench_start_latchkeyd() {
   read -r bench_grpc_port bench_http_port < <(bench_free_ports)
+  rm -rf "$bench_work/data"
   "${server_pin[@]}" "$bench_bin/service/latchkeyd" --dev \
     --data_dir="$bench_work/data" \
     --grpc_address="127.0.0.1:$bench_grpc_port" \
@@ -71,6 +91,14 @@ bench_start_latchkeyd() {
 # The server's resident memory, in MiB.
 bench_rss_mib() {
   awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$bench_server_pid/status"
+}
+
+# wrk against the server's REST port, JSON out like grpc_load's
+# (wrk_summary.py); args: wrk flags and the path (/api/v1/...).
+bench_wrk() {
+  local path="${*: -1}"
+  "${load_pin[@]}" wrk -t1 --latency "${@:1:$#-1}" "http://127.0.0.1:$bench_http_port$path" |
+    "$bench_python" "$(git rev-parse --show-toplevel)/tools/bench/wrk_summary.py"
 }
 
 # grpc_load against the server, JSON out; args: grpc_load flags.

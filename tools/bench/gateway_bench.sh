@@ -18,9 +18,9 @@ bench_start_latchkeyd
 
 rows=()
 for connections in 2 64; do
-  rest="$("${load_pin[@]}" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
+  rest="$(bench_wrk -c"$connections" -d"${seconds}s" \
       -H 'x-stack-project-id: internal' -H 'x-stack-access-type: client' \
-      "http://127.0.0.1:$bench_http_port/api/v1/projects/current")"
+      /api/v1/projects/current)"
   grpc="$(bench_grpc_load --method=/identity.v1.ProjectService/GetCurrentProject \
       --concurrency="$connections" --duration_seconds="$seconds" --warmup_seconds=1 \
       --metadata=x-stack-project-id=internal,x-stack-access-type=client)"
@@ -28,24 +28,19 @@ for connections in 2 64; do
 done
 
 "$bench_python" - "$(nproc)" "${#server_pin[@]}" "${rows[@]}" <<'PY'
-import json, re, sys
+import json, sys
 cpus, pinned, rows = sys.argv[1], sys.argv[2] != "0", sys.argv[3:]
-def wrk(text):
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
-    scale = {"us": 1, "ms": 1000, "s": 1_000_000}[p99.group(2)]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 print(f"GET /api/v1/projects/current vs ProjectService/GetCurrentProject "
       f"({cpus} CPUs, {'server on CPU 0, load on CPU 1' if pinned else 'not pinned'})")
 print(f"  {'in flight':>9}  {'REST req/s':>10}  {'REST p99':>9}  {'gRPC req/s':>10}  "
       f"{'gRPC p99':>9}  {'REST/gRPC':>9}")
 failed = False
 for i in range(0, len(rows), 3):
-    n, rest, grpc = rows[i], wrk(rows[i + 1]), json.loads(rows[i + 2])
-    failed |= rest[2] > 0 or grpc["errors"] > 0
-    print(f"  {n:>9}  {rest[0]:10.0f}  {rest[1]:7.0f}us  {grpc['requests_per_second']:10.0f}  "
-          f"{grpc['p99_us']:7d}us  {rest[0] / grpc['requests_per_second']:9.2f}")
+    n, rest, grpc = rows[i], json.loads(rows[i + 1]), json.loads(rows[i + 2])
+    failed |= rest["errors"] > 0 or grpc["errors"] > 0
+    print(f"  {n:>9}  {rest['requests_per_second']:10.0f}  {rest['p99_us']:7d}us  "
+          f"{grpc['requests_per_second']:10.0f}  {grpc['p99_us']:7d}us  "
+          f"{rest['requests_per_second'] / grpc['requests_per_second']:9.2f}")
 if failed:
     sys.exit("some calls failed: the figures are not comparable")
 PY
