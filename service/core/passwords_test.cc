@@ -1,6 +1,9 @@
 #include "service/core/passwords.h"
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -124,6 +127,29 @@ TEST(Passwords, HashesWithTheProjectsParametersAndVerifies) {
       passwords.Verify("wrong horse", *hash, config);
   ASSERT_TRUE(wrong.ok());
   EXPECT_FALSE(wrong->matches);
+}
+
+TEST(Passwords, OneHashSlotServesManyThreadsWithoutDeadlock) {
+  // One slot, several threads, and a first call that must also build the
+  // hasher (itself an argon2 run): every call completes with the right
+  // answer. A slot taken twice by one call would hang here.
+  Passwords passwords(/*max_concurrent_hashes=*/1);
+  const identity::v1::ProjectConfig config = CheapConfig();
+  std::vector<std::thread> threads;
+  std::atomic<int> matched{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string password = "password number " + std::to_string(i);
+      absl::StatusOr<std::string> hash = passwords.Hash(password, config);
+      if (!hash.ok()) return;
+      absl::StatusOr<crypto::PasswordCheck> check =
+          passwords.Verify(password, *hash, config);
+      passwords.VerifyDummy(password, config);
+      if (check.ok() && check->matches) ++matched;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(matched.load(), 4);
 }
 
 TEST(Passwords, StrongerParametersAskForARehash) {
