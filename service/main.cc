@@ -1,5 +1,4 @@
 // latchkeyd: the Latchkey identity server. See README.md for settings.
-#include <malloc.h>
 #include <signal.h>
 
 #include <cstdio>
@@ -40,7 +39,7 @@ ABSL_FLAG(int, worker_threads, 0,
 ABSL_FLAG(int, password_hash_concurrency, 0,
           "argon2 password hashes computed at once; more wait their turn "
           "(env LATCHKEY_PASSWORD_HASH_CONCURRENCY; default the number of "
-          "CPUs)");
+          "CPUs the process may use)");
 ABSL_FLAG(int64_t, http_max_body_bytes, -1,
           "largest request body; larger gets 413 (env "
           "LATCHKEY_HTTP_MAX_BODY_BYTES; default 1048576)");
@@ -80,13 +79,6 @@ int main(int argc, char** argv) {
       "latchkeyd: the Latchkey identity server (gRPC + REST). Settings come "
       "from flags, then LATCHKEY_* environment variables; see README.md.");
   absl::ParseCommandLine(argc, argv);
-
-  // Large blocks (argon2's 19 MiB per password hash, by default) straight
-  // from and back to the kernel. glibc would otherwise raise this threshold
-  // after the first such block and keep one in every thread's arena: a
-  // server that has served a burst of sign-ins would hold worker_threads
-  // times the hash memory for good.
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
   // Every thread started from here on inherits this mask, so the signals
   // reach only the sigwait below.

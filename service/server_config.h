@@ -64,7 +64,7 @@ struct ServerConfig {
   std::string generated_secrets_path;
   std::optional<std::string> admin_recovery_key;
   int worker_threads = 16;
-  // argon2 runs at once (core::Passwords); 0 = the number of CPUs.
+  // argon2 runs at once (core::Passwords); 0 = the CPUs the process may use.
   int password_hash_concurrency = 0;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;

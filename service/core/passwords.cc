@@ -1,6 +1,11 @@
 #include "service/core/passwords.h"
 
+#include <sched.h>
+
 #include <algorithm>
+#include <functional>
+#include <future>
+#include <memory>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -87,28 +92,40 @@ bool IsWellFormedArgon2id(absl::string_view phc) {
   return true;
 }
 
+// More waiting hashes than this are refused (UNAVAILABLE); the server's
+// worker threads bound how many can wait, so this only guards misuse.
+constexpr size_t kMaxQueuedHashes = 1024;
+
+absl::Status Busy() {
+  return absl::UnavailableError("too many password hashes waiting; retry");
+}
+
+// The CPUs this process may run on (taskset, cpusets), which can be fewer
+// than the machine has.
 int DefaultHashConcurrency() {
+  cpu_set_t cpus;
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+    return std::max(1, CPU_COUNT(&cpus));
+  }
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace
 
-class Passwords::HashSlot {
- public:
-  explicit HashSlot(std::counting_semaphore<>& slots) : slots_(slots) {
-    slots_.acquire();
-  }
-  ~HashSlot() { slots_.release(); }
-  HashSlot(const HashSlot&) = delete;
-  HashSlot& operator=(const HashSlot&) = delete;
-
- private:
-  std::counting_semaphore<>& slots_;
-};
-
 Passwords::Passwords(int max_concurrent_hashes)
-    : hash_slots_(max_concurrent_hashes > 0 ? max_concurrent_hashes
-                                            : DefaultHashConcurrency()) {}
+    : hash_threads_(max_concurrent_hashes > 0 ? max_concurrent_hashes
+                                              : DefaultHashConcurrency(),
+                    kMaxQueuedHashes) {}
+
+template <typename Result>
+Result Passwords::OnHashThread(std::function<Result()> work,
+                               Result if_refused) {
+  // packaged_task is move-only; the pool wants a copyable function.
+  auto task = std::make_shared<std::packaged_task<Result()>>(std::move(work));
+  std::future<Result> result = task->get_future();
+  if (!hash_threads_.TrySubmit([task] { (*task)(); })) return if_refused;
+  return result.get();
+}
 
 absl::string_view PasswordAlgorithmName(PasswordAlgorithm algorithm) {
   switch (algorithm) {
@@ -187,11 +204,9 @@ Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
   }
   // Built outside the lock: creation runs argon2 once. Two threads may both
   // build one; the first stored wins and the other is dropped.
-  absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created;
-  {
-    HashSlot slot(hash_slots_);
-    created = crypto::PasswordHasher::Create(params);
-  }
+  absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created =
+      OnHashThread<absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>>>(
+          [&] { return crypto::PasswordHasher::Create(params); }, Busy());
   if (!created.ok()) {
     // The configuration validator keeps parameters within bounds, so this
     // is a failure of argon2 itself, not of the caller.
@@ -209,11 +224,8 @@ absl::StatusOr<std::string> Passwords::Hash(
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
   if (!hasher.ok()) return hasher.status();
-  absl::StatusOr<std::string> hash;
-  {
-    HashSlot slot(hash_slots_);
-    hash = (*hasher)->Hash(Std(password));
-  }
+  absl::StatusOr<std::string> hash = OnHashThread<absl::StatusOr<std::string>>(
+      [&] { return (*hasher)->Hash(Std(password)); }, Busy());
   if (!hash.ok() &&
       hash.status().code() == absl::StatusCode::kInvalidArgument) {
     // Only an over-long password; the contract's field limits stop it first.
@@ -228,13 +240,14 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
   if (!hasher.ok()) return hasher.status();
-  HashSlot slot(hash_slots_);
   if (password.size() > crypto::kMaxPasswordBytes) {
-    (*hasher)->VerifyDummy(Std(password));
+    VerifyDummy(password, config);
     return crypto::PasswordCheck{};
   }
   absl::StatusOr<crypto::PasswordCheck> check =
-      (*hasher)->Verify(Std(password), Std(stored_hash));
+      OnHashThread<absl::StatusOr<crypto::PasswordCheck>>(
+          [&] { return (*hasher)->Verify(Std(password), Std(stored_hash)); },
+          Busy());
   if (!check.ok() &&
       check.status().code() == absl::StatusCode::kInvalidArgument) {
     return absl::InternalError("the stored password hash is malformed");
@@ -247,8 +260,12 @@ void Passwords::VerifyDummy(absl::string_view password,
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config);
   if (!hasher.ok()) return;
-  HashSlot slot(hash_slots_);
-  (*hasher)->VerifyDummy(Std(password));
+  OnHashThread<bool>(
+      [&] {
+        (*hasher)->VerifyDummy(Std(password));
+        return true;
+      },
+      false);
 }
 
 }  // namespace latchkey::service::core

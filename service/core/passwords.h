@@ -2,10 +2,10 @@
 #define SERVICE_CORE_PASSWORDS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <tuple>
 
@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "crypto/password_hasher.h"
 #include "identity/v1/project.pb.h"
+#include "service/worker_pool.h"
 
 namespace latchkey::service::core {
 
@@ -59,13 +60,15 @@ crypto::Argon2Params Argon2ParamsOf(const identity::v1::ProjectConfig& config);
 // call may run argon2 and take tens of milliseconds, so never call it while
 // holding a database transaction open.
 //
-// At most `max_concurrent_hashes` argon2 runs happen at once; further calls
-// wait their turn. More runs than CPUs finish no sooner in total, but each
-// holds its memory cost (19 MiB by default) for longer, so a burst of
-// sign-ins would otherwise cost worker_threads times that.
+// argon2 runs on `max_concurrent_hashes` threads of its own; callers wait
+// their turn, first come first served. More runs than CPUs finish no
+// sooner in total but each holds its memory (19 MiB by default) for longer.
+// Own threads also keep that memory warm in their malloc arenas: a hash on
+// a fresh 19 MiB costs thousands of page faults, and memory stays bounded
+// by the thread count rather than by every worker that ever hashed.
 class Passwords {
  public:
-  // max_concurrent_hashes < 1 means the number of CPUs.
+  // max_concurrent_hashes < 1 means the number of CPUs the process may use.
   explicit Passwords(int max_concurrent_hashes = 0);
   Passwords(const Passwords&) = delete;
   Passwords& operator=(const Passwords&) = delete;
@@ -95,12 +98,14 @@ class Passwords {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> HasherFor(
       const identity::v1::ProjectConfig& config);
 
-  // Holds one of the argon2 slots for its lifetime.
-  class HashSlot;
+  // Runs `work` on a hashing thread and waits for it; `if_refused` when the
+  // queue is full.
+  template <typename Result>
+  Result OnHashThread(std::function<Result()> work, Result if_refused);
 
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<const crypto::PasswordHasher>> hashers_;
-  std::counting_semaphore<> hash_slots_;
+  WorkerPool hash_threads_;
 };
 
 }  // namespace latchkey::service::core

@@ -129,10 +129,11 @@ TEST(Passwords, HashesWithTheProjectsParametersAndVerifies) {
   EXPECT_FALSE(wrong->matches);
 }
 
-TEST(Passwords, OneHashSlotServesManyThreadsWithoutDeadlock) {
-  // One slot, several threads, and a first call that must also build the
-  // hasher (itself an argon2 run): every call completes with the right
-  // answer. A slot taken twice by one call would hang here.
+TEST(Passwords, OneHashingThreadServesManyCallers) {
+  // One hashing thread, several callers, and a first call that must also
+  // build the hasher (itself an argon2 run): every call completes with the
+  // right answer. Work that waited on the hashing thread from the hashing
+  // thread would hang here.
   Passwords passwords(/*max_concurrent_hashes=*/1);
   const identity::v1::ProjectConfig config = CheapConfig();
   std::vector<std::thread> threads;

@@ -34,10 +34,16 @@ command -v curl >/dev/null || { echo "curl is needed (apt-get install curl)" >&2
 bench_build //tools/bench:crypto_bench
 client_headers=(-H 'x-stack-project-id: internal' -H 'x-stack-access-type: client')
 
-# The pure hash rate: argon2id at the defaults, one core, no service.
-"${server_pin[@]}" "$bench_bin/tools/bench/crypto_bench" \
-  --benchmark_filter=BM_Argon2idHashDefault --benchmark_min_time=2 \
-  --benchmark_format=json >"$bench_work/argon2.json"
+# The pure hash rate: argon2id at the defaults, one core, no service. Run
+# before and after the service runs; the faster one counts (noise on a
+# shared machine only ever slows it down).
+measure_hash_rate() {
+  "${server_pin[@]}" "$bench_bin/tools/bench/crypto_bench" \
+    --benchmark_filter=BM_Argon2idHashDefault --benchmark_min_time=1 \
+    --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+    --benchmark_format=json >"$bench_work/argon2_$1.json"
+}
+measure_hash_rate before
 
 cat >"$bench_work/sign_in.lua" <<LUA
 -- Cycles through the benchmark's accounts, one sign-in each.
@@ -98,12 +104,17 @@ print(body["access_token"], body["refresh_token"])' "$bench_work/signed_up.json"
   bench_stop_latchkeyd
 done
 
-"$bench_python" - "$bench_work/argon2.json" "$(nproc)" "${#server_pin[@]}" "$connections" "${results[@]}" <<'PY'
+measure_hash_rate after
+"$bench_python" - "$bench_work/argon2_before.json" "$bench_work/argon2_after.json" "$(nproc)" "${#server_pin[@]}" "$connections" "${results[@]}" <<'PY'
 import json, sys
-argon2_json, cpus, pinned, connections, rows = sys.argv[1], sys.argv[2], sys.argv[3] != "0", sys.argv[4], sys.argv[5:]
-argon = json.load(open(argon2_json))["benchmarks"][0]
-scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[argon["time_unit"]]
-hashes_per_second = 1.0 / (argon["real_time"] * scale)
+argon2_runs, cpus, pinned, connections, rows = sys.argv[1:3], sys.argv[3], sys.argv[4] != "0", sys.argv[5], sys.argv[6:]
+def hash_rate(path):
+    # The median of three one-second runs.
+    argon = next(b for b in json.load(open(path))["benchmarks"]
+                 if b.get("aggregate_name") == "median")
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[argon["time_unit"]]
+    return 1.0 / (argon["real_time"] * scale)
+hashes_per_second = max(hash_rate(path) for path in argon2_runs)
 print(f"REST, {cpus} CPUs, {'server on CPU 0, wrk on CPU 1' if pinned else 'not pinned'}; "
       f"sign-in with 4 connections, the rest with {connections}")
 print(f"pure argon2id hash rate (m=19456 KiB, t=2, p=1, one core): {hashes_per_second:.1f}/s")
