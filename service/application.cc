@@ -63,6 +63,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   // The HTTP port first: with port 0, the issuer URL needs the real one.
   gateway::RestGateway::Options gateway_options;
   gateway_options.http_address = config.http_address;
+  gateway_options.trusted_proxies = config.trusted_proxies;
   gateway_options.limits.max_body_bytes = config.http.max_body_bytes;
   gateway_options.limits.max_header_bytes = config.http.max_header_bytes;
   gateway_options.limits.max_header_count =
@@ -126,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   LatchkeyServer::Options server_options;
   server_options.grpc_address = config.grpc_address;
   server_options.worker_threads = config.worker_threads;
+  server_options.trusted_proxies = config.trusted_proxies;
   storage::Database* db = app->database_.get();
   server_options.readiness_probe = [db] { return db->Ping(); };
   api::AppContext* context = app->context_.get();

@@ -4,10 +4,12 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "crypto/hashing.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/codegen/server_callback_handlers.h"
@@ -16,7 +18,6 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/proto_buffer_writer.h"
-#include "crypto/hashing.h"
 #include "service/api_error.h"
 #include "service/grpc_status.h"
 #include "service/json_log.h"
@@ -54,10 +55,11 @@ RequestMetadata ReadMetadata(const grpc::CallbackServerContext& context) {
 
 // Runs one call start to finish on a worker thread.
 void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
-           const std::string& gateway_token,
+           const ClientAddressTrust& trust,
            grpc::CallbackServerContext* server_context,
            const grpc::ByteBuffer* request_bytes,
-           grpc::ByteBuffer* response_bytes, grpc::ServerUnaryReactor* reactor) {
+           grpc::ByteBuffer* response_bytes,
+           grpc::ServerUnaryReactor* reactor) {
   const absl::Time start = absl::Now();
   RequestMetadata metadata = ReadMetadata(*server_context);
   // The REST gateway says which client it serves and which request id it
@@ -69,7 +71,18 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
   const bool via_gateway =
       token.has_value() &&
       crypto::ConstantTimeEquals(std::string_view(token->data(), token->size()),
-                                 gateway_token);
+                                 trust.gateway_token);
+  if (!via_gateway && !trust.proxies.empty()) {
+    // A proxy in front of the gRPC port (Envoy, a load balancer).
+    std::string forwarded_for;
+    auto [first, last] =
+        server_context->client_metadata().equal_range("x-forwarded-for");
+    for (auto it = first; it != last; ++it) {
+      absl::StrAppend(&forwarded_for, forwarded_for.empty() ? "" : ",",
+                      absl::string_view(it->second.data(), it->second.size()));
+    }
+    client_ip = trust.proxies.ClientAddress(client_ip, forwarded_for);
+  }
   if (via_gateway) {
     if (auto forwarded = metadata.Get(RequestMetadata::kForwardedFor);
         forwarded.has_value()) {
@@ -89,18 +102,17 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
 
   google::protobuf::Arena arena;
   google::protobuf::Message* request = method.request_prototype->New(&arena);
-  google::protobuf::Message* response =
-      method.response_prototype->New(&arena);
+  google::protobuf::Message* response = method.response_prototype->New(&arena);
   absl::Status status;
   {
     grpc::ByteBuffer copy(*request_bytes);
     grpc::ProtoBufferReader reader(&copy);
     if (!request->ParseFromZeroCopyStream(&reader)) {
       status = ApiError(identity::v1::BODY_PARSING_ERROR,
-                        {{"message", "The request message could not be "
-                                     "parsed as " +
-                                         method.descriptor->input_type()
-                                             ->full_name()}});
+                        {{"message",
+                          "The request message could not be "
+                          "parsed as " +
+                              method.descriptor->input_type()->full_name()}});
     }
   }
   if (status.ok()) {
@@ -120,8 +132,7 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
       {"request_id", context.request_id()},
       {"transport", via_gateway ? "rest" : "grpc"},
   };
-  if (std::optional<ApiErrorView> error =
-          ReadApiError(ToPublicError(status));
+  if (std::optional<ApiErrorView> error = ReadApiError(ToPublicError(status));
       error.has_value()) {
     fields["error_code"] = ErrorCodeName(error->code);
   }
@@ -143,7 +154,7 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
 GrpcDispatchService::GrpcDispatchService(
     const google::protobuf::ServiceDescriptor& service,
     const MethodRegistry& registry, const Dispatcher& dispatcher,
-    WorkerPool& workers, const std::string& gateway_token) {
+    WorkerPool& workers, const ClientAddressTrust& trust) {
   for (int i = 0; i < service.method_count(); ++i) {
     const std::string& path = method_paths_.emplace_back(
         "/" + service.full_name() + "/" + service.method(i)->name());
@@ -152,26 +163,26 @@ GrpcDispatchService::GrpcDispatchService(
         path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
     MarkMethodRawCallback(
         i, new ByteBufferHandler(
-               [method, &dispatcher, &workers, &gateway_token](
+               [method, &dispatcher, &workers, &trust](
                    grpc::CallbackServerContext* context,
                    const grpc::ByteBuffer* request,
                    grpc::ByteBuffer* response) -> grpc::ServerUnaryReactor* {
                  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
                  if (method == nullptr) {
-                   reactor->Finish(ToGrpcStatus(
-                       ApiError(identity::v1::NOT_IMPLEMENTED)));
+                   reactor->Finish(
+                       ToGrpcStatus(ApiError(identity::v1::NOT_IMPLEMENTED)));
                    return reactor;
                  }
-                 const bool queued = workers.TrySubmit(
-                     [method, &dispatcher, &gateway_token, context, request,
-                      response, reactor] {
-                       Serve(*method, dispatcher, gateway_token, context,
-                             request, response, reactor);
+                 const bool queued =
+                     workers.TrySubmit([method, &dispatcher, &trust, context,
+                                        request, response, reactor] {
+                       Serve(*method, dispatcher, trust, context, request,
+                             response, reactor);
                      });
                  if (!queued) {
-                   reactor->Finish(ToGrpcStatus(ApiError(
-                       identity::v1::SERVICE_UNAVAILABLE, {},
-                       "The server is overloaded; try again.")));
+                   reactor->Finish(ToGrpcStatus(
+                       ApiError(identity::v1::SERVICE_UNAVAILABLE, {},
+                                "The server is overloaded; try again.")));
                  }
                  return reactor;
                }));

@@ -7,6 +7,7 @@
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/impl/service_type.h"
 #include "service/dispatcher.h"
+#include "service/gateway/trusted_proxies.h"
 #include "service/method_registry.h"
 #include "service/worker_pool.h"
 
@@ -19,14 +20,22 @@ namespace latchkey::service {
 // the serialized request, the work runs on the WorkerPool, and gRPC's
 // reflection and health see an ordinary registered service. Not copyable;
 // must outlive the grpc::Server it is registered with.
+// Whose word on the client's address counts.
+struct ClientAddressTrust {
+  // The secret the in-process REST gateway sends to have its forwarded
+  // client address and request id believed.
+  std::string gateway_token;
+  // Proxies in front of the gRPC port whose x-forwarded-for counts.
+  gateway::TrustedProxies proxies;
+};
+
 class GrpcDispatchService : public grpc::Service {
  public:
-  // `gateway_token` is the secret the in-process REST gateway sends to have
-  // its forwarded client address and request id believed.
+  // `trust` must outlive the service.
   GrpcDispatchService(const google::protobuf::ServiceDescriptor& service,
                       const MethodRegistry& registry,
                       const Dispatcher& dispatcher, WorkerPool& workers,
-                      const std::string& gateway_token);
+                      const ClientAddressTrust& trust);
 
  private:
   // RpcServiceMethod keeps a const char* to its name; the strings live here.

@@ -25,7 +25,9 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   if (register_methods) {
     LATCHKEY_RETURN_IF_ERROR(register_methods(*server->registry_));
   }
-  LATCHKEY_ASSIGN_OR_RETURN(server->gateway_token_, crypto::RandomToken());
+  LATCHKEY_ASSIGN_OR_RETURN(server->trust_.gateway_token,
+                            crypto::RandomToken());
+  server->trust_.proxies = server->options_.trusted_proxies;
   server->dispatcher_ = std::make_unique<Dispatcher>(authenticator);
   server->workers_ = std::make_unique<WorkerPool>(
       server->options_.worker_threads, server->options_.max_queued_calls);
@@ -42,7 +44,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   for (const auto* descriptor : server->registry_->services()) {
     server->services_.push_back(std::make_unique<GrpcDispatchService>(
         *descriptor, *server->registry_, *server->dispatcher_,
-        *server->workers_, server->gateway_token_));
+        *server->workers_, server->trust_));
     builder.RegisterService(server->services_.back().get());
   }
   server->server_ = builder.BuildAndStart();

@@ -39,6 +39,8 @@ class LatchkeyServer {
     absl::Duration readiness_interval = absl::Seconds(1);
     // Largest request message accepted (gRPC answers RESOURCE_EXHAUSTED).
     int max_request_bytes = 4 * 1024 * 1024;
+    // Proxies in front of the gRPC port whose x-forwarded-for counts.
+    gateway::TrustedProxies trusted_proxies;
   };
 
   // Builds the registry from the identity.v1 descriptors; lets `register`
@@ -64,7 +66,7 @@ class LatchkeyServer {
 
   // The secret that marks calls from the in-process REST gateway (random
   // per process; never leaves it).
-  const std::string& gateway_token() const { return gateway_token_; }
+  const std::string& gateway_token() const { return trust_.gateway_token; }
 
   // Health NOT_SERVING, stop taking calls, let in-flight calls finish until
   // `grace` has passed (then cancel them), stop the workers. Idempotent.
@@ -81,7 +83,7 @@ class LatchkeyServer {
   std::vector<std::unique_ptr<GrpcDispatchService>> services_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
-  std::string gateway_token_;
+  ClientAddressTrust trust_;
   std::atomic<bool> ready_{false};
 
   std::mutex mutex_;

@@ -40,6 +40,10 @@ ABSL_FLAG(int, password_hash_concurrency, 0,
           "argon2 password hashes computed at once; more wait their turn "
           "(env LATCHKEY_PASSWORD_HASH_CONCURRENCY; default the number of "
           "CPUs the process may use)");
+ABSL_FLAG(std::string, trusted_proxies, "",
+          "addresses and CIDR networks of load balancers and proxies whose "
+          "X-Forwarded-For names the client, comma-separated (env "
+          "LATCHKEY_TRUSTED_PROXIES; default none)");
 ABSL_FLAG(int64_t, http_max_body_bytes, -1,
           "largest request body; larger gets 413 (env "
           "LATCHKEY_HTTP_MAX_BODY_BYTES; default 1048576)");
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
   flags.public_url = absl::GetFlag(FLAGS_public_url);
   flags.dev = absl::GetFlag(FLAGS_dev);
   flags.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  flags.trusted_proxies = absl::GetFlag(FLAGS_trusted_proxies);
   flags.password_hash_concurrency =
       absl::GetFlag(FLAGS_password_hash_concurrency);
   flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);

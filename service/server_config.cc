@@ -277,6 +277,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     return Invalid("--password_hash_concurrency",
                    "must be a number from 1 to 1024 (0: the number of CPUs)");
   }
+  absl::StatusOr<gateway::TrustedProxies> proxies =
+      gateway::TrustedProxies::Parse(
+          Resolve(flags.trusted_proxies, env, "LATCHKEY_TRUSTED_PROXIES", ""));
+  if (!proxies.ok()) {
+    return Invalid("--trusted_proxies", proxies.status().message());
+  }
+  config.trusted_proxies = *std::move(proxies);
   const std::string grace =
       Resolve(flags.shutdown_grace_seconds >= 0
                   ? std::to_string(flags.shutdown_grace_seconds)

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "service/gateway/trusted_proxies.h"
 
 namespace latchkey::service {
 
@@ -66,6 +67,8 @@ struct ServerConfig {
   int worker_threads = 16;
   // argon2 runs at once (core::Passwords); 0 = the CPUs the process may use.
   int password_hash_concurrency = 0;
+  // Load balancers and proxies whose X-Forwarded-For names the client.
+  gateway::TrustedProxies trusted_proxies;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;
   SmtpConfig smtp;
@@ -81,8 +84,10 @@ struct ConfigFlags {
   std::string public_url;    // LATCHKEY_PUBLIC_URL, http://<http_address>
   bool dev = false;          // or LATCHKEY_DEV=1
   int worker_threads = 0;    // LATCHKEY_WORKER_THREADS, 16
-  int password_hash_concurrency =
-      0;                            // LATCHKEY_PASSWORD_HASH_CONCURRENCY, CPUs
+  // LATCHKEY_PASSWORD_HASH_CONCURRENCY, the CPUs the process may use.
+  int password_hash_concurrency = 0;
+  // LATCHKEY_TRUSTED_PROXIES, none.
+  std::string trusted_proxies;
   int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
   int64_t http_max_body_bytes = -1;

@@ -117,6 +117,27 @@ TEST(LoadServerConfig, PasswordHashConcurrency) {
   }
 }
 
+TEST(LoadServerConfig, TrustedProxies) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto none =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->trusted_proxies.empty());
+  auto some = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"}}));
+  ASSERT_TRUE(some.ok()) << some.status();
+  EXPECT_TRUE(some->trusted_proxies.Contains("10.9.8.7"));
+  EXPECT_FALSE(some->trusted_proxies.Contains("192.0.2.2"));
+  flags.trusted_proxies = "10.0.0.0/99";
+  auto bad =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  EXPECT_NE(bad.status().message().find("--trusted_proxies"),
+            absl::string_view::npos)
+      << bad.status();
+}
+
 TEST(LoadServerConfig, DevModeGeneratesSecretsOnceWithPrivatePermissions) {
   ConfigFlags flags;
   flags.data_dir = TempDir() + "/nested/data";

@@ -13,10 +13,10 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "service/api_error.h"
-#include "service/json_codec.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
 #include "service/grpc_status.h"
+#include "service/json_codec.h"
 #include "service/request_id.h"
 #include "service/request_metadata.h"
 
@@ -48,7 +48,8 @@ constexpr char kAbout[] =
     "\n"
     "Every route is under /api/v1. Name your project and access type in\n"
     "headers: x-stack-project-id, x-stack-access-type (client, server or\n"
-    "admin), plus x-stack-publishable-client-key, x-stack-secret-server-key or\n"
+    "admin), plus x-stack-publishable-client-key, x-stack-secret-server-key "
+    "or\n"
     "x-stack-super-secret-admin-key as the access type requires; a signed-in\n"
     "user's token goes in x-stack-access-token or authorization: Bearer.\n"
     "The same methods are served over gRPC (package identity.v1, with server\n"
@@ -78,7 +79,8 @@ HttpResponse ErrorFor(const absl::Status& status, const HttpRequest* request,
   response.headers.emplace_back("content-type", kJson);
   response.headers.emplace_back("cache-control", kNoStore);
   if (!request_id.empty()) {
-    response.headers.emplace_back("x-stack-request-id", std::string(request_id));
+    response.headers.emplace_back("x-stack-request-id",
+                                  std::string(request_id));
   }
   AddCors(response);
   // Browsers cannot read 4xx bodies in some setups; the SDK asks for 200.
@@ -234,13 +236,11 @@ absl::Status RestGateway::Serve(const MethodRegistry& registry,
   RouteTable::Builder builder;
   for (size_t i = 0; i < gateway->targets_.size(); ++i) {
     const Target& target = gateway->targets_[i];
-    if (absl::Status status = builder.Add(target.http_method,
-                                          target.path_template,
-                                          static_cast<int>(i));
+    if (absl::Status status = builder.Add(
+            target.http_method, target.path_template, static_cast<int>(i));
         !status.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(target.method->descriptor->full_name(), ": ",
-                       status.message()));
+      return absl::FailedPreconditionError(absl::StrCat(
+          target.method->descriptor->full_name(), ": ", status.message()));
     }
   }
   gateway->routes_ = std::move(builder).Build();
@@ -283,7 +283,8 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
     if (path == "/healthz") return respond(Plain(200, "ok\n"));
     if (path == "/readyz") {
       const bool ready = !options_.ready || options_.ready();
-      return respond(Plain(ready ? 200 : 503, ready ? "ready\n" : "not ready\n"));
+      return respond(
+          Plain(ready ? 200 : 503, ready ? "ready\n" : "not ready\n"));
     }
   }
 
@@ -300,24 +301,24 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
                      absl::StrCat("[\"",
                                   absl::StrJoin(match.allowed_methods, "\",\""),
                                   "\"]")}},
-                   absl::StrCat(request.method, " is not allowed on ", path,
-                                "; use ",
-                                absl::StrJoin(match.allowed_methods, ", "),
-                                ".")),
+                   absl::StrCat(
+                       request.method, " is not allowed on ", path, "; use ",
+                       absl::StrJoin(match.allowed_methods, ", "), ".")),
           &request, NewRequestId());
-      response.headers.emplace_back(
-          "allow", absl::StrJoin(match.allowed_methods, ", "));
+      response.headers.emplace_back("allow",
+                                    absl::StrJoin(match.allowed_methods, ", "));
       return respond(std::move(response));
     }
     case RouteTable::Outcome::kBadPath:
     case RouteTable::Outcome::kNotFound:
       return respond(ErrorFor(
-          ApiError(identity::v1::ROUTE_NOT_FOUND,
-                   {{"method", request.method},
-                    {"path", std::string(path.substr(0, 256))}},
-                   absl::StrCat("No API route matches ", request.method, " ",
-                                path.substr(0, 256),
-                                ". Routes are under /api/v1; see GET /api/v1.")),
+          ApiError(
+              identity::v1::ROUTE_NOT_FOUND,
+              {{"method", request.method},
+               {"path", std::string(path.substr(0, 256))}},
+              absl::StrCat("No API route matches ", request.method, " ",
+                           path.substr(0, 256),
+                           ". Routes are under /api/v1; see GET /api/v1.")),
           &request, NewRequestId()));
   }
 }
@@ -363,8 +364,15 @@ void RestGateway::Call(const Target& target, const RouteTable::Match& match,
   for (const auto& [key, value] : metadata.entries()) {
     if (IsMetadataSafe(value)) call->context.AddMetadata(key, value);
   }
-  call->context.AddMetadata(std::string(RequestMetadata::kForwardedFor),
-                            request.client_ip);
+  std::string forwarded_for;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "x-forwarded-for") {
+      absl::StrAppend(&forwarded_for, forwarded_for.empty() ? "" : ",", value);
+    }
+  }
+  call->context.AddMetadata(
+      std::string(RequestMetadata::kForwardedFor),
+      options_.trusted_proxies.ClientAddress(request.client_ip, forwarded_for));
   call->context.AddMetadata(std::string(RequestMetadata::kForwardedRequestId),
                             call->request_id);
   call->context.AddMetadata(std::string(RequestMetadata::kGatewayToken),
@@ -382,8 +390,8 @@ void RestGateway::Call(const Target& target, const RouteTable::Match& match,
         const MethodBinding& method = *call->target->method;
         const std::string& request_id = call->request_id;
         if (!grpc_status.ok()) {
-          return call->respond(
-              ErrorFor(FromGrpcStatus(grpc_status), &call->request, request_id));
+          return call->respond(ErrorFor(FromGrpcStatus(grpc_status),
+                                        &call->request, request_id));
         }
         google::protobuf::Arena arena;
         google::protobuf::Message* response =
@@ -394,9 +402,8 @@ void RestGateway::Call(const Target& target, const RouteTable::Match& match,
                                         &call->request, request_id));
         }
         HttpResponse out;
-        out.status = method.access.http_status() > 0
-                         ? method.access.http_status()
-                         : 200;
+        out.status =
+            method.access.http_status() > 0 ? method.access.http_status() : 200;
         out.headers.emplace_back("cache-control",
                                  method.access.cache_control().empty()
                                      ? std::string(kNoStore)

@@ -13,6 +13,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "service/gateway/http_server.h"
 #include "service/gateway/route_table.h"
+#include "service/gateway/trusted_proxies.h"
 #include "service/method_registry.h"
 
 namespace latchkey::service::gateway {
@@ -35,6 +36,8 @@ class RestGateway {
     // LatchkeyServer::gateway_token(): lets the gRPC side believe the
     // client address and request id the gateway forwards.
     std::string gateway_token;
+    // Peers whose X-Forwarded-For names the client (per-address limits).
+    TrustedProxies trusted_proxies;
   };
 
   // Listen, then Serve. FAILED_PRECONDITION when two RPCs claim one route
