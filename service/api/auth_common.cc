@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "service/api_error.h"
+#include "service/core/emails.h"
 #include "service/core/trusted_domains.h"
 
 namespace latchkey::service::api {
@@ -29,8 +31,7 @@ std::string LinkWithCode(absl::string_view callback_url,
                          absl::string_view code) {
   const size_t fragment = callback_url.find('#');
   absl::string_view base = callback_url.substr(0, fragment);
-  const char* separator =
-      base.find('?') == absl::string_view::npos ? "?" : "&";
+  const char* separator = base.find('?') == absl::string_view::npos ? "?" : "&";
   return absl::StrCat(base, separator, "code=", code,
                       fragment == absl::string_view::npos
                           ? absl::string_view()
@@ -48,6 +49,19 @@ void SendEmail(AppContext& context, const core::ProjectSnapshot& project,
                absl::string_view to) {
   values.project = ProjectNameForEmails(project);
   context.mail.Enqueue(mail::RenderEmail(kind, values, project.config, to));
+}
+
+absl::StatusOr<std::string> PrepareMailTo(AppContext& context,
+                                          const core::ProjectSnapshot& project,
+                                          absl::string_view raw_email,
+                                          absl::string_view callback_url) {
+  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
+                            core::NormalizeEmail(raw_email, "body.email"));
+  LATCHKEY_RETURN_IF_ERROR(CheckRedirectUrl(project, callback_url));
+  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.Consume(
+      project.project.id, absl::StrCat("email:", email),
+      project.config.rate_limits().email_per_address()));
+  return email;
 }
 
 absl::Status LimitByIp(AppContext& context, const CallContext& call,

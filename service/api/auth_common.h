@@ -43,6 +43,16 @@ struct PendingEmail {
   std::string to;
 };
 
+// The checks before mailing a code or link to an address a caller typed:
+// the address normalised (SCHEMA_ERROR naming body.email), the callback
+// URL within the project's trusted domains, and the per-address mail
+// limit (one budget per address across every kind of mail). Returns the
+// normalised address.
+absl::StatusOr<std::string> PrepareMailTo(AppContext& context,
+                                          const core::ProjectSnapshot& project,
+                                          absl::string_view raw_email,
+                                          absl::string_view callback_url);
+
 // Rate-limit keys. The client address limits per origin, the account (the
 // normalised email or user id) per target.
 absl::Status LimitByIp(AppContext& context, const CallContext& call,

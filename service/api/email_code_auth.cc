@@ -26,12 +26,9 @@ absl::StatusOr<identity::v1::SendSignInCodeResponse> SendSignInCode(
   if (!project.config.magic_link_enabled()) {
     return ApiError(identity::v1::OTP_SIGN_IN_NOT_ENABLED);
   }
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
-  LATCHKEY_RETURN_IF_ERROR(CheckRedirectUrl(project, request.callback_url()));
-  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.Consume(
-      project.project.id, absl::StrCat("email:", email),
-      project.config.rate_limits().email_per_address()));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email,
+      PrepareMailTo(context, project, request.email(), request.callback_url()));
   std::optional<core::NewVerificationCode> code;
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
@@ -46,8 +43,8 @@ absl::StatusOr<identity::v1::SendSignInCodeResponse> SendSignInCode(
         spec.purpose = kSignInPurpose;
         spec.email = email;
         if (user.ok()) spec.user_id = user->user.id;
-        LATCHKEY_ASSIGN_OR_RETURN(code,
-                                  context.codes.Create(repos, project.project.id, spec));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            code, context.codes.Create(repos, project.project.id, spec));
         return absl::OkStatus();
       }));
   mail::TemplateValues values;
@@ -84,7 +81,8 @@ absl::StatusOr<identity::v1::SignInWithCodeResponse> SignInWithCode(
         is_new_user = false;
         LATCHKEY_RETURN_IF_ERROR(context.codes.Consume(repos, code));
         std::string user_id;
-        auto existing = repos.users().FindByAuthEmail(project.project.id, email);
+        auto existing =
+            repos.users().FindByAuthEmail(project.project.id, email);
         if (existing.ok()) {
           user_id = existing->user.id;
           // Receiving the code proves the address.
@@ -92,8 +90,8 @@ absl::StatusOr<identity::v1::SignInWithCodeResponse> SignInWithCode(
               existing->primary_email == email) {
             core::UserChanges changes;
             changes.primary_email_verified = true;
-            LATCHKEY_RETURN_IF_ERROR(
-                core::UpdateUser(repos, project.project.id, user_id, changes, now));
+            LATCHKEY_RETURN_IF_ERROR(core::UpdateUser(repos, project.project.id,
+                                                      user_id, changes, now));
           }
         } else if (existing.status().code() != absl::StatusCode::kNotFound) {
           return existing.status();
@@ -132,7 +130,8 @@ absl::StatusOr<identity::v1::SignInWithCodeResponse> SignInWithCode(
         }
         auto view = repos.users().Get(project.project.id, user_id);
         if (!view.ok()) return core::UserNotFoundOr(view.status());
-        LATCHKEY_ASSIGN_OR_RETURN(signed_in, StartSession(context, repos, project, *view));
+        LATCHKEY_ASSIGN_OR_RETURN(signed_in,
+                                  StartSession(context, repos, project, *view));
         return absl::OkStatus();
       }));
   identity::v1::SignInWithCodeResponse response;
@@ -151,21 +150,19 @@ absl::StatusOr<identity::v1::SuccessResponse> SendVerificationCode(
   if (!caller.user.has_value()) {
     return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
   }
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
-  LATCHKEY_RETURN_IF_ERROR(CheckRedirectUrl(project, request.callback_url()));
-  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.Consume(
-      project.project.id, absl::StrCat("email:", email),
-      project.config.rate_limits().email_per_address()));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email,
+      PrepareMailTo(context, project, request.email(), request.callback_url()));
   std::optional<core::NewVerificationCode> code;
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         auto user = repos.users().Get(project.project.id, caller.user->sub());
         if (!user.ok()) return core::UserNotFoundOr(user.status());
         if (user->primary_email != email) {
-          return ApiError(identity::v1::EMAIL_IS_NOT_PRIMARY_EMAIL,
-                          {{"email", email},
-                           {"primary_email", user->primary_email.value_or("")}});
+          return ApiError(
+              identity::v1::EMAIL_IS_NOT_PRIMARY_EMAIL,
+              {{"email", email},
+               {"primary_email", user->primary_email.value_or("")}});
         }
         if (user->primary_email_verified) {
           return ApiError(identity::v1::EMAIL_ALREADY_VERIFIED);
@@ -174,8 +171,8 @@ absl::StatusOr<identity::v1::SuccessResponse> SendVerificationCode(
         spec.purpose = kEmailVerificationPurpose;
         spec.user_id = user->user.id;
         spec.email = email;
-        LATCHKEY_ASSIGN_OR_RETURN(code,
-                                  context.codes.Create(repos, project.project.id, spec));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            code, context.codes.Create(repos, project.project.id, spec));
         return absl::OkStatus();
       }));
   mail::TemplateValues values;
@@ -221,7 +218,6 @@ absl::StatusOr<identity::v1::SuccessResponse> VerifyEmail(
   return response;
 }
 
-
 }  // namespace
 
 absl::Status RegisterEmailCodeMethods(MethodRegistry& registry,
@@ -240,27 +236,30 @@ absl::Status RegisterEmailCodeMethods(MethodRegistry& registry,
           [ctx](CallContext& call, const SignInWithCodeRequest& request) {
             return SignInWithCode(*ctx, call, request);
           })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<CheckCodeRequest, CheckCodeResponse>(
-      "identity.v1.AuthService.CheckSignInCode",
-      [ctx](CallContext& call, const CheckCodeRequest& request) {
-        return CheckCodeFor(*ctx, call, kSignInPurpose, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<CheckCodeRequest, CheckCodeResponse>(
+          "identity.v1.AuthService.CheckSignInCode",
+          [ctx](CallContext& call, const CheckCodeRequest& request) {
+            return CheckCodeFor(*ctx, call, kSignInPurpose, request);
+          })));
   LATCHKEY_RETURN_IF_ERROR(
       (registry.Register<SendVerificationCodeRequest, SuccessResponse>(
           "identity.v1.AuthService.SendVerificationCode",
           [ctx](CallContext& call, const SendVerificationCodeRequest& request) {
             return SendVerificationCode(*ctx, call, request);
           })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<VerifyEmailRequest, SuccessResponse>(
-      "identity.v1.AuthService.VerifyEmail",
-      [ctx](CallContext& call, const VerifyEmailRequest& request) {
-        return VerifyEmail(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<CheckCodeRequest, CheckCodeResponse>(
-      "identity.v1.AuthService.CheckVerificationCode",
-      [ctx](CallContext& call, const CheckCodeRequest& request) {
-        return CheckCodeFor(*ctx, call, kEmailVerificationPurpose, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<VerifyEmailRequest, SuccessResponse>(
+          "identity.v1.AuthService.VerifyEmail",
+          [ctx](CallContext& call, const VerifyEmailRequest& request) {
+            return VerifyEmail(*ctx, call, request);
+          })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<CheckCodeRequest, CheckCodeResponse>(
+          "identity.v1.AuthService.CheckVerificationCode",
+          [ctx](CallContext& call, const CheckCodeRequest& request) {
+            return CheckCodeFor(*ctx, call, kEmailVerificationPurpose, request);
+          })));
   return absl::OkStatus();
 }
 

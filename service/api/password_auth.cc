@@ -53,7 +53,8 @@ std::optional<std::string> AnonymousCaller(const Caller& caller) {
 absl::StatusOr<storage::UserView> LoadUser(storage::Repositories& repos,
                                            const std::string& project_id,
                                            const std::string& user_id) {
-  absl::StatusOr<storage::UserView> view = repos.users().Get(project_id, user_id);
+  absl::StatusOr<storage::UserView> view =
+      repos.users().Get(project_id, user_id);
   if (!view.ok()) return core::UserNotFoundOr(view.status());
   return view;
 }
@@ -67,10 +68,9 @@ absl::Status MaybeCreatePersonalTeam(AppContext& context,
   storage::TeamRecord team;
   LATCHKEY_ASSIGN_OR_RETURN(team.id, crypto::RandomUuidV4());
   team.project_id = project.project.id;
-  team.display_name =
-      user.user.display_name.has_value()
-          ? absl::StrCat(*user.user.display_name, "'s Team")
-          : std::string("Personal Team");
+  team.display_name = user.user.display_name.has_value()
+                          ? absl::StrCat(*user.user.display_name, "'s Team")
+                          : std::string("Personal Team");
   team.created_at = context.clock.Now();
   LATCHKEY_RETURN_IF_ERROR(repos.teams().Create(team));
   return core::AddMemberWithDefaults(
@@ -80,12 +80,10 @@ absl::Status MaybeCreatePersonalTeam(AppContext& context,
 
 // Makes the code of a verification email for a user's primary address;
 // the caller sends it once its transaction has committed.
-absl::StatusOr<PendingEmail> VerificationEmail(AppContext& context,
-                                               storage::Repositories& repos,
-                                               const core::ProjectSnapshot& project,
-                                               const std::string& user_id,
-                                               const std::string& email,
-                                               const std::string& callback_url) {
+absl::StatusOr<PendingEmail> VerificationEmail(
+    AppContext& context, storage::Repositories& repos,
+    const core::ProjectSnapshot& project, const std::string& user_id,
+    const std::string& email, const std::string& callback_url) {
   core::VerificationCodes::Spec spec;
   spec.purpose = kEmailVerificationPurpose;
   spec.user_id = user_id;
@@ -101,27 +99,30 @@ absl::StatusOr<PendingEmail> VerificationEmail(AppContext& context,
   return pending;
 }
 
-absl::StatusOr<SignInResponse> SignUp(AppContext& context, CallContext& call,
-                                      const identity::v1::PasswordSignUpRequest& request) {
+absl::StatusOr<SignInResponse> SignUp(
+    AppContext& context, CallContext& call,
+    const identity::v1::PasswordSignUpRequest& request) {
   const Caller& caller = call.caller();
   const core::ProjectSnapshot& project = *caller.project;
   if (!project.config.sign_up_enabled()) {
     return ApiError(identity::v1::SIGN_UP_NOT_ENABLED);
   }
   LATCHKEY_RETURN_IF_ERROR(RequirePasswordAuth(project));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
-  LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(request.password(), project.config));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email, core::NormalizeEmail(request.email(), "body.email"));
+  LATCHKEY_RETURN_IF_ERROR(
+      core::CheckPasswordPolicy(request.password(), project.config));
   const bool verify = request.has_verification_callback_url();
   if (verify) {
     LATCHKEY_RETURN_IF_ERROR(
         CheckRedirectUrl(project, request.verification_callback_url()));
   }
-  LATCHKEY_RETURN_IF_ERROR(
-      LimitByIp(context, call, "sign_up", project.config.rate_limits().sign_up_per_ip()));
+  LATCHKEY_RETURN_IF_ERROR(LimitByIp(
+      context, call, "sign_up", project.config.rate_limits().sign_up_per_ip()));
   // Hashing is slow: never inside the transaction.
-  LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                            context.passwords.Hash(request.password(), project.config));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string hash,
+      context.passwords.Hash(request.password(), project.config));
   const core::PasswordHash password{hash, core::PasswordAlgorithm::kArgon2id};
   const std::optional<std::string> anonymous = AnonymousCaller(caller);
   const absl::Time now = context.clock.Now();
@@ -135,8 +136,9 @@ absl::StatusOr<SignInResponse> SignUp(AppContext& context, CallContext& call,
         if (anonymous.has_value()) {
           // The same user, now with an email and a password: their data
           // and teams stay theirs.
-          LATCHKEY_ASSIGN_OR_RETURN(storage::UserView current,
-                                    LoadUser(repos, project.project.id, *anonymous));
+          LATCHKEY_ASSIGN_OR_RETURN(
+              storage::UserView current,
+              LoadUser(repos, project.project.id, *anonymous));
           if (!current.user.is_anonymous) {
             return ApiError(identity::v1::USER_EMAIL_ALREADY_EXISTS,
                             {{"email", email},
@@ -149,8 +151,8 @@ absl::StatusOr<SignInResponse> SignUp(AppContext& context, CallContext& call,
           changes.primary_email = std::optional<std::string>(email);
           changes.primary_email_auth_enabled = true;
           changes.password = std::optional<core::PasswordHash>(password);
-          LATCHKEY_RETURN_IF_ERROR(
-              core::UpdateUser(repos, project.project.id, user_id, changes, now));
+          LATCHKEY_RETURN_IF_ERROR(core::UpdateUser(repos, project.project.id,
+                                                    user_id, changes, now));
         } else {
           core::NewUser user;
           LATCHKEY_ASSIGN_OR_RETURN(user.user.id, crypto::RandomUuidV4());
@@ -168,7 +170,8 @@ absl::StatusOr<SignInResponse> SignUp(AppContext& context, CallContext& call,
         if (!anonymous.has_value()) {
           LATCHKEY_RETURN_IF_ERROR(
               MaybeCreatePersonalTeam(context, repos, project, view));
-          LATCHKEY_ASSIGN_OR_RETURN(view, LoadUser(repos, project.project.id, user_id));
+          LATCHKEY_ASSIGN_OR_RETURN(
+              view, LoadUser(repos, project.project.id, user_id));
         }
         if (verify) {
           LATCHKEY_ASSIGN_OR_RETURN(
@@ -189,9 +192,9 @@ absl::StatusOr<SignInResponse> SignUp(AppContext& context, CallContext& call,
 
 // Finishes a password (or other first-factor) sign-in: MFA when the user
 // has TOTP, else a session.
-absl::StatusOr<SignInResponse> FinishSignIn(AppContext& context,
-                                            const core::ProjectSnapshot& project,
-                                            const storage::UserView& user) {
+absl::StatusOr<SignInResponse> FinishSignIn(
+    AppContext& context, const core::ProjectSnapshot& project,
+    const storage::UserView& user) {
   if (user.has_totp) {
     std::optional<core::NewVerificationCode> attempt;
     LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
@@ -201,8 +204,8 @@ absl::StatusOr<SignInResponse> FinishSignIn(AppContext& context,
           spec.user_id = user.user.id;
           spec.lifetime = absl::Minutes(5);
           spec.max_attempts = 5;
-          LATCHKEY_ASSIGN_OR_RETURN(attempt,
-                                    context.codes.Create(repos, project.project.id, spec));
+          LATCHKEY_ASSIGN_OR_RETURN(
+              attempt, context.codes.Create(repos, project.project.id, spec));
           return absl::OkStatus();
         }));
     return ApiError(identity::v1::MULTI_FACTOR_AUTHENTICATION_REQUIRED,
@@ -219,16 +222,18 @@ absl::StatusOr<SignInResponse> FinishSignIn(AppContext& context,
   return ToSignInResponse(*std::move(signed_in));
 }
 
-absl::StatusOr<SignInResponse> SignIn(AppContext& context, CallContext& call,
-                                      const identity::v1::PasswordSignInRequest& request) {
+absl::StatusOr<SignInResponse> SignIn(
+    AppContext& context, CallContext& call,
+    const identity::v1::PasswordSignInRequest& request) {
   const core::ProjectSnapshot& project = *call.caller().project;
   LATCHKEY_RETURN_IF_ERROR(RequirePasswordAuth(project));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email, core::NormalizeEmail(request.email(), "body.email"));
   const identity::v1::RateLimits& limits = project.config.rate_limits();
   // Per origin, loosely (credential stuffing across accounts); per account,
   // tightly with back-off (guessing one account's password).
-  LATCHKEY_RETURN_IF_ERROR(LimitByIp(context, call, "sign_in", limits.sign_in_per_ip()));
+  LATCHKEY_RETURN_IF_ERROR(
+      LimitByIp(context, call, "sign_in", limits.sign_in_per_ip()));
   LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.ConsumeWithBackoff(
       project.project.id, absl::StrCat("sign_in_account:", email),
       limits.sign_in_per_account()));
@@ -236,15 +241,16 @@ absl::StatusOr<SignInResponse> SignIn(AppContext& context, CallContext& call,
   absl::StatusOr<storage::UserView> user;
   absl::StatusOr<storage::PasswordCredentialRecord> credential =
       absl::NotFoundError("no user");
-  LATCHKEY_RETURN_IF_ERROR(context.database.Run(
-      [&](storage::Repositories& repos) -> absl::Status {
+  LATCHKEY_RETURN_IF_ERROR(
+      context.database.Run([&](storage::Repositories& repos) -> absl::Status {
         user = repos.users().FindByAuthEmail(project.project.id, email);
         if (!user.ok()) {
           return user.status().code() == absl::StatusCode::kNotFound
                      ? absl::OkStatus()
                      : user.status();
         }
-        credential = repos.credentials().GetPassword(project.project.id, user->user.id);
+        credential =
+            repos.credentials().GetPassword(project.project.id, user->user.id);
         return credential.ok() ||
                        credential.status().code() == absl::StatusCode::kNotFound
                    ? absl::OkStatus()
@@ -264,41 +270,47 @@ absl::StatusOr<SignInResponse> SignIn(AppContext& context, CallContext& call,
   if (check.needs_rehash) {
     // An imported bcrypt hash (or weaker argon2 parameters) becomes the
     // project's argon2id now that the password is known.
-    LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                              context.passwords.Hash(request.password(), project.config));
-    LATCHKEY_RETURN_IF_ERROR(context.database.Run([&](storage::Repositories& repos) {
-      storage::PasswordCredentialRecord upgraded = *credential;
-      upgraded.password_hash = hash;
-      upgraded.algorithm = "argon2id";
-      upgraded.updated_at = context.clock.Now();
-      return repos.credentials().SetPassword(project.project.id, upgraded);
-    }));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::string hash,
+        context.passwords.Hash(request.password(), project.config));
+    LATCHKEY_RETURN_IF_ERROR(
+        context.database.Run([&](storage::Repositories& repos) {
+          storage::PasswordCredentialRecord upgraded = *credential;
+          upgraded.password_hash = hash;
+          upgraded.algorithm = "argon2id";
+          upgraded.updated_at = context.clock.Now();
+          return repos.credentials().SetPassword(project.project.id, upgraded);
+        }));
   }
   return FinishSignIn(context, project, *user);
 }
 
-absl::StatusOr<SignInResponse> MfaSignIn(AppContext& context, CallContext& call,
-                                         const identity::v1::MfaSignInRequest& request) {
+absl::StatusOr<SignInResponse> MfaSignIn(
+    AppContext& context, CallContext& call,
+    const identity::v1::MfaSignInRequest& request) {
   const core::ProjectSnapshot& project = *call.caller().project;
   if (request.type() != "totp") {
     return ApiError(identity::v1::SCHEMA_ERROR,
                     {{"message", "body.type must be \"totp\""}},
                     "body.type must be \"totp\"");
   }
-  LATCHKEY_ASSIGN_OR_RETURN(storage::VerificationCodeRecord attempt,
-                            context.codes.Verify(project.project.id,
-                                                 kMfaAttemptPurpose, request.code()));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      storage::VerificationCodeRecord attempt,
+      context.codes.Verify(project.project.id, kMfaAttemptPurpose,
+                           request.code()));
   if (!attempt.user_id.has_value()) {
     return ApiError(identity::v1::VERIFICATION_CODE_NOT_FOUND);
   }
-  LATCHKEY_ASSIGN_OR_RETURN(crypto::SecretBox box,
-                            core::TotpSecretBox(context.config.server_secret,
-                                                context.config.previous_server_secret));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      crypto::SecretBox box,
+      core::TotpSecretBox(context.config.server_secret,
+                          context.config.previous_server_secret));
   std::optional<SignedIn> signed_in;
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_ASSIGN_OR_RETURN(storage::UserView user,
-                                  LoadUser(repos, project.project.id, *attempt.user_id));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            storage::UserView user,
+            LoadUser(repos, project.project.id, *attempt.user_id));
         absl::StatusOr<storage::TotpSecretRecord> secret =
             repos.credentials().GetTotpSecret(project.project.id, user.user.id);
         if (!secret.ok()) return ApiError(identity::v1::INVALID_TOTP_CODE);
@@ -306,14 +318,17 @@ absl::StatusOr<SignInResponse> MfaSignIn(AppContext& context, CallContext& call,
             crypto::SecretBox::Opened seed,
             core::OpenTotpSecret(box, project.project.id, user.user.id,
                                  secret->encrypted_secret));
-        LATCHKEY_ASSIGN_OR_RETURN(crypto::Totp totp,
-                                  crypto::Totp::Create(seed.plaintext, context.clock));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            crypto::Totp totp,
+            crypto::Totp::Create(seed.plaintext, context.clock));
         LATCHKEY_ASSIGN_OR_RETURN(
             crypto::TotpCheck check,
-            totp.Verify(std::string_view(request.totp().data(), request.totp().size())));
+            totp.Verify(std::string_view(request.totp().data(),
+                                         request.totp().size())));
         if (!check.valid) return ApiError(identity::v1::INVALID_TOTP_CODE);
         LATCHKEY_RETURN_IF_ERROR(context.codes.Consume(repos, attempt));
-        LATCHKEY_ASSIGN_OR_RETURN(signed_in, StartSession(context, repos, project, user));
+        LATCHKEY_ASSIGN_OR_RETURN(signed_in,
+                                  StartSession(context, repos, project, user));
         return absl::OkStatus();
       }));
   return ToSignInResponse(*std::move(signed_in));
@@ -329,22 +344,28 @@ absl::StatusOr<SuccessResponse> UpdatePassword(
       project.project.id, absl::StrCat("password_update:", user_id),
       project.config.rate_limits().password_update_per_account()));
   absl::StatusOr<storage::PasswordCredentialRecord> credential;
-  LATCHKEY_RETURN_IF_ERROR(context.database.Run([&](storage::Repositories& repos) {
-    credential = repos.credentials().GetPassword(project.project.id, user_id);
-    return credential.ok() ||
-                   credential.status().code() == absl::StatusCode::kNotFound
-               ? absl::OkStatus()
-               : credential.status();
-  }));
-  if (!credential.ok()) return ApiError(identity::v1::USER_DOES_NOT_HAVE_PASSWORD);
+  LATCHKEY_RETURN_IF_ERROR(
+      context.database.Run([&](storage::Repositories& repos) {
+        credential =
+            repos.credentials().GetPassword(project.project.id, user_id);
+        return credential.ok() ||
+                       credential.status().code() == absl::StatusCode::kNotFound
+                   ? absl::OkStatus()
+                   : credential.status();
+      }));
+  if (!credential.ok())
+    return ApiError(identity::v1::USER_DOES_NOT_HAVE_PASSWORD);
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::PasswordCheck check,
-      context.passwords.Verify(request.old_password(), credential->password_hash,
-                               project.config));
-  if (!check.matches) return ApiError(identity::v1::PASSWORD_CONFIRMATION_MISMATCH);
-  LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(request.new_password(), project.config));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                            context.passwords.Hash(request.new_password(), project.config));
+      context.passwords.Verify(request.old_password(),
+                               credential->password_hash, project.config));
+  if (!check.matches)
+    return ApiError(identity::v1::PASSWORD_CONFIRMATION_MISMATCH);
+  LATCHKEY_RETURN_IF_ERROR(
+      core::CheckPasswordPolicy(request.new_password(), project.config));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string hash,
+      context.passwords.Hash(request.new_password(), project.config));
   // The session making the change stays; every other one ends (a stolen
   // session must not survive a password change).
   const std::string keep = caller.user->refresh_token_id();
@@ -353,8 +374,8 @@ absl::StatusOr<SuccessResponse> UpdatePassword(
         core::UserChanges changes;
         changes.password = std::optional<core::PasswordHash>(
             core::PasswordHash{hash, core::PasswordAlgorithm::kArgon2id});
-        LATCHKEY_RETURN_IF_ERROR(core::UpdateUser(repos, project.project.id, user_id,
-                                                  changes, context.clock.Now()));
+        LATCHKEY_RETURN_IF_ERROR(core::UpdateUser(
+            repos, project.project.id, user_id, changes, context.clock.Now()));
         return repos.sessions()
             .DeleteAllForUser(project.project.id, user_id, keep)
             .status();
@@ -362,17 +383,21 @@ absl::StatusOr<SuccessResponse> UpdatePassword(
   return Success();
 }
 
-absl::StatusOr<SuccessResponse> SetPassword(AppContext& context, CallContext& call,
-                                            const identity::v1::SetPasswordRequest& request) {
+absl::StatusOr<SuccessResponse> SetPassword(
+    AppContext& context, CallContext& call,
+    const identity::v1::SetPasswordRequest& request) {
   const Caller& caller = call.caller();
   const core::ProjectSnapshot& project = *caller.project;
   const std::string& user_id = caller.user->sub();
-  LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(request.password(), project.config));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                            context.passwords.Hash(request.password(), project.config));
+  LATCHKEY_RETURN_IF_ERROR(
+      core::CheckPasswordPolicy(request.password(), project.config));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string hash,
+      context.passwords.Hash(request.password(), project.config));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        auto existing = repos.credentials().GetPassword(project.project.id, user_id);
+        auto existing =
+            repos.credentials().GetPassword(project.project.id, user_id);
         if (existing.ok()) return ApiError(identity::v1::PASSWORD_ALREADY_SET);
         if (existing.status().code() != absl::StatusCode::kNotFound) {
           return existing.status();
@@ -390,12 +415,9 @@ absl::StatusOr<SuccessResponse> SendResetCode(
     AppContext& context, CallContext& call,
     const identity::v1::SendPasswordResetCodeRequest& request) {
   const core::ProjectSnapshot& project = *call.caller().project;
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(request.email(), "body.email"));
-  LATCHKEY_RETURN_IF_ERROR(CheckRedirectUrl(project, request.callback_url()));
-  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.Consume(
-      project.project.id, absl::StrCat("email:", email),
-      project.config.rate_limits().email_per_address()));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string email,
+      PrepareMailTo(context, project, request.email(), request.callback_url()));
   // Success either way: the answer must not tell which emails exist.
   std::optional<PendingEmail> pending;
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
@@ -431,10 +453,13 @@ absl::StatusOr<SuccessResponse> ResetPassword(
   const core::ProjectSnapshot& project = *call.caller().project;
   LATCHKEY_ASSIGN_OR_RETURN(
       storage::VerificationCodeRecord code,
-      context.codes.Verify(project.project.id, kPasswordResetPurpose, request.code()));
-  LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(request.password(), project.config));
-  LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                            context.passwords.Hash(request.password(), project.config));
+      context.codes.Verify(project.project.id, kPasswordResetPurpose,
+                           request.code()));
+  LATCHKEY_RETURN_IF_ERROR(
+      core::CheckPasswordPolicy(request.password(), project.config));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string hash,
+      context.passwords.Hash(request.password(), project.config));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(context.codes.Consume(repos, code));
@@ -455,54 +480,60 @@ absl::StatusOr<SuccessResponse> ResetPassword(
   return Success();
 }
 
-
 }  // namespace
 
 absl::Status RegisterPasswordMethods(MethodRegistry& registry,
                                      AppContext& context) {
   AppContext* ctx = &context;
   using namespace identity::v1;  // NOLINT: the request types of auth.proto
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<PasswordSignUpRequest, SignInResponse>(
-      "identity.v1.AuthService.PasswordSignUp",
-      [ctx](CallContext& call, const PasswordSignUpRequest& request) {
-        return SignUp(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<PasswordSignInRequest, SignInResponse>(
-      "identity.v1.AuthService.PasswordSignIn",
-      [ctx](CallContext& call, const PasswordSignInRequest& request) {
-        return SignIn(*ctx, call, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<PasswordSignUpRequest, SignInResponse>(
+          "identity.v1.AuthService.PasswordSignUp",
+          [ctx](CallContext& call, const PasswordSignUpRequest& request) {
+            return SignUp(*ctx, call, request);
+          })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<PasswordSignInRequest, SignInResponse>(
+          "identity.v1.AuthService.PasswordSignIn",
+          [ctx](CallContext& call, const PasswordSignInRequest& request) {
+            return SignIn(*ctx, call, request);
+          })));
   LATCHKEY_RETURN_IF_ERROR((registry.Register<MfaSignInRequest, SignInResponse>(
       "identity.v1.AuthService.MfaSignIn",
       [ctx](CallContext& call, const MfaSignInRequest& request) {
         return MfaSignIn(*ctx, call, request);
       })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<UpdatePasswordRequest, SuccessResponse>(
-      "identity.v1.AuthService.UpdatePassword",
-      [ctx](CallContext& call, const UpdatePasswordRequest& request) {
-        return UpdatePassword(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<SetPasswordRequest, SuccessResponse>(
-      "identity.v1.AuthService.SetPassword",
-      [ctx](CallContext& call, const SetPasswordRequest& request) {
-        return SetPassword(*ctx, call, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<UpdatePasswordRequest, SuccessResponse>(
+          "identity.v1.AuthService.UpdatePassword",
+          [ctx](CallContext& call, const UpdatePasswordRequest& request) {
+            return UpdatePassword(*ctx, call, request);
+          })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<SetPasswordRequest, SuccessResponse>(
+          "identity.v1.AuthService.SetPassword",
+          [ctx](CallContext& call, const SetPasswordRequest& request) {
+            return SetPassword(*ctx, call, request);
+          })));
   LATCHKEY_RETURN_IF_ERROR(
       (registry.Register<SendPasswordResetCodeRequest, SuccessResponse>(
           "identity.v1.AuthService.SendPasswordResetCode",
-          [ctx](CallContext& call, const SendPasswordResetCodeRequest& request) {
+          [ctx](CallContext& call,
+                const SendPasswordResetCodeRequest& request) {
             return SendResetCode(*ctx, call, request);
           })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<CheckCodeRequest, CheckCodeResponse>(
-      "identity.v1.AuthService.CheckPasswordResetCode",
-      [ctx](CallContext& call, const CheckCodeRequest& request) {
-        return CheckCodeFor(*ctx, call, kPasswordResetPurpose, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<ResetPasswordRequest, SuccessResponse>(
-      "identity.v1.AuthService.ResetPassword",
-      [ctx](CallContext& call, const ResetPasswordRequest& request) {
-        return ResetPassword(*ctx, call, request);
-      })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<CheckCodeRequest, CheckCodeResponse>(
+          "identity.v1.AuthService.CheckPasswordResetCode",
+          [ctx](CallContext& call, const CheckCodeRequest& request) {
+            return CheckCodeFor(*ctx, call, kPasswordResetPurpose, request);
+          })));
+  LATCHKEY_RETURN_IF_ERROR(
+      (registry.Register<ResetPasswordRequest, SuccessResponse>(
+          "identity.v1.AuthService.ResetPassword",
+          [ctx](CallContext& call, const ResetPasswordRequest& request) {
+            return ResetPassword(*ctx, call, request);
+          })));
   return absl::OkStatus();
 }
 

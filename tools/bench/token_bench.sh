@@ -16,56 +16,14 @@ cd "$(git rev-parse --show-toplevel)"
 concurrency="${CONCURRENCY:-32}"
 seconds="${SECONDS_PER_RUN:-10}"
 warmup="${WARMUP_SECONDS:-2}"
-# Debian's interpreter (a pyenv python3 on PATH would do as well here).
-python="${LATCHKEY_TEST_PYTHON:-/usr/bin/python3}"
+source tools/bench/bench_lib.sh
+python="$bench_python"
 
-bazel build -c opt //service:latchkeyd //tools/bench:grpc_load >&2
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
-
-server_pin=() load_pin=()
-if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-  server_pin=(taskset -c 0)
-  load_pin=(taskset -c 1)
-fi
-
-work="$(mktemp -d)"
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-read -r grpc_port http_port < <("$python" - <<'PY'
-import socket
-ports = []
-sockets = [socket.socket() for _ in range(2)]
-for s in sockets:
-    s.bind(("127.0.0.1", 0))
-    ports.append(s.getsockname()[1])
-for s in sockets:
-    s.close()
-print(*ports)
-PY
-)
-
-"${server_pin[@]}" "$bin/service/latchkeyd" --dev --data_dir="$work/data" \
-  --grpc_address="127.0.0.1:$grpc_port" --http_address="127.0.0.1:$http_port" \
-  2>"$work/latchkeyd.log" &
-server_pid=$!
-for _ in $(seq 1 300); do
-  grep -q '"latchkeyd started"' "$work/latchkeyd.log" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/latchkeyd.log" >&2; exit 1; }
-  sleep 0.1
-done
-grep -q '"latchkeyd started"' "$work/latchkeyd.log" || {
-  echo "latchkeyd did not start" >&2; cat "$work/latchkeyd.log" >&2; exit 1; }
-
-# shellcheck disable=SC1091
-source "$work/data/dev-secrets.env"
+bench_build //tools/bench:grpc_load
+bin="$bench_bin"
+bench_start_latchkeyd
+grpc_port="$bench_grpc_port"
+http_port="$bench_http_port"
 
 # A live anonymous user's access token, and ValidateAccessTokenRequest
 # {access_token: 1, allow_anonymous: 2} serialized by hand.
