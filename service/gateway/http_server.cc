@@ -70,6 +70,11 @@ class HttpServer::Impl {
 
   void Forget(Session* session);
 
+  bool closing() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return closing_;
+  }
+
  private:
   void Accept();
 
@@ -127,6 +132,11 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                   [self = shared_from_this()] { self->Close(); });
   }
 
+  // For Shutdown once the I/O threads have stopped: nothing else runs, so
+  // the socket is closed here and now (a ForceClose still queued when the
+  // io_context stopped would never run, and the peer would wait forever).
+  void CloseAfterStop() { Close(); }
+
  private:
   void ReadHeader() {
     idle_ = true;
@@ -134,8 +144,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(
         static_cast<std::uint32_t>(server_->limits_.max_header_bytes));
     parser_->body_limit(server_->limits_.max_body_bytes);
-    ArmReadDeadline(requests_served_ == 0 ? server_->limits_.request_read_timeout
-                                          : server_->limits_.idle_timeout);
+    ArmReadDeadline(requests_served_ == 0
+                        ? server_->limits_.request_read_timeout
+                        : server_->limits_.idle_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code error, size_t) {
@@ -177,12 +188,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error,
-                                                 size_t) {
-                       if (error) return self->OnReadError(error);
-                       self->Dispatch();
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code error, size_t) {
+          if (error) return self->OnReadError(error);
+          self->Dispatch();
+        });
   }
 
   // Reads are bounded by our own timer rather than tcp_stream's expiry,
@@ -248,7 +259,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     server_->handler_(std::move(request), [self](HttpResponse response) {
       net::dispatch(self->stream_.get_executor(),
                     [self, response = std::move(response)]() mutable {
-                      const bool keep = response.keep_alive && self->keep_alive_;
+                      const bool keep =
+                          response.keep_alive && self->keep_alive_;
                       self->Send(std::move(response), keep);
                     });
     });
@@ -274,6 +286,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                         self->stream_.expires_never();
                         ++self->requests_served_;
                         if (error || !keep_alive) return self->Close();
+                        // Shutdown began while this response was going out
+                        // (its CloseIfIdle found the session busy).
+                        if (self->server_->closing()) return self->Close();
                         self->ReadHeader();
                       });
   }
@@ -318,8 +333,8 @@ absl::Status HttpServer::Impl::Listen(absl::string_view address) {
     host = host.substr(1, host.size() - 2);
   }
   beast::error_code error;
-  auto ip = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host,
-                                  error);
+  auto ip =
+      net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, error);
   if (error) {
     return absl::InvalidArgumentError(
         absl::StrCat("HTTP address \"", address, "\": ", error.message()));
@@ -334,8 +349,8 @@ absl::Status HttpServer::Impl::Listen(absl::string_view address) {
     acceptor_->listen(net::socket_base::max_listen_connections, error);
   }
   if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen for HTTP on ", address, ": ", error.message()));
+    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ",
+                                               address, ": ", error.message()));
   }
   port_ = acceptor_->local_endpoint().port();
   return absl::OkStatus();
@@ -419,6 +434,17 @@ void HttpServer::Impl::Shutdown(absl::Duration grace) {
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& weak : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) session->CloseAfterStop();
+  // Likewise the acceptor: its close, posted above, may not have run before
+  // the io_context stopped, and the port would still take connections.
+  beast::error_code ignored;
+  acceptor_->close(ignored);
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
