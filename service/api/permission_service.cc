@@ -171,10 +171,11 @@ std::vector<std::string> Held(const core::PermissionGraph& graph,
   return ids;
 }
 
-absl::StatusOr<v1::ListTeamPermissionsResponse> ListTeam(
-    AppContext& context, TeamServiceState& state, CallContext& call,
-    const v1::ListTeamPermissionsRequest& r) {
-  const Caller& caller = call.caller();
+// The user a permission listing is about ("me" resolved), if it names one;
+// a client may only list its own.
+template <typename ListRequest>
+absl::StatusOr<std::optional<std::string>> ListedUser(const Caller& caller,
+                                                      const ListRequest& r) {
   std::optional<std::string> user_id;
   if (r.has_user_id()) {
     LATCHKEY_ASSIGN_OR_RETURN(user_id, ResolveUserId(caller, r.user_id()));
@@ -183,6 +184,15 @@ absl::StatusOr<v1::ListTeamPermissionsResponse> ListTeam(
     LATCHKEY_RETURN_IF_ERROR(
         RequireSelfForClient(caller, user_id.value_or("")));
   }
+  return user_id;
+}
+
+absl::StatusOr<v1::ListTeamPermissionsResponse> ListTeam(
+    AppContext& context, TeamServiceState& state, CallContext& call,
+    const v1::ListTeamPermissionsRequest& r) {
+  const Caller& caller = call.caller();
+  LATCHKEY_ASSIGN_OR_RETURN(std::optional<std::string> user_id,
+                            ListedUser(caller, r));
   LATCHKEY_ASSIGN_OR_RETURN(auto compiled,
                             state.catalog.Get(caller.project_id));
   std::vector<storage::TeamPermissionGrantRecord> grants;
@@ -225,14 +235,8 @@ absl::StatusOr<v1::ListProjectPermissionsResponse> ListProject(
     AppContext& context, TeamServiceState& state, CallContext& call,
     const v1::ListProjectPermissionsRequest& r) {
   const Caller& caller = call.caller();
-  std::optional<std::string> user_id;
-  if (r.has_user_id()) {
-    LATCHKEY_ASSIGN_OR_RETURN(user_id, ResolveUserId(caller, r.user_id()));
-  }
-  if (IsClient(caller)) {
-    LATCHKEY_RETURN_IF_ERROR(
-        RequireSelfForClient(caller, user_id.value_or("")));
-  }
+  LATCHKEY_ASSIGN_OR_RETURN(std::optional<std::string> user_id,
+                            ListedUser(caller, r));
   LATCHKEY_ASSIGN_OR_RETURN(auto compiled,
                             state.catalog.Get(caller.project_id));
   std::vector<storage::ProjectPermissionGrantRecord> grants;
