@@ -1,6 +1,8 @@
 #include "service/grpc_dispatch_service.h"
 
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -44,6 +46,16 @@ std::string ClientIpFromPeer(const std::string& peer) {
   return std::string(rest);
 }
 
+// The value of `key` when the call carries it exactly once; a repeated key
+// is ignored as a whole rather than guessing which copy is meant.
+std::optional<absl::string_view> SingleValue(
+    const grpc::CallbackServerContext& context, absl::string_view key) {
+  auto [first, last] = context.client_metadata().equal_range(
+      grpc::string_ref(key.data(), key.size()));
+  if (first == last || std::next(first) != last) return std::nullopt;
+  return absl::string_view(first->second.data(), first->second.size());
+}
+
 RequestMetadata ReadMetadata(const grpc::CallbackServerContext& context) {
   RequestMetadata metadata;
   for (const auto& [key, value] : context.client_metadata()) {
@@ -66,8 +78,11 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
   // answers with; from anyone without its token that means nothing.
   std::string client_ip = ClientIpFromPeer(server_context->peer());
   std::string request_id;
+  // RequestMetadata never keeps x-latchkey-* (a client's copy means
+  // nothing), so the gateway's keys are read from the raw metadata and
+  // believed only with the gateway's token.
   std::optional<absl::string_view> token =
-      metadata.Get(RequestMetadata::kGatewayToken);
+      SingleValue(*server_context, RequestMetadata::kGatewayToken);
   const bool via_gateway =
       token.has_value() &&
       crypto::ConstantTimeEquals(std::string_view(token->data(), token->size()),
@@ -84,11 +99,13 @@ void Serve(const MethodBinding& method, const Dispatcher& dispatcher,
     client_ip = trust.proxies.ClientAddress(client_ip, forwarded_for);
   }
   if (via_gateway) {
-    if (auto forwarded = metadata.Get(RequestMetadata::kForwardedFor);
+    if (auto forwarded =
+            SingleValue(*server_context, RequestMetadata::kForwardedFor);
         forwarded.has_value()) {
       client_ip = std::string(*forwarded);
     }
-    if (auto id = metadata.Get(RequestMetadata::kForwardedRequestId);
+    if (auto id =
+            SingleValue(*server_context, RequestMetadata::kForwardedRequestId);
         id.has_value() && id->size() <= 64) {
       request_id = std::string(*id);
     }

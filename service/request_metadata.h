@@ -1,11 +1,12 @@
 #ifndef SERVICE_REQUEST_METADATA_H_
 #define SERVICE_REQUEST_METADATA_H_
 
-#include "absl/strings/string_view.h"
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "absl/strings/string_view.h"
 
 namespace latchkey::service {
 
@@ -17,10 +18,13 @@ class RequestMetadata {
  public:
   RequestMetadata() = default;
 
-  // Adds one header. The first value of a key wins; later ones are ignored,
-  // so a duplicated credential header cannot smuggle in a second value. Keys
-  // outside x-stack-*, x-hexclave-*, authorization and the few others Latchkey
-  // reads are dropped.
+  // Adds one header from a client. The first value of a key wins; later ones
+  // are ignored, so a duplicated credential header cannot smuggle in a second
+  // value. Dropped: keys outside x-stack-*, x-hexclave-* and authorization
+  // (in particular a client's x-latchkey-*, which only the server sets), and
+  // any key or value gRPC metadata cannot carry (a key outside [a-z0-9-_.],
+  // a "-bin" key, a value outside printable ASCII). So every entry kept can
+  // be passed to grpc::ClientContext::AddMetadata without aborting.
   void Add(absl::string_view key, absl::string_view value);
 
   // The value of a header by its x-stack-* (or other canonical) name.
@@ -57,7 +61,8 @@ class RequestMetadata {
   static constexpr absl::string_view kAuthorization = "authorization";
   // Set by the REST gateway: the client address it saw, its request id, and
   // the per-process token that proves the call comes from the gateway
-  // (GrpcDispatchService ignores the first two without the third).
+  // (GrpcDispatchService ignores the first two without the third). Never
+  // kept by Add: GrpcDispatchService reads them from the raw metadata.
   static constexpr absl::string_view kForwardedFor = "x-latchkey-client-ip";
   static constexpr absl::string_view kForwardedRequestId =
       "x-latchkey-request-id";

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -159,15 +160,6 @@ std::vector<std::pair<std::string, std::string>> RoutesOf(
 std::string BodyOf(const google::api::HttpRule& rule, size_t index) {
   if (index == 0) return rule.body();
   return rule.additional_bindings(static_cast<int>(index - 1)).body();
-}
-
-// gRPC metadata values must be printable ASCII; anything else is dropped
-// rather than failing the call (such headers are not ours anyway).
-bool IsMetadataSafe(absl::string_view value) {
-  for (char c : value) {
-    if (c < 0x20 || c > 0x7e) return false;
-  }
-  return true;
 }
 
 // One REST request in flight: everything the gRPC callback needs.
@@ -361,8 +353,11 @@ void RestGateway::Call(const Target& target, const RouteTable::Match& match,
   grpc::Slice slice(serialized);
   call->request_bytes = grpc::ByteBuffer(&slice, 1);
 
+  // RequestMetadata keeps only what gRPC can carry (grpc++ aborts the
+  // process on a key or value it cannot) and never a client's x-latchkey-*,
+  // so the three the gateway adds below are the only ones.
   for (const auto& [key, value] : metadata.entries()) {
-    if (IsMetadataSafe(value)) call->context.AddMetadata(key, value);
+    call->context.AddMetadata(key, value);
   }
   std::string forwarded_for;
   for (const auto& [name, value] : request.headers) {
@@ -416,9 +411,18 @@ void RestGateway::Call(const Target& target, const RouteTable::Match& match,
           const auto* location =
               response->GetDescriptor()->FindFieldByName("location");
           if (location != nullptr) {
-            out.headers.emplace_back(
-                "location",
-                response->GetReflection()->GetString(*response, location));
+            std::string target =
+                response->GetReflection()->GetString(*response, location);
+            // A redirect target can carry client-chosen text (a callback
+            // URL); a control byte in it would split the response.
+            if (absl::c_any_of(target, [](char c) {
+                  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                })) {
+              return call->respond(
+                  ErrorFor(ApiError(identity::v1::INTERNAL_ERROR),
+                           &call->request, request_id));
+            }
+            out.headers.emplace_back("location", std::move(target));
           }
           return call->respond(std::move(out));
         }

@@ -37,20 +37,27 @@ class ClientAddressTest : public ::testing::TestWithParam<bool> {
     context.projects.Invalidate("internal");
   }
 
-  int RestSignUp(const std::string& forwarded_for) {
+  HttpResponse RestSignUpWith(HttpHeaders extra) {
     HttpHeaders headers = {{"x-stack-project-id", "internal"},
                            {"x-stack-access-type", "client"}};
-    if (!forwarded_for.empty())
-      headers.push_back({"x-forwarded-for", forwarded_for});
+    headers.insert(headers.end(), extra.begin(), extra.end());
     return HttpCall(app_->http_port(), "POST", "/api/v1/auth/anonymous/sign-up",
-                    "", headers)
-        .status;
+                    "", headers);
   }
 
-  std::string GrpcSignUp(const std::string& forwarded_for) {
+  int RestSignUp(const std::string& forwarded_for) {
+    HttpHeaders extra;
+    if (!forwarded_for.empty())
+      extra.push_back({"x-forwarded-for", forwarded_for});
+    return RestSignUpWith(extra).status;
+  }
+
+  std::string GrpcSignUp(const std::string& forwarded_for,
+                         const HttpHeaders& extra = {}) {
     auto auth = identity::v1::AuthService::NewStub(app_->Channel());
     grpc::ClientContext call;
     TestApp::AsClient(call);
+    for (const auto& [key, value] : extra) call.AddMetadata(key, value);
     if (!forwarded_for.empty())
       call.AddMetadata("x-forwarded-for", forwarded_for);
     identity::v1::SignInResponse response;
@@ -76,6 +83,50 @@ TEST_P(ClientAddressTest, GrpcCountsTheForwardedClientOnlyFromATrustedProxy) {
   EXPECT_EQ(GrpcSignUp("203.0.113.1"), "");
   EXPECT_EQ(GrpcSignUp("203.0.113.1"), "RATE_LIMITED");
   EXPECT_EQ(GrpcSignUp("203.0.113.2"), GetParam() ? "" : "RATE_LIMITED");
+}
+
+// The gateway's own x-latchkey-* keys name the client address and request
+// id it saw; a client sending them must change nothing. (A client's copy
+// used to be forwarded ahead of the gateway's and win.)
+TEST_P(ClientAddressTest, RestClientCannotChooseItsOwnAddress) {
+  const std::string real = GetParam() ? "203.0.113.1" : "";
+  EXPECT_EQ(RestSignUp(real), 200);
+  EXPECT_EQ(RestSignUp(real), 200);
+  EXPECT_EQ(RestSignUp(real), 429);
+  HttpHeaders forged = {{"x-latchkey-client-ip", "192.0.2.77"}};
+  if (!real.empty()) forged.push_back({"x-forwarded-for", real});
+  EXPECT_EQ(RestSignUpWith(forged).status, 429);
+  forged[0].first = "X-Latchkey-Client-IP";
+  EXPECT_EQ(RestSignUpWith(forged).status, 429);
+}
+
+TEST_P(ClientAddressTest, RestClientWithAGatewayTokenStaysInItsOwnBudget) {
+  const std::string real = GetParam() ? "203.0.113.1" : "";
+  EXPECT_EQ(RestSignUp(real), 200);
+  EXPECT_EQ(RestSignUp(real), 200);
+  // A wrong token used to make the server disbelieve the gateway and count
+  // the call against the in-process peer: a budget shared with no one.
+  HttpHeaders forged = {{"x-latchkey-gateway-token", "guess"},
+                        {"x-latchkey-client-ip", "192.0.2.78"}};
+  if (!real.empty()) forged.push_back({"x-forwarded-for", real});
+  EXPECT_EQ(RestSignUpWith(forged).status, 429);
+}
+
+TEST_P(ClientAddressTest, RestClientCannotChooseTheRequestId) {
+  HttpResponse response =
+      RestSignUpWith({{"x-latchkey-request-id", "forged-request-id"}});
+  EXPECT_EQ(response.status, 200);
+  ASSERT_EQ(response.headers.count("x-stack-request-id"), 1u);
+  EXPECT_NE(response.headers.at("x-stack-request-id"), "forged-request-id");
+  EXPECT_FALSE(response.headers.at("x-stack-request-id").empty());
+}
+
+TEST_P(ClientAddressTest, GrpcClientCannotChooseItsOwnAddress) {
+  const HttpHeaders forged = {{"x-latchkey-client-ip", "192.0.2.79"},
+                              {"x-latchkey-gateway-token", "guess"}};
+  EXPECT_EQ(GrpcSignUp("203.0.113.1"), "");
+  EXPECT_EQ(GrpcSignUp("203.0.113.1"), "");
+  EXPECT_EQ(GrpcSignUp("203.0.113.1", forged), "RATE_LIMITED");
 }
 
 INSTANTIATE_TEST_SUITE_P(Proxies, ClientAddressTest, ::testing::Bool(),
