@@ -1,5 +1,11 @@
 #include "storage/sqlite/sqlite_connection.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -17,6 +23,39 @@ constexpr std::string_view kUniquePrefix = "UNIQUE constraint failed: ";
 absl::Status OpenError(const std::string& path, std::string_view why) {
   return absl::FailedPreconditionError(
       absl::StrCat("cannot open SQLite database at '", path, "': ", Sv(why)));
+}
+
+// The database holds password hashes, token hashes and sealed secrets: only
+// the server's own user may read it, whatever the umask.
+constexpr mode_t kPrivateFileMode = 0600;
+
+// Creates the database file owner-only before SQLite sees it. SQLite would
+// create it with 0644 less the umask, and then gives the -wal and -shm files
+// the main file's permissions; created 0600 here, all three stay private.
+// Best effort: when this fails (missing directory, a "file:" URI), SQLite
+// reports the real error and TightenExisting() below still applies.
+void CreatePrivately(const std::string& path) {
+  if (path.starts_with("file:")) return;
+  const int fd =
+      ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, kPrivateFileMode);
+  if (fd >= 0) ::close(fd);
+}
+
+// Removes group and other permissions from `file` if it exists (a database
+// created by an older version, or -wal/-shm files a crash left behind).
+// FAILED_PRECONDITION when they cannot be removed (the server does not own
+// the file): refusing to start beats serving from a readable file.
+absl::Status TightenExisting(const std::string& file) {
+  struct stat info;
+  if (::stat(file.c_str(), &info) != 0) return absl::OkStatus();
+  if ((info.st_mode & 077) == 0) return absl::OkStatus();
+  if (::chmod(file.c_str(), info.st_mode & 0700) != 0) {
+    const int error = errno;
+    return absl::FailedPreconditionError(absl::StrCat(
+        "'", file, "' is readable by other users and its permissions cannot ",
+        "be narrowed (", std::strerror(error), "); run chmod 600 on it"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -68,6 +107,7 @@ absl::Status SqliteError(int extended_code, std::string_view message) {
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     const std::string& path, absl::Duration busy_timeout) {
+  CreatePrivately(path);
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &db,
@@ -79,6 +119,16 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     return OpenError(path, why);
   }
   auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+  // By the file's real name, so "file:" URIs are covered too.
+  if (const char* file = sqlite3_db_filename(db, "main");
+      file != nullptr && *file != '\0') {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      if (absl::Status tightened = TightenExisting(absl::StrCat(file, suffix));
+          !tightened.ok()) {
+        return OpenError(path, std::string(tightened.message()));
+      }
+    }
+  }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(
       db, static_cast<int>(absl::ToInt64Milliseconds(busy_timeout)));

@@ -1,6 +1,9 @@
 #include "storage/sqlite/sqlite_connection.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "storage/errors.h"
@@ -13,6 +16,58 @@ std::unique_ptr<SqliteConnection> OpenTemp(const char* name) {
   auto conn = SqliteConnection::Open(path, absl::Seconds(1));
   EXPECT_TRUE(conn.ok()) << conn.status();
   return conn.ok() ? *std::move(conn) : nullptr;
+}
+
+// The permission bits of `file` (-1 when it does not exist).
+int ModeOf(const std::string& file) {
+  struct stat info;
+  if (::stat(file.c_str(), &info) != 0) return -1;
+  return static_cast<int>(info.st_mode & 0777);
+}
+
+// Restores the umask a test changed.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : previous_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(previous_); }
+
+ private:
+  mode_t previous_;
+};
+
+TEST(SqliteConnectionTest, NewDatabaseAndItsWalFilesAreOwnerOnly) {
+  ScopedUmask umask(022);
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/private.db";
+  auto conn = SqliteConnection::Open(path, absl::Seconds(1));
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  // A write in WAL mode, with the connection still open, so the -wal and
+  // -shm files exist.
+  ASSERT_TRUE((*conn)->ExecScript("CREATE TABLE t (x INTEGER)").ok());
+  ASSERT_TRUE((*conn)->Execute("INSERT INTO t VALUES ($1)", {1}).ok());
+  EXPECT_EQ(ModeOf(path), 0600);
+  EXPECT_EQ(ModeOf(path + "-wal"), 0600);
+  EXPECT_EQ(ModeOf(path + "-shm"), 0600);
+}
+
+TEST(SqliteConnectionTest, ExistingReadableDatabaseIsNarrowedToTheOwner) {
+  ScopedUmask umask(022);
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/readable.db";
+  {
+    auto conn = SqliteConnection::Open(path, absl::Seconds(1));
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    ASSERT_TRUE((*conn)->ExecScript("CREATE TABLE t (x INTEGER)").ok());
+  }
+  // As an older version (or an operator) left it.
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  std::ofstream(path + "-wal").close();
+  ASSERT_EQ(::chmod((path + "-wal").c_str(), 0664), 0);
+  auto conn = SqliteConnection::Open(path, absl::Seconds(1));
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  EXPECT_EQ(ModeOf(path), 0600);
+  EXPECT_EQ(ModeOf(path + "-wal"), 0600);
+  ASSERT_TRUE((*conn)->Execute("SELECT count(*) FROM t", {}).ok());
 }
 
 TEST(SqliteConnectionTest, BindsEveryParameterKind) {
