@@ -99,8 +99,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       *app->jwt_verifier_, app->config_.public_url);
   app->projects_ =
       std::make_unique<core::ProjectDirectory>(*app->database_, clock);
-  app->sessions_ =
-      std::make_unique<core::SessionManager>(*app->database_, clock);
+  std::optional<std::string_view> previous_secret;
+  if (config.previous_server_secret.has_value()) {
+    previous_secret = *config.previous_server_secret;
+  }
+  LATCHKEY_ASSIGN_OR_RETURN(core::RefreshTokenSuccessors successors,
+                            core::RefreshTokenSuccessors::Create(
+                                config.server_secret, previous_secret));
+  app->sessions_ = std::make_unique<core::SessionManager>(
+      *app->database_, clock, std::move(successors));
   app->codes_ =
       std::make_unique<core::VerificationCodes>(*app->database_, clock);
   app->rate_limiter_ =

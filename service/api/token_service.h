@@ -17,9 +17,11 @@ namespace latchkey::service::api {
 //    "main" is INVALID_OAUTH_CLIENT_ID_OR_SECRET, as in Stack.
 //  - OAuthToken grant_type=refresh_token: the user's row is read at every
 //    refresh, so the token carries the user as they are now; the answer has
-//    refresh_token only when the project rotates refresh tokens. A missing
-//    refresh_token is SCHEMA_ERROR; a scope other than "legacy" (Stack's
-//    only scope) is SCHEMA_ERROR. grant_type=authorization_code is always
+//    refresh_token only when the project rotates refresh tokens, and then
+//    every refresh of one token within the grace window (concurrent tabs)
+//    gets the same one (sessions.h). A missing refresh_token is
+//    SCHEMA_ERROR; a scope other than "legacy" (Stack's only scope) is
+//    SCHEMA_ERROR. grant_type=authorization_code is always
 //    INVALID_AUTHORIZATION_CODE: no flow issues codes yet.
 //  - RefreshAccessToken never rotates, even in projects that rotate: its
 //    answer has no field for a next refresh token, so rotating would strand

@@ -1,10 +1,15 @@
 #include "service/core/sessions.h"
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "crypto/hashing.h"
 #include "crypto/random.h"
 #include "service/api_error.h"
+#include "storage/errors.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -93,7 +98,7 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
     // grace window) or a stolen token being replayed (revoke everything).
     if (now - *found->rotated_at <=
         absl::Seconds(config.refresh_token_reuse_grace_seconds())) {
-      return NewestOfFamily(*found);
+      return LiveSuccessor(*found, refresh_token, config);
     }
     absl::Status revoked = database_.Run([&](storage::Repositories& repos) {
       return repos.sessions()
@@ -121,8 +126,10 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
     return RefreshedSession{*std::move(found), std::nullopt};
   }
 
-  // Rotation: the next token of the family replaces this one.
-  absl::StatusOr<std::string> token = crypto::RandomToken();
+  // Rotation: the successor replaces this token. Every concurrent refresher
+  // derives the same successor; the Rotate update decides which of them
+  // writes it.
+  absl::StatusOr<std::string> token = successors_.Successor(Std(refresh_token));
   if (!token.ok()) return token.status();
   absl::StatusOr<std::string> id = crypto::RandomUuidV4();
   if (!id.ok()) return id.status();
@@ -133,38 +140,58 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
   next.created_at = now;
   next.last_used_at = now;
   next.rotated_at.reset();
+  // Set when this refresh lost the race: the token was rotated by another
+  // one between our read and our update (ABORTED from Rotate), or its
+  // successor row appeared first (ALREADY_EXISTS on the hash or counter).
+  bool lost = false;
   absl::Status rotated =
       database_.RunInTransaction([&](storage::Repositories& repos) {
-        return repos.sessions().Rotate(found->project_id, found->id, next, now);
+        absl::Status status =
+            repos.sessions().Rotate(found->project_id, found->id, next, now);
+        lost = (status.code() == absl::StatusCode::kAborted &&
+                !storage::IsRetryableConflict(status)) ||
+               status.code() == absl::StatusCode::kAlreadyExists;
+        return status;
       });
-  if (rotated.code() == absl::StatusCode::kAborted) {
-    // Another refresh rotated it first: within grace by definition.
-    return NewestOfFamily(*found);
-  }
+  if (rotated.ok()) return RefreshedSession{std::move(next), *std::move(token)};
+  if (lost) return LiveSuccessor(*found, refresh_token, config);
   if (rotated.code() == absl::StatusCode::kNotFound) return NotFoundOrExpired();
-  if (!rotated.ok()) return rotated;
-  return RefreshedSession{std::move(next), *std::move(token)};
+  return rotated;
 }
 
-absl::StatusOr<RefreshedSession> SessionManager::NewestOfFamily(
-    const storage::SessionRecord& rotated) const {
-  absl::StatusOr<std::vector<storage::SessionRecord>> active;
-  absl::Status status = database_.Run([&](storage::Repositories& repos) {
-    active = repos.sessions().ListActiveForUser(rotated.project_id,
-                                                rotated.user_id, clock_.Now());
-    return active.status();
-  });
-  if (!status.ok()) return status;
-  const storage::SessionRecord* newest = nullptr;
-  for (const storage::SessionRecord& session : *active) {
-    if (session.rotation_family_id == rotated.rotation_family_id &&
-        (newest == nullptr ||
-         session.rotation_counter > newest->rotation_counter)) {
-      newest = &session;
+absl::StatusOr<RefreshedSession> SessionManager::LiveSuccessor(
+    const storage::SessionRecord& rotated, absl::string_view refresh_token,
+    const identity::v1::ProjectConfig& config) const {
+  // Each step finds the row of the successor of `token`: live, it is the
+  // answer; rotated too (within the same window, as it was created by the
+  // rotation being forgiven), its own successor is next.
+  std::string token(refresh_token);
+  for (int step = 0; step < kMaxSuccessorSteps; ++step) {
+    absl::StatusOr<std::vector<std::string>> candidates =
+        successors_.Candidates(token);
+    if (!candidates.ok()) return candidates.status();
+    std::optional<storage::SessionRecord> successor;
+    for (std::string& candidate : *candidates) {
+      absl::StatusOr<storage::SessionRecord> session =
+          FindByToken(rotated.project_id, candidate);
+      if (session.status().code() == absl::StatusCode::kNotFound) continue;
+      if (!session.ok()) return session.status();
+      successor = *std::move(session);
+      token = std::move(candidate);
+      break;
+    }
+    if (!successor.has_value() ||
+        successor->rotation_family_id != rotated.rotation_family_id ||
+        Expired(*successor, clock_.Now())) {
+      return NotFoundOrExpired();
+    }
+    if (!successor->rotated_at.has_value()) {
+      std::optional<std::string> next;
+      if (config.refresh_token_rotation()) next = std::move(token);
+      return RefreshedSession{*std::move(successor), std::move(next)};
     }
   }
-  if (newest == nullptr) return NotFoundOrExpired();
-  return RefreshedSession{*newest, std::nullopt};
+  return NotFoundOrExpired();
 }
 
 }  // namespace latchkey::service::core

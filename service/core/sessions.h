@@ -4,12 +4,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "identity/v1/project.pb.h"
+#include "service/core/refresh_successors.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
@@ -34,8 +36,13 @@ struct RefreshedSession {
 // rotation and reuse detection per project. Thread-safe.
 class SessionManager {
  public:
-  SessionManager(storage::Database& database, const common::Clock& clock)
-      : database_(database), clock_(clock) {}
+  // `successors` derives the token each rotation hands out (see
+  // refresh_successors.h), from the server secret.
+  SessionManager(storage::Database& database, const common::Clock& clock,
+                 RefreshTokenSuccessors successors)
+      : database_(database),
+        clock_(clock),
+        successors_(std::move(successors)) {}
 
   // Creates a session inside the caller's transaction. `lifetime` nullopt:
   // the project's refresh_token_lifetime_seconds. Returns the repository's
@@ -48,10 +55,18 @@ class SessionManager {
 
   // Resolves a refresh token of `project_id`. Without rotation the session
   // is returned as is (last_used_at is written at most once a minute).
-  // With rotation, the token is replaced; a token already replaced is
-  // accepted within the project's grace window (answered with the family's
-  // newest session, so concurrent refreshes from several tabs succeed), and
-  // beyond it counts as reuse: the whole family is revoked.
+  // With rotation, the token is replaced by its successor (derived from it,
+  // refresh_successors.h). Concurrent refreshes of one token all answer
+  // that same successor: the first to commit rotates, the others find its
+  // row. A token already replaced is accepted within the project's grace
+  // window: the answer is the family's live token, reached by following
+  // the successors (a tab that refreshed twice meanwhile does not log out
+  // a slower one), at most kMaxSuccessorSteps of them; a chain that leads
+  // nowhere live (revoked, expired, or rotated by a release that drew
+  // successors at random) is REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED without
+  // revoking anything. Beyond the grace window a replaced token counts as
+  // reuse: the whole family is revoked. next_refresh_token is set whenever
+  // `config` rotates, also for the answers within grace.
   // REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (api_error.h) for unknown, expired,
   // revoked or reused tokens and tokens of another project; the database's
   // error otherwise. `admit`, when given, is asked once the token is known
@@ -69,12 +84,17 @@ class SessionManager {
   absl::StatusOr<storage::SessionRecord> FindByToken(
       absl::string_view project_id, absl::string_view refresh_token) const;
 
+  // How many rotations within one grace window the successor walk follows.
+  static constexpr int kMaxSuccessorSteps = 16;
+
  private:
-  absl::StatusOr<RefreshedSession> NewestOfFamily(
-      const storage::SessionRecord& rotated) const;
+  absl::StatusOr<RefreshedSession> LiveSuccessor(
+      const storage::SessionRecord& rotated, absl::string_view refresh_token,
+      const identity::v1::ProjectConfig& config) const;
 
   storage::Database& database_;
   const common::Clock& clock_;
+  const RefreshTokenSuccessors successors_;
 };
 
 }  // namespace latchkey::service::core

@@ -1,5 +1,10 @@
 #include "service/core/sessions.h"
 
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "crypto/hashing.h"
 #include "gtest/gtest.h"
 #include "service/api_error.h"
 #include "service/core/project_config.h"
@@ -10,6 +15,7 @@ namespace {
 
 constexpr char kProject[] = "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5f";
 constexpr char kOther[] = "00000000-0000-4000-8000-000000000002";
+constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 
 class SessionsTest : public ::testing::Test {
  protected:
@@ -38,7 +44,10 @@ class SessionsTest : public ::testing::Test {
                        return repos.users().Create(user);
                      }).ok());
     }
-    manager_ = std::make_unique<SessionManager>(*db_, clock_);
+    auto successors = RefreshTokenSuccessors::Create(kServerSecret);
+    ASSERT_TRUE(successors.ok()) << successors.status();
+    manager_ =
+        std::make_unique<SessionManager>(*db_, clock_, *std::move(successors));
     config_ = DefaultProjectConfig();
   }
 
@@ -121,18 +130,81 @@ TEST_F(SessionsTest, RotationReplacesTokensAndToleratesConcurrentUse) {
   ASSERT_TRUE(rotated->next_refresh_token.has_value());
   EXPECT_NE(rotated->session.id, issued.session.id);
   EXPECT_EQ(rotated->session.rotation_family_id, issued.session.id);
+  // Only its hash is stored.
+  EXPECT_EQ(rotated->session.refresh_token_hash,
+            crypto::HashToken(*rotated->next_refresh_token));
 
-  // Another tab still holds the old token: within grace it gets the newest
-  // session of the family, not an error.
+  // Another tab still holds the old token: within grace it gets the same
+  // next token, not an error and not a token of its own.
   clock_.Advance(absl::Seconds(5));
   auto concurrent = manager_->Refresh(kProject, issued.refresh_token, config_);
   ASSERT_TRUE(concurrent.ok()) << concurrent.status();
   EXPECT_EQ(concurrent->session.id, rotated->session.id);
-  EXPECT_FALSE(concurrent->next_refresh_token.has_value());
+  EXPECT_EQ(concurrent->next_refresh_token, rotated->next_refresh_token);
 
   // The new token keeps working.
-  auto next = manager_->Refresh(kProject, *rotated->next_refresh_token, config_);
+  auto next =
+      manager_->Refresh(kProject, *rotated->next_refresh_token, config_);
   ASSERT_TRUE(next.ok()) << next.status();
+}
+
+TEST_F(SessionsTest, ConcurrentRefreshesOfOneTokenAllGetTheSameNextToken) {
+  config_.set_refresh_token_rotation(true);
+  config_.set_refresh_token_reuse_grace_seconds(10);
+  IssuedSession issued = NewSession();
+  constexpr int kThreads = 16;
+  std::latch start(kThreads);
+  std::vector<absl::StatusOr<RefreshedSession>> results(
+      kThreads, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      results[t] = manager_->Refresh(kProject, issued.refresh_token, config_);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  ASSERT_TRUE(results[0]->next_refresh_token.has_value());
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->next_refresh_token, results[0]->next_refresh_token);
+    EXPECT_EQ(result->session.id, results[0]->session.id);
+  }
+}
+
+TEST_F(SessionsTest, WithinGraceTheOldTokenFollowsTheChainToTheLiveToken) {
+  config_.set_refresh_token_rotation(true);
+  config_.set_refresh_token_reuse_grace_seconds(10);
+  IssuedSession issued = NewSession();
+  auto first = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(first.ok());
+  clock_.Advance(absl::Seconds(2));
+  // The fast tab refreshed again; the slow tab still has the first token.
+  auto second =
+      manager_->Refresh(kProject, *first->next_refresh_token, config_);
+  ASSERT_TRUE(second.ok());
+  ASSERT_NE(second->next_refresh_token, first->next_refresh_token);
+  clock_.Advance(absl::Seconds(2));
+  auto slow = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(slow.ok()) << slow.status();
+  EXPECT_EQ(slow->session.id, second->session.id);
+  EXPECT_EQ(slow->next_refresh_token, second->next_refresh_token);
+}
+
+TEST_F(SessionsTest, WithinGraceWithoutRotationTheAnswerHasNoNextToken) {
+  config_.set_refresh_token_rotation(true);
+  config_.set_refresh_token_reuse_grace_seconds(10);
+  IssuedSession issued = NewSession();
+  auto rotated = manager_->Refresh(kProject, issued.refresh_token, config_);
+  ASSERT_TRUE(rotated.ok());
+  // RefreshAccessToken refreshes without rotating.
+  identity::v1::ProjectConfig without = config_;
+  without.set_refresh_token_rotation(false);
+  auto answer = manager_->Refresh(kProject, issued.refresh_token, without);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->session.id, rotated->session.id);
+  EXPECT_FALSE(answer->next_refresh_token.has_value());
 }
 
 TEST_F(SessionsTest, ReuseAfterGraceRevokesTheWholeFamily) {

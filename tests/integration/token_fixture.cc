@@ -88,6 +88,7 @@ void TokenTest::Restart(std::function<void(service::ServerConfig&)> configure) {
   auth_.reset();
   app_.reset();
   TestApp::Options options;
+  options.backend = backend_;
   options.clock = &clock_;
   options.configure = std::move(configure);
   absl::StatusOr<std::unique_ptr<TestApp>> started = TestApp::Start(options);

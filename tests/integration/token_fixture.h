@@ -15,6 +15,7 @@
 #include "identity/v1/auth.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "storage/testing/test_database.h"
 #include "tests/integration/test_app.h"
 
 namespace latchkey::testing {
@@ -113,6 +114,10 @@ class TokenTest : public ::testing::Test {
       const std::string& server_key = TestApp::kSecretServerKey);
 
   common::FakeClock clock_{kStart};
+  // The database SetUp and Restart start the app on; a subclass may change
+  // it in its constructor (SQLite unless it does).
+  storage::testing::TestBackend backend_ =
+      storage::testing::TestBackend::kSqlite;
 
  private:
   std::unique_ptr<TestApp> app_;

@@ -364,7 +364,9 @@ TEST_F(TokenServiceTest, ReplacedTokenWithinGraceAnswersForTheNewestSession) {
   OAuthTokenResponse other_tab;
   grpc::Status status = OAuthRefresh(signed_up.refresh_token(), &other_tab);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_FALSE(other_tab.has_refresh_token());
+  // Both tabs continue with the same next token.
+  ASSERT_TRUE(other_tab.has_refresh_token());
+  EXPECT_EQ(other_tab.refresh_token(), winner.refresh_token());
   EXPECT_EQ(UnverifiedClaims(other_tab.access_token())["refresh_token_id"],
             UnverifiedClaims(winner.access_token())["refresh_token_id"]);
 }
