@@ -112,8 +112,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       std::make_unique<core::VerificationCodes>(*app->database_, clock);
   app->rate_limiter_ =
       std::make_unique<core::RateLimiter>(*app->database_, clock);
-  app->passwords_ =
-      std::make_unique<core::Passwords>(config.password_hash_concurrency);
+  app->passwords_ = std::make_unique<core::Passwords>(core::Passwords::Options{
+      .max_concurrent_hashes = config.password_hash_concurrency,
+      .ceiling = {.max_memory_kib = config.argon2_max_memory_kib,
+                  .max_iterations = config.argon2_max_iterations},
+      .max_waiting_per_project =
+          static_cast<size_t>(config.password_hash_queue_per_project)});
   LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::MailSender> sender,
                             MakeMailSender(app->config_));
   app->mail_ = std::make_unique<mail::MailQueue>(std::move(sender),

@@ -40,6 +40,17 @@ ABSL_FLAG(int, password_hash_concurrency, 0,
           "argon2 password hashes computed at once; more wait their turn "
           "(env LATCHKEY_PASSWORD_HASH_CONCURRENCY; default the number of "
           "CPUs the process may use)");
+ABSL_FLAG(int64_t, argon2_max_memory_kib, -1,
+          "the most argon2 memory (KiB) a project may configure; above it "
+          "config changes are refused and stored values are clamped (env "
+          "LATCHKEY_ARGON2_MAX_MEMORY_KIB; default 65536, 1024 to 1048576)");
+ABSL_FLAG(int64_t, argon2_max_iterations, -1,
+          "the most argon2 iterations a project may configure (env "
+          "LATCHKEY_ARGON2_MAX_ITERATIONS; default 4, 1 to 16)");
+ABSL_FLAG(int64_t, password_hash_queue_per_project, -1,
+          "password hashes of one project that may wait for a hashing "
+          "thread; more get 429 RATE_LIMITED (env "
+          "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT; default 8)");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "addresses and CIDR networks of load balancers and proxies whose "
           "X-Forwarded-For names the client, comma-separated (env "
@@ -110,6 +121,10 @@ int main(int argc, char** argv) {
   flags.http_max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   flags.http_max_header_bytes = absl::GetFlag(FLAGS_http_max_header_bytes);
   flags.http_max_header_count = absl::GetFlag(FLAGS_http_max_header_count);
+  flags.argon2_max_memory_kib = absl::GetFlag(FLAGS_argon2_max_memory_kib);
+  flags.argon2_max_iterations = absl::GetFlag(FLAGS_argon2_max_iterations);
+  flags.password_hash_queue_per_project =
+      absl::GetFlag(FLAGS_password_hash_queue_per_project);
   flags.http_max_url_bytes = absl::GetFlag(FLAGS_http_max_url_bytes);
   flags.http_request_timeout_ms = absl::GetFlag(FLAGS_http_request_timeout_ms);
   flags.http_idle_timeout_ms = absl::GetFlag(FLAGS_http_idle_timeout_ms);

@@ -277,6 +277,36 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     return Invalid("--password_hash_concurrency",
                    "must be a number from 1 to 1024 (0: the number of CPUs)");
   }
+  // The argon2 ceiling: at least a project's own minimum (1 MiB, t=1), at
+  // most what crypto::PasswordHasher accepts (1 GiB, t=16).
+  const struct {
+    const char* flag;
+    const char* env;
+    int64_t given;
+    int64_t* target;
+    int64_t min;
+    int64_t max;
+  } hash_limits[] = {
+      {"--argon2_max_memory_kib", "LATCHKEY_ARGON2_MAX_MEMORY_KIB",
+       flags.argon2_max_memory_kib, &config.argon2_max_memory_kib, 1024,
+       1024 * 1024},
+      {"--argon2_max_iterations", "LATCHKEY_ARGON2_MAX_ITERATIONS",
+       flags.argon2_max_iterations, &config.argon2_max_iterations, 1, 16},
+      {"--password_hash_queue_per_project",
+       "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT",
+       flags.password_hash_queue_per_project,
+       &config.password_hash_queue_per_project, 1, 100000},
+  };
+  for (const auto& limit : hash_limits) {
+    const std::string text =
+        Resolve(limit.given >= 0 ? std::to_string(limit.given) : "", env,
+                limit.env, std::to_string(*limit.target));
+    if (!absl::SimpleAtoi(text, limit.target) || *limit.target < limit.min ||
+        *limit.target > limit.max) {
+      return Invalid(limit.flag, absl::StrCat("must be a number from ",
+                                              limit.min, " to ", limit.max));
+    }
+  }
   absl::StatusOr<gateway::TrustedProxies> proxies =
       gateway::TrustedProxies::Parse(
           Resolve(flags.trusted_proxies, env, "LATCHKEY_TRUSTED_PROXIES", ""));

@@ -69,6 +69,13 @@ struct ServerConfig {
   int password_hash_concurrency = 0;
   // Load balancers and proxies whose X-Forwarded-For names the client.
   gateway::TrustedProxies trusted_proxies;
+  // The most argon2 cost a project may choose (core::Argon2Ceiling): higher
+  // project settings are refused, and clamped when already stored.
+  int64_t argon2_max_memory_kib = 64 * 1024;
+  int64_t argon2_max_iterations = 4;
+  // Password hashes of one project that may wait for a hashing thread;
+  // more are refused RATE_LIMITED (core::Passwords).
+  int64_t password_hash_queue_per_project = 8;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;
   SmtpConfig smtp;
@@ -88,6 +95,12 @@ struct ConfigFlags {
   int password_hash_concurrency = 0;
   // LATCHKEY_TRUSTED_PROXIES, none.
   std::string trusted_proxies;
+  // -1 means not given. LATCHKEY_ARGON2_MAX_MEMORY_KIB, 65536;
+  // LATCHKEY_ARGON2_MAX_ITERATIONS, 4;
+  // LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT, 8.
+  int64_t argon2_max_memory_kib = -1;
+  int64_t argon2_max_iterations = -1;
+  int64_t password_hash_queue_per_project = -1;
   int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
   int64_t http_max_body_bytes = -1;

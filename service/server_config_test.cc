@@ -117,6 +117,45 @@ TEST(LoadServerConfig, PasswordHashConcurrency) {
   }
 }
 
+TEST(LoadServerConfig, Argon2CeilingAndHashQueuePerProject) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->argon2_max_memory_kib, 65536);
+  EXPECT_EQ(defaults->argon2_max_iterations, 4);
+  EXPECT_EQ(defaults->password_hash_queue_per_project, 8);
+  auto from_env = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "32768"},
+                  {"LATCHKEY_ARGON2_MAX_ITERATIONS", "3"},
+                  {"LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "2"}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->argon2_max_memory_kib, 32768);
+  EXPECT_EQ(from_env->argon2_max_iterations, 3);
+  EXPECT_EQ(from_env->password_hash_queue_per_project, 2);
+  ConfigFlags given = flags;
+  given.argon2_max_memory_kib = 131072;
+  auto from_flag = LoadServerConfig(
+      given, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "32768"}}));
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_EQ(from_flag->argon2_max_memory_kib, 131072);
+  const std::pair<const char*, const char*> bad[] = {
+      {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "1023"},
+      {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "4194304"},
+      {"LATCHKEY_ARGON2_MAX_ITERATIONS", "0"},
+      {"LATCHKEY_ARGON2_MAX_ITERATIONS", "17"},
+      {"LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "0"},
+  };
+  for (const auto& [name, value] : bad) {
+    auto config = LoadServerConfig(
+        flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}, {name, value}}));
+    EXPECT_FALSE(config.ok()) << name << "=" << value;
+  }
+}
+
 TEST(LoadServerConfig, TrustedProxies) {
   ConfigFlags flags;
   flags.data_dir = TempDir();

@@ -122,7 +122,8 @@ absl::StatusOr<SignInResponse> SignUp(
   // Hashing is slow: never inside the transaction.
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.password(), project.config));
+      context.passwords.Hash(request.password(), project.config,
+                             project.project.id));
   const core::PasswordHash password{hash, core::PasswordAlgorithm::kArgon2id};
   const std::optional<std::string> anonymous = AnonymousCaller(caller);
   const absl::Time now = context.clock.Now();
@@ -259,20 +260,22 @@ absl::StatusOr<SignInResponse> SignIn(
   if (!user.ok() || !credential.ok()) {
     // The same work as a real check, so timing does not tell whether the
     // email exists.
-    context.passwords.VerifyDummy(request.password(), project.config);
+    context.passwords.VerifyDummy(request.password(), project.config,
+                                  project.project.id);
     return ApiError(identity::v1::EMAIL_PASSWORD_MISMATCH);
   }
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::PasswordCheck check,
       context.passwords.Verify(request.password(), credential->password_hash,
-                               project.config));
+                               project.config, project.project.id));
   if (!check.matches) return ApiError(identity::v1::EMAIL_PASSWORD_MISMATCH);
   if (check.needs_rehash) {
     // An imported bcrypt hash (or weaker argon2 parameters) becomes the
     // project's argon2id now that the password is known.
     LATCHKEY_ASSIGN_OR_RETURN(
         std::string hash,
-        context.passwords.Hash(request.password(), project.config));
+        context.passwords.Hash(request.password(), project.config,
+                               project.project.id));
     LATCHKEY_RETURN_IF_ERROR(
         context.database.Run([&](storage::Repositories& repos) {
           storage::PasswordCredentialRecord upgraded = *credential;
@@ -358,14 +361,16 @@ absl::StatusOr<SuccessResponse> UpdatePassword(
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::PasswordCheck check,
       context.passwords.Verify(request.old_password(),
-                               credential->password_hash, project.config));
+                               credential->password_hash, project.config,
+                               project.project.id));
   if (!check.matches)
     return ApiError(identity::v1::PASSWORD_CONFIRMATION_MISMATCH);
   LATCHKEY_RETURN_IF_ERROR(
       core::CheckPasswordPolicy(request.new_password(), project.config));
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.new_password(), project.config));
+      context.passwords.Hash(request.new_password(), project.config,
+                             project.project.id));
   // The session making the change stays; every other one ends (a stolen
   // session must not survive a password change).
   const std::string keep = caller.user->refresh_token_id();
@@ -393,7 +398,8 @@ absl::StatusOr<SuccessResponse> SetPassword(
       core::CheckPasswordPolicy(request.password(), project.config));
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.password(), project.config));
+      context.passwords.Hash(request.password(), project.config,
+                             project.project.id));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         auto existing =
@@ -459,7 +465,8 @@ absl::StatusOr<SuccessResponse> ResetPassword(
       core::CheckPasswordPolicy(request.password(), project.config));
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.password(), project.config));
+      context.passwords.Hash(request.password(), project.config,
+                             project.project.id));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(context.codes.Consume(repos, code));

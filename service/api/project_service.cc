@@ -96,11 +96,13 @@ absl::StatusOr<ProjectConfig> EffectiveWith(
 }
 
 // Merges `patch` into the project-level override of `project_id`, checks
-// the effective result and stores it. SCHEMA_ERROR (nothing written) for an
-// unknown key or a bad value; the repositories' errors otherwise.
+// the effective result (and the deployment's argon2 ceiling) and stores it.
+// SCHEMA_ERROR (nothing written) for an unknown key or a bad value; the
+// repositories' errors otherwise.
 absl::StatusOr<ProjectConfig> MergeProjectOverride(
     storage::Repositories& repos, const std::string& project_id,
-    const nlohmann::json& patch, absl::Time now) {
+    const nlohmann::json& patch, absl::Time now,
+    const core::Argon2Ceiling& ceiling) {
   LATCHKEY_RETURN_IF_ERROR(RejectDerivedKeys(patch));
   LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::ConfigOverrideRecord> levels,
                             repos.projects().ListConfigOverrides(project_id));
@@ -115,6 +117,11 @@ absl::StatusOr<ProjectConfig> MergeProjectOverride(
   const nlohmann::json merged = core::MergeOverrides(existing, patch);
   LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config,
                             EffectiveWith(levels, merged));
+  // A value stored above the ceiling may stay; a stored level that no
+  // longer validates holds nothing that may.
+  absl::StatusOr<ProjectConfig> current = EffectiveWith(levels, existing);
+  LATCHKEY_RETURN_IF_ERROR(core::CheckArgon2Ceiling(
+      current.ok() ? *current : core::DefaultProjectConfig(), config, ceiling));
   LATCHKEY_RETURN_IF_ERROR(repos.projects().SetConfigOverride(
       {project_id, kProjectLevel, merged.dump(), now}));
   return config;
@@ -201,6 +208,8 @@ absl::StatusOr<Project> CreateProject(AppContext& context, CallContext& call,
       core::MergeOverrides(nlohmann::json::object(), initial);
   LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config, core::EffectiveProjectConfig(
                                                       {override_json.dump()}));
+  LATCHKEY_RETURN_IF_ERROR(core::CheckArgon2Ceiling(
+      core::DefaultProjectConfig(), config, context.passwords.ceiling()));
 
   // Who will own it: the acting internal-project user through a new team,
   // or (admin key, no user) the deployment's administrators.
@@ -353,7 +362,9 @@ absl::StatusOr<Project> UpdateProject(AppContext& context, CallContext& call,
         }
         if (!patch.empty()) {
           LATCHKEY_RETURN_IF_ERROR(
-              MergeProjectOverride(repos, project_id, patch, now).status());
+              MergeProjectOverride(repos, project_id, patch, now,
+                                   context.passwords.ceiling())
+                  .status());
         }
         return absl::OkStatus();
       }));
@@ -421,7 +432,8 @@ absl::StatusOr<ProjectConfig> UpdateConfigOverride(
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(repos.projects().Get(project_id).status());
         return MergeProjectOverride(repos, project_id, *patch,
-                                    context.clock.Now())
+                                    context.clock.Now(),
+                                    context.passwords.ceiling())
             .status();
       }));
   context.projects.Invalidate(project_id);

@@ -71,7 +71,8 @@ absl::StatusOr<SignInResponse> SetupFirstAdmin(
       core::CheckPasswordPolicy(request.password(), internal->config));
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.password(), internal->config));
+      context.passwords.Hash(request.password(), internal->config,
+                             core::kInternalProjectId));
 
   const absl::Time now = context.clock.Now();
   const std::string project_id(core::kInternalProjectId);
@@ -171,7 +172,8 @@ absl::StatusOr<SuccessResponse> RecoverAdminPassword(
       core::CheckPasswordPolicy(request.new_password(), internal->config));
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string hash,
-      context.passwords.Hash(request.new_password(), internal->config));
+      context.passwords.Hash(request.new_password(), internal->config,
+                             core::kInternalProjectId));
   const absl::Time now = context.clock.Now();
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {

@@ -74,7 +74,7 @@ absl::Status CheckCountryCode(const std::string& code,
 // transaction (hashing takes tens of milliseconds).
 absl::StatusOr<std::optional<core::PasswordHash>> PreparePassword(
     AppContext& context, const identity::v1::ProjectConfig& config,
-    const std::optional<std::string>& password,
+    absl::string_view project_id, const std::optional<std::string>& password,
     const std::optional<std::string>& password_hash) {
   if (password.has_value() && password_hash.has_value()) {
     return SchemaError(
@@ -82,8 +82,9 @@ absl::StatusOr<std::optional<core::PasswordHash>> PreparePassword(
   }
   if (password.has_value()) {
     LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(*password, config));
-    LATCHKEY_ASSIGN_OR_RETURN(std::string hash,
-                              context.passwords.Hash(*password, config));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::string hash,
+        context.passwords.Hash(*password, config, project_id));
     return core::PasswordHash{std::move(hash),
                               core::PasswordAlgorithm::kArgon2id};
   }
@@ -176,7 +177,7 @@ absl::StatusOr<User> CreateUser(AppContext& context, CallContext& call,
   }
   LATCHKEY_ASSIGN_OR_RETURN(
       user.password,
-      PreparePassword(context, config,
+      PreparePassword(context, config, caller.project_id,
                       request.has_password()
                           ? std::optional<std::string>(request.password())
                           : std::nullopt,
@@ -314,7 +315,7 @@ absl::StatusOr<User> UpdateUser(AppContext& context, UserServiceState& state,
   if (password_touched || hash_touched) {
     LATCHKEY_ASSIGN_OR_RETURN(
         std::optional<core::PasswordHash> hash,
-        PreparePassword(context, config,
+        PreparePassword(context, config, caller.project_id,
                         password_touched && r.has_password()
                             ? std::optional<std::string>(r.password())
                             : std::nullopt,

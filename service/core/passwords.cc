@@ -6,6 +6,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -67,11 +68,13 @@ bool IsWellFormedBcrypt(absl::string_view hash) {
   return true;
 }
 
-bool IsWellFormedArgon2id(absl::string_view phc) {
-  std::vector<absl::string_view> fields = absl::StrSplit(phc, '$');
+// The "m=..,t=..,p=.." of a "$argon2id$v=19$...$salt$hash" PHC string
+// (`fields` split on '$'), without checking their bounds.
+std::optional<crypto::Argon2Params> Argon2CostsOf(
+    const std::vector<absl::string_view>& fields) {
   if (fields.size() != 6 || !fields[0].empty() || fields[1] != "argon2id" ||
       fields[2] != "v=19") {
-    return false;
+    return std::nullopt;
   }
   std::vector<absl::string_view> costs = absl::StrSplit(fields[3], ',');
   crypto::Argon2Params params;
@@ -79,8 +82,16 @@ bool IsWellFormedArgon2id(absl::string_view phc) {
       !absl::StartsWith(costs[1], "t=") || !absl::StartsWith(costs[2], "p=") ||
       !ParseSmallDecimal(costs[0].substr(2), &params.memory_kib) ||
       !ParseSmallDecimal(costs[1].substr(2), &params.iterations) ||
-      !ParseSmallDecimal(costs[2].substr(2), &params.parallelism) ||
-      !crypto::ValidateArgon2Params(params).ok()) {
+      !ParseSmallDecimal(costs[2].substr(2), &params.parallelism)) {
+    return std::nullopt;
+  }
+  return params;
+}
+
+bool IsWellFormedArgon2id(absl::string_view phc) {
+  std::vector<absl::string_view> fields = absl::StrSplit(phc, '$');
+  std::optional<crypto::Argon2Params> params = Argon2CostsOf(fields);
+  if (!params.has_value() || !crypto::ValidateArgon2Params(*params).ok()) {
     return false;
   }
   for (size_t i : {4u, 5u}) {
@@ -92,12 +103,14 @@ bool IsWellFormedArgon2id(absl::string_view phc) {
   return true;
 }
 
-// More waiting hashes than this are refused (UNAVAILABLE); the server's
-// worker threads bound how many can wait, so this only guards misuse.
-constexpr size_t kMaxQueuedHashes = 1024;
-
+// A project's line is full. RATE_LIMITED rather than SERVICE_UNAVAILABLE:
+// it is this project's own demand that exceeds its share (other projects
+// are still served), and 429 with Retry-After tells its clients to back
+// off; 503 would say the whole server is down.
 absl::Status Busy() {
-  return absl::UnavailableError("too many password hashes waiting; retry");
+  return ApiError(identity::v1::RATE_LIMITED, {{"retry_after_seconds", "1"}},
+                  "Too many password checks are waiting for this project; "
+                  "try again in a moment.");
 }
 
 // The CPUs this process may run on (taskset, cpusets), which can be fewer
@@ -112,19 +125,37 @@ int DefaultHashConcurrency() {
 
 }  // namespace
 
+Passwords::Passwords(Options options)
+    : ceiling_(options.ceiling),
+      hash_queue_({.slots = options.max_concurrent_hashes > 0
+                                ? options.max_concurrent_hashes
+                                : DefaultHashConcurrency(),
+                   .max_waiting_per_key = options.max_waiting_per_project}) {}
+
 Passwords::Passwords(int max_concurrent_hashes)
-    : hash_threads_(max_concurrent_hashes > 0 ? max_concurrent_hashes
-                                              : DefaultHashConcurrency(),
-                    kMaxQueuedHashes) {}
+    : Passwords(Options{.max_concurrent_hashes = max_concurrent_hashes}) {}
 
 template <typename Result>
-Result Passwords::OnHashThread(std::function<Result()> work,
+Result Passwords::OnHashThread(absl::string_view project_id, int weight,
+                               std::function<Result()> work,
                                Result if_refused) {
-  // packaged_task is move-only; the pool wants a copyable function.
+  // packaged_task is move-only; the queue wants a copyable function.
   auto task = std::make_shared<std::packaged_task<Result()>>(std::move(work));
   std::future<Result> result = task->get_future();
-  if (!hash_threads_.TrySubmit([task] { (*task)(); })) return if_refused;
+  if (!hash_queue_.TrySubmit(project_id, weight, [task] { (*task)(); })) {
+    return if_refused;
+  }
   return result.get();
+}
+
+crypto::Argon2Params Passwords::EffectiveParams(
+    const identity::v1::ProjectConfig& config) const {
+  crypto::Argon2Params params = Argon2ParamsOf(config);
+  params.memory_kib = static_cast<uint32_t>(std::min<int64_t>(
+      params.memory_kib, std::max<int64_t>(1, ceiling_.max_memory_kib)));
+  params.iterations = static_cast<uint32_t>(std::min<int64_t>(
+      params.iterations, std::max<int64_t>(1, ceiling_.max_iterations)));
+  return params;
 }
 
 absl::string_view PasswordAlgorithmName(PasswordAlgorithm algorithm) {
@@ -194,20 +225,24 @@ crypto::Argon2Params Argon2ParamsOf(const identity::v1::ProjectConfig& config) {
 }
 
 absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>>
-Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
-  const crypto::Argon2Params params = Argon2ParamsOf(config);
+Passwords::HasherFor(const identity::v1::ProjectConfig& config,
+                     absl::string_view project_id) {
+  const crypto::Argon2Params params = EffectiveParams(config);
   const Key key{params.memory_kib, params.iterations, params.parallelism};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = hashers_.find(key);
     if (it != hashers_.end()) return it->second;
   }
-  // Built outside the lock: creation runs argon2 once. Two threads may both
-  // build one; the first stored wins and the other is dropped.
+  // Built outside the lock: creation runs argon2 once, in the project's
+  // line like any other hash. Two threads may both build one; the first
+  // stored wins and the other is dropped.
   absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>> created =
       OnHashThread<absl::StatusOr<std::unique_ptr<crypto::PasswordHasher>>>(
-          [&] { return crypto::PasswordHasher::Create(params); }, Busy());
+          project_id, 1, [&] { return crypto::PasswordHasher::Create(params); },
+          Busy());
   if (!created.ok()) {
+    if (ReadApiError(created.status()).has_value()) return created.status();
     // The configuration validator keeps parameters within bounds, so this
     // is a failure of argon2 itself, not of the caller.
     return absl::InternalError(
@@ -220,12 +255,13 @@ Passwords::HasherFor(const identity::v1::ProjectConfig& config) {
 }
 
 absl::StatusOr<std::string> Passwords::Hash(
-    absl::string_view password, const identity::v1::ProjectConfig& config) {
+    absl::string_view password, const identity::v1::ProjectConfig& config,
+    absl::string_view project_id) {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
-      HasherFor(config);
+      HasherFor(config, project_id);
   if (!hasher.ok()) return hasher.status();
   absl::StatusOr<std::string> hash = OnHashThread<absl::StatusOr<std::string>>(
-      [&] { return (*hasher)->Hash(Std(password)); }, Busy());
+      project_id, 1, [&] { return (*hasher)->Hash(Std(password)); }, Busy());
   if (!hash.ok() &&
       hash.status().code() == absl::StatusCode::kInvalidArgument) {
     // Only an over-long password; the contract's field limits stop it first.
@@ -236,31 +272,62 @@ absl::StatusOr<std::string> Passwords::Hash(
 
 absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
     absl::string_view password, absl::string_view stored_hash,
-    const identity::v1::ProjectConfig& config) {
+    const identity::v1::ProjectConfig& config, absl::string_view project_id) {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
-      HasherFor(config);
+      HasherFor(config, project_id);
   if (!hasher.ok()) return hasher.status();
   if (password.size() > crypto::kMaxPasswordBytes) {
-    VerifyDummy(password, config);
+    VerifyDummy(password, config, project_id);
     return crypto::PasswordCheck{};
+  }
+  // An argon2id hash costs what its own parameters say, whatever the
+  // project's are now: weigh it before computing anything.
+  int weight = 1;
+  bool above_ceiling = false;
+  if (std::optional<crypto::Argon2Params> stored =
+          Argon2CostsOf(absl::StrSplit(stored_hash, '$'))) {
+    const int64_t max_memory = std::max<int64_t>(1, ceiling_.max_memory_kib);
+    const int64_t max_iterations =
+        std::max<int64_t>(1, ceiling_.max_iterations);
+    if (stored->memory_kib > kArgon2VerifyAllowance * max_memory ||
+        stored->iterations > kArgon2VerifyAllowance * max_iterations) {
+      return absl::InternalError(absl::StrCat(
+          "the stored password hash's argon2 cost (m=", stored->memory_kib,
+          ", t=", stored->iterations,
+          ") is beyond what this server verifies (m=",
+          kArgon2VerifyAllowance * max_memory,
+          ", t=", kArgon2VerifyAllowance * max_iterations,
+          "); the user needs a new password"));
+    }
+    above_ceiling =
+        stored->memory_kib > max_memory || stored->iterations > max_iterations;
+    // Rounded up; FairWorkQueue caps it at all the slots.
+    weight =
+        static_cast<int>((stored->memory_kib + max_memory - 1) / max_memory);
   }
   absl::StatusOr<crypto::PasswordCheck> check =
       OnHashThread<absl::StatusOr<crypto::PasswordCheck>>(
+          project_id, weight,
           [&] { return (*hasher)->Verify(Std(password), Std(stored_hash)); },
           Busy());
   if (!check.ok() &&
       check.status().code() == absl::StatusCode::kInvalidArgument) {
     return absl::InternalError("the stored password hash is malformed");
   }
+  if (check.ok() && check->matches && above_ceiling) {
+    check->needs_rehash = true;
+  }
   return check;
 }
 
 void Passwords::VerifyDummy(absl::string_view password,
-                            const identity::v1::ProjectConfig& config) {
+                            const identity::v1::ProjectConfig& config,
+                            absl::string_view project_id) {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
-      HasherFor(config);
+      HasherFor(config, project_id);
   if (!hasher.ok()) return;
   OnHashThread<bool>(
+      project_id, 1,
       [&] {
         (*hasher)->VerifyDummy(Std(password));
         return true;

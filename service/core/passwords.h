@@ -14,7 +14,8 @@
 #include "absl/strings/string_view.h"
 #include "crypto/password_hasher.h"
 #include "identity/v1/project.pb.h"
-#include "service/worker_pool.h"
+#include "service/core/fair_work_queue.h"
+#include "service/core/project_config.h"
 
 namespace latchkey::service::core {
 
@@ -60,52 +61,103 @@ crypto::Argon2Params Argon2ParamsOf(const identity::v1::ProjectConfig& config);
 // call may run argon2 and take tens of milliseconds, so never call it while
 // holding a database transaction open.
 //
-// argon2 runs on `max_concurrent_hashes` threads of its own; callers wait
-// their turn, first come first served. More runs than CPUs finish no
-// sooner in total but each holds its memory (19 MiB by default) for longer.
-// Own threads also keep that memory warm in their malloc arenas: a hash on
-// a fresh 19 MiB costs thousands of page faults, and memory stays bounded
-// by the thread count rather than by every worker that ever hashed.
+// argon2 runs on `max_concurrent_hashes` threads of its own (a
+// FairWorkQueue), shared fairly between projects: each project waits in
+// its own line and the lines take turns, so one project flooding sign-ups
+// or sign-ins delays another project's hash by about one hash per busy
+// project, not by its whole backlog. A project with
+// `max_waiting_per_project` hashes already waiting is refused RATE_LIMITED
+// (HTTP 429, gRPC RESOURCE_EXHAUSTED, retry_after_seconds 1) at once: its
+// callers hold handler threads while they wait. More runs than CPUs finish
+// no sooner in total but each holds its memory for longer. Own threads also
+// keep that memory warm in their malloc arenas: a hash on a fresh 19 MiB
+// costs thousands of page faults, and memory stays bounded by the thread
+// count rather than by every worker that ever hashed.
+//
+// The deployment's Argon2Ceiling bounds the cost: a project's parameters
+// above it (stored before it existed or was lowered) are clamped to it
+// when hashing, so argon2 memory in use stays within max_concurrent_hashes
+// x max_memory_kib. A stored argon2id hash with larger parameters of its
+// own (made before, or imported) is verified only up to
+// kArgon2VerifyAllowance times the ceiling (memory and iterations), and
+// then counts as that many hashing slots of memory (rounded up, at most all
+// of them), so the bound holds while it runs; on a match it asks for a
+// re-hash at the ceiling. Beyond the allowance it is not computed at all:
+// INTERNAL, and the user needs a new password.
 class Passwords {
  public:
-  // max_concurrent_hashes < 1 means the number of CPUs the process may use.
+  // How far above the ceiling a stored hash is still verified: lowering the
+  // ceiling up to this factor locks no one out (each user is re-hashed at
+  // the next sign-in), while a hash with absurd parameters cannot make one
+  // sign-in take gigabytes.
+  static constexpr int64_t kArgon2VerifyAllowance = 4;
+
+  struct Options {
+    // argon2 runs at once; < 1 means the number of CPUs the process may use.
+    int max_concurrent_hashes = 0;
+    Argon2Ceiling ceiling;
+    // Hashes of one project that may wait for a slot; at least 1.
+    size_t max_waiting_per_project = 8;
+  };
+
+  explicit Passwords(Options options);
+  // Default options with this concurrency.
   explicit Passwords(int max_concurrent_hashes = 0);
   Passwords(const Passwords&) = delete;
   Passwords& operator=(const Passwords&) = delete;
 
-  // An argon2id PHC string for `password` with the project's parameters.
-  // Does not check the policy (call CheckPasswordPolicy first). INTERNAL or
-  // RESOURCE_EXHAUSTED when argon2 fails.
+  // `project_id` names the line a call waits in (see above); calls without
+  // one share a single line.
+
+  // An argon2id PHC string for `password` with the project's parameters,
+  // clamped to the ceiling. Does not check the policy (call
+  // CheckPasswordPolicy first). RATE_LIMITED when the project's line is
+  // full; INTERNAL or RESOURCE_EXHAUSTED when argon2 fails.
   absl::StatusOr<std::string> Hash(absl::string_view password,
-                                   const identity::v1::ProjectConfig& config);
+                                   const identity::v1::ProjectConfig& config,
+                                   absl::string_view project_id = {});
 
   // Checks `password` against a stored hash (argon2id or imported bcrypt).
-  // `needs_rehash` is set when it matches and the hash is bcrypt or weaker
-  // than the project's current parameters: store Hash(password) then. A
-  // password longer than crypto::kMaxPasswordBytes never matches. INTERNAL
-  // when the stored hash is malformed (it is our own data).
+  // `needs_rehash` is set when it matches and the hash is bcrypt, weaker
+  // than the project's current (clamped) parameters, or above the ceiling:
+  // store Hash(password) then. A password longer than
+  // crypto::kMaxPasswordBytes never matches. INTERNAL when the stored hash
+  // is malformed (it is our own data) or beyond the verify allowance;
+  // RATE_LIMITED when the project's line is full.
   absl::StatusOr<crypto::PasswordCheck> Verify(
       absl::string_view password, absl::string_view stored_hash,
-      const identity::v1::ProjectConfig& config);
+      const identity::v1::ProjectConfig& config,
+      absl::string_view project_id = {});
 
   // Spends the time of a real verification; call it when there is no user
   // (or no password) so that timing does not reveal which emails exist.
+  // Does nothing when the project's line is full.
   void VerifyDummy(absl::string_view password,
-                   const identity::v1::ProjectConfig& config);
+                   const identity::v1::ProjectConfig& config,
+                   absl::string_view project_id = {});
+
+  // The project's argon2 parameters as hashing uses them: clamped to the
+  // ceiling.
+  crypto::Argon2Params EffectiveParams(
+      const identity::v1::ProjectConfig& config) const;
+
+  const Argon2Ceiling& ceiling() const { return ceiling_; }
 
  private:
   using Key = std::tuple<uint32_t, uint32_t, uint32_t>;
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> HasherFor(
-      const identity::v1::ProjectConfig& config);
+      const identity::v1::ProjectConfig& config, absl::string_view project_id);
 
-  // Runs `work` on a hashing thread and waits for it; `if_refused` when the
-  // queue is full.
+  // Runs `work` on a hashing thread in `project_id`'s line, counting as
+  // `weight` slots, and waits for it; `if_refused` when the line is full.
   template <typename Result>
-  Result OnHashThread(std::function<Result()> work, Result if_refused);
+  Result OnHashThread(absl::string_view project_id, int weight,
+                      std::function<Result()> work, Result if_refused);
 
+  const Argon2Ceiling ceiling_;
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<const crypto::PasswordHasher>> hashers_;
-  WorkerPool hash_threads_;
+  FairWorkQueue hash_queue_;
 };
 
 }  // namespace latchkey::service::core

@@ -192,5 +192,107 @@ TEST(Passwords, MalformedStoredHashIsInternalAndOverlongPasswordNeverMatches) {
   EXPECT_FALSE(check->matches);
 }
 
+identity::v1::ProjectConfig WithArgon2(int64_t memory_kib, int64_t iterations) {
+  identity::v1::ProjectConfig config = DefaultProjectConfig();
+  config.mutable_argon2()->set_memory_kib(memory_kib);
+  config.mutable_argon2()->set_iterations(iterations);
+  return config;
+}
+
+TEST(Passwords, HashingClampsAProjectsCostToTheDefaultCeiling) {
+  // Stored before the ceiling existed: 128 MiB and 16 passes are within the
+  // project's own range, but hashing uses at most 64 MiB and 4 passes.
+  Passwords passwords;
+  absl::StatusOr<std::string> memory =
+      passwords.Hash("correct horse", WithArgon2(128 * 1024, 1));
+  ASSERT_TRUE(memory.ok()) << memory.status();
+  EXPECT_TRUE(absl::StartsWith(*memory, "$argon2id$v=19$m=65536,t=1,p=1$"))
+      << *memory;
+  absl::StatusOr<std::string> passes =
+      passwords.Hash("correct horse", WithArgon2(1024, 16));
+  ASSERT_TRUE(passes.ok()) << passes.status();
+  EXPECT_TRUE(absl::StartsWith(*passes, "$argon2id$v=19$m=1024,t=4,p=1$"))
+      << *passes;
+}
+
+TEST(Passwords, HashingClampsToTheOperatorsCeiling) {
+  Passwords passwords(Passwords::Options{
+      .max_concurrent_hashes = 1,
+      .ceiling = {.max_memory_kib = 2048, .max_iterations = 1}});
+  const identity::v1::ProjectConfig config = WithArgon2(8192, 3);
+  EXPECT_EQ(passwords.EffectiveParams(config).memory_kib, 2048u);
+  EXPECT_EQ(passwords.EffectiveParams(config).iterations, 1u);
+  absl::StatusOr<std::string> hash = passwords.Hash("correct horse", config);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=2048,t=1,p=1$"))
+      << *hash;
+  // Hashed at the ceiling, it needs no re-hash while the ceiling holds.
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify("correct horse", *hash, config);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  EXPECT_FALSE(check->needs_rehash);
+}
+
+TEST(Passwords, AHashAboveALoweredCeilingStillVerifiesAndIsRehashed) {
+  // Made at m=4096,t=2; the operator then lowers the ceiling to 1024/1:
+  // within the allowance (4x), the user can still sign in, once, and is
+  // re-hashed at the ceiling.
+  Passwords before(Passwords::Options{
+      .ceiling = {.max_memory_kib = 4096, .max_iterations = 2}});
+  absl::StatusOr<std::string> hash =
+      before.Hash("correct horse", WithArgon2(4096, 2));
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  Passwords after(Passwords::Options{
+      .max_concurrent_hashes = 2,
+      .ceiling = {.max_memory_kib = 1024, .max_iterations = 1}});
+  absl::StatusOr<crypto::PasswordCheck> check =
+      after.Verify("correct horse", *hash, WithArgon2(4096, 2));
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  EXPECT_TRUE(check->needs_rehash);
+  absl::StatusOr<crypto::PasswordCheck> wrong =
+      after.Verify("wrong horse", *hash, WithArgon2(4096, 2));
+  ASSERT_TRUE(wrong.ok()) << wrong.status();
+  EXPECT_FALSE(wrong->matches);
+}
+
+TEST(Passwords, AHashFarAboveTheCeilingIsNeverComputed) {
+  // An imported (or old) hash whose own parameters ask for 512 MiB: beyond
+  // 4x the default 64 MiB ceiling, so verifying refuses at once instead of
+  // allocating it (the salt and tag here are arbitrary; were argon2 run,
+  // it would answer "no match" after spending the memory).
+  Passwords passwords;
+  const std::string huge =
+      "$argon2id$v=19$m=524288,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$"
+      "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify("correct horse", huge, CheapConfig());
+  EXPECT_EQ(check.status().code(), absl::StatusCode::kInternal)
+      << check.status();
+  const std::string many_passes =
+      "$argon2id$v=19$m=1024,t=16,p=1$c29tZXNhbHRzb21lc2FsdA$"
+      "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+  Passwords low(Passwords::Options{
+      .ceiling = {.max_memory_kib = 1024, .max_iterations = 1}});
+  EXPECT_EQ(
+      low.Verify("correct horse", many_passes, CheapConfig()).status().code(),
+      absl::StatusCode::kInternal);
+}
+
+TEST(Passwords, CallsWithAProjectIdHashAndVerify) {
+  Passwords passwords(Passwords::Options{.max_concurrent_hashes = 1,
+                                         .max_waiting_per_project = 1});
+  const identity::v1::ProjectConfig config = CheapConfig();
+  absl::StatusOr<std::string> hash =
+      passwords.Hash("correct horse", config, "project-a");
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify("correct horse", *hash, config, "project-b");
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  passwords.VerifyDummy("correct horse", config, "project-a");
+}
+
 }  // namespace
 }  // namespace latchkey::service::core

@@ -228,6 +228,32 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
   return absl::OkStatus();
 }
 
+absl::Status CheckArgon2Ceiling(const ProjectConfig& current,
+                                const ProjectConfig& updated,
+                                const Argon2Ceiling& ceiling) {
+  struct Limit {
+    const char* key;
+    int64_t current;
+    int64_t updated;
+    int64_t min;
+    int64_t max;
+  };
+  const Limit limits[] = {
+      {"argon2.memory_kib", current.argon2().memory_kib(),
+       updated.argon2().memory_kib(), 1024, ceiling.max_memory_kib},
+      {"argon2.iterations", current.argon2().iterations(),
+       updated.argon2().iterations(), 1, ceiling.max_iterations},
+  };
+  for (const Limit& limit : limits) {
+    if (limit.updated <= limit.max || limit.updated == limit.current) continue;
+    return SchemaError(absl::StrCat(
+        "\"", limit.key, "\" must be from ", limit.min, " to ", limit.max,
+        " (this server's limit on password hashing cost), not ",
+        limit.updated));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyConfigOverride(const nlohmann::json& override_object,
                                  ProjectConfig& config) {
   if (!override_object.is_object()) {

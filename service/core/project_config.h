@@ -1,6 +1,7 @@
 #ifndef SERVICE_CORE_PROJECT_CONFIG_H_
 #define SERVICE_CORE_PROJECT_CONFIG_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,27 @@ nlohmann::json MergeOverrides(const nlohmann::json& existing,
 
 // The checks ApplyConfigOverride runs on its result.
 absl::Status ValidateProjectConfig(const identity::v1::ProjectConfig& config);
+
+// The deployment's ceiling on the argon2 cost a project may choose
+// (--argon2_max_memory_kib, --argon2_max_iterations): a project's own range
+// (ValidateProjectConfig) reaches gigabytes, which every tenant would pay
+// for in shared memory and hashing time. The defaults are a few times
+// OWASP's argon2id recommendation (19 MiB, t=2).
+struct Argon2Ceiling {
+  int64_t max_memory_kib = 64 * 1024;
+  int64_t max_iterations = 4;
+};
+
+// For a configuration change from `current` to `updated`: SCHEMA_ERROR (as
+// for any out-of-range value, naming the key, the deployment's limit and
+// the value) when `updated` has argon2.memory_kib or argon2.iterations
+// above the ceiling and different from `current`'s. A value already stored
+// above the ceiling (set before it existed, or before an operator lowered
+// it) may stay, so that unrelated keys can still be changed; hashing clamps
+// it to the ceiling (core::Passwords).
+absl::Status CheckArgon2Ceiling(const identity::v1::ProjectConfig& current,
+                                const identity::v1::ProjectConfig& updated,
+                                const Argon2Ceiling& ceiling);
 
 }  // namespace latchkey::service::core
 

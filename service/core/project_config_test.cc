@@ -6,6 +6,7 @@
 namespace latchkey::service::core {
 namespace {
 
+using identity::v1::ProjectConfig;
 using nlohmann::json;
 
 std::string Problem(const absl::Status& status) {
@@ -106,6 +107,71 @@ TEST(MergeOverrides, PatchKeysSupersedeLongerKeysAndNullRemoves) {
   json merged = MergeOverrides(existing, {{"argon2", {{"iterations", 2}}},
                                           {"password_min_length", nullptr}});
   EXPECT_EQ(merged, (json{{"argon2", {{"iterations", 2}}}, {"argon2x", 1}}));
+}
+
+ProjectConfig WithArgon2(const ProjectConfig& base, int64_t memory_kib,
+                         int64_t iterations) {
+  ProjectConfig config = base;
+  config.mutable_argon2()->set_memory_kib(memory_kib);
+  config.mutable_argon2()->set_iterations(iterations);
+  return config;
+}
+
+TEST(CheckArgon2Ceiling, RefusesANewValueAboveTheDeploymentsLimit) {
+  // The attack: 1 GiB (within the project's own range) on a shared server.
+  const ProjectConfig& defaults = DefaultProjectConfig();
+  const ProjectConfig gigabyte = WithArgon2(defaults, 1024 * 1024, 2);
+  ASSERT_TRUE(ValidateProjectConfig(gigabyte).ok());
+  const absl::Status refused =
+      CheckArgon2Ceiling(defaults, gigabyte, Argon2Ceiling());
+  ASSERT_EQ(ReadApiError(refused).value_or(ApiErrorView{}).code,
+            identity::v1::SCHEMA_ERROR)
+      << refused;
+  EXPECT_EQ(Problem(refused),
+            "Invalid configuration: \"argon2.memory_kib\" must be from 1024 "
+            "to 65536 (this server's limit on password hashing cost), not "
+            "1048576");
+  EXPECT_EQ(Problem(CheckArgon2Ceiling(
+                defaults, WithArgon2(defaults, 19456, 16), Argon2Ceiling())),
+            "Invalid configuration: \"argon2.iterations\" must be from 1 to 4 "
+            "(this server's limit on password hashing cost), not 16");
+  // The operator's ceiling, not the default one.
+  EXPECT_NE(Problem(CheckArgon2Ceiling(
+                defaults, WithArgon2(defaults, 40000, 2),
+                {.max_memory_kib = 32768, .max_iterations = 4})),
+            "");
+}
+
+TEST(CheckArgon2Ceiling, AcceptsValuesUpToTheCeiling) {
+  const ProjectConfig& defaults = DefaultProjectConfig();
+  EXPECT_TRUE(CheckArgon2Ceiling(defaults, defaults, Argon2Ceiling()).ok());
+  EXPECT_TRUE(CheckArgon2Ceiling(defaults, WithArgon2(defaults, 65536, 4),
+                                 Argon2Ceiling())
+                  .ok());
+  EXPECT_TRUE(
+      CheckArgon2Ceiling(defaults, WithArgon2(defaults, 1024 * 1024, 16),
+                         {.max_memory_kib = 1024 * 1024, .max_iterations = 16})
+          .ok());
+}
+
+TEST(CheckArgon2Ceiling, AValueStoredAboveTheCeilingMayStayButNotGrow) {
+  // Stored before the ceiling existed (hashing clamps it): other keys can
+  // still change, but the value cannot be raised or moved elsewhere above.
+  const ProjectConfig stored =
+      WithArgon2(DefaultProjectConfig(), 1024 * 1024, 2);
+  ProjectConfig renamed = stored;
+  renamed.set_password_min_length(12);
+  EXPECT_TRUE(CheckArgon2Ceiling(stored, renamed, Argon2Ceiling()).ok());
+  EXPECT_NE(
+      Problem(CheckArgon2Ceiling(stored, WithArgon2(stored, 2 * 1024 * 1024, 2),
+                                 Argon2Ceiling())),
+      "");
+  EXPECT_NE(Problem(CheckArgon2Ceiling(
+                stored, WithArgon2(stored, 512 * 1024, 2), Argon2Ceiling())),
+            "");
+  EXPECT_TRUE(
+      CheckArgon2Ceiling(stored, WithArgon2(stored, 65536, 2), Argon2Ceiling())
+          .ok());
 }
 
 }  // namespace
