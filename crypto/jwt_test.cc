@@ -33,7 +33,7 @@ std::unique_ptr<KeyRing> MakeRing(const char* current,
   return *std::move(ring);
 }
 
-// Access-token claims shaped as COMPAT.md lists them.
+// Access-token claims shaped as docs/stack-wire-format.md lists them.
 ordered_json Claims(const std::string& aud = "internal",
                     const std::string& iss = kIssuer, int64_t iat = kNow,
                     int64_t exp = kNow + 600) {

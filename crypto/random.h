@@ -21,7 +21,8 @@ absl::StatusOr<std::string> RandomBytes(size_t n);
 inline constexpr size_t kRandomTokenLength = 45;
 
 // A refresh token, email code or API-key body: 45 lower-case Crockford
-// base32 characters carrying 225 uniformly random bits (COMPAT.md).
+// base32 characters carrying 225 uniformly random bits
+// (docs/stack-wire-format.md).
 absl::StatusOr<std::string> RandomToken();
 
 // A random (version 4, RFC 9562) UUID in lower-case 8-4-4-4-12 form.

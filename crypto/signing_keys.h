@@ -17,10 +17,10 @@
 namespace latchkey::crypto {
 
 // ES256 (P-256) keys derived from the server secret exactly as Stack Auth
-// derives them (COMPAT.md "Tokens"), so that a Stack deployment can move to
-// Latchkey with its secret and keep every issued token and every cached JWKS
-// valid. With H = SHA-256, b64u = unpadded base64url and JSON = JavaScript's
-// JSON.stringify:
+// derives them (docs/stack-wire-format.md, "Signing keys"), so that a Stack
+// deployment can move to Latchkey with its secret and keep every issued token
+// and every cached JWKS valid. With H = SHA-256, b64u = unpadded base64url and
+// JSON = JavaScript's JSON.stringify:
 //
 //   scheme 1 (signs):     secret1 = b64u(H(JSON([SECRET, aud])))
 //                         kid1    = b64u(H(JSON([secret1, "kid"])))[0:12]

@@ -13,7 +13,8 @@ namespace {
 
 using ::absl::StatusCode;
 
-// COMPAT.md "Tokens" test vector (values checked against Stack Auth).
+// docs/stack-wire-format.md signing-key test vector (values checked against
+// Stack Auth).
 constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 constexpr char kOtherSecret[] = "o8DKcN0lqVv5eAqhXq1zWm9yS8bJk2u3Tt6Rr4Pp7Lw";
 constexpr char kProject[] = "0b9c6a2e-4d1f-4e8a-9c3b-7f5e2d1a6b4c";

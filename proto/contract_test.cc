@@ -190,7 +190,7 @@ TEST(Contract, ServesStackAuthRoutesAtTheirExactPaths) {
       }
     }
   }
-  // COMPAT.md's route table.
+  // The routes Stack's SDK calls (docs/stack-wire-format.md).
   for (const char* expected : {
            "POST /api/v1/auth/password/sign-up",
            "POST /api/v1/auth/password/sign-in",

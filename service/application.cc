@@ -150,8 +150,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                                           }));
 
   LatchkeyServer* server = app->server_.get();
-  LATCHKEY_RETURN_IF_ERROR(app->gateway_->Serve(
-      server->registry(), server->InProcessChannel(), server->gateway_token()));
+  LATCHKEY_RETURN_IF_ERROR(
+      app->gateway_->Serve(server->registry().catalog(), server->runner()));
   return app;
 }
 
@@ -164,7 +164,8 @@ void Application::Shutdown(absl::Duration grace) {
 
 Application::~Application() {
   Shutdown(absl::ZeroDuration());
-  // The gateway receives gRPC callbacks until the server has shut down.
+  // REST calls finish on the server's workers, which Shutdown has drained;
+  // the gateway, whose routes they point at, goes first all the same.
   gateway_.reset();
   server_.reset();
 }

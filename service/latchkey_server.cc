@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "crypto/random.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -25,12 +24,11 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   if (register_methods) {
     LATCHKEY_RETURN_IF_ERROR(register_methods(*server->registry_));
   }
-  LATCHKEY_ASSIGN_OR_RETURN(server->trust_.gateway_token,
-                            crypto::RandomToken());
-  server->trust_.proxies = server->options_.trusted_proxies;
   server->dispatcher_ = std::make_unique<Dispatcher>(authenticator);
   server->workers_ = std::make_unique<WorkerPool>(
       server->options_.worker_threads, server->options_.max_queued_calls);
+  server->runner_ = std::make_unique<PipelineRunner>(
+      *server->registry_, *server->dispatcher_, *server->workers_);
 
   // Both are process-wide switches, read by the builder below.
   grpc::EnableDefaultHealthCheckService(true);
@@ -43,8 +41,7 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   builder.SetMaxReceiveMessageSize(server->options_.max_request_bytes);
   for (const auto* descriptor : server->registry_->services()) {
     server->services_.push_back(std::make_unique<GrpcDispatchService>(
-        *descriptor, *server->registry_, *server->dispatcher_,
-        *server->workers_, server->trust_));
+        *descriptor, *server->runner_, server->options_.trusted_proxies));
     builder.RegisterService(server->services_.back().get());
   }
   server->server_ = builder.BuildAndStart();

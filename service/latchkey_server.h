@@ -18,6 +18,7 @@
 #include "service/dispatcher.h"
 #include "service/grpc_dispatch_service.h"
 #include "service/method_registry.h"
+#include "service/pipeline_runner.h"
 #include "service/request_authenticator.h"
 #include "service/worker_pool.h"
 
@@ -60,13 +61,12 @@ class LatchkeyServer {
   bool ready() const { return ready_.load(); }
   const MethodRegistry& registry() const { return *registry_; }
 
-  // A channel to this server that never leaves the process (for the REST
-  // gateway and tests).
-  std::shared_ptr<grpc::Channel> InProcessChannel();
+  // The pipeline every call runs through, for the other transports (the
+  // REST gateway). Valid until the server is destroyed.
+  CallRunner& runner() { return *runner_; }
 
-  // The secret that marks calls from the in-process REST gateway (random
-  // per process; never leaves it).
-  const std::string& gateway_token() const { return trust_.gateway_token; }
+  // A channel to this server that never leaves the process (for tests).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Health NOT_SERVING, stop taking calls, let in-flight calls finish until
   // `grace` has passed (then cancel them), stop the workers. Idempotent.
@@ -80,10 +80,10 @@ class LatchkeyServer {
   std::unique_ptr<MethodRegistry> registry_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<PipelineRunner> runner_;
   std::vector<std::unique_ptr<GrpcDispatchService>> services_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
-  ClientAddressTrust trust_;
   std::atomic<bool> ready_{false};
 
   std::mutex mutex_;

@@ -2,69 +2,33 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
-#include "identity/v1/auth.pb.h"
-#include "identity/v1/project.pb.h"
-#include "identity/v1/team_permission.pb.h"
-#include "identity/v1/token.pb.h"
-#include "identity/v1/user.pb.h"
 
 namespace latchkey::service {
 
-using google::protobuf::MessageFactory;
 using google::protobuf::ServiceDescriptor;
 
 std::vector<const ServiceDescriptor*> MethodRegistry::IdentityServices() {
-  // Reached through a message of each file, which also guarantees the file
-  // is linked in and registered with the generated pool.
-  return {
-      identity::v1::PasswordSignUpRequest::descriptor()->file()
-          ->FindServiceByName("AuthService"),
-      identity::v1::OAuthTokenRequest::descriptor()->file()
-          ->FindServiceByName("TokenService"),
-      identity::v1::CreateProjectRequest::descriptor()->file()
-          ->FindServiceByName("ProjectService"),
-      identity::v1::CreateTeamRequest::descriptor()->file()
-          ->FindServiceByName("TeamPermissionService"),
-      identity::v1::CreateUserRequest::descriptor()->file()
-          ->FindServiceByName("UserService"),
-  };
+  return MethodCatalog::IdentityServices();
 }
 
 absl::StatusOr<std::unique_ptr<MethodRegistry>> MethodRegistry::Create(
     const std::vector<const ServiceDescriptor*>& services) {
+  absl::StatusOr<std::unique_ptr<const MethodCatalog>> catalog =
+      MethodCatalog::Create(services);
+  if (!catalog.ok()) return catalog.status();
   std::unique_ptr<MethodRegistry> registry(new MethodRegistry());
-  registry->services_ = services;
-  MessageFactory* factory = MessageFactory::generated_factory();
-  for (const ServiceDescriptor* service : services) {
-    for (int i = 0; i < service->method_count(); ++i) {
-      const auto* method = service->method(i);
-      if (!method->options().HasExtension(identity::v1::access)) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(method->full_name(),
-                         " has no identity.v1.access option; every RPC must "
-                         "declare who may call it"));
-      }
-      if (method->client_streaming() || method->server_streaming()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            method->full_name(), " is streaming; only unary RPCs are served"));
-      }
-      auto binding = std::make_unique<MethodBinding>();
-      binding->descriptor = method;
-      binding->grpc_path =
-          absl::StrCat("/", service->full_name(), "/", method->name());
-      binding->access = method->options().GetExtension(identity::v1::access);
-      binding->request_prototype = factory->GetPrototype(method->input_type());
-      binding->response_prototype =
-          factory->GetPrototype(method->output_type());
-      if (binding->request_prototype == nullptr ||
-          binding->response_prototype == nullptr) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            method->full_name(), ": message types are not linked in"));
-      }
-      registry->by_path_[binding->grpc_path] = binding.get();
-      registry->by_full_name_[method->full_name()] = binding.get();
-      registry->methods_.push_back(std::move(binding));
-    }
+  registry->catalog_ = *std::move(catalog);
+  for (const CatalogMethod& method : registry->catalog_->methods()) {
+    auto binding = std::make_unique<MethodBinding>();
+    binding->descriptor = method.descriptor;
+    binding->grpc_path = method.grpc_path;
+    binding->access = method.access;
+    binding->request_prototype = method.request_prototype;
+    binding->response_prototype = method.response_prototype;
+    registry->by_path_[binding->grpc_path] = binding.get();
+    registry->by_full_name_[method.descriptor->full_name()] = binding.get();
+    registry->by_descriptor_[method.descriptor] = binding.get();
+    registry->methods_.push_back(std::move(binding));
   }
   return registry;
 }
@@ -75,8 +39,7 @@ absl::Status MethodRegistry::RegisterErased(
     const google::protobuf::Descriptor* response_type, ErasedHandler handler) {
   auto it = by_full_name_.find(full_method_name);
   if (it == by_full_name_.end()) {
-    return absl::NotFoundError(
-        absl::StrCat("no RPC named ", full_method_name));
+    return absl::NotFoundError(absl::StrCat("no RPC named ", full_method_name));
   }
   MethodBinding& binding = *it->second;
   if (binding.descriptor->input_type() != request_type ||
@@ -91,6 +54,12 @@ absl::Status MethodRegistry::RegisterErased(
   }
   binding.handler = std::move(handler);
   return absl::OkStatus();
+}
+
+const MethodBinding* MethodRegistry::Find(
+    const google::protobuf::MethodDescriptor& method) const {
+  auto it = by_descriptor_.find(&method);
+  return it == by_descriptor_.end() ? nullptr : it->second;
 }
 
 const MethodBinding* MethodRegistry::FindByPath(

@@ -1,7 +1,6 @@
 #ifndef SERVICE_METHOD_REGISTRY_H_
 #define SERVICE_METHOD_REGISTRY_H_
 
-#include "absl/strings/string_view.h"
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,10 +10,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "identity/v1/options.pb.h"
 #include "service/call_context.h"
+#include "service/method_catalog.h"
 
 namespace latchkey::service {
 
@@ -62,10 +63,9 @@ class MethodRegistry {
           handler) {
     return RegisterErased(
         full_method_name, Request::descriptor(), Response::descriptor(),
-        [handler = std::move(handler)](CallContext& context,
-                                       const google::protobuf::Message& request,
-                                       google::protobuf::Message& response)
-            -> absl::Status {
+        [handler = std::move(handler)](
+            CallContext& context, const google::protobuf::Message& request,
+            google::protobuf::Message& response) -> absl::Status {
           absl::StatusOr<Response> result =
               handler(context, static_cast<const Request&>(request));
           if (!result.ok()) return result.status();
@@ -74,26 +74,34 @@ class MethodRegistry {
         });
   }
 
+  // The binding for a method of the registry's services, or nullptr.
+  const MethodBinding* Find(
+      const google::protobuf::MethodDescriptor& method) const;
+
   // The binding for a gRPC path, or nullptr.
   const MethodBinding* FindByPath(absl::string_view grpc_path) const;
 
   const std::vector<const google::protobuf::ServiceDescriptor*>& services()
       const {
-    return services_;
+    return catalog_->services();
   }
+  // The same methods without handlers, for transports.
+  const MethodCatalog& catalog() const { return *catalog_; }
   const std::vector<std::unique_ptr<MethodBinding>>& methods() const {
     return methods_;
   }
 
  private:
   MethodRegistry() = default;
-  absl::Status RegisterErased(
-      absl::string_view full_method_name,
-      const google::protobuf::Descriptor* request_type,
-      const google::protobuf::Descriptor* response_type, ErasedHandler handler);
+  absl::Status RegisterErased(absl::string_view full_method_name,
+                              const google::protobuf::Descriptor* request_type,
+                              const google::protobuf::Descriptor* response_type,
+                              ErasedHandler handler);
 
-  std::vector<const google::protobuf::ServiceDescriptor*> services_;
+  std::unique_ptr<const MethodCatalog> catalog_;
   std::vector<std::unique_ptr<MethodBinding>> methods_;
+  std::map<const google::protobuf::MethodDescriptor*, MethodBinding*>
+      by_descriptor_;
   std::map<std::string, MethodBinding*, std::less<>> by_path_;
   std::map<std::string, MethodBinding*, std::less<>> by_full_name_;
 };

@@ -17,7 +17,7 @@ namespace latchkey::service {
 // method so that no method can skip it. Fills CallContext::caller() on
 // success. Thread-safe; the directory and verifier must outlive it.
 //
-// The checks run in Stack Auth's order (COMPAT.md):
+// The checks run in Stack Auth's order (docs/stack-wire-format.md):
 //  1. a key sent without an access type;
 //  2. a bad access type;
 //  3. an access type without a project id (or none at all);

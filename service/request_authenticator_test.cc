@@ -1,5 +1,5 @@
 // Request authentication against a real (SQLite) database: every error of
-// the check order in COMPAT.md, in that order.
+// the check order in docs/stack-wire-format.md, in that order.
 #include "service/request_authenticator.h"
 
 #include "crypto/hashing.h"

@@ -2,8 +2,8 @@
 """Regenerates crypto/testdata/jwt_corpus: seeds for //crypto:jwt_fuzz_test.
 
 Signed with Python's `cryptography` (an independent ES256 implementation) using
-the COMPAT.md test-vector keys, at the time the test's FakeClock shows
-(1700000000). Files named valid_* must verify; every other one must be refused.
+the test-vector keys of docs/stack-wire-format.md, at the time the test's
+FakeClock shows (1700000000). Files named valid_* must verify; every other one must be refused.
 ECDSA signatures are randomised, so each run writes different bytes.
 """
 import json, base64, os

@@ -55,8 +55,8 @@ class AccessTokenIssuer {
                     std::string public_url)
       : keys_(keys), clock_(clock), public_url_(std::move(public_url)) {}
 
-  // An ES256 JWT with exactly Stack's claims (COMPAT.md), valid for
-  // `lifetime`. INTERNAL if signing fails.
+  // An ES256 JWT with exactly Stack's claims (docs/stack-wire-format.md), valid
+  // for `lifetime`. INTERNAL if signing fails.
   absl::StatusOr<std::string> Issue(const TokenSubject& subject,
                                     absl::Duration lifetime) const;
 

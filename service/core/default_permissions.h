@@ -10,10 +10,10 @@
 
 namespace latchkey::service::core {
 
-// The permissions every project starts with (COMPAT.md): the built-in team
-// system permissions, which are stored as definitions so that containment
-// edges can point at them, and the two roles Stack creates, team_admin
-// (every system permission) and team_member ($read_members,
+// The permissions every project starts with (docs/stack-wire-format.md): the
+// built-in team system permissions, which are stored as definitions so that
+// containment edges can point at them, and the two roles Stack creates,
+// team_admin (every system permission) and team_member ($read_members,
 // $invite_members). Stateless; thread-safe.
 
 struct SystemPermission {

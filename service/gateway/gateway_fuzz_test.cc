@@ -11,14 +11,14 @@
 #include <vector>
 
 #include "common/testing/fuzzing.h"
+#include "google/api/annotations.pb.h"
 #include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "service/api_error.h"
 #include "service/gateway/path_template.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/route_table.h"
-#include "service/method_registry.h"
-#include "google/api/annotations.pb.h"
+#include "service/method_catalog.h"
 
 namespace latchkey::service::gateway {
 namespace {
@@ -42,8 +42,7 @@ TEST(GatewayFuzz, PathTemplateParserNeverCrashesAndRoundTrips) {
   int parsed = 0;
   for (uint64_t i = 0; i < Iterations(); ++i) {
     const std::string& seed = seeds[i % seeds.size()];
-    std::string input =
-        Mutate(random, seed, seeds[(i * 7 + 3) % seeds.size()]);
+    std::string input = Mutate(random, seed, seeds[(i * 7 + 3) % seeds.size()]);
     auto result = PathTemplate::Parse(input);
     if (!result.ok()) {
       ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
@@ -58,31 +57,47 @@ TEST(GatewayFuzz, PathTemplateParserNeverCrashesAndRoundTrips) {
 }
 
 struct ContractRoutes {
-  std::unique_ptr<MethodRegistry> registry;
+  std::unique_ptr<const MethodCatalog> catalog;
   std::unique_ptr<const RouteTable> table;
-  std::vector<const MethodBinding*> targets;
+  std::vector<const CatalogMethod*> targets;
   std::vector<std::string> bodies;
 };
 
 ContractRoutes BuildContractRoutes() {
   ContractRoutes routes;
-  routes.registry =
-      std::move(*MethodRegistry::Create(MethodRegistry::IdentityServices()));
+  routes.catalog =
+      std::move(*MethodCatalog::Create(MethodCatalog::IdentityServices()));
   RouteTable::Builder builder;
-  for (const auto& method : routes.registry->methods()) {
+  for (const CatalogMethod& method : routes.catalog->methods()) {
     const auto& rule =
-        method->descriptor->options().GetExtension(google::api::http);
+        method.descriptor->options().GetExtension(google::api::http);
     std::string verb, path;
     switch (rule.pattern_case()) {
-      case google::api::HttpRule::kGet: verb = "GET"; path = rule.get(); break;
-      case google::api::HttpRule::kPost: verb = "POST"; path = rule.post(); break;
-      case google::api::HttpRule::kPut: verb = "PUT"; path = rule.put(); break;
-      case google::api::HttpRule::kPatch: verb = "PATCH"; path = rule.patch(); break;
-      case google::api::HttpRule::kDelete: verb = "DELETE"; path = rule.delete_(); break;
-      default: continue;
+      case google::api::HttpRule::kGet:
+        verb = "GET";
+        path = rule.get();
+        break;
+      case google::api::HttpRule::kPost:
+        verb = "POST";
+        path = rule.post();
+        break;
+      case google::api::HttpRule::kPut:
+        verb = "PUT";
+        path = rule.put();
+        break;
+      case google::api::HttpRule::kPatch:
+        verb = "PATCH";
+        path = rule.patch();
+        break;
+      case google::api::HttpRule::kDelete:
+        verb = "DELETE";
+        path = rule.delete_();
+        break;
+      default:
+        continue;
     }
     EXPECT_TRUE(builder.Add(verb, path, routes.targets.size()).ok());
-    routes.targets.push_back(method.get());
+    routes.targets.push_back(&method);
     routes.bodies.push_back(rule.body());
   }
   routes.table = std::move(builder).Build();
@@ -116,7 +131,7 @@ TEST(GatewayFuzz, RequestBinderAnswersOkOrAClientError) {
   int accepted = 0;
   for (uint64_t i = 0; i < Iterations(); ++i) {
     const size_t index = i % routes.targets.size();
-    const MethodBinding& method = *routes.targets[index];
+    const CatalogMethod& method = *routes.targets[index];
     google::protobuf::Arena arena;
     google::protobuf::Message* message = method.request_prototype->New(&arena);
     std::string body = Mutate(random, bodies[i % bodies.size()],
@@ -126,9 +141,10 @@ TEST(GatewayFuzz, RequestBinderAnswersOkOrAClientError) {
     HttpRequestParts parts;
     parts.query = routes.bodies[index].empty() ? absl::string_view(query)
                                                : absl::string_view();
-    parts.content_type = i % 3 == 0 ? "application/x-www-form-urlencoded"
-                                    : "application/json";
-    parts.body = i % 3 == 0 ? absl::string_view(query) : absl::string_view(body);
+    parts.content_type =
+        i % 3 == 0 ? "application/x-www-form-urlencoded" : "application/json";
+    parts.body =
+        i % 3 == 0 ? absl::string_view(query) : absl::string_view(body);
     BindingRule rule;
     rule.body_field = routes.bodies[index];
     rule.body_encoding = method.access.body_encoding();

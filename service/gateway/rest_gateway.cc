@@ -7,16 +7,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
-#include "google/protobuf/arena.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/proto_buffer_reader.h"
 #include "service/api_error.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
-#include "service/grpc_status.h"
 #include "service/json_codec.h"
 #include "service/request_id.h"
 #include "service/request_metadata.h"
@@ -162,18 +158,6 @@ std::string BodyOf(const google::api::HttpRule& rule, size_t index) {
   return rule.additional_bindings(static_cast<int>(index - 1)).body();
 }
 
-// One REST request in flight: everything the gRPC callback needs.
-struct InFlight {
-  grpc::ClientContext context;
-  grpc::ByteBuffer request_bytes;
-  grpc::ByteBuffer response_bytes;
-  HttpRequest request;
-  HttpServer::Respond respond;
-  const RestGateway::Target* target = nullptr;
-  bool client_access = false;
-  std::string request_id;
-};
-
 }  // namespace
 
 RestGateway::~RestGateway() {
@@ -197,37 +181,30 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Listen(
 }
 
 absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
-    const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
-    Options options) {
+    const MethodCatalog& catalog, CallRunner& runner, Options options) {
   absl::StatusOr<std::unique_ptr<RestGateway>> gateway =
       Listen(std::move(options));
   if (!gateway.ok()) return gateway;
-  const std::string token = (*gateway)->options_.gateway_token;
-  if (absl::Status status =
-          (*gateway)->Serve(registry, std::move(channel), token);
-      !status.ok()) {
+  if (absl::Status status = (*gateway)->Serve(catalog, runner); !status.ok()) {
     return status;
   }
   return gateway;
 }
 
-absl::Status RestGateway::Serve(const MethodRegistry& registry,
-                                std::shared_ptr<grpc::Channel> channel,
-                                std::string gateway_token) {
-  RestGateway* gateway = this;
-  options_.gateway_token = std::move(gateway_token);
-  for (const auto& method : registry.methods()) {
+absl::Status RestGateway::Serve(const MethodCatalog& catalog,
+                                CallRunner& runner) {
+  for (const CatalogMethod& method : catalog.methods()) {
     const auto& rule =
-        method->descriptor->options().GetExtension(google::api::http);
+        method.descriptor->options().GetExtension(google::api::http);
     const auto routes = RoutesOf(rule);
     for (size_t i = 0; i < routes.size(); ++i) {
-      gateway->targets_.push_back(Target{method.get(), routes[i].first,
-                                         routes[i].second, BodyOf(rule, i)});
+      targets_.push_back(
+          Target{&method, routes[i].first, routes[i].second, BodyOf(rule, i)});
     }
   }
   RouteTable::Builder builder;
-  for (size_t i = 0; i < gateway->targets_.size(); ++i) {
-    const Target& target = gateway->targets_[i];
+  for (size_t i = 0; i < targets_.size(); ++i) {
+    const Target& target = targets_[i];
     if (absl::Status status = builder.Add(
             target.http_method, target.path_template, static_cast<int>(i));
         !status.ok()) {
@@ -235,10 +212,9 @@ absl::Status RestGateway::Serve(const MethodRegistry& registry,
           target.method->descriptor->full_name(), ": ", status.message()));
     }
   }
-  gateway->routes_ = std::move(builder).Build();
-  gateway->channel_ = std::move(channel);
-  gateway->stub_ = std::make_unique<grpc::GenericStub>(gateway->channel_);
-  // Publishes routes_ and stub_ to the I/O threads (acquire in Handle).
+  routes_ = std::move(builder).Build();
+  runner_ = &runner;
+  // Publishes routes_ and runner_ to the I/O threads (acquire in Handle).
   serving_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -283,7 +259,7 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   RouteTable::Match match = routes_->Find(request.method, path);
   switch (match.outcome) {
     case RouteTable::Outcome::kMatched:
-      return Call(targets_[match.target], match, std::move(request),
+      return Call(targets_[match.target], std::move(match), std::move(request),
                   std::move(respond));
     case RouteTable::Outcome::kMethodNotAllowed: {
       HttpResponse response = ErrorFor(
@@ -315,125 +291,118 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   }
 }
 
-void RestGateway::Call(const Target& target, const RouteTable::Match& match,
+namespace {
+
+// One REST request between the router and its answer: binds the request
+// message on a worker (ReadRequest) and writes the HTTP response (Finish).
+class RestCall : public PendingCall {
+ public:
+  RestCall(const RestGateway::Target& target, std::vector<PathBinding> bindings,
+           HttpRequest request, HttpServer::Respond respond,
+           std::string request_id, bool client_access)
+      : target_(target),
+        bindings_(std::move(bindings)),
+        request_(std::move(request)),
+        respond_(std::move(respond)),
+        request_id_(std::move(request_id)),
+        client_access_(client_access) {}
+
+  absl::Status ReadRequest(google::protobuf::Message& message) override {
+    absl::string_view raw_target = request_.target;
+    const size_t question = raw_target.find('?');
+    HttpRequestParts parts;
+    parts.path_bindings = std::move(bindings_);
+    parts.query = question == absl::string_view::npos
+                      ? absl::string_view()
+                      : raw_target.substr(question + 1);
+    parts.content_type = request_.Header("content-type");
+    parts.body = request_.body;
+    BindingRule rule;
+    rule.body_field = target_.body_field;
+    rule.body_encoding = target_.method->access.body_encoding();
+    rule.allow_server_only = !client_access_;
+    return BindRequest(parts, rule, message);
+  }
+
+  void Finish(const absl::Status& status,
+              const google::protobuf::Message& response) override {
+    if (!status.ok()) {
+      return respond_(ErrorFor(status, &request_, request_id_));
+    }
+    const identity::v1::AccessRule& access = target_.method->access;
+    HttpResponse out;
+    out.status = access.http_status() > 0 ? access.http_status() : 200;
+    out.headers.emplace_back("cache-control", access.cache_control().empty()
+                                                  ? std::string(kNoStore)
+                                                  : access.cache_control());
+    out.headers.emplace_back("x-stack-request-id", request_id_);
+    AddCors(out);
+    if (out.status >= 300 && out.status < 400) {
+      const auto* location =
+          response.GetDescriptor()->FindFieldByName("location");
+      if (location != nullptr) {
+        std::string target =
+            response.GetReflection()->GetString(response, location);
+        // A redirect target can carry client-chosen text (a callback URL);
+        // a control byte in it would split the response.
+        if (absl::c_any_of(target, [](char c) {
+              return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+            })) {
+          return respond_(ErrorFor(ApiError(identity::v1::INTERNAL_ERROR),
+                                   &request_, request_id_));
+        }
+        out.headers.emplace_back("location", std::move(target));
+      }
+      return respond_(std::move(out));
+    }
+    JsonWriteOptions options;
+    options.include_server_only = !client_access_;
+    out.headers.emplace_back("content-type", kJson);
+    out.body = MessageToJson(response, options)
+                   .dump(-1, ' ', false,
+                         nlohmann::ordered_json::error_handler_t::replace);
+    respond_(std::move(out));
+  }
+
+ private:
+  const RestGateway::Target& target_;
+  std::vector<PathBinding> bindings_;
+  HttpRequest request_;
+  HttpServer::Respond respond_;
+  std::string request_id_;
+  bool client_access_;
+};
+
+}  // namespace
+
+void RestGateway::Call(const Target& target, RouteTable::Match match,
                        HttpRequest request, HttpServer::Respond respond) {
-  const MethodBinding& method = *target.method;
-  auto call = std::make_unique<InFlight>();
-  call->target = &target;
-  call->request_id = NewRequestId();
-
-  RequestMetadata metadata;
-  for (const auto& [key, value] : request.headers) metadata.Add(key, value);
-  std::optional<absl::string_view> access_type =
-      metadata.Get(RequestMetadata::kAccessType);
-  call->client_access = !access_type.has_value() ||
-                        (*access_type != "server" && *access_type != "admin");
-
-  // Build the request message: path, query, body.
-  google::protobuf::Arena arena;
-  google::protobuf::Message* message = method.request_prototype->New(&arena);
-  absl::string_view raw_target = request.target;
-  const size_t question = raw_target.find('?');
-  HttpRequestParts parts;
-  parts.path_bindings = match.bindings;
-  parts.query = question == absl::string_view::npos
-                    ? absl::string_view()
-                    : raw_target.substr(question + 1);
-  parts.content_type = request.Header("content-type");
-  parts.body = request.body;
-  BindingRule rule;
-  rule.body_field = target.body_field;
-  rule.body_encoding = method.access.body_encoding();
-  rule.allow_server_only = !call->client_access;
-  if (absl::Status status = BindRequest(parts, rule, *message); !status.ok()) {
-    return respond(ErrorFor(status, &request, call->request_id));
-  }
-  std::string serialized;
-  message->SerializeToString(&serialized);
-  grpc::Slice slice(serialized);
-  call->request_bytes = grpc::ByteBuffer(&slice, 1);
-
-  // RequestMetadata keeps only what gRPC can carry (grpc++ aborts the
-  // process on a key or value it cannot) and never a client's x-latchkey-*,
-  // so the three the gateway adds below are the only ones.
-  for (const auto& [key, value] : metadata.entries()) {
-    call->context.AddMetadata(key, value);
-  }
+  CallEnvelope envelope;
+  envelope.transport = Transport::kRest;
+  envelope.request_id = NewRequestId();
+  envelope.deadline = absl::Now() + options_.call_deadline;
   std::string forwarded_for;
   for (const auto& [name, value] : request.headers) {
+    // Header names and values reach the pipeline as RequestMetadata, which
+    // keeps only x-stack-* (and its aliases) and authorization.
+    envelope.metadata.Add(name, value);
     if (name == "x-forwarded-for") {
       absl::StrAppend(&forwarded_for, forwarded_for.empty() ? "" : ",", value);
     }
   }
-  call->context.AddMetadata(
-      std::string(RequestMetadata::kForwardedFor),
-      options_.trusted_proxies.ClientAddress(request.client_ip, forwarded_for));
-  call->context.AddMetadata(std::string(RequestMetadata::kForwardedRequestId),
-                            call->request_id);
-  call->context.AddMetadata(std::string(RequestMetadata::kGatewayToken),
-                            options_.gateway_token);
-  call->context.set_deadline(std::chrono::system_clock::now() +
-                             absl::ToChronoNanoseconds(options_.call_deadline));
-  call->request = std::move(request);
-  call->respond = std::move(respond);
-
-  InFlight* raw = call.release();
-  stub_->UnaryCall(
-      &raw->context, method.grpc_path, grpc::StubOptions(), &raw->request_bytes,
-      &raw->response_bytes, [raw](grpc::Status grpc_status) {
-        std::unique_ptr<InFlight> call(raw);
-        const MethodBinding& method = *call->target->method;
-        const std::string& request_id = call->request_id;
-        if (!grpc_status.ok()) {
-          return call->respond(ErrorFor(FromGrpcStatus(grpc_status),
-                                        &call->request, request_id));
-        }
-        google::protobuf::Arena arena;
-        google::protobuf::Message* response =
-            method.response_prototype->New(&arena);
-        grpc::ProtoBufferReader reader(&call->response_bytes);
-        if (!response->ParseFromZeroCopyStream(&reader)) {
-          return call->respond(ErrorFor(ApiError(identity::v1::INTERNAL_ERROR),
-                                        &call->request, request_id));
-        }
-        HttpResponse out;
-        out.status =
-            method.access.http_status() > 0 ? method.access.http_status() : 200;
-        out.headers.emplace_back("cache-control",
-                                 method.access.cache_control().empty()
-                                     ? std::string(kNoStore)
-                                     : method.access.cache_control());
-        if (!request_id.empty()) {
-          out.headers.emplace_back("x-stack-request-id", request_id);
-        }
-        AddCors(out);
-        if (out.status >= 300 && out.status < 400) {
-          const auto* location =
-              response->GetDescriptor()->FindFieldByName("location");
-          if (location != nullptr) {
-            std::string target =
-                response->GetReflection()->GetString(*response, location);
-            // A redirect target can carry client-chosen text (a callback
-            // URL); a control byte in it would split the response.
-            if (absl::c_any_of(target, [](char c) {
-                  return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-                })) {
-              return call->respond(
-                  ErrorFor(ApiError(identity::v1::INTERNAL_ERROR),
-                           &call->request, request_id));
-            }
-            out.headers.emplace_back("location", std::move(target));
-          }
-          return call->respond(std::move(out));
-        }
-        JsonWriteOptions options;
-        options.include_server_only = !call->client_access;
-        out.headers.emplace_back("content-type", kJson);
-        out.body = MessageToJson(*response, options)
-                       .dump(-1, ' ', false,
-                             nlohmann::ordered_json::error_handler_t::replace);
-        call->respond(std::move(out));
-      });
+  envelope.client_ip =
+      options_.trusted_proxies.ClientAddress(request.client_ip, forwarded_for);
+  std::optional<absl::string_view> access_type =
+      envelope.metadata.Get(RequestMetadata::kAccessType);
+  const bool client_access =
+      !access_type.has_value() ||
+      (*access_type != "server" && *access_type != "admin");
+  std::string request_id = envelope.request_id;
+  runner_->Submit(
+      *target.method->descriptor, std::move(envelope),
+      std::make_unique<RestCall>(target, std::move(match.bindings),
+                                 std::move(request), std::move(respond),
+                                 std::move(request_id), client_access));
 }
 
 }  // namespace latchkey::service::gateway

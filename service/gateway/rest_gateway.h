@@ -9,33 +9,31 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "grpcpp/channel.h"
-#include "grpcpp/generic/generic_stub.h"
+#include "service/call_runner.h"
 #include "service/gateway/http_server.h"
 #include "service/gateway/route_table.h"
 #include "service/gateway/trusted_proxies.h"
-#include "service/method_registry.h"
+#include "service/method_catalog.h"
 
 namespace latchkey::service::gateway {
 
-// The REST/JSON door to the same gRPC methods: a generic transcoder driven
-// by each RPC's google.api.http annotation and identity.v1.access option.
-// It owns no business logic: every call goes through the gRPC server over
-// an in-process channel, so authentication, validation and errors are
-// exactly those of gRPC. Speaks Stack Auth's dialect (COMPAT.md): header
-// aliases, CORS, status codes, error bodies. Thread-safe.
+// The REST/JSON door to the same methods as gRPC: a generic transcoder
+// driven by each RPC's google.api.http annotation and identity.v1.access
+// option. It owns no business logic and knows nothing of the server: it
+// routes, binds the request message, and hands the call to the CallRunner,
+// the same pipeline the gRPC adapter uses, so authentication, validation
+// and errors are identical on both doors. Speaks Stack Auth's dialect
+// (docs/stack-wire-format.md): header aliases, CORS, status codes, error
+// bodies. Thread-safe.
 class RestGateway {
  public:
   struct Options {
     std::string http_address = "127.0.0.1:0";
     HttpLimits limits;
-    // Deadline of the gRPC call behind each request.
+    // Deadline of the call behind each request.
     absl::Duration call_deadline = absl::Seconds(30);
     // GET /readyz answers 200 while this returns true.
     std::function<bool()> ready;
-    // LatchkeyServer::gateway_token(): lets the gRPC side believe the
-    // client address and request id the gateway forwards.
-    std::string gateway_token;
     // Peers whose X-Forwarded-For names the client (per-address limits).
     TrustedProxies trusted_proxies;
   };
@@ -43,19 +41,16 @@ class RestGateway {
   // Listen, then Serve. FAILED_PRECONDITION when two RPCs claim one route
   // or a template does not parse; UNAVAILABLE when the address is taken.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Start(
-      const MethodRegistry& registry, std::shared_ptr<grpc::Channel> channel,
-      Options options);
+      const MethodCatalog& catalog, CallRunner& runner, Options options);
 
   // Binds the address and answers 503 until Serve is called, so that the
   // port (e.g. a port 0 choice) is known before the server is assembled.
   static absl::StatusOr<std::unique_ptr<RestGateway>> Listen(Options options);
 
-  // Builds the route table from `registry` (every RPC, every binding) and
-  // starts answering through `channel`, presenting `gateway_token` (see
-  // Options). Call once.
-  absl::Status Serve(const MethodRegistry& registry,
-                     std::shared_ptr<grpc::Channel> channel,
-                     std::string gateway_token);
+  // Builds the route table from `catalog` (every RPC, every binding) and
+  // starts answering through `runner`. Both must outlive the gateway's
+  // Shutdown. Call once.
+  absl::Status Serve(const MethodCatalog& catalog, CallRunner& runner);
 
   ~RestGateway();
 
@@ -66,7 +61,7 @@ class RestGateway {
 
   // One route per RPC binding, for documentation and tests.
   struct Target {
-    const MethodBinding* method = nullptr;
+    const CatalogMethod* method = nullptr;
     std::string http_method;
     std::string path_template;
     std::string body_field;
@@ -76,15 +71,14 @@ class RestGateway {
  private:
   RestGateway() = default;
   void Handle(HttpRequest request, HttpServer::Respond respond);
-  void Call(const Target& target, const RouteTable::Match& match,
-            HttpRequest request, HttpServer::Respond respond);
+  void Call(const Target& target, RouteTable::Match match, HttpRequest request,
+            HttpServer::Respond respond);
 
   Options options_;
   std::atomic<bool> serving_{false};
   std::vector<Target> targets_;
   std::unique_ptr<const RouteTable> routes_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<grpc::GenericStub> stub_;
+  CallRunner* runner_ = nullptr;
   std::unique_ptr<HttpServer> http_;
 };
 

@@ -1,7 +1,7 @@
-// Every error of request authentication (COMPAT.md's table), reached through
-// both doors of a whole latchkeyd: the same headers as gRPC metadata and as
-// REST headers must give the same code, with the catalogue's HTTP status on
-// REST and google.rpc.ErrorInfo on gRPC. The order of the checks is unit
+// Every error of request authentication (docs/stack-wire-format.md), reached
+// through both doors of a whole latchkeyd: the same headers as gRPC metadata
+// and as REST headers must give the same code, with the catalogue's HTTP status
+// on REST and google.rpc.ErrorInfo on gRPC. The order of the checks is unit
 // tested in //service:request_authenticator_test; this is the wiring.
 #include <string>
 #include <utility>

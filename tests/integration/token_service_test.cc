@@ -661,7 +661,7 @@ std::vector<std::string> Kids(const Jwks& jwks) {
 }
 
 TEST_F(TokenServiceTest, JwksPublishesStacksKeysPerAudience) {
-  // TestApp's secret is COMPAT.md's test vector.
+  // TestApp's secret is the test vector of docs/stack-wire-format.md.
   Jwks jwks;
   ASSERT_TRUE(GetJwks("internal", false, false, &jwks).ok());
   EXPECT_THAT(Kids(jwks), ElementsAre("M5zZLA6iQw2n", "YllKZ6LZIF_3"));

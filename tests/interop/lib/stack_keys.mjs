@@ -1,6 +1,6 @@
 // Stack Auth's signing keys, derived from the server secret exactly as
-// COMPAT.md (scheme 1) gives it, independently of Latchkey's C++: lets a
-// test forge tokens the server must treat as its own (e.g. expired ones).
+// docs/stack-wire-format.md (scheme 1) gives it, independently of Latchkey's
+// C++: lets a test forge tokens the server must treat as its own (e.g. expired ones).
 import { createECDH, createHash } from 'node:crypto';
 
 import * as jose from 'jose';

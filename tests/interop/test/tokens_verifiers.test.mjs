@@ -279,7 +279,7 @@ test('both reject an expired token signed with the project\'s real key', async (
   const { kid, key } = await derivedSigningKey('internal:anon');
   const live = await anonymousTokens();
   const claims = jose.decodeJwt(live.access_token);
-  // Derived here from the secret as COMPAT.md says: Latchkey publishes it.
+  // Derived here from the secret as docs/stack-wire-format.md says: Latchkey publishes it.
   assert.equal(jose.decodeProtectedHeader(live.access_token).kid, kid);
   const now = Math.floor(Date.now() / 1000);
   const expired = await new jose.SignJWT({ ...claims, iat: now - 1200, exp: now - 600 })
