@@ -260,8 +260,8 @@ absl::StatusOr<SignInResponse> SignIn(
   if (!user.ok() || !credential.ok()) {
     // The same work as a real check, so timing does not tell whether the
     // email exists.
-    context.passwords.VerifyDummy(request.password(), project.config,
-                                  project.project.id);
+    LATCHKEY_RETURN_IF_ERROR(context.passwords.VerifyDummy(
+        request.password(), project.config, project.project.id));
     return ApiError(identity::v1::EMAIL_PASSWORD_MISMATCH);
   }
   LATCHKEY_ASSIGN_OR_RETURN(

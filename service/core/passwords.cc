@@ -127,10 +127,15 @@ int DefaultHashConcurrency() {
 
 Passwords::Passwords(Options options)
     : ceiling_(options.ceiling),
-      hash_queue_({.slots = options.max_concurrent_hashes > 0
-                                ? options.max_concurrent_hashes
-                                : DefaultHashConcurrency(),
-                   .max_waiting_per_key = options.max_waiting_per_project}) {}
+      own_queue_(
+          options.queue != nullptr
+              ? nullptr
+              : std::make_unique<FairWorkQueue>(FairWorkQueue::Options{
+                    .slots = options.max_concurrent_hashes > 0
+                                 ? options.max_concurrent_hashes
+                                 : DefaultHashConcurrency(),
+                    .max_waiting_per_key = options.max_waiting_per_project})),
+      hash_queue_(options.queue != nullptr ? *options.queue : *own_queue_) {}
 
 Passwords::Passwords(int max_concurrent_hashes)
     : Passwords(Options{.max_concurrent_hashes = max_concurrent_hashes}) {}
@@ -277,7 +282,10 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
       HasherFor(config, project_id);
   if (!hasher.ok()) return hasher.status();
   if (password.size() > crypto::kMaxPasswordBytes) {
-    VerifyDummy(password, config, project_id);
+    if (absl::Status spent = VerifyDummy(password, config, project_id);
+        !spent.ok()) {
+      return spent;
+    }
     return crypto::PasswordCheck{};
   }
   // An argon2id hash costs what its own parameters say, whatever the
@@ -320,19 +328,19 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
   return check;
 }
 
-void Passwords::VerifyDummy(absl::string_view password,
-                            const identity::v1::ProjectConfig& config,
-                            absl::string_view project_id) {
+absl::Status Passwords::VerifyDummy(absl::string_view password,
+                                    const identity::v1::ProjectConfig& config,
+                                    absl::string_view project_id) {
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> hasher =
       HasherFor(config, project_id);
-  if (!hasher.ok()) return;
-  OnHashThread<bool>(
+  if (!hasher.ok()) return hasher.status();
+  return OnHashThread<absl::Status>(
       project_id, 1,
       [&] {
         (*hasher)->VerifyDummy(Std(password));
-        return true;
+        return absl::OkStatus();
       },
-      false);
+      Busy());
 }
 
 }  // namespace latchkey::service::core

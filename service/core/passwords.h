@@ -98,6 +98,10 @@ class Passwords {
     Argon2Ceiling ceiling;
     // Hashes of one project that may wait for a slot; at least 1.
     size_t max_waiting_per_project = 8;
+    // When set, argon2 runs on this queue (which must outlive the
+    // Passwords) and the two settings above are its own: lets a test hold
+    // the slots and fill a project's line deterministically.
+    FairWorkQueue* queue = nullptr;
   };
 
   explicit Passwords(Options options);
@@ -131,10 +135,12 @@ class Passwords {
 
   // Spends the time of a real verification; call it when there is no user
   // (or no password) so that timing does not reveal which emails exist.
-  // Does nothing when the project's line is full.
-  void VerifyDummy(absl::string_view password,
-                   const identity::v1::ProjectConfig& config,
-                   absl::string_view project_id = {});
+  // RATE_LIMITED when the project's line is full, as Verify would be for a
+  // real user: return it, or an overloaded project answers differently
+  // for emails that exist.
+  absl::Status VerifyDummy(absl::string_view password,
+                           const identity::v1::ProjectConfig& config,
+                           absl::string_view project_id = {});
 
   // The project's argon2 parameters as hashing uses them: clamped to the
   // ceiling.
@@ -157,7 +163,9 @@ class Passwords {
   const Argon2Ceiling ceiling_;
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<const crypto::PasswordHasher>> hashers_;
-  FairWorkQueue hash_queue_;
+  // Declared last: destroyed (finishing its jobs) before the hashers.
+  std::unique_ptr<FairWorkQueue> own_queue_;
+  FairWorkQueue& hash_queue_;
 };
 
 }  // namespace latchkey::service::core

@@ -1,6 +1,7 @@
 #include "service/core/passwords.h"
 
 #include <atomic>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "service/api_error.h"
+#include "service/core/fair_work_queue.h"
 #include "service/core/project_config.h"
 
 namespace latchkey::service::core {
@@ -145,7 +147,7 @@ TEST(Passwords, OneHashingThreadServesManyCallers) {
       if (!hash.ok()) return;
       absl::StatusOr<crypto::PasswordCheck> check =
           passwords.Verify(password, *hash, config);
-      passwords.VerifyDummy(password, config);
+      if (!passwords.VerifyDummy(password, config).ok()) return;
       if (check.ok() && check->matches) ++matched;
     });
   }
@@ -291,7 +293,48 @@ TEST(Passwords, CallsWithAProjectIdHashAndVerify) {
       passwords.Verify("correct horse", *hash, config, "project-b");
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_TRUE(check->matches);
-  passwords.VerifyDummy("correct horse", config, "project-a");
+  EXPECT_TRUE(passwords.VerifyDummy("correct horse", config, "project-a").ok());
+}
+
+TEST(Passwords, AProjectWhoseLineIsFullIsRateLimitedWhileOthersAreServed) {
+  // One hashing slot, one waiting job per project. The test holds the slot
+  // and fills project a's line itself, then asks Passwords for a's work.
+  FairWorkQueue queue({.slots = 1, .max_waiting_per_key = 1});
+  Passwords passwords(Passwords::Options{.queue = &queue});
+  const identity::v1::ProjectConfig config = CheapConfig();
+  // Builds the hasher now, so that later calls need one job each.
+  absl::StatusOr<std::string> hash = passwords.Hash("correct horse", config);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+
+  std::latch running(1);
+  std::latch release(1);
+  ASSERT_TRUE(queue.TrySubmit("a", 1, [&] {
+    running.count_down();
+    release.wait();
+  }));
+  running.wait();
+  ASSERT_TRUE(queue.TrySubmit("a", 1, [] {}));
+
+  auto expect_rate_limited = [](const absl::Status& status) {
+    ApiErrorView error = ErrorOf(status);
+    EXPECT_EQ(error.code, identity::v1::RATE_LIMITED) << status;
+    EXPECT_EQ(error.details["retry_after_seconds"], "1");
+  };
+  expect_rate_limited(passwords.Hash("correct horse", config, "a").status());
+  expect_rate_limited(
+      passwords.Verify("correct horse", *hash, config, "a").status());
+  // The dummy check for an unknown email answers as a real one would.
+  expect_rate_limited(passwords.VerifyDummy("correct horse", config, "a"));
+
+  // Project b still gets its turn.
+  absl::StatusOr<crypto::PasswordCheck> b_check;
+  std::thread b(
+      [&] { b_check = passwords.Verify("correct horse", *hash, config, "b"); });
+  release.count_down();
+  b.join();
+  ASSERT_TRUE(b_check.ok()) << b_check.status();
+  EXPECT_TRUE(b_check->matches);
+  EXPECT_TRUE(passwords.VerifyDummy("correct horse", config, "a").ok());
 }
 
 }  // namespace
