@@ -2,6 +2,7 @@
 #define STORAGE_RATE_LIMIT_REPOSITORY_H_
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -27,6 +28,30 @@ class RateLimitRepository {
                                           std::string_view key,
                                           absl::Time window_start,
                                           absl::Duration window);
+
+  // A paced counter's state in one window: the events it allowed, and when
+  // it allowed the last one (absent for a counter only IncrementAndGet
+  // touched). A counter that does not exist reads as no events.
+  struct PacedState {
+    int64_t hits = 0;
+    std::optional<absl::Time> last_hit;
+  };
+  absl::StatusOr<PacedState> GetPaced(std::string_view project_id,
+                                      std::string_view key,
+                                      absl::Time window_start);
+
+  // Compare-and-set for paced limits (the caller decides from GetPaced
+  // whether an event may pass): counts one event at `now` only if the
+  // counter still holds `expected_hits`, and returns whether it did. False
+  // means a concurrent caller counted first: read again and decide again.
+  // One statement, atomic in both engines; needs no transaction.
+  // INVALID_ARGUMENT for a window that is not positive.
+  absl::StatusOr<bool> IncrementIfUnchanged(std::string_view project_id,
+                                            std::string_view key,
+                                            absl::Time window_start,
+                                            absl::Duration window,
+                                            int64_t expected_hits,
+                                            absl::Time now);
 
   // Deletes counters whose window ended at or before `now`; returns how
   // many.

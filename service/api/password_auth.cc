@@ -231,13 +231,15 @@ absl::StatusOr<SignInResponse> SignIn(
   LATCHKEY_ASSIGN_OR_RETURN(
       std::string email, core::NormalizeEmail(request.email(), "body.email"));
   const identity::v1::RateLimits& limits = project.config.rate_limits();
-  // Per origin, loosely (credential stuffing across accounts); per account,
-  // tightly with back-off (guessing one account's password).
+  // Per origin, loosely (credential stuffing across accounts); per account
+  // and origin, tightly with pacing (guessing one account's password), so
+  // that one origin's failures never lock the owner out elsewhere; and per
+  // account under a looser ceiling (guessing spread over many origins).
   LATCHKEY_RETURN_IF_ERROR(
       LimitByIp(context, call, "sign_in", limits.sign_in_per_ip()));
-  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.ConsumeWithBackoff(
+  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.ConsumeGuess(
       project.project.id, absl::StrCat("sign_in_account:", email),
-      limits.sign_in_per_account()));
+      call.client_ip(), limits.sign_in_per_account()));
 
   absl::StatusOr<storage::UserView> user;
   absl::StatusOr<storage::PasswordCredentialRecord> credential =
@@ -304,6 +306,12 @@ absl::StatusOr<SignInResponse> MfaSignIn(
   if (!attempt.user_id.has_value()) {
     return ApiError(identity::v1::VERIFICATION_CODE_NOT_FOUND);
   }
+  // A wrong TOTP does not use up the attempt code, so without this one
+  // attempt code would allow unlimited guesses for its lifetime. Limited
+  // like password guesses, keyed on the user.
+  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.ConsumeGuess(
+      project.project.id, absl::StrCat("mfa_sign_in_user:", *attempt.user_id),
+      call.client_ip(), project.config.rate_limits().sign_in_per_account()));
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::SecretBox box,
       core::TotpSecretBox(context.config.server_secret,

@@ -1,7 +1,9 @@
 #include "service/core/rate_limiter.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,44 +18,70 @@ std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 absl::Status Limited(absl::Time now, absl::Time until) {
   const int64_t seconds = std::max<int64_t>(
       1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(until - now))));
-  return ApiError(identity::v1::RATE_LIMITED,
-                  {{"retry_after_seconds", std::to_string(seconds)}},
-                  absl::StrCat("Too many attempts; try again in ", seconds,
-                               " seconds."));
+  return ApiError(
+      identity::v1::RATE_LIMITED,
+      {{"retry_after_seconds", std::to_string(seconds)}},
+      absl::StrCat("Too many attempts; try again in ", seconds, " seconds."));
 }
+
+// The wait before the event after `allowed` events, given `free_attempts`
+// unpaced ones: 0, then 1, 2, 4, ... s, each at most `max_spacing`.
+absl::Duration Spacing(int64_t allowed, int free_attempts,
+                       absl::Duration max_spacing) {
+  if (allowed < free_attempts) return absl::ZeroDuration();
+  const int64_t doublings = std::min<int64_t>(allowed - free_attempts, 30);
+  return std::min(absl::Seconds(int64_t{1} << doublings), max_spacing);
+}
+
+// A paced limit whose compare-and-set keeps losing to concurrent callers
+// of the same key is refused (fail closed) after this many reads.
+constexpr int kPacedTries = 4;
 
 }  // namespace
 
-absl::Status RateLimiter::Hit(absl::string_view project_id,
-                              absl::string_view key, absl::Duration window,
-                              int64_t* count, absl::Time* window_start,
-                              absl::Time* window_end) const {
-  const absl::Time now = clock_.Now();
-  const int64_t window_seconds = std::max<int64_t>(1, absl::ToInt64Seconds(window));
-  const int64_t start = absl::ToUnixSeconds(now) / window_seconds * window_seconds;
-  *window_start = absl::FromUnixSeconds(start);
-  *window_end = *window_start + absl::Seconds(window_seconds);
-  return database_.Run([&](storage::Repositories& repos) -> absl::Status {
-    absl::StatusOr<int64_t> hits = repos.rate_limits().IncrementAndGet(
-        Std(project_id), Std(key), *window_start, absl::Seconds(window_seconds));
-    if (!hits.ok()) return hits.status();
-    *count = *hits;
-    return absl::OkStatus();
-  });
+RateLimiter::Window RateLimiter::WindowAt(
+    absl::Time now, const identity::v1::RateLimit& limit) const {
+  const int64_t seconds = std::max<int64_t>(1, limit.window_seconds());
+  const int64_t start = absl::ToUnixSeconds(now) / seconds * seconds;
+  return {absl::FromUnixSeconds(start), absl::FromUnixSeconds(start + seconds)};
+}
+
+void RateLimiter::MaybeSweep(absl::Time now) const {
+  const int64_t now_seconds = absl::ToUnixSeconds(now);
+  int64_t due = next_sweep_unix_seconds_.load(std::memory_order_relaxed);
+  if (now_seconds < due) return;
+  // One caller per minute wins the sweep; the others go on at once.
+  if (!next_sweep_unix_seconds_.compare_exchange_strong(
+          due, now_seconds + 60, std::memory_order_relaxed)) {
+    return;
+  }
+  // Without this the table would keep a row per key per window forever,
+  // and keys come from clients (every email tried, every address). A
+  // failure only leaves rows for the next sweep.
+  database_
+      .Run([&](storage::Repositories& repos) -> absl::Status {
+        return repos.rate_limits().DeleteExpired(now).status();
+      })
+      .IgnoreError();
 }
 
 absl::Status RateLimiter::Consume(absl::string_view project_id,
                                   absl::string_view key,
                                   const identity::v1::RateLimit& limit) const {
+  const absl::Time now = clock_.Now();
+  MaybeSweep(now);
+  const Window window = WindowAt(now, limit);
   int64_t count = 0;
-  absl::Time window_start, window_end;
-  if (absl::Status status = Hit(project_id, key,
-                                absl::Seconds(limit.window_seconds()), &count,
-                                &window_start, &window_end);
-      !status.ok()) {
-    return status;
-  }
-  if (count > limit.limit()) return Limited(clock_.Now(), window_end);
+  absl::Status status =
+      database_.Run([&](storage::Repositories& repos) -> absl::Status {
+        absl::StatusOr<int64_t> hits = repos.rate_limits().IncrementAndGet(
+            Std(project_id), Std(key), window.start, window.end - window.start);
+        if (!hits.ok()) return hits.status();
+        count = *hits;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  if (count > limit.limit()) return Limited(now, window.end);
   return absl::OkStatus();
 }
 
@@ -61,25 +89,63 @@ absl::Status RateLimiter::ConsumeWithBackoff(
     absl::string_view project_id, absl::string_view key,
     const identity::v1::RateLimit& limit, int free_attempts,
     absl::Duration max_spacing) const {
-  int64_t count = 0;
-  absl::Time window_start, window_end;
-  if (absl::Status status = Hit(project_id, key,
-                                absl::Seconds(limit.window_seconds()), &count,
-                                &window_start, &window_end);
+  const absl::Time now = clock_.Now();
+  MaybeSweep(now);
+  const Window window = WindowAt(now, limit);
+  for (int attempt = 0; attempt < kPacedTries; ++attempt) {
+    absl::StatusOr<storage::RateLimitRepository::PacedState> state;
+    bool counted = false;
+    std::optional<absl::Status> refused;
+    absl::Status status =
+        database_.Run([&](storage::Repositories& repos) -> absl::Status {
+          state = repos.rate_limits().GetPaced(Std(project_id), Std(key),
+                                               window.start);
+          if (!state.ok()) return state.status();
+          if (state->hits >= limit.limit()) {
+            refused = Limited(now, window.end);
+            return absl::OkStatus();
+          }
+          // Paced from the last event let through, not from the window's
+          // start: an old window must not let a burst through.
+          if (state->last_hit.has_value()) {
+            const absl::Time due =
+                *state->last_hit +
+                Spacing(state->hits, free_attempts, max_spacing);
+            if (now < due) {
+              refused = Limited(now, std::min(due, window.end));
+              return absl::OkStatus();
+            }
+          }
+          absl::StatusOr<bool> won = repos.rate_limits().IncrementIfUnchanged(
+              Std(project_id), Std(key), window.start,
+              window.end - window.start, state->hits, now);
+          if (!won.ok()) return won.status();
+          counted = *won;
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    if (refused.has_value()) return *refused;
+    if (counted) return absl::OkStatus();
+    // A concurrent event of this key came first: decide again on its state.
+  }
+  return Limited(now, now + absl::Seconds(1));
+}
+
+absl::Status RateLimiter::ConsumeGuess(
+    absl::string_view project_id, absl::string_view account_key,
+    absl::string_view client_ip,
+    const identity::v1::RateLimit& per_address) const {
+  // '|' is in no address, so "<address>|<account>" names one pair only.
+  if (absl::Status status = ConsumeWithBackoff(
+          project_id, absl::StrCat("addr:", client_ip, "|", account_key),
+          per_address);
       !status.ok()) {
     return status;
   }
-  const absl::Time now = clock_.Now();
-  if (count > limit.limit()) return Limited(now, window_end);
-  // The earliest moment this attempt may come, from the count alone (so
-  // every replica agrees without more state).
-  absl::Time earliest = window_start;
-  for (int64_t k = 1; k <= count - free_attempts; ++k) {
-    earliest += std::min(absl::Seconds(int64_t{1} << std::min<int64_t>(k - 1, 30)),
-                         max_spacing);
-  }
-  if (now < earliest) return Limited(now, std::min(earliest, window_end));
-  return absl::OkStatus();
+  identity::v1::RateLimit ceiling = per_address;
+  ceiling.set_limit(static_cast<int32_t>(std::min<int64_t>(
+      int64_t{per_address.limit()} * kAccountCeilingFactor, INT32_MAX)));
+  return Consume(project_id, account_key, ceiling);
 }
 
 }  // namespace latchkey::service::core

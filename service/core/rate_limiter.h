@@ -1,6 +1,9 @@
 #ifndef SERVICE_CORE_RATE_LIMITER_H_
 #define SERVICE_CORE_RATE_LIMITER_H_
 
+#include <atomic>
+#include <cstdint>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -13,9 +16,19 @@ namespace latchkey::service::core {
 // Abuse limits kept in the database, so that every replica behind a load
 // balancer counts against one limit. Fixed windows aligned to the epoch
 // (a window of W seconds starts at multiples of W). Keys name what is
-// limited ("sign_in_account:<email>", "sign_up_ip:<ip>"). Thread-safe.
+// limited ("sign_in_account:<email>", "sign_up_ip:<ip>"); callers build
+// them only from bounded strings (a normalized email, a user id, a parsed
+// client address). Counters of ended windows are swept at most once a
+// minute, so the table holds only live windows. Thread-safe.
 class RateLimiter {
  public:
+  // How much looser the per-account ceiling of ConsumeGuess is than its
+  // per-(account, address) limit: 10 x the default 10 sign-ins is 100 per
+  // 15 minutes, the most NIST SP 800-63B (5.2.2) allows in a row against
+  // one account, and an attacker needs ten addresses' full budgets to
+  // reach it.
+  static constexpr int kAccountCeilingFactor = 10;
+
   RateLimiter(storage::Database& database, const common::Clock& clock)
       : database_(database), clock_(clock) {}
 
@@ -26,26 +39,46 @@ class RateLimiter {
   absl::Status Consume(absl::string_view project_id, absl::string_view key,
                        const identity::v1::RateLimit& limit) const;
 
-  // Consume, with growing back-off derived from the same counter: the first
-  // `free_attempts` events of a window are unpaced; the k-th event after
-  // them may come no earlier than 1 + 2 + ... + 2^(k-1) seconds (each step
-  // capped at `max_spacing`) after the window began, else RATE_LIMITED
-  // until then. Refused attempts still count, so an attacker's guesses slow
-  // down, then stop until the window ends; never forever.
-  absl::Status ConsumeWithBackoff(absl::string_view project_id,
-                                  absl::string_view key,
-                                  const identity::v1::RateLimit& limit,
-                                  int free_attempts = 3,
-                                  absl::Duration max_spacing = absl::Seconds(60)) const;
+  // A paced limit: the first `free_attempts` events of a window pass as
+  // they come; each later one must come at least 1, 2, 4, ... seconds
+  // (doubling, each at most `max_spacing`) after the previous event this
+  // key let through, else RATE_LIMITED until then. At most `limit.limit`
+  // events pass per window; then RATE_LIMITED until the window ends (never
+  // longer). Refused events change nothing: neither the count nor the
+  // spacing, so a client that waits as told gets in on time, and hammering
+  // does not buy a longer wait for anyone.
+  absl::Status ConsumeWithBackoff(
+      absl::string_view project_id, absl::string_view key,
+      const identity::v1::RateLimit& limit, int free_attempts = 3,
+      absl::Duration max_spacing = absl::Seconds(60)) const;
+
+  // Guesses at one account's secret (a password, a TOTP code). Paced and
+  // limited per (account, client address) by `per_address`
+  // (ConsumeWithBackoff), so one address's failures slow and stop only that
+  // address: the owner elsewhere still gets in. Guesses that pass are also
+  // counted against a per-account ceiling of kAccountCeilingFactor x
+  // `per_address.limit` per window, so guessing spread over many addresses
+  // still stops. The ceiling is counted second so that an address's
+  // refused guesses never use it up. `account_key` names the account
+  // ("sign_in_account:<email>"); `client_ip` is CallContext::client_ip().
+  absl::Status ConsumeGuess(absl::string_view project_id,
+                            absl::string_view account_key,
+                            absl::string_view client_ip,
+                            const identity::v1::RateLimit& per_address) const;
 
  private:
-  // The count after this hit, and the window's bounds.
-  absl::Status Hit(absl::string_view project_id, absl::string_view key,
-                   absl::Duration window, int64_t* count,
-                   absl::Time* window_start, absl::Time* window_end) const;
+  struct Window {
+    absl::Time start;
+    absl::Time end;
+  };
+  Window WindowAt(absl::Time now, const identity::v1::RateLimit& limit) const;
+
+  // Deletes counters of ended windows, at most once a minute per process.
+  void MaybeSweep(absl::Time now) const;
 
   storage::Database& database_;
   const common::Clock& clock_;
+  mutable std::atomic<int64_t> next_sweep_unix_seconds_{0};
 };
 
 }  // namespace latchkey::service::core

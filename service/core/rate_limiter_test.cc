@@ -1,5 +1,6 @@
 #include "service/core/rate_limiter.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "service/api_error.h"
 #include "service/core/bootstrap.h"
@@ -11,7 +12,7 @@ namespace {
 class RateLimiterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    clock_.Set(absl::FromUnixSeconds(1'700'000'100));  // 100 s into a 15-min window? no: aligned below
+    clock_.Set(absl::FromUnixSeconds(1'700'000'100));
     scratch_ = std::move(*storage::testing::ScratchDatabase::Create(
         storage::testing::TestBackend::kSqlite));
     db_ = std::move(*storage::OpenDatabase(scratch_->url()));
@@ -28,7 +29,8 @@ class RateLimiterTest : public ::testing::Test {
 
   static int64_t RetryAfter(const absl::Status& status) {
     auto error = ReadApiError(status);
-    if (!error.has_value() || error->code != identity::v1::RATE_LIMITED) return -1;
+    if (!error.has_value() || error->code != identity::v1::RATE_LIMITED)
+      return -1;
     return std::stoll(error->details["retry_after_seconds"]);
   }
 
@@ -51,29 +53,175 @@ TEST_F(RateLimiterTest, AllowsTheLimitThenRefusesUntilTheWindowEnds) {
   EXPECT_TRUE(limiter_->Consume("internal", "k", Limit(5, 900)).ok());
 }
 
-TEST_F(RateLimiterTest, BackoffGrowsThenLocksForTheWindowNeverForever) {
+// Every paced attempt below is timed from the previous one let through;
+// the window started two minutes (or more) ago, when the old pacing, timed
+// from the window's start, let every attempt through back to back.
+TEST_F(RateLimiterTest, PacesFromTheLastAttemptEvenInAnOldWindow) {
   const absl::Time window = absl::FromUnixSeconds(900 * 2000);
-  clock_.Set(window);
+  clock_.Set(window + absl::Minutes(2));
   const auto limit = Limit(10, 900);
   auto attempt = [&] {
     return limiter_->ConsumeWithBackoff("internal", "acct", limit);
   };
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(attempt().ok()) << i;
-  // The 4th may come 1 s into the window, the 5th 3 s, the 6th 7 s...
-  EXPECT_EQ(RetryAfter(attempt()), 1);       // 4th, too early
-  clock_.Set(window + absl::Seconds(3));
-  EXPECT_TRUE(attempt().ok());               // 5th, due at 3 s
-  clock_.Set(window + absl::Seconds(7));
-  EXPECT_TRUE(attempt().ok());               // 6th
-  EXPECT_EQ(RetryAfter(attempt()), 8);       // 7th: due at 15 s
-  // The budget runs out: locked until the window ends, not longer.
-  for (int i = 0; i < 4; ++i) attempt().IgnoreError();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(attempt().ok()) << i;  // free
+  // The 4th comes 1 s after the 3rd, the 5th 2 s after the 4th, ...
+  const int64_t spacing[] = {1, 2, 4, 8};
+  for (int64_t wait : spacing) {
+    const absl::Time last = clock_.Now();
+    clock_.Set(last + absl::Seconds(wait) - absl::Milliseconds(1));
+    const absl::Status early = attempt();
+    EXPECT_GT(RetryAfter(early), 0) << "wait " << wait << ": " << early;
+    // The refused attempt neither moved the deadline nor used the budget.
+    clock_.Set(last + absl::Seconds(wait));
+    ASSERT_TRUE(attempt().ok()) << "wait " << wait;
+  }
+  // Back to back is refused, however old the window.
+  EXPECT_EQ(RetryAfter(attempt()), 16);
+}
+
+TEST_F(RateLimiterTest, RetryAfterCountsFromTheLastAttempt) {
+  const absl::Time window = absl::FromUnixSeconds(900 * 2000);
+  clock_.Set(window + absl::Minutes(5));
+  const auto limit = Limit(10, 900);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(limiter_->ConsumeWithBackoff("internal", "acct", limit).ok());
+    clock_.Advance(absl::Seconds(1));
+  }
+  // 4 let through, the last 1 s ago; the 5th is due 2 s after it.
+  EXPECT_EQ(RetryAfter(limiter_->ConsumeWithBackoff("internal", "acct", limit)),
+            1);
+}
+
+// A higher limit keeps the pacing at its cap (60 s) instead of opening a
+// burst once the window is older than the sum of the spacings.
+TEST_F(RateLimiterTest, AHigherLimitStaysPacedAtTheCap) {
+  const absl::Time window = absl::FromUnixSeconds(3600 * 500);
+  clock_.Set(window + absl::Minutes(40));
+  const auto limit = Limit(1000, 3600);
+  auto attempt = [&] {
+    return limiter_->ConsumeWithBackoff("internal", "acct", limit);
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(attempt().ok());
+  for (int64_t wait : {1, 2, 4, 8, 16, 32, 60, 60}) {
+    clock_.Advance(absl::Seconds(wait));
+    ASSERT_TRUE(attempt().ok()) << wait;
+  }
+  EXPECT_EQ(RetryAfter(attempt()), 60);
+}
+
+TEST_F(RateLimiterTest, LocksForTheWindowNeverForever) {
+  const absl::Time window = absl::FromUnixSeconds(900 * 2000);
+  clock_.Set(window);
+  const auto limit = Limit(5, 900);
+  auto attempt = [&] {
+    return limiter_->ConsumeWithBackoff("internal", "acct", limit);
+  };
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(attempt().ok()) << i;
+    clock_.Advance(absl::Seconds(60));
+  }
+  // Budget spent: refused until the window ends, not longer.
+  EXPECT_EQ(RetryAfter(attempt()), 900 - 300);
   clock_.Set(window + absl::Seconds(899));
   EXPECT_EQ(RetryAfter(attempt()), 1);
   clock_.Set(window + absl::Seconds(900));
   EXPECT_TRUE(attempt().ok());
-  // Another account is never affected.
+  // Another key is never affected.
   EXPECT_TRUE(limiter_->ConsumeWithBackoff("internal", "other", limit).ok());
+}
+
+// Guess at one account until one address is refused: the owner at another
+// address still gets in at once.
+TEST_F(RateLimiterTest, OneAddressFailuresDoNotLockOutTheOwnerElsewhere) {
+  clock_.Set(absl::FromUnixSeconds(900 * 2000));
+  const auto limit = Limit(10, 900);
+  int passed = 0;
+  for (int i = 0; i < 40; ++i) {
+    if (limiter_
+            ->ConsumeGuess("internal", "sign_in_account:a@x.io", "198.51.100.7",
+                           limit)
+            .ok()) {
+      ++passed;
+    }
+    clock_.Advance(absl::Seconds(20));
+  }
+  EXPECT_EQ(passed, 10);
+  EXPECT_GT(RetryAfter(limiter_->ConsumeGuess(
+                "internal", "sign_in_account:a@x.io", "198.51.100.7", limit)),
+            0);
+  EXPECT_TRUE(limiter_
+                  ->ConsumeGuess("internal", "sign_in_account:a@x.io",
+                                 "203.0.113.9", limit)
+                  .ok());
+}
+
+// Guesses spread over many addresses, each within its own limit, still
+// stop at the per-account ceiling (10 x the per-address limit).
+TEST_F(RateLimiterTest, SpreadGuessesMeetThePerAccountCeiling) {
+  const absl::Time window = absl::FromUnixSeconds(900 * 2000);
+  clock_.Set(window);
+  const auto limit = Limit(10, 900);
+  for (int i = 0; i < 10 * RateLimiter::kAccountCeilingFactor; ++i) {
+    ASSERT_TRUE(limiter_
+                    ->ConsumeGuess("internal", "sign_in_account:a@x.io",
+                                   absl::StrCat("10.0.", i / 2, ".1"), limit)
+                    .ok())
+        << i;
+  }
+  EXPECT_EQ(RetryAfter(limiter_->ConsumeGuess(
+                "internal", "sign_in_account:a@x.io", "10.9.9.9", limit)),
+            900);
+  // Other accounts are not affected.
+  EXPECT_TRUE(limiter_
+                  ->ConsumeGuess("internal", "sign_in_account:b@x.io",
+                                 "10.9.9.9", limit)
+                  .ok());
+}
+
+// One address hammering one account (refused by its own pacing) never uses
+// up the account's ceiling.
+TEST_F(RateLimiterTest, RefusedGuessesDoNotUseTheCeiling) {
+  clock_.Set(absl::FromUnixSeconds(900 * 2000));
+  const auto limit = Limit(10, 900);
+  for (int i = 0; i < 500; ++i) {
+    limiter_
+        ->ConsumeGuess("internal", "sign_in_account:a@x.io", "198.51.100.7",
+                       limit)
+        .IgnoreError();
+  }
+  EXPECT_TRUE(limiter_
+                  ->ConsumeGuess("internal", "sign_in_account:a@x.io",
+                                 "203.0.113.9", limit)
+                  .ok());
+}
+
+// Counters of ended windows are deleted, so keys clients choose (emails,
+// addresses) do not pile up in the database.
+TEST_F(RateLimiterTest, SweepsCountersOfEndedWindows) {
+  const absl::Time window = absl::FromUnixSeconds(900 * 2000);
+  clock_.Set(window);
+  ASSERT_TRUE(limiter_->Consume("internal", "gone", Limit(5, 900)).ok());
+  ASSERT_TRUE(
+      limiter_->ConsumeWithBackoff("internal", "paced", Limit(5, 900)).ok());
+  auto rows = [&] {
+    int64_t n = -1;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                     auto gone = repos.rate_limits().GetPaced("internal",
+                                                              "gone", window);
+                     auto paced = repos.rate_limits().GetPaced("internal",
+                                                               "paced", window);
+                     if (!gone.ok()) return gone.status();
+                     if (!paced.ok()) return paced.status();
+                     n = gone->hits + paced->hits;
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return n;
+  };
+  EXPECT_EQ(rows(), 2);
+  clock_.Set(window + absl::Seconds(900 + 61));
+  ASSERT_TRUE(limiter_->Consume("internal", "other", Limit(5, 900)).ok());
+  EXPECT_EQ(rows(), 0);
 }
 
 }  // namespace

@@ -314,9 +314,16 @@ constexpr std::string_view kSessionExpiryIndex = R"sql(
 CREATE INDEX sessions_by_expiry ON sessions (expires_at_us);
 )sql";
 
+// Paced limits (RateLimitRepository::IncrementIfUnchanged) space events
+// from the last one allowed, so the counter keeps its time.
+constexpr std::string_view kRateLimitLastHit = R"sql(
+ALTER TABLE rate_limit_counters ADD COLUMN last_hit_us INTEGER;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "sessions by expiry", kSessionExpiryIndex},
+    {3, "rate-limit counters keep their last hit", kRateLimitLastHit},
 };
 
 // Column lists SQLite reports -> the names PostgreSQL gives the same

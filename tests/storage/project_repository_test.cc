@@ -1,5 +1,6 @@
 // Conformance: projects and config overrides, API key sets, OAuth
 // providers, the audit log and rate-limit counters.
+#include <atomic>
 #include <latch>
 #include <set>
 #include <thread>
@@ -376,6 +377,71 @@ TEST_P(ProjectRepositoryTest, RateLimitCountersAreAtomicPerWindow) {
   }),
             1)
       << "the swept window starts over";
+}
+
+// Paced limits read a counter, decide, then count only if nobody counted
+// meanwhile: of callers that read the same state, exactly one wins.
+TEST_P(ProjectRepositoryTest, PacedCountersCompareAndSet) {
+  auto read = [&](std::string_view key, absl::Time window) {
+    return *Call([&](Repositories& r) {
+      return r.rate_limits().GetPaced("p", key, window);
+    });
+  };
+  auto bump = [&](int64_t expected, absl::Time now) {
+    return Call([&](Repositories& r) {
+      return r.rate_limits().IncrementIfUnchanged(
+          "p", "pair", T(60), absl::Minutes(1), expected, now);
+    });
+  };
+  RateLimitRepository::PacedState none = read("pair", T(60));
+  EXPECT_EQ(none.hits, 0);
+  EXPECT_FALSE(none.last_hit.has_value());
+
+  constexpr int kThreads = 8;
+  for (int64_t round = 0; round < 3; ++round) {
+    std::latch start(kThreads);
+    std::atomic<int> won{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.arrive_and_wait();
+        absl::StatusOr<bool> ok =
+            bump(round, T(61 + round) + absl::Microseconds(t));
+        if (ok.ok() && *ok) ++won;
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(won.load(), 1) << "round " << round;
+    RateLimitRepository::PacedState state = read("pair", T(60));
+    EXPECT_EQ(state.hits, round + 1);
+    ASSERT_TRUE(state.last_hit.has_value());
+    EXPECT_GE(*state.last_hit, T(61 + round));
+    EXPECT_LT(*state.last_hit, T(62 + round));
+  }
+  // A stale read counts nothing.
+  EXPECT_FALSE(*bump(1, T(70)));
+  EXPECT_EQ(read("pair", T(60)).hits, 3);
+  // Plain counters read as paced ones without a time.
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.rate_limits().IncrementAndGet("p", "plain", T(60),
+                                                       absl::Minutes(1));
+              }).ok());
+  RateLimitRepository::PacedState plain = read("plain", T(60));
+  EXPECT_EQ(plain.hits, 1);
+  EXPECT_FALSE(plain.last_hit.has_value());
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.rate_limits().IncrementIfUnchanged(
+                  "p", "pair", T(0), absl::ZeroDuration(), 0, T(0));
+            })
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // Both kinds are swept when their window ends.
+  EXPECT_EQ(*Call([&](Repositories& r) {
+    return r.rate_limits().DeleteExpired(T(120));
+  }),
+            2);
+  EXPECT_EQ(read("pair", T(60)).hits, 0);
 }
 
 INSTANTIATE_STORAGE_SUITE(ProjectRepositoryTest);
