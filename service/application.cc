@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "service/api/services.h"
 #include "service/core/bootstrap.h"
+#include "service/gateway/http_server.h"
 #include "service/json_log.h"
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
@@ -52,6 +53,31 @@ absl::StatusOr<std::unique_ptr<mail::MailSender>> MakeMailSender(
   return std::unique_ptr<mail::MailSender>(std::make_unique<NoMailSender>());
 }
 
+// Every HTTP connection holds a descriptor: below max connections plus
+// room for the database, files and gRPC, accept() fails (EMFILE) before
+// the server is full. Raises the soft limit as far as the hard one allows.
+void EnsureDescriptors(int64_t max_connections) {
+  constexpr int64_t kHeadroom = 64;
+  const uint64_t needed = static_cast<uint64_t>(max_connections + kHeadroom);
+  absl::StatusOr<gateway::DescriptorLimit> limit =
+      gateway::RaiseDescriptorLimit(needed);
+  if (!limit.ok()) {
+    LogJson(LogLevel::kWarning, "cannot check the descriptor limit",
+            {{"error", std::string(limit.status().message())}});
+    return;
+  }
+  if (limit->soft < needed) {
+    LogJson(LogLevel::kWarning,
+            "the open-file limit is below what --http_max_connections "
+            "needs; connections beyond it fail to be accepted: raise the "
+            "hard limit (ulimit -Hn, LimitNOFILE=) or lower "
+            "--http_max_connections",
+            {{"open_file_limit", limit->soft},
+             {"needed", needed},
+             {"http_max_connections", max_connections}});
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Application>> Application::Start(
@@ -73,6 +99,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   gateway_options.limits.idle_timeout = config.http.idle_timeout;
   gateway_options.limits.max_connections =
       static_cast<int>(config.http.max_connections);
+  gateway_options.limits.max_connections_per_address =
+      static_cast<int>(config.http.max_connections_per_address);
+  // At accept there is no X-Forwarded-For yet: a proxy's address stands
+  // for all its clients, who are told apart per request instead.
+  gateway_options.limits.uncapped_peers = config.trusted_proxies;
+  EnsureDescriptors(config.http.max_connections);
   Application* raw_app = app.get();
   gateway_options.ready = [raw_app] {
     return raw_app->server_ != nullptr && raw_app->server_->ready();

@@ -76,6 +76,10 @@ ABSL_FLAG(int64_t, http_idle_timeout_ms, -1,
 ABSL_FLAG(int64_t, http_max_connections, -1,
           "most open HTTP connections; more get 503 (env "
           "LATCHKEY_HTTP_MAX_CONNECTIONS; default 4096)");
+ABSL_FLAG(int64_t, http_max_connections_per_address, -1,
+          "most open HTTP connections from one peer address, trusted "
+          "proxies excepted; more get 503 (env "
+          "LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS; default 256; 0: no cap)");
 ABSL_FLAG(int, shutdown_grace_seconds, -1,
           "on SIGTERM/SIGINT, how long in-flight calls may finish (env "
           "LATCHKEY_SHUTDOWN_GRACE_SECONDS; default 10)");
@@ -129,6 +133,8 @@ int main(int argc, char** argv) {
   flags.http_request_timeout_ms = absl::GetFlag(FLAGS_http_request_timeout_ms);
   flags.http_idle_timeout_ms = absl::GetFlag(FLAGS_http_idle_timeout_ms);
   flags.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  flags.http_max_connections_per_address =
+      absl::GetFlag(FLAGS_http_max_connections_per_address);
   absl::StatusOr<latchkey::service::ServerConfig> config =
       latchkey::service::LoadServerConfig(
           flags, latchkey::service::ReadProcessEnvironment);

@@ -357,6 +357,10 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
        flags.http_idle_timeout_ms, &idle_timeout_ms, 50, 3600000},
       {"--http_max_connections", "LATCHKEY_HTTP_MAX_CONNECTIONS",
        flags.http_max_connections, &config.http.max_connections, 1, 1000000},
+      {"--http_max_connections_per_address",
+       "LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
+       flags.http_max_connections_per_address,
+       &config.http.max_connections_per_address, 0, 1000000},
   };
   for (const Limit& limit : limits) {
     std::string text =

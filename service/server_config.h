@@ -29,6 +29,8 @@ struct HttpSettings {
   absl::Duration request_timeout = absl::Seconds(10);
   absl::Duration idle_timeout = absl::Seconds(30);
   int64_t max_connections = 4096;
+  // Per peer address; 0 = no cap. Trusted proxies are not capped.
+  int64_t max_connections_per_address = 256;
 };
 
 // Outgoing email. Without a URL: dev mode writes <data_dir>/outbox.jsonl;
@@ -110,6 +112,7 @@ struct ConfigFlags {
   int64_t http_request_timeout_ms = -1;
   int64_t http_idle_timeout_ms = -1;
   int64_t http_max_connections = -1;
+  int64_t http_max_connections_per_address = -1;
 };
 
 // Reads an environment variable; nullopt when unset.

@@ -244,3 +244,40 @@ TEST(LoadServerConfig, HttpLimitsFromFlagsAndEnvironmentWithinRanges) {
 
 }  // namespace
 }  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+TEST(LoadServerConfig, ConnectionsPerAddressFromFlagOrEnvironment) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->http.max_connections_per_address, 256);
+
+  auto from_env = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0"}}));
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  EXPECT_EQ(from_env->http.max_connections_per_address, 0);  // no cap
+
+  flags.http_max_connections_per_address = 32;
+  auto from_flag = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "0"}}));
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_EQ(from_flag->http.max_connections_per_address, 32);
+
+  flags.http_max_connections_per_address = -1;
+  auto bad = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "lots"}}));
+  EXPECT_NE(bad.status().message().find(
+                "--http_max_connections_per_address: must be a number"),
+            absl::string_view::npos)
+      << bad.status();
+}
+
+}  // namespace
+}  // namespace latchkey::service

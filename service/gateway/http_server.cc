@@ -1,11 +1,17 @@
 #include "service/gateway/http_server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -15,6 +21,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "service/json_log.h"
 
 namespace latchkey::service::gateway {
 
@@ -37,6 +44,52 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
       absl::ToChronoNanoseconds(d));
 }
 
+// Pauses between accept() attempts while they fail for want of
+// descriptors or memory: retrying at once would spin a core and free
+// nothing.
+constexpr std::chrono::milliseconds kFirstAcceptBackoff{10};
+constexpr std::chrono::milliseconds kMaxAcceptBackoff{1000};
+
+// Errors of one pending connection, not of the server (Linux's accept(2)
+// reports a connection's network errors this way): the next may succeed.
+bool IsConnectionError(const beast::error_code& error) {
+  if (error.category() != boost::system::system_category()) return false;
+  switch (error.value()) {
+    case ECONNABORTED:
+    case EPROTO:
+    case EPERM:
+    case EINTR:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The key per-address connection counts use: an IPv4 client seen through
+// an IPv6 socket (::ffff:a.b.c.d) is that IPv4 client.
+std::string CanonicalAddress(const net::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6())
+        .to_string();
+  }
+  return address.to_string();
+}
+
+// How much of a cut-short request is read and thrown away after an early
+// answer (see HttpLimits::drain_max_bytes).
+struct DrainBounds {
+  size_t bytes;
+  absl::Duration time;
+};
+constexpr size_t kDrainChunk = 16 * 1024;
+
 }  // namespace
 
 // Owns the I/O context and the acceptor. Sessions and pending handlers
@@ -53,10 +106,13 @@ class HttpServer::Impl {
         handler_(std::move(handler)),
         limit_responder_(std::move(limit_responder)),
         io_(std::make_unique<net::io_context>()),
-        acceptor_(std::make_unique<tcp::acceptor>(net::make_strand(*io_))) {}
+        acceptor_(std::make_unique<tcp::acceptor>(net::make_strand(*io_))),
+        accept_retry_(
+            std::make_unique<net::steady_timer>(acceptor_->get_executor())) {}
 
   ~Impl() {
     Shutdown(absl::ZeroDuration());
+    accept_retry_.reset();
     acceptor_.reset();
     io_.reset();
   }
@@ -67,6 +123,8 @@ class HttpServer::Impl {
 
   int port() const { return port_; }
   int connections() const { return connections_.load(); }
+  int connections_from(absl::string_view address) const;
+  uint64_t accept_failures() const { return accept_failures_.load(); }
 
   void Forget(Session* session);
 
@@ -77,6 +135,11 @@ class HttpServer::Impl {
 
  private:
   void Accept();
+  void OnAccept(beast::error_code error, tcp::socket socket);
+  void BackOff(const beast::error_code& error);
+  // Counts a connection from `address` unless that address is at its cap.
+  bool CountAddress(const std::string& address);
+  void ReleaseAddress(const std::string& address);
 
   friend class Session;
   const HttpLimits limits_;
@@ -84,9 +147,20 @@ class HttpServer::Impl {
   const LimitResponder limit_responder_;
   std::unique_ptr<net::io_context> io_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  // Waits out a pause before the next accept(); on the acceptor's strand,
+  // like accept_backoff_ and accept_episode_failures_.
+  std::unique_ptr<net::steady_timer> accept_retry_;
+  std::chrono::milliseconds accept_backoff_{0};  // 0: accepting normally
+  uint64_t accept_episode_failures_ = 0;
+  std::atomic<uint64_t> accept_failures_{0};
   std::vector<std::thread> threads_;
   int port_ = 0;
   std::atomic<int> connections_{0};
+
+  // Open connections per peer address, for max_connections_per_address;
+  // an address leaves the map when its last connection closes.
+  mutable std::mutex addresses_mutex_;
+  std::unordered_map<std::string, int> connections_by_address_;
 
   std::mutex mutex_;
   std::condition_variable drained_;
@@ -98,17 +172,22 @@ class HttpServer::Impl {
 
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Impl* server, bool over_limit)
+  // `counted_address`: the address this connection was counted against
+  // for max_connections_per_address (empty when it was not).
+  Session(tcp::socket socket, Impl* server, bool over_limit,
+          std::string client_ip, std::string counted_address)
       : stream_(std::move(socket)),
         read_deadline_(stream_.get_executor()),
         server_(server),
-        over_limit_(over_limit) {
-    beast::error_code ignored;
-    auto endpoint = stream_.socket().remote_endpoint(ignored);
-    client_ip_ = ignored ? "" : endpoint.address().to_string();
-  }
+        client_ip_(std::move(client_ip)),
+        counted_address_(std::move(counted_address)),
+        over_limit_(over_limit) {}
 
-  ~Session() { server_->connections_.fetch_sub(1); }
+  // Every connection ends here, however it closed: the counts stay exact.
+  ~Session() {
+    if (!counted_address_.empty()) server_->ReleaseAddress(counted_address_);
+    server_->connections_.fetch_sub(1);
+  }
 
   void Start() {
     if (over_limit_) {
@@ -123,7 +202,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   // response in progress goes out with "Connection: close".
   void CloseIfIdle() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->Close();
+      if (self->idle_ || self->draining_) self->Close();
     });
   }
 
@@ -234,8 +313,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     return Reject(HttpLimitError::kMalformed);
   }
 
+  // An early answer: request bytes may still be on their way (the rest of
+  // an oversized body, a pipelined request), so the connection drains
+  // before it closes.
   void Reject(HttpLimitError why) {
-    Send(server_->limit_responder_(why), /*keep_alive=*/false);
+    Send(server_->limit_responder_(why), /*keep_alive=*/false,
+         DrainBounds{server_->limits_.drain_max_bytes,
+                     server_->limits_.drain_timeout});
   }
 
   void Dispatch() {
@@ -266,7 +350,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void Send(HttpResponse response, bool keep_alive) {
+  void Send(HttpResponse response, bool keep_alive,
+            std::optional<DrainBounds> drain = std::nullopt) {
     {
       std::lock_guard<std::mutex> lock(server_->mutex_);
       if (server_->closing_) keep_alive = false;
@@ -279,18 +364,54 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     out->prepare_payload();
     stream_.expires_after(ToChrono(server_->limits_.request_read_timeout));
     http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep_alive](
+                      [self = shared_from_this(), out, keep_alive, drain](
                           beast::error_code error, size_t) {
                         // The expiry bounded this write only; left armed it
                         // would cut the next read short.
                         self->stream_.expires_never();
                         ++self->requests_served_;
-                        if (error || !keep_alive) return self->Close();
+                        if (error) return self->Close();
+                        if (!keep_alive && drain.has_value()) {
+                          return self->Drain(*drain);
+                        }
+                        if (!keep_alive) return self->Close();
                         // Shutdown began while this response was going out
                         // (its CloseIfIdle found the session busy).
                         if (self->server_->closing()) return self->Close();
                         self->ReadHeader();
                       });
+  }
+
+  // Closing with unread input makes the kernel send a reset, which can
+  // destroy the answer before the client reads it. So: end our side (the
+  // client sees the answer is complete, and a polite one stops sending
+  // and closes), then read and discard what still comes, within `bounds`,
+  // and only then close.
+  void Drain(DrainBounds bounds) {
+    draining_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (server_->closing()) return Close();
+    const size_t buffered = buffer_.size();
+    buffer_.consume(buffered);
+    drain_left_ = bounds.bytes > buffered ? bounds.bytes - buffered : 0;
+    drain_chunk_ = std::make_unique<char[]>(kDrainChunk);
+    // On expiry tcp_stream closes the socket and the read below fails.
+    stream_.expires_after(ToChrono(bounds.time));
+    DrainSome();
+  }
+
+  void DrainSome() {
+    if (closed_) return;  // by Shutdown, while a read completed
+    if (drain_left_ == 0) return Close();
+    stream_.async_read_some(
+        net::buffer(drain_chunk_.get(), std::min(kDrainChunk, drain_left_)),
+        [self = shared_from_this()](beast::error_code error, size_t n) {
+          // End of stream (the client is done), the time bound, a reset.
+          if (error) return self->Close();
+          self->drain_left_ -= std::min(n, self->drain_left_);
+          self->DrainSome();
+        });
   }
 
   void Close() {
@@ -311,8 +432,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Impl* const server_;
-  std::string client_ip_;
+  const std::string client_ip_;
+  const std::string counted_address_;
   const bool over_limit_;
+  bool draining_ = false;
+  size_t drain_left_ = 0;
+  std::unique_ptr<char[]> drain_chunk_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
   bool idle_ = true;
@@ -367,25 +492,114 @@ void HttpServer::Impl::Accept() {
   acceptor_->async_accept(
       net::make_strand(*io_),
       [self = this](beast::error_code error, tcp::socket socket) {
-        if (error) {
-          if (error == net::error::operation_aborted) return;
-          return self->Accept();
-        }
-        const bool over_limit =
-            self->connections_.fetch_add(1) >= self->limits_.max_connections;
-        auto session =
-            std::make_shared<Session>(std::move(socket), self, over_limit);
-        {
-          std::lock_guard<std::mutex> lock(self->mutex_);
-          if (self->closing_) {
-            // Session's destructor releases the slot.
-            return;
-          }
-          self->sessions_.insert(session);
-        }
-        session->Start();
-        self->Accept();
+        self->OnAccept(error, std::move(socket));
       });
+}
+
+// Runs on the acceptor's strand.
+void HttpServer::Impl::OnAccept(beast::error_code error, tcp::socket socket) {
+  // Shutdown closed the acceptor.
+  if (error == net::error::operation_aborted || !acceptor_->is_open()) return;
+  if (error) {
+    accept_failures_.fetch_add(1);
+    if (IsConnectionError(error)) return Accept();
+    return BackOff(error);
+  }
+  if (accept_backoff_.count() != 0) {
+    LogJson(LogLevel::kInfo, "the HTTP server accepts connections again",
+            {{"failed_accepts", accept_episode_failures_}});
+    accept_backoff_ = std::chrono::milliseconds(0);
+    accept_episode_failures_ = 0;
+  }
+  beast::error_code peer_error;
+  const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+  std::string client_ip;
+  std::string address;
+  if (!peer_error) {
+    client_ip = peer.address().to_string();
+    address = CanonicalAddress(peer.address());
+  }
+  bool over_limit = connections_.fetch_add(1) >= limits_.max_connections;
+  // A trusted proxy speaks for many clients and is not capped by its own
+  // address; the peer may also have gone already (no address to count).
+  std::string counted_address;
+  if (limits_.max_connections_per_address > 0 && !address.empty() &&
+      !limits_.uncapped_peers.Contains(address)) {
+    if (CountAddress(address)) {
+      counted_address = std::move(address);
+    } else {
+      over_limit = true;
+    }
+  }
+  auto session = std::make_shared<Session>(std::move(socket), this, over_limit,
+                                           std::move(client_ip),
+                                           std::move(counted_address));
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (closing_) {
+      // Session's destructor releases the slots.
+      return;
+    }
+    sessions_.insert(session);
+  }
+  session->Start();
+  Accept();
+}
+
+// Out of descriptors (EMFILE, ENFILE), buffers or memory, or an error not
+// known to be one connection's: the listening socket stays readable, so
+// an immediate retry would fail the same way in a tight loop. Waits 10 ms,
+// doubling up to 1 s, until an accept succeeds; logs once per episode.
+void HttpServer::Impl::BackOff(const beast::error_code& error) {
+  ++accept_episode_failures_;
+  if (accept_backoff_.count() == 0) {
+    accept_backoff_ = kFirstAcceptBackoff;
+    nlohmann::json fields = {{"error", error.message()},
+                             {"open_connections", connections_.load()}};
+    if (error == net::error::no_descriptors ||
+        (error.category() == boost::system::system_category() &&
+         error.value() == ENFILE)) {
+      fields["hint"] =
+          "out of file descriptors: raise the limit (ulimit -n) or lower "
+          "--http_max_connections";
+    }
+    LogJson(LogLevel::kWarning,
+            "the HTTP server cannot accept connections; retrying after a "
+            "pause that grows to 1 s",
+            std::move(fields));
+  } else {
+    accept_backoff_ = std::min(accept_backoff_ * 2, kMaxAcceptBackoff);
+  }
+  accept_retry_->expires_after(accept_backoff_);
+  accept_retry_->async_wait([self = this](beast::error_code wait_error) {
+    if (wait_error || !self->acceptor_->is_open()) return;
+    self->Accept();
+  });
+}
+
+bool HttpServer::Impl::CountAddress(const std::string& address) {
+  std::lock_guard<std::mutex> lock(addresses_mutex_);
+  auto [it, inserted] = connections_by_address_.try_emplace(address, 0);
+  if (it->second >= limits_.max_connections_per_address) return false;
+  ++it->second;
+  return true;
+}
+
+void HttpServer::Impl::ReleaseAddress(const std::string& address) {
+  std::lock_guard<std::mutex> lock(addresses_mutex_);
+  auto it = connections_by_address_.find(address);
+  if (it == connections_by_address_.end()) return;
+  if (--it->second <= 0) connections_by_address_.erase(it);
+}
+
+int HttpServer::Impl::connections_from(absl::string_view address) const {
+  beast::error_code error;
+  const net::ip::address parsed =
+      net::ip::make_address(std::string(address), error);
+  if (error) return 0;
+  std::lock_guard<std::mutex> lock(addresses_mutex_);
+  auto it = connections_by_address_.find(CanonicalAddress(parsed));
+  return it == connections_by_address_.end() ? 0 : it->second;
 }
 
 void HttpServer::Impl::Forget(Session* session) {
@@ -413,6 +627,7 @@ void HttpServer::Impl::Shutdown(absl::Duration grace) {
   net::post(acceptor_->get_executor(), [self = this] {
     beast::error_code ignored;
     self->acceptor_->close(ignored);
+    self->accept_retry_->cancel();
   });
   for (auto& session : live) session->CloseIfIdle();
   live.clear();
@@ -465,8 +680,33 @@ int HttpServer::port() const { return impl_ ? impl_->port() : 0; }
 int HttpServer::active_connections() const {
   return impl_ ? impl_->connections() : 0;
 }
+int HttpServer::active_connections_from(absl::string_view address) const {
+  return impl_ ? impl_->connections_from(address) : 0;
+}
+uint64_t HttpServer::accept_failures() const {
+  return impl_ ? impl_->accept_failures() : 0;
+}
 void HttpServer::Shutdown(absl::Duration grace) {
   if (impl_) impl_->Shutdown(grace);
+}
+
+absl::StatusOr<DescriptorLimit> RaiseDescriptorLimit(uint64_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError(absl::StrCat(
+        "cannot read the descriptor limit: ", std::strerror(errno)));
+  }
+  if (limit.rlim_cur < needed) {
+    rlimit raised = limit;
+    raised.rlim_cur = std::min<rlim_t>(limit.rlim_max, needed);
+    if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+      return absl::InternalError(absl::StrCat(
+          "cannot raise the descriptor limit: ", std::strerror(errno)));
+    }
+    limit = raised;
+  }
+  return DescriptorLimit{static_cast<uint64_t>(limit.rlim_cur),
+                         static_cast<uint64_t>(limit.rlim_max)};
 }
 
 }  // namespace latchkey::service::gateway
