@@ -511,6 +511,55 @@ TEST_F(AuthFlowsTest, TotpUsersNeedTheSecondFactor) {
   EXPECT_EQ(mfa(*totp->CodeAt(absl::Now())), "VERIFICATION_CODE_ALREADY_USED");
 }
 
+// A wrong TOTP does not use up the attempt code: the guesses themselves
+// are limited like password guesses (per user and client address).
+TEST_F(AuthFlowsTest, TotpGuessesAreLimited) {
+  Configure(R"({"argon2.memory_kib": 1024,
+                "rate_limits.sign_in_per_account": {"limit": 3, "window_seconds": 3600}})");
+  SignInResponse signed_up;
+  ASSERT_EQ(SignUp("ann@example.com", "correct horse", &signed_up).reason, "");
+  const std::string seed = "12345678901234567890";
+  {
+    auto users = identity::v1::UserService::NewStub(app_->Channel());
+    grpc::ClientContext context;
+    TestApp::AsServer(context);
+    identity::v1::UpdateUserRequest request;
+    request.set_user_id(signed_up.user_id());
+    request.set_totp_secret_base64(crypto::Base64Encode(seed));
+    identity::v1::User user;
+    ASSERT_TRUE(users->UpdateUser(&context, request, &user).ok());
+  }
+  WireError needs = SignIn("ann@example.com", "correct horse");
+  ASSERT_EQ(needs.reason, "MULTI_FACTOR_AUTHENTICATION_REQUIRED");
+  const std::string attempt = needs.details["attempt_code"];
+  auto mfa = [&](const std::string& totp) {
+    grpc::ClientContext context;
+    TestApp::AsClient(context);
+    identity::v1::MfaSignInRequest request;
+    request.set_type("totp");
+    request.set_totp(totp);
+    request.set_code(attempt);
+    SignInResponse response;
+    return ErrorOf(auth_->MfaSignIn(&context, request, &response)).reason;
+  };
+  auto totp = crypto::Totp::Create(seed, common::Clock::Real());
+  ASSERT_TRUE(totp.ok());
+  // A code no step near now accepts.
+  std::string wrong;
+  for (char digit = '0'; wrong.empty(); ++digit) {
+    const std::string candidate(6, digit);
+    bool near = false;
+    for (int step = -3; step <= 3; ++step) {
+      near |=
+          *totp->CodeAt(absl::Now() + absl::Seconds(30 * step)) == candidate;
+    }
+    if (!near) wrong = candidate;
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(mfa(wrong), "INVALID_TOTP_CODE") << i;
+  EXPECT_EQ(mfa(wrong), "RATE_LIMITED");
+  EXPECT_EQ(mfa(*totp->CodeAt(absl::Now())), "RATE_LIMITED");
+}
+
 TEST_F(AuthFlowsTest, SetPasswordOnlyWithoutOne) {
   grpc::ClientContext context;
   TestApp::AsClient(context);
