@@ -25,7 +25,13 @@ struct ValidationLimits {
 // min/max, server_only) and the default limits, before any handler sees it.
 // Returns OK, or SCHEMA_ERROR (api_error.h) naming the first offending field
 // by its path ("users[2].primary_email"). `caller` decides server_only: a
-// client access type may not set those fields. Thread-safe (stateless).
+// client access type may not set those fields, nor name them in a
+// google.protobuf.FieldMask (an update's `update_mask`), whose paths are
+// resolved against the message holding the mask: a path that names a
+// server_only field, passes through one ("server_metadata.x") or names a
+// message holding one is refused alike, value or not, since naming a field
+// with no value clears it. Mask paths that name no field are left to the
+// method. Thread-safe (stateless).
 absl::Status ValidateRequest(const google::protobuf::Message& request,
                              identity::v1::AccessType caller,
                              const ValidationLimits& limits = {});
