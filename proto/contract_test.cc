@@ -31,16 +31,18 @@ using google::protobuf::ServiceDescriptor;
 
 std::vector<const ServiceDescriptor*> Services() {
   return {
-      identity::v1::PasswordSignUpRequest::descriptor()->file()
+      identity::v1::PasswordSignUpRequest::descriptor()
+          ->file()
           ->FindServiceByName("AuthService"),
-      identity::v1::OAuthTokenRequest::descriptor()->file()
-          ->FindServiceByName("TokenService"),
-      identity::v1::CreateProjectRequest::descriptor()->file()
+      identity::v1::OAuthTokenRequest::descriptor()->file()->FindServiceByName(
+          "TokenService"),
+      identity::v1::CreateProjectRequest::descriptor()
+          ->file()
           ->FindServiceByName("ProjectService"),
-      identity::v1::CreateTeamRequest::descriptor()->file()
-          ->FindServiceByName("TeamPermissionService"),
-      identity::v1::CreateUserRequest::descriptor()->file()
-          ->FindServiceByName("UserService"),
+      identity::v1::CreateTeamRequest::descriptor()->file()->FindServiceByName(
+          "TeamPermissionService"),
+      identity::v1::CreateUserRequest::descriptor()->file()->FindServiceByName(
+          "UserService"),
   };
 }
 

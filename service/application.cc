@@ -7,9 +7,9 @@
 #include "service/api/services.h"
 #include "service/core/bootstrap.h"
 #include "service/gateway/http_server.h"
-#include "service/json_log.h"
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
+#include "service/runtime/json_log.h"
 
 namespace latchkey::service {
 namespace {

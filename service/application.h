@@ -9,13 +9,13 @@
 #include "crypto/jwt.h"
 #include "crypto/signing_keys.h"
 #include "service/api/app_context.h"
+#include "service/config/server_config.h"
 #include "service/core/access_tokens.h"
 #include "service/core/project_directory.h"
 #include "service/core/sessions.h"
 #include "service/gateway/rest_gateway.h"
 #include "service/latchkey_server.h"
-#include "service/request_authenticator.h"
-#include "service/server_config.h"
+#include "service/pipeline/request_authenticator.h"
 #include "storage/database.h"
 
 namespace latchkey::service {

@@ -9,7 +9,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "service/json_log.h"
+#include "service/runtime/json_log.h"
 
 namespace latchkey::service {
 

@@ -15,12 +15,12 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/server.h"
-#include "service/dispatcher.h"
-#include "service/grpc_dispatch_service.h"
-#include "service/method_registry.h"
-#include "service/pipeline_runner.h"
-#include "service/request_authenticator.h"
-#include "service/worker_pool.h"
+#include "service/grpc/grpc_dispatch_service.h"
+#include "service/pipeline/dispatcher.h"
+#include "service/pipeline/method_registry.h"
+#include "service/pipeline/pipeline_runner.h"
+#include "service/pipeline/request_authenticator.h"
+#include "service/runtime/worker_pool.h"
 
 namespace latchkey::service {
 
@@ -41,7 +41,7 @@ class LatchkeyServer {
     // Largest request message accepted (gRPC answers RESOURCE_EXHAUSTED).
     int max_request_bytes = 4 * 1024 * 1024;
     // Proxies in front of the gRPC port whose x-forwarded-for counts.
-    gateway::TrustedProxies trusted_proxies;
+    TrustedProxies trusted_proxies;
   };
 
   // Builds the registry from the identity.v1 descriptors; lets `register`

@@ -11,8 +11,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "service/application.h"
-#include "service/json_log.h"
-#include "service/server_config.h"
+#include "service/config/server_config.h"
+#include "service/runtime/json_log.h"
 #include "storage/database.h"
 
 ABSL_FLAG(std::string, grpc_address, "",

@@ -51,14 +51,14 @@ std::vector<std::string> ReadLines(const std::filesystem::path& file) {
 
 std::string Mutate(std::mt19937_64& random, const std::string& input,
                    const std::string& other) {
-  static const char kSpecial[] = {'"', '{', '}', '[', ']', ':', ',', '%',
-                                  '/', '=', '&', '*', '\\', '\0', '\x7f',
-                                  '\xff', '\xc3', '.', '?', '#', ' ', '\n'};
+  static const char kSpecial[] = {
+      '"', '{',  '}',  '[',    ']',    ':',    ',', '%', '/', '=', '&',
+      '*', '\\', '\0', '\x7f', '\xff', '\xc3', '.', '?', '#', ' ', '\n'};
   std::string out = input;
   auto pick = [&random](size_t bound) {
-    return bound == 0 ? size_t{0}
-                      : std::uniform_int_distribution<size_t>(0, bound - 1)(
-                            random);
+    return bound == 0
+               ? size_t{0}
+               : std::uniform_int_distribution<size_t>(0, bound - 1)(random);
   };
   const int edits = 1 + static_cast<int>(pick(4));
   for (int i = 0; i < edits; ++i) {

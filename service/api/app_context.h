@@ -3,6 +3,7 @@
 
 #include "common/clock.h"
 #include "crypto/signing_keys.h"
+#include "service/config/server_config.h"
 #include "service/core/access_tokens.h"
 #include "service/core/passwords.h"
 #include "service/core/project_directory.h"
@@ -10,7 +11,6 @@
 #include "service/core/sessions.h"
 #include "service/core/verification_codes.h"
 #include "service/mail/mail_queue.h"
-#include "service/server_config.h"
 #include "storage/database.h"
 
 namespace latchkey::service::api {

@@ -4,9 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/trusted_domains.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 

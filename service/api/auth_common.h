@@ -8,9 +8,9 @@
 #include "identity/v1/common.pb.h"
 #include "service/api/app_context.h"
 #include "service/api/sign_in.h"
-#include "service/call_context.h"
 #include "service/core/project_directory.h"
 #include "service/mail/email_templates.h"
+#include "service/pipeline/call_context.h"
 
 namespace latchkey::service::api {
 

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "storage/records.h"
 
 namespace latchkey::service::api {

@@ -11,12 +11,12 @@
 #include "identity/v1/auth.pb.h"
 #include "service/api/auth_common.h"
 #include "service/api/sign_in.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/passwords.h"
 #include "service/core/team_membership.h"
 #include "service/core/totp_secrets.h"
 #include "service/core/users.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {

@@ -8,9 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "identity/v1/team_permission.pb.h"
-#include "service/api_error.h"
 #include "service/core/default_permissions.h"
 #include "service/core/permission_graph.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api::teams {
 namespace {

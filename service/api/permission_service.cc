@@ -11,8 +11,8 @@
 #include "common/status_macros.h"
 #include "identity/v1/team_permission.pb.h"
 #include "service/api/permission_definitions.h"
-#include "service/api_error.h"
 #include "service/core/team_membership.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api::teams {
 namespace {

@@ -14,8 +14,8 @@
 #include "crypto/random.h"
 #include "identity/v1/project.pb.h"
 #include "service/api/protos.h"
-#include "service/api_error.h"
 #include "service/core/oauth_client_secrets.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {

@@ -13,12 +13,12 @@
 #include "nlohmann/json.hpp"
 #include "service/api/project_keys.h"
 #include "service/api/protos.h"
-#include "service/api_error.h"
 #include "service/core/default_permissions.h"
 #include "service/core/project_config.h"
 #include "service/core/project_directory.h"
 #include "service/core/team_membership.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 
 namespace latchkey::service::api {
 namespace {

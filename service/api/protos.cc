@@ -2,7 +2,7 @@
 
 #include "service/core/access_tokens.h"
 #include "service/core/token_subjects.h"
-#include "service/json_codec.h"
+#include "service/json/json_codec.h"
 
 namespace latchkey::service::api {
 namespace {
@@ -17,7 +17,8 @@ absl::StatusOr<google::protobuf::Value> Metadata(const std::string& text) {
 
 int64_t Millis(absl::Time time) { return absl::ToUnixMillis(time); }
 
-absl::StatusOr<identity::v1::Team> TeamToProto(const storage::TeamRecord& team) {
+absl::StatusOr<identity::v1::Team> TeamToProto(
+    const storage::TeamRecord& team) {
   identity::v1::Team out;
   out.set_id(team.id);
   out.set_display_name(team.display_name);
@@ -43,7 +44,8 @@ absl::StatusOr<identity::v1::User> UserToProto(
   const storage::UserRecord& user = view.user;
   identity::v1::User out;
   out.set_id(user.id);
-  if (view.primary_email.has_value()) out.set_primary_email(*view.primary_email);
+  if (view.primary_email.has_value())
+    out.set_primary_email(*view.primary_email);
   out.set_primary_email_verified(view.primary_email_verified);
   if (user.display_name.has_value()) out.set_display_name(*user.display_name);
   auto client = Metadata(user.client_metadata_json);

@@ -19,9 +19,11 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
   LATCHKEY_RETURN_IF_ERROR(RegisterTokenService(registry, context));
   SessionMethodsOptions session_options;
   session_options.admit_anonymous_sign_up =
-      [&context](const CallContext& call, const core::ProjectSnapshot& project) {
-        return LimitByIp(context, call, "anonymous_sign_up",
-                         project.config.rate_limits().anonymous_sign_up_per_ip());
+      [&context](const CallContext& call,
+                 const core::ProjectSnapshot& project) {
+        return LimitByIp(
+            context, call, "anonymous_sign_up",
+            project.config.rate_limits().anonymous_sign_up_per_ip());
       };
   LATCHKEY_RETURN_IF_ERROR(
       RegisterSessionMethods(registry, context, std::move(session_options)));

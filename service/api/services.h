@@ -3,7 +3,7 @@
 
 #include "absl/status/status.h"
 #include "service/api/app_context.h"
-#include "service/method_registry.h"
+#include "service/pipeline/method_registry.h"
 
 namespace latchkey::service::api {
 

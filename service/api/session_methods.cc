@@ -10,7 +10,7 @@
 #include "identity/v1/auth.pb.h"
 #include "identity/v1/common.pb.h"
 #include "service/api/sign_in.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {

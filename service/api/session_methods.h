@@ -5,9 +5,9 @@
 
 #include "absl/status/status.h"
 #include "service/api/app_context.h"
-#include "service/call_context.h"
 #include "service/core/project_directory.h"
-#include "service/method_registry.h"
+#include "service/pipeline/call_context.h"
+#include "service/pipeline/method_registry.h"
 
 namespace latchkey::service::api {
 

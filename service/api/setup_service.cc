@@ -10,13 +10,13 @@
 #include "crypto/random.h"
 #include "identity/v1/auth.pb.h"
 #include "service/api/sign_in.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/passwords.h"
 #include "service/core/project_directory.h"
 #include "service/core/rate_limiter.h"
 #include "service/core/team_membership.h"
 #include "service/core/users.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {

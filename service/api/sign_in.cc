@@ -17,8 +17,8 @@ absl::StatusOr<SignedIn> StartSession(
     const core::ProjectSnapshot& project, const storage::UserView& user,
     bool is_impersonation, std::optional<absl::Duration> session_lifetime) {
   absl::StatusOr<core::IssuedSession> issued = context.sessions.Create(
-      repos, project.project.id, user.user.id, is_impersonation,
-      project.config, session_lifetime);
+      repos, project.project.id, user.user.id, is_impersonation, project.config,
+      session_lifetime);
   if (!issued.ok()) return issued.status();
   absl::StatusOr<std::string> access =
       IssueAccessToken(context, project, user, issued->session);

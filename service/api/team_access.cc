@@ -1,6 +1,6 @@
 #include "service/api/team_access.h"
 
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api::teams {
 

@@ -13,9 +13,9 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "service/api/app_context.h"
-#include "service/call_context.h"
 #include "service/core/permission_catalog.h"
-#include "service/method_registry.h"
+#include "service/pipeline/call_context.h"
+#include "service/pipeline/method_registry.h"
 
 namespace latchkey::service::api::teams {
 

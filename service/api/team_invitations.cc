@@ -11,10 +11,10 @@
 #include "crypto/random.h"
 #include "identity/v1/team_permission.pb.h"
 #include "service/api/protos.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/team_membership.h"
 #include "service/core/trusted_domains.h"
+#include "service/errors/api_error.h"
 #include "service/mail/email_templates.h"
 
 namespace latchkey::service::api::teams {

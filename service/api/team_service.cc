@@ -12,9 +12,9 @@
 #include "service/api/protos.h"
 #include "service/api/team_access.h"
 #include "service/api/team_invitations.h"
-#include "service/api_error.h"
 #include "service/core/team_membership.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 
 namespace latchkey::service::api {
 namespace teams {

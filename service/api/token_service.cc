@@ -15,8 +15,8 @@
 #include "nlohmann/json.hpp"
 #include "service/api/oauth_client.h"
 #include "service/api/sign_in.h"
-#include "service/api_error.h"
 #include "service/core/access_tokens.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {

@@ -5,11 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/passwords.h"
 #include "service/core/users.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::api {

@@ -4,7 +4,7 @@
 #include "absl/status/statusor.h"
 #include "identity/v1/user.pb.h"
 #include "service/api/app_context.h"
-#include "service/call_context.h"
+#include "service/pipeline/call_context.h"
 
 namespace latchkey::service::api {
 

@@ -1,9 +1,9 @@
 #include "service/api/user_service.h"
 
 #include <memory>
-#include <vector>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -15,12 +15,12 @@
 #include "identity/v1/user.pb.h"
 #include "service/api/protos.h"
 #include "service/api/user_import.h"
-#include "service/api_error.h"
 #include "service/core/emails.h"
 #include "service/core/passwords.h"
 #include "service/core/totp_secrets.h"
 #include "service/core/users.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::api {
@@ -443,9 +443,9 @@ absl::StatusOr<UpdateUserRequest> AsUpdateOfMe(
         UpdateUserRequest::descriptor()->FindFieldByName(field->name());
     if (target == nullptr || target->type() != field->type() ||
         target->is_repeated() != field->is_repeated()) {
-      return absl::InternalError(absl::StrCat(
-          "UpdateCurrentUserRequest.", field->name(),
-          " has no twin in UpdateUserRequest"));
+      return absl::InternalError(
+          absl::StrCat("UpdateCurrentUserRequest.", field->name(),
+                       " has no twin in UpdateUserRequest"));
     }
     switch (field->cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING:

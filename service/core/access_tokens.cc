@@ -4,7 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -124,9 +124,8 @@ absl::StatusOr<std::string> AccessTokenIssuer::Issue(
   auto keys = keys_.KeysFor(audience);
   if (!keys.ok()) return keys.status();
   const absl::Time now = clock_.Now();
-  nlohmann::ordered_json claims =
-      BaseClaims(subject, IssuerFor(public_url_, audience), audience, now,
-                 lifetime);
+  nlohmann::ordered_json claims = BaseClaims(
+      subject, IssuerFor(public_url_, audience), audience, now, lifetime);
   claims["project_id"] = subject.project_id;
   claims["branch_id"] = subject.branch_id;
   claims["refresh_token_id"] = subject.session_id;
@@ -160,7 +159,8 @@ absl::StatusOr<std::string> AccessTokenIssuer::IssueWebSocketToken(
   auto keys = keys_.KeysFor(audience);
   if (!keys.ok()) return keys.status();
   nlohmann::ordered_json claims = BaseClaims(
-      subject, absl::StrCat(public_url_, "/api/v1/projects/", subject.project_id),
+      subject,
+      absl::StrCat(public_url_, "/api/v1/projects/", subject.project_id),
       audience, clock_.Now(), lifetime);
   claims["project_id"] = subject.project_id;
   claims["refresh_token_id"] = subject.session_id;
@@ -174,7 +174,8 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
   const std::string project(project_id);
   options.allowed_audiences.push_back(project);
   if (acceptance.allow_restricted || acceptance.allow_anonymous) {
-    options.allowed_audiences.push_back(absl::StrCat(project, kRestrictedSuffix));
+    options.allowed_audiences.push_back(
+        absl::StrCat(project, kRestrictedSuffix));
   }
   if (acceptance.allow_anonymous) {
     options.allowed_audiences.push_back(absl::StrCat(project, kAnonSuffix));
@@ -193,7 +194,8 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
             std::to_string(absl::ToUnixMillis(*result.expires_at));
       }
       AccessTokenClaims claims = ToProto(result.claims);
-      if (!claims.project_id().empty()) details["project_id"] = claims.project_id();
+      if (!claims.project_id().empty())
+        details["project_id"] = claims.project_id();
       if (!claims.sub().empty()) details["user_id"] = claims.sub();
       if (!claims.refresh_token_id().empty()) {
         details["refresh_token_id"] = claims.refresh_token_id();
@@ -214,14 +216,16 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
         return ApiError(identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
       }
       if (absl::EndsWith(audience, kRestrictedSuffix)) {
-        return ApiError(identity::v1::RESTRICTED_USER_NOT_ALLOWED,
-                        {{"restricted_reason", RestrictedReasonJson(result.claims)}});
+        return ApiError(
+            identity::v1::RESTRICTED_USER_NOT_ALLOWED,
+            {{"restricted_reason", RestrictedReasonJson(result.claims)}});
       }
       return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
     }
     case crypto::JwtFailure::kInternal:
-      return absl::InternalError("access token verification failed inside "
-                                 "the crypto library");
+      return absl::InternalError(
+          "access token verification failed inside "
+          "the crypto library");
     default:
       return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
   }
@@ -239,16 +243,19 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyAdmin(
         it != error->details.end()) {
       details["expired_at_millis"] = it->second;
     }
-    return ApiError(identity::v1::ADMIN_ACCESS_TOKEN_EXPIRED, std::move(details));
+    return ApiError(identity::v1::ADMIN_ACCESS_TOKEN_EXPIRED,
+                    std::move(details));
   }
-  if (error.has_value()) return ApiError(identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
+  if (error.has_value())
+    return ApiError(identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
   return claims.status();
 }
 
 absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyWebSocket(
     absl::string_view token, absl::string_view project_id) const {
   crypto::JwtVerifyOptions options;
-  options.allowed_audiences.push_back(absl::StrCat(project_id, kWebSocketSuffix));
+  options.allowed_audiences.push_back(
+      absl::StrCat(project_id, kWebSocketSuffix));
   options.allowed_issuers.push_back(
       absl::StrCat(public_url_, "/api/v1/projects/", project_id));
   crypto::JwtVerification result = verifier_.Verify(Std(token), options);

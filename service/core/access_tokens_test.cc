@@ -5,7 +5,7 @@
 #include "crypto/encoding.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -60,12 +60,12 @@ TEST_F(AccessTokensTest, CarriesExactlyStacksClaims) {
   nlohmann::json claims = Payload(*token);
   std::set<std::string> keys;
   for (const auto& [key, value] : claims.items()) keys.insert(key);
-  EXPECT_EQ(keys, (std::set<std::string>{
-                      "iss", "sub", "aud", "iat", "exp", "project_id",
-                      "branch_id", "refresh_token_id", "role", "name", "email",
-                      "email_verified", "selected_team_id", "signed_up_at",
-                      "is_anonymous", "is_restricted", "restricted_reason",
-                      "requires_totp_mfa"}));
+  EXPECT_EQ(keys,
+            (std::set<std::string>{
+                "iss", "sub", "aud", "iat", "exp", "project_id", "branch_id",
+                "refresh_token_id", "role", "name", "email", "email_verified",
+                "selected_team_id", "signed_up_at", "is_anonymous",
+                "is_restricted", "restricted_reason", "requires_totp_mfa"}));
   EXPECT_EQ(claims["iss"], std::string(kUrl) + "/api/v1/projects/" + kProject);
   EXPECT_EQ(claims["aud"], kProject);
   EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 600);
@@ -93,7 +93,8 @@ TEST_F(AccessTokensTest, AnonymousUsersGetTheirOwnAudienceAndGate) {
   EXPECT_EQ(claims["restricted_reason"]["type"], "anonymous");
   EXPECT_EQ(Code(verifier_.Verify(*token, kProject, {}).status()),
             identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
-  EXPECT_TRUE(verifier_.Verify(*token, kProject, {.allow_anonymous = true}).ok());
+  EXPECT_TRUE(
+      verifier_.Verify(*token, kProject, {.allow_anonymous = true}).ok());
 }
 
 TEST_F(AccessTokensTest, RestrictedUsersNeedTheRestrictedGate) {
@@ -141,8 +142,8 @@ TEST_F(AccessTokensTest, GarbageAndTamperingAreUnparsable) {
   ASSERT_TRUE(token.ok());
   std::string tampered = *token;
   tampered[tampered.size() - 3] ^= 1;
-  for (const std::string& bad : {std::string("nonsense"), tampered,
-                                 std::string("a.b.c")}) {
+  for (const std::string& bad :
+       {std::string("nonsense"), tampered, std::string("a.b.c")}) {
     EXPECT_EQ(Code(verifier_.Verify(bad, kProject, {}).status()),
               identity::v1::UNPARSABLE_ACCESS_TOKEN);
   }
@@ -151,8 +152,9 @@ TEST_F(AccessTokensTest, GarbageAndTamperingAreUnparsable) {
 TEST_F(AccessTokensTest, WebSocketTokensAreNotAccessTokens) {
   auto ws = issuer_.IssueWebSocketToken(Subject(), absl::Seconds(60));
   ASSERT_TRUE(ws.ok()) << ws.status();
-  EXPECT_EQ(Code(verifier_.Verify(*ws, kProject, {.allow_anonymous = true}).status()),
-            identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  EXPECT_EQ(
+      Code(verifier_.Verify(*ws, kProject, {.allow_anonymous = true}).status()),
+      identity::v1::UNPARSABLE_ACCESS_TOKEN);
   auto verified = verifier_.VerifyWebSocket(*ws, kProject);
   ASSERT_TRUE(verified.ok());
   EXPECT_EQ(verified->refresh_token_id(), "s-1");

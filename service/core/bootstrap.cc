@@ -70,7 +70,8 @@ absl::Status EnsureInternalProject(storage::Database& database,
           set.description = "Bootstrap key from LATCHKEY_INTERNAL_* settings";
           set.created_at = clock.Now();
           set.expires_at = clock.Now() + absl::Hours(24 * 365 * 100);
-          storage::StoredApiKey stored{hash, item.key->substr(item.key->size() - 4)};
+          storage::StoredApiKey stored{hash,
+                                       item.key->substr(item.key->size() - 4)};
           switch (item.kind) {
             case storage::ApiKeyKind::kPublishableClient:
               set.publishable_client_key = stored;

@@ -2,7 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {

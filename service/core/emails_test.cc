@@ -3,7 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {

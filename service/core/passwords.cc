@@ -15,7 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {

@@ -8,9 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
 #include "service/core/fair_work_queue.h"
 #include "service/core/project_config.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {

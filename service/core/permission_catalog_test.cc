@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {

@@ -8,9 +8,9 @@
 #include "absl/strings/str_split.h"
 #include "crypto/strict_json.h"
 #include "google/protobuf/descriptor.h"
-#include "service/api_error.h"
 #include "service/core/trusted_domains.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -110,13 +110,14 @@ absl::Status SetKey(absl::string_view key, const nlohmann::json& value,
   std::unique_ptr<Message> scratch(parent->New());
   nlohmann::json object = nlohmann::json::object();
   object[field->name()] = value;
-  if (auto error = JsonToMessage(object, *scratch, key.substr(0, 0),
-                                          {}, nullptr);
+  if (auto error =
+          JsonToMessage(object, *scratch, key.substr(0, 0), {}, nullptr);
       error.has_value()) {
     // The codec names the field from the scratch message; name the key.
     std::string message = error->message;
     const std::string prefix = "." + field->name();
-    if (absl::StartsWith(message, prefix)) message = message.substr(prefix.size());
+    if (absl::StartsWith(message, prefix))
+      message = message.substr(prefix.size());
     return SchemaError(absl::StrCat("\"", key, "\"", message));
   }
   parent->GetReflection()->SwapFields(parent, scratch.get(), {field});
@@ -141,7 +142,8 @@ absl::Status CheckRange(absl::string_view key, int64_t value, int64_t min,
 }  // namespace
 
 const ProjectConfig& DefaultProjectConfig() {
-  static const ProjectConfig* const kDefaults = new ProjectConfig(BuildDefaults());
+  static const ProjectConfig* const kDefaults =
+      new ProjectConfig(BuildDefaults());
   return *kDefaults;
 }
 
@@ -162,7 +164,8 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
       {"password_min_length", config.password_min_length(), 1, 256},
       {"password_max_length", config.password_max_length(),
        std::max(1, config.password_min_length()), 1024},
-      {"argon2.memory_kib", config.argon2().memory_kib(), 1024, 4 * 1024 * 1024},
+      {"argon2.memory_kib", config.argon2().memory_kib(), 1024,
+       4 * 1024 * 1024},
       {"argon2.iterations", config.argon2().iterations(), 1, 16},
       {"argon2.parallelism", config.argon2().parallelism(), 1, 16},
   };
@@ -177,13 +180,14 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
     const auto& rate = static_cast<const identity::v1::RateLimit&>(
         config.rate_limits().GetReflection()->GetMessage(config.rate_limits(),
                                                          limits->field(i)));
-    const std::string key = absl::StrCat("rate_limits.", limits->field(i)->name());
+    const std::string key =
+        absl::StrCat("rate_limits.", limits->field(i)->name());
     if (auto status = CheckRange(key + ".limit", rate.limit(), 1, 1000000);
         !status.ok()) {
       return status;
     }
-    if (auto status =
-            CheckRange(key + ".window_seconds", rate.window_seconds(), 1, 86400);
+    if (auto status = CheckRange(key + ".window_seconds", rate.window_seconds(),
+                                 1, 86400);
         !status.ok()) {
       return status;
     }
@@ -199,14 +203,13 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
       return SchemaError("a trusted domain's handler_path must start with /");
     }
   }
-  for (const auto* list :
-       {&config.team_creator_default_permissions(),
-        &config.team_member_default_permissions(),
-        &config.user_default_project_permissions()}) {
+  for (const auto* list : {&config.team_creator_default_permissions(),
+                           &config.team_member_default_permissions(),
+                           &config.user_default_project_permissions()}) {
     for (const std::string& id : *list) {
       if (!IsPermissionId(id)) {
-        return SchemaError(absl::StrCat("\"", id.substr(0, 64),
-                                        "\" is not a permission id"));
+        return SchemaError(
+            absl::StrCat("\"", id.substr(0, 64), "\" is not a permission id"));
       }
     }
   }
@@ -215,8 +218,8 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
       "team_invitation"};
   for (const auto& [kind, email] : config.email_templates()) {
     if (!kTemplates.count(kind)) {
-      return SchemaError(absl::StrCat("unknown email template \"",
-                                      kind.substr(0, 64), "\""));
+      return SchemaError(
+          absl::StrCat("unknown email template \"", kind.substr(0, 64), "\""));
     }
     if (email.subject().empty() || email.text().empty()) {
       return SchemaError("an email template needs a subject and a text");
@@ -263,12 +266,13 @@ absl::Status ApplyConfigOverride(const nlohmann::json& override_object,
   // refines it.
   std::vector<std::string> keys;
   for (const auto& [key, value] : override_object.items()) keys.push_back(key);
-  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
-    const auto depth = [](const std::string& k) {
-      return std::count(k.begin(), k.end(), '.');
-    };
-    return depth(a) != depth(b) ? depth(a) < depth(b) : a < b;
-  });
+  std::sort(keys.begin(), keys.end(),
+            [](const std::string& a, const std::string& b) {
+              const auto depth = [](const std::string& k) {
+                return std::count(k.begin(), k.end(), '.');
+              };
+              return depth(a) != depth(b) ? depth(a) < depth(b) : a < b;
+            });
   ProjectConfig candidate = config;
   for (const std::string& key : keys) {
     if (auto status = SetKey(key, override_object.at(key), candidate);
@@ -287,9 +291,9 @@ absl::StatusOr<ProjectConfig> EffectiveProjectConfig(
     const std::vector<std::string>& override_json_levels) {
   ProjectConfig config = DefaultProjectConfig();
   for (const std::string& text : override_json_levels) {
-    absl::StatusOr<nlohmann::json> object =
-        crypto::ParseStrictJsonObject(text);
-    if (!object.ok()) return SchemaError("a stored override is not a JSON object");
+    absl::StatusOr<nlohmann::json> object = crypto::ParseStrictJsonObject(text);
+    if (!object.ok())
+      return SchemaError("a stored override is not a JSON object");
     if (auto status = ApplyConfigOverride(*object, config); !status.ok()) {
       return status;
     }
@@ -299,7 +303,8 @@ absl::StatusOr<ProjectConfig> EffectiveProjectConfig(
 
 nlohmann::json MergeOverrides(const nlohmann::json& existing,
                               const nlohmann::json& patch) {
-  nlohmann::json merged = existing.is_object() ? existing : nlohmann::json::object();
+  nlohmann::json merged =
+      existing.is_object() ? existing : nlohmann::json::object();
   for (const auto& [key, value] : patch.items()) {
     // The patch's key supersedes every key beneath it.
     for (auto it = merged.begin(); it != merged.end();) {

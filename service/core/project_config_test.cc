@@ -1,7 +1,7 @@
 #include "service/core/project_config.h"
 
 #include "gtest/gtest.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -30,14 +30,18 @@ TEST(ProjectConfig, DefaultsAreStacksAndValid) {
 
 TEST(ApplyConfigOverride, LeafAndWholeMessageKeys) {
   auto config = DefaultProjectConfig();
-  ASSERT_EQ(Problem(ApplyConfigOverride(
-                json{{"password_min_length", 12},
-                     {"argon2", {{"memory_kib", 4096}, {"iterations", 3}, {"parallelism", 1}}},
-                     {"argon2.iterations", 4},
-                     {"rate_limits.sign_in_per_ip.limit", 50},
-                     {"domains", {{{"domain", "https://*.example.com"}, {"handler_path", "/handler"}}}}},
-                config)),
-            "");
+  ASSERT_EQ(
+      Problem(ApplyConfigOverride(
+          json{{"password_min_length", 12},
+               {"argon2",
+                {{"memory_kib", 4096}, {"iterations", 3}, {"parallelism", 1}}},
+               {"argon2.iterations", 4},
+               {"rate_limits.sign_in_per_ip.limit", 50},
+               {"domains",
+                {{{"domain", "https://*.example.com"},
+                  {"handler_path", "/handler"}}}}},
+          config)),
+      "");
   EXPECT_EQ(config.password_min_length(), 12);
   EXPECT_EQ(config.argon2().memory_kib(), 4096);
   EXPECT_EQ(config.argon2().iterations(), 4);
@@ -66,35 +70,43 @@ TEST(ApplyConfigOverride, BadInputIsASchemaErrorAndChangesNothing) {
             "Invalid configuration: unknown key \"no_such_key\"");
   EXPECT_EQ(Problem(ApplyConfigOverride(json{{"argon2.nope", 1}}, config)),
             "Invalid configuration: unknown key \"argon2.nope\"");
-  EXPECT_EQ(Problem(ApplyConfigOverride(json{{"password_min_length", "8"}}, config)),
-            "Invalid configuration: \"password_min_length\" must be an integer");
-  EXPECT_EQ(Problem(ApplyConfigOverride(
-                json{{"sign_up_enabled", false}, {"access_token_lifetime_seconds", 30}},
+  EXPECT_EQ(
+      Problem(ApplyConfigOverride(json{{"password_min_length", "8"}}, config)),
+      "Invalid configuration: \"password_min_length\" must be an integer");
+  EXPECT_EQ(
+      Problem(ApplyConfigOverride(json{{"sign_up_enabled", false},
+                                       {"access_token_lifetime_seconds", 30}},
+                                  config)),
+      "Invalid configuration: \"access_token_lifetime_seconds\" must be "
+      "from 60 to 86400, not 30");
+  EXPECT_NE(
+      Problem(ApplyConfigOverride(
+          json{{"domains", {{{"domain", "https://evil.com/path"}}}}}, config)),
+      "");
+  EXPECT_NE(Problem(ApplyConfigOverride(
+                json{{"password_min_length", 20}, {"password_max_length", 10}},
                 config)),
-            "Invalid configuration: \"access_token_lifetime_seconds\" must be "
-            "from 60 to 86400, not 30");
-  EXPECT_NE(Problem(ApplyConfigOverride(
-                json{{"domains", {{{"domain", "https://evil.com/path"}}}}}, config)),
             "");
-  EXPECT_NE(Problem(ApplyConfigOverride(
-                json{{"password_min_length", 20}, {"password_max_length", 10}}, config)),
-            "");
-  EXPECT_NE(Problem(ApplyConfigOverride(
-                json{{"team_creator_default_permissions", {"Bad Id"}}}, config)),
-            "");
+  EXPECT_NE(
+      Problem(ApplyConfigOverride(
+          json{{"team_creator_default_permissions", {"Bad Id"}}}, config)),
+      "");
   EXPECT_EQ(config.SerializeAsString(), before);
 }
 
 TEST(ApplyConfigOverride, NullRestoresTheDefault) {
   auto config = DefaultProjectConfig();
-  ASSERT_TRUE(ApplyConfigOverride(json{{"password_min_length", 12}}, config).ok());
-  ASSERT_TRUE(ApplyConfigOverride(json{{"password_min_length", nullptr}}, config).ok());
+  ASSERT_TRUE(
+      ApplyConfigOverride(json{{"password_min_length", 12}}, config).ok());
+  ASSERT_TRUE(
+      ApplyConfigOverride(json{{"password_min_length", nullptr}}, config).ok());
   EXPECT_EQ(config.password_min_length(), 8);
 }
 
 TEST(EffectiveProjectConfig, AppliesLevelsInOrder) {
   auto config = EffectiveProjectConfig(
-      {R"({"password_min_length": 10})", R"({"password_min_length": 11, "sign_up_enabled": false})"});
+      {R"({"password_min_length": 10})",
+       R"({"password_min_length": 11, "sign_up_enabled": false})"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->password_min_length(), 11);
   EXPECT_FALSE(config->sign_up_enabled());
@@ -102,8 +114,10 @@ TEST(EffectiveProjectConfig, AppliesLevelsInOrder) {
 }
 
 TEST(MergeOverrides, PatchKeysSupersedeLongerKeysAndNullRemoves) {
-  json existing = {{"argon2.iterations", 3}, {"argon2.memory_kib", 4096},
-                   {"password_min_length", 9}, {"argon2x", 1}};
+  json existing = {{"argon2.iterations", 3},
+                   {"argon2.memory_kib", 4096},
+                   {"password_min_length", 9},
+                   {"argon2x", 1}};
   json merged = MergeOverrides(existing, {{"argon2", {{"iterations", 2}}},
                                           {"password_min_length", nullptr}});
   EXPECT_EQ(merged, (json{{"argon2", {{"iterations", 2}}}, {"argon2x", 1}}));

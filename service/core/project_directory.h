@@ -44,8 +44,8 @@ class ProjectDirectory {
   // hash, compared again in constant time, not revoked, not expired.
   // Returns OK, NOT_FOUND (no such live key of this project), or the
   // database's error.
-  absl::Status VerifyKey(absl::string_view project_id,
-                         storage::ApiKeyKind kind, absl::string_view key);
+  absl::Status VerifyKey(absl::string_view project_id, storage::ApiKeyKind kind,
+                         absl::string_view key);
 
   // Whether the internal-project user `user_id` administers `project_id`
   // (is a member of its owner team). NOT_FOUND when not.

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
 #include "service/core/bootstrap.h"
+#include "service/errors/api_error.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {

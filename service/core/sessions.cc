@@ -8,7 +8,7 @@
 
 #include "crypto/hashing.h"
 #include "crypto/random.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::core {

@@ -6,8 +6,8 @@
 
 #include "crypto/hashing.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
 #include "service/core/project_config.h"
+#include "service/errors/api_error.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -20,8 +20,8 @@ constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 class SessionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch =
-        storage::testing::ScratchDatabase::Create(storage::testing::TestBackend::kSqlite);
+    auto scratch = storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite);
     ASSERT_TRUE(scratch.ok()) << scratch.status();
     scratch_ = std::move(*scratch);
     storage::DatabaseOptions options;
@@ -35,14 +35,16 @@ class SessionsTest : public ::testing::Test {
                        record.id = project;
                        record.display_name = "P";
                        record.created_at = clock_.Now();
-                       if (auto s = repos.projects().Create(record); !s.ok()) return s;
+                       if (auto s = repos.projects().Create(record); !s.ok())
+                         return s;
                        storage::UserRecord user;
                        user.id = std::string(project).substr(0, 35) + "9";
                        user.project_id = project;
                        user.signed_up_at = clock_.Now();
                        user.last_active_at = clock_.Now();
                        return repos.users().Create(user);
-                     }).ok());
+                     })
+                      .ok());
     }
     auto successors = RefreshTokenSuccessors::Create(kServerSecret);
     ASSERT_TRUE(successors.ok()) << successors.status();
@@ -61,7 +63,8 @@ class SessionsTest : public ::testing::Test {
                      issued = manager_->Create(repos, project, UserOf(project),
                                                false, config_);
                      return issued.status();
-                   }).ok());
+                   })
+                    .ok());
     return *issued;
   }
 
@@ -99,13 +102,16 @@ TEST_F(SessionsTest, ReusableTokenRefreshesAgainAndAgain) {
 
 TEST_F(SessionsTest, UnknownForeignAndExpiredTokensAreRefusedAlike) {
   IssuedSession issued = NewSession();
-  EXPECT_EQ(Code(manager_->Refresh(kProject, "no-such-token", config_).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-  EXPECT_EQ(Code(manager_->Refresh(kOther, issued.refresh_token, config_).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(
+      Code(manager_->Refresh(kProject, "no-such-token", config_).status()),
+      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(
+      Code(manager_->Refresh(kOther, issued.refresh_token, config_).status()),
+      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
   clock_.Advance(absl::Hours(24 * 366));
-  EXPECT_EQ(Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(
+      Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
+      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
 }
 
 TEST_F(SessionsTest, LastUsedIsWrittenAtMostOnceAMinute) {
@@ -214,12 +220,14 @@ TEST_F(SessionsTest, ReuseAfterGraceRevokesTheWholeFamily) {
   auto rotated = manager_->Refresh(kProject, issued.refresh_token, config_);
   ASSERT_TRUE(rotated.ok());
   clock_.Advance(absl::Seconds(11));
-  EXPECT_EQ(Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(
+      Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
+      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
   // The thief's replay also logged out the legitimate holder.
-  EXPECT_EQ(Code(manager_->Refresh(kProject, *rotated->next_refresh_token, config_)
-                     .status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_EQ(
+      Code(manager_->Refresh(kProject, *rotated->next_refresh_token, config_)
+               .status()),
+      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #include "service/core/team_membership.h"
 
 #include "common/status_macros.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {

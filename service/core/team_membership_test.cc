@@ -1,8 +1,8 @@
 #include "service/core/team_membership.h"
 
 #include "gtest/gtest.h"
-#include "service/api_error.h"
 #include "service/core/default_permissions.h"
+#include "service/errors/api_error.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {

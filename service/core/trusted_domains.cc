@@ -113,14 +113,16 @@ absl::StatusOr<DomainPattern> ParseDomainPattern(absl::string_view text) {
   // libcurl refuses "*" in host names, so the wildcards are swapped for
   // placeholder labels while the URL is parsed.
   std::string placeholder(text);
-  absl::StrReplaceAll({{"**", "latchkey-wildcard-many"}, {"*", "latchkey-wildcard-one"}},
-                      &placeholder);
+  absl::StrReplaceAll(
+      {{"**", "latchkey-wildcard-many"}, {"*", "latchkey-wildcard-one"}},
+      &placeholder);
   std::optional<ParsedUrl> parsed = ParseUrl(placeholder);
   auto invalid = [&text](absl::string_view why) {
     return absl::InvalidArgumentError(
         absl::StrCat("trusted domain \"", text.substr(0, 200), "\" ", why));
   };
-  if (!parsed.has_value()) return invalid("is not a URL like https://example.com");
+  if (!parsed.has_value())
+    return invalid("is not a URL like https://example.com");
   if (!IsHttp(parsed->scheme)) return invalid("must use http or https");
   if (parsed->has_user_info) return invalid("must not contain user info");
   if (parsed->has_path || parsed->has_query_or_fragment) {
@@ -148,8 +150,7 @@ bool IsTrustedRedirectUrl(absl::string_view url,
                           const std::vector<DomainPattern>& patterns,
                           bool allow_localhost) {
   std::optional<ParsedUrl> parsed = ParseUrl(url);
-  if (!parsed.has_value() || !IsHttp(parsed->scheme) ||
-      parsed->has_user_info) {
+  if (!parsed.has_value() || !IsHttp(parsed->scheme) || parsed->has_user_info) {
     return false;
   }
   if (allow_localhost && IsLocalhost(parsed->host)) return true;

@@ -5,8 +5,8 @@
 
 #include "common/status_macros.h"
 #include "crypto/random.h"
-#include "service/api_error.h"
 #include "service/core/team_membership.h"
+#include "service/errors/api_error.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::core {

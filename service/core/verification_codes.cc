@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "crypto/hashing.h"
 #include "crypto/random.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -98,8 +98,8 @@ absl::StatusOr<storage::VerificationCodeRecord> VerificationCodes::Verify(
 absl::Status VerificationCodes::Consume(
     storage::Repositories& repos,
     const storage::VerificationCodeRecord& code) const {
-  absl::Status used =
-      repos.verification_codes().MarkUsed(code.project_id, code.id, clock_.Now());
+  absl::Status used = repos.verification_codes().MarkUsed(
+      code.project_id, code.id, clock_.Now());
   if (used.code() == absl::StatusCode::kFailedPrecondition ||
       used.code() == absl::StatusCode::kNotFound) {
     return ApiError(identity::v1::VERIFICATION_CODE_ALREADY_USED);

@@ -2,8 +2,8 @@
 
 #include "absl/strings/ascii.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
 #include "service/core/bootstrap.h"
+#include "service/errors/api_error.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -19,12 +19,14 @@ class VerificationCodesTest : public ::testing::Test {
     codes_ = std::make_unique<VerificationCodes>(*db_, clock_);
   }
 
-  NewVerificationCode Make(VerificationCodes::Spec spec = {.purpose = "sign_in"}) {
+  NewVerificationCode Make(VerificationCodes::Spec spec = {
+                               .purpose = "sign_in"}) {
     absl::StatusOr<NewVerificationCode> made;
     EXPECT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
                      made = codes_->Create(repos, "internal", spec);
                      return made.status();
-                   }).ok());
+                   })
+                    .ok());
     return *made;
   }
 
@@ -67,7 +69,8 @@ TEST_F(VerificationCodesTest, SingleUseAndCaseInsensitive) {
 
 TEST_F(VerificationCodesTest, PurposeAndGarbageAreNotFound) {
   NewVerificationCode made = Make();
-  EXPECT_EQ(Check(made.code, true, "password_reset"), "VERIFICATION_CODE_NOT_FOUND");
+  EXPECT_EQ(Check(made.code, true, "password_reset"),
+            "VERIFICATION_CODE_NOT_FOUND");
   EXPECT_EQ(Check("nope"), "VERIFICATION_CODE_NOT_FOUND");
 }
 
@@ -76,14 +79,17 @@ TEST_F(VerificationCodesTest, AFailedActionLeavesTheCodeUnused) {
   auto record = codes_->Verify("internal", "sign_in", made.code);
   ASSERT_TRUE(record.ok());
   EXPECT_FALSE(db_->RunInTransaction([&](storage::Repositories& repos) {
-                    if (auto s = codes_->Consume(repos, *record); !s.ok()) return s;
+                    if (auto s = codes_->Consume(repos, *record); !s.ok())
+                      return s;
                     return absl::InternalError("the action failed");
-                  }).ok());
+                  })
+                   .ok());
   EXPECT_EQ(Check(made.code), "OK");
 }
 
 TEST_F(VerificationCodesTest, ExpiryComesBeforeUse) {
-  NewVerificationCode made = Make({.purpose = "sign_in", .lifetime = absl::Minutes(5)});
+  NewVerificationCode made =
+      Make({.purpose = "sign_in", .lifetime = absl::Minutes(5)});
   clock_.Advance(absl::Minutes(6));
   EXPECT_EQ(Check(made.code), "VERIFICATION_CODE_EXPIRED");
 }

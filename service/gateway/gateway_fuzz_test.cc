@@ -14,11 +14,11 @@
 #include "google/api/annotations.pb.h"
 #include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "service/gateway/path_template.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/route_table.h"
-#include "service/method_catalog.h"
+#include "service/pipeline/method_catalog.h"
 
 namespace latchkey::service::gateway {
 namespace {

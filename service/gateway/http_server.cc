@@ -21,7 +21,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
-#include "service/json_log.h"
+#include "service/runtime/json_log.h"
 
 namespace latchkey::service::gateway {
 

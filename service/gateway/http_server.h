@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "service/gateway/trusted_proxies.h"
+#include "service/pipeline/trusted_proxies.h"
 
 namespace latchkey::service::gateway {
 

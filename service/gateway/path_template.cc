@@ -64,7 +64,8 @@ class Parser {
       return Variable();
     }
     std::string literal = Literal();
-    if (literal.empty()) return Error("a segment (literal, \"*\", \"**\" or {variable})");
+    if (literal.empty())
+      return Error("a segment (literal, \"*\", \"**\" or {variable})");
     result_.segments.push_back({Kind::kLiteral, std::move(literal)});
     return absl::OkStatus();
   }
@@ -153,13 +154,13 @@ std::string PathTemplate::ToString() const {
     if (next_variable < variables.size() &&
         variables[next_variable].begin == i) {
       const Variable& variable = variables[next_variable++];
-      const int end = variable.end == -1 ? static_cast<int>(segments.size())
-                                         : variable.end;
+      const int end =
+          variable.end == -1 ? static_cast<int>(segments.size()) : variable.end;
       std::string name = absl::StrJoin(variable.field_path, ".");
       std::vector<std::string> inner;
       for (int j = i; j < end; ++j) {
         const Segment& s = segments[j];
-        inner.push_back(s.kind == SegmentKind::kLiteral ? s.literal
+        inner.push_back(s.kind == SegmentKind::kLiteral  ? s.literal
                         : s.kind == SegmentKind::kSingle ? "*"
                                                          : "**");
       }
@@ -170,7 +171,7 @@ std::string PathTemplate::ToString() const {
       continue;
     }
     const Segment& s = segments[i++];
-    parts.push_back(s.kind == SegmentKind::kLiteral ? s.literal
+    parts.push_back(s.kind == SegmentKind::kLiteral  ? s.literal
                     : s.kind == SegmentKind::kSingle ? "*"
                                                      : "**");
   }

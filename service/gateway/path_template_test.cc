@@ -8,8 +8,8 @@ namespace {
 using Kind = PathTemplate::SegmentKind;
 
 TEST(PathTemplate, LiteralsWithDotsAndVariables) {
-  auto parsed =
-      PathTemplate::Parse("/api/v1/projects/{project_id}/.well-known/jwks.json");
+  auto parsed = PathTemplate::Parse(
+      "/api/v1/projects/{project_id}/.well-known/jwks.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   ASSERT_EQ(parsed->segments.size(), 6u);
   EXPECT_EQ(parsed->segments[3].kind, Kind::kSingle);
@@ -61,7 +61,8 @@ TEST(PathTemplate, ErrorsSayWhereAndWhat) {
   EXPECT_NE(parsed.status().message().find("\"}\" closing the variable"),
             absl::string_view::npos)
       << parsed.status();
-  EXPECT_NE(parsed.status().message().find("offset 5"), absl::string_view::npos);
+  EXPECT_NE(parsed.status().message().find("offset 5"),
+            absl::string_view::npos);
 }
 
 }  // namespace

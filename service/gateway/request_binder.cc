@@ -12,8 +12,8 @@
 #include "crypto/strict_json.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "service/api_error.h"
-#include "service/json_codec.h"
+#include "service/errors/api_error.h"
+#include "service/json/json_codec.h"
 
 namespace latchkey::service::gateway {
 namespace {
@@ -58,8 +58,8 @@ absl::Status BindPairs(absl::string_view text, absl::string_view location,
     }
     std::vector<std::string> field_path = absl::StrSplit(*key, '.');
     if (path_fields.count(field_path[0])) {
-      return SchemaError(absl::StrCat(location, ".", *key,
-                                      " is already given in the path"));
+      return SchemaError(
+          absl::StrCat(location, ".", *key, " is already given in the path"));
     }
     if (auto error =
             SetFieldFromText(message, field_path, *value, location, options);
@@ -76,8 +76,8 @@ absl::Status BindJsonBody(absl::string_view body,
                           const JsonReadOptions& options,
                           google::protobuf::Message& message,
                           std::set<std::string>* present) {
-  absl::StatusOr<nlohmann::json> object = crypto::ParseStrictJsonObject(
-      std::string_view(body.data(), body.size()));
+  absl::StatusOr<nlohmann::json> object =
+      crypto::ParseStrictJsonObject(std::string_view(body.data(), body.size()));
   if (!object.ok()) {
     // Valid JSON that breaks our stricter rules (not an object, duplicate
     // keys, too deep) is a schema problem; anything else cannot be parsed.

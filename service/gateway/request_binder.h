@@ -26,8 +26,7 @@ struct BindingRule {
   // "*": the body is the whole message (minus path fields); "": no body,
   // and every other field comes from the query string.
   absl::string_view body_field = {};
-  identity::v1::BodyEncoding body_encoding =
-      identity::v1::BODY_ENCODING_JSON;
+  identity::v1::BodyEncoding body_encoding = identity::v1::BODY_ENCODING_JSON;
   // Whether the caller may set server_only fields.
   bool allow_server_only = true;
 };

@@ -5,7 +5,7 @@
 #include "identity/v1/team_permission.pb.h"
 #include "identity/v1/token.pb.h"
 #include "identity/v1/user.pb.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::gateway {
 namespace {
@@ -76,8 +76,9 @@ TEST(BindRequest, FormBodiesWhereTheRouteAsks) {
   identity::v1::OAuthTokenRequest request;
   HttpRequestParts parts{
       .content_type = "application/x-www-form-urlencoded",
-      .body = "grant_type=refresh_token&refresh_token=abc&client_id=internal%23main"
-              "&client_secret=__stack_public_client__"};
+      .body =
+          "grant_type=refresh_token&refresh_token=abc&client_id=internal%23main"
+          "&client_secret=__stack_public_client__"};
   BindingRule rule = JsonBody();
   rule.body_encoding = identity::v1::BODY_ENCODING_FORM;
   EXPECT_EQ(Problem(BindRequest(parts, rule, request)), "");
@@ -96,7 +97,8 @@ TEST(BindRequest, FormBodiesWhereTheRouteAsks) {
 
 TEST(BindRequest, PathAndQueryBindForGet) {
   identity::v1::ListUsersRequest request;
-  HttpRequestParts parts{.query = "limit=5&desc=true&query=ann%20lee&include_anonymous=false"};
+  HttpRequestParts parts{
+      .query = "limit=5&desc=true&query=ann%20lee&include_anonymous=false"};
   EXPECT_EQ(Problem(BindRequest(parts, NoBody(), request)), "");
   EXPECT_EQ(request.limit(), 5);
   EXPECT_TRUE(request.desc());
@@ -130,13 +132,15 @@ TEST(BindRequest, PathFieldsCannotBeOverriddenFromQueryOrBody) {
   identity::v1::UpdateUserRequest update;
   HttpRequestParts body{.path_bindings = {{{"user_id"}, "u-1"}},
                         .body = R"({"user_id":"u-2"})"};
-  EXPECT_NE(Problem(BindRequest(body, JsonBody(), update)).find("already given"),
-            std::string::npos);
+  EXPECT_NE(
+      Problem(BindRequest(body, JsonBody(), update)).find("already given"),
+      std::string::npos);
 }
 
 TEST(BindRequest, NoBodyRoutesAcceptOnlyAnEmptyObject) {
   identity::v1::SignOutRequest request;
-  HttpRequestParts empty_object{.content_type = "application/json", .body = "{}"};
+  HttpRequestParts empty_object{.content_type = "application/json",
+                                .body = "{}"};
   EXPECT_EQ(Problem(BindRequest(empty_object, NoBody(), request)), "");
   HttpRequestParts something{.content_type = "application/json",
                              .body = R"({"a":1})"};
@@ -147,8 +151,9 @@ TEST(BindRequest, NoBodyRoutesAcceptOnlyAnEmptyObject) {
 
 TEST(BindRequest, PatchFillsUpdateMaskFromBodyKeys) {
   identity::v1::UpdateTeamRequest request;
-  HttpRequestParts parts{.path_bindings = {{{"team_id"}, "t"}},
-                         .body = R"({"display_name":"x","profile_image_url":null})"};
+  HttpRequestParts parts{
+      .path_bindings = {{{"team_id"}, "t"}},
+      .body = R"({"display_name":"x","profile_image_url":null})"};
   EXPECT_EQ(Problem(BindRequest(parts, JsonBody(), request)), "");
   EXPECT_EQ(request.team_id(), "t");
   ASSERT_EQ(request.update_mask().paths_size(), 2);

@@ -10,12 +10,12 @@
 #include "absl/time/clock.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
-#include "service/json_codec.h"
-#include "service/request_id.h"
-#include "service/request_metadata.h"
+#include "service/json/json_codec.h"
+#include "service/pipeline/request_metadata.h"
+#include "service/runtime/request_id.h"
 
 namespace latchkey::service::gateway {
 namespace {

@@ -9,11 +9,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "service/call_runner.h"
 #include "service/gateway/http_server.h"
 #include "service/gateway/route_table.h"
-#include "service/gateway/trusted_proxies.h"
-#include "service/method_catalog.h"
+#include "service/pipeline/call_runner.h"
+#include "service/pipeline/method_catalog.h"
+#include "service/pipeline/trusted_proxies.h"
 
 namespace latchkey::service::gateway {
 

@@ -105,7 +105,8 @@ bool RouteTable::Search(const Node& node,
     }
     return false;
   }
-  if (auto it = node.literals.find(segments[index]); it != node.literals.end()) {
+  if (auto it = node.literals.find(segments[index]);
+      it != node.literals.end()) {
     if (Search(*it->second, segments, index + 1, key, found, allowed)) {
       return true;
     }

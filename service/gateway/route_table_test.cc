@@ -13,8 +13,16 @@ std::unique_ptr<const RouteTable> Table() {
   EXPECT_TRUE(builder.Add("GET", "/api/v1/users/{user_id}", 2).ok());
   EXPECT_TRUE(builder.Add("PATCH", "/api/v1/users/{user_id}", 3).ok());
   EXPECT_TRUE(builder.Add("DELETE", "/api/v1/users/me", 4).ok());
-  EXPECT_TRUE(builder.Add("GET", "/api/v1/projects/{project_id}/.well-known/jwks.json", 5).ok());
-  EXPECT_TRUE(builder.Add("POST", "/api/v1/team-permissions/{team_id}/{user_id}/{permission_id}", 6).ok());
+  EXPECT_TRUE(
+      builder
+          .Add("GET", "/api/v1/projects/{project_id}/.well-known/jwks.json", 5)
+          .ok());
+  EXPECT_TRUE(
+      builder
+          .Add("POST",
+               "/api/v1/team-permissions/{team_id}/{user_id}/{permission_id}",
+               6)
+          .ok());
   EXPECT_TRUE(builder.Add("GET", "/files/{path=**}", 7).ok());
   EXPECT_TRUE(builder.Add("POST", "/api/v1/things/{id}:archive", 8).ok());
   return std::move(builder).Build();
@@ -58,19 +66,22 @@ TEST(RouteTable, UnknownPathsAreNotFound) {
 
 TEST(RouteTable, DotsInLiteralsAndPercentDecodingOfValues) {
   auto table = Table();
-  auto jwks = table->Find("GET", "/api/v1/projects/p%2D1/.well-known/jwks.json");
+  auto jwks =
+      table->Find("GET", "/api/v1/projects/p%2D1/.well-known/jwks.json");
   ASSERT_EQ(jwks.outcome, Outcome::kMatched);
   EXPECT_EQ(jwks.target, 5);
   EXPECT_EQ(jwks.bindings[0].value, "p-1");
-  EXPECT_EQ(table->Find("GET", "/api/v1/projects/p/.well-known/jwks%2Ejson").target,
-            5);
+  EXPECT_EQ(
+      table->Find("GET", "/api/v1/projects/p/.well-known/jwks%2Ejson").target,
+      5);
   EXPECT_EQ(table->Find("GET", "/api/v1/users/%zz").outcome, Outcome::kBadPath);
   EXPECT_EQ(table->Find("GET", "/api/v1/users/a%00").outcome,
             Outcome::kBadPath);
 }
 
 TEST(RouteTable, SeveralVariablesBindInOrder) {
-  auto match = Table()->Find("POST", "/api/v1/team-permissions/t/u/$read_members");
+  auto match =
+      Table()->Find("POST", "/api/v1/team-permissions/t/u/$read_members");
   ASSERT_EQ(match.outcome, Outcome::kMatched);
   ASSERT_EQ(match.bindings.size(), 3u);
   EXPECT_EQ(match.bindings[0].field_path[0], "team_id");

@@ -2,7 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "nlohmann/json.hpp"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::gateway {
 namespace {
@@ -18,8 +18,8 @@ nlohmann::ordered_json TypedDetail(const identity::v1::ErrorDetailSpec& spec,
     case identity::v1::DETAIL_TYPE_BOOLEAN:
       return text == "true";
     case identity::v1::DETAIL_TYPE_JSON: {
-      nlohmann::ordered_json parsed =
-          nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
+      nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(
+          text, nullptr, /*allow_exceptions=*/false);
       return parsed.is_discarded() ? nlohmann::ordered_json(nullptr) : parsed;
     }
     default:
@@ -56,8 +56,8 @@ HttpResponse StackErrorResponse(const absl::Status& status) {
 
   HttpResponse response;
   response.status = spec.http_status() > 0 ? spec.http_status() : 500;
-  response.body =
-      body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  response.body = body.dump(-1, ' ', false,
+                            nlohmann::ordered_json::error_handler_t::replace);
   if (!spec.latchkey_extension()) {
     response.headers.emplace_back("x-stack-known-error", ErrorCodeName(code));
   }

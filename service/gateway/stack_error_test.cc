@@ -2,7 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 
 namespace latchkey::service::gateway {
 namespace {

@@ -18,16 +18,18 @@ Template BuiltIn(absl::string_view kind) {
             "ignore this email.\n"};
   }
   if (kind == kSignInCode) {
-    return {"Sign in to {{project}}: Your code is {{otp}}",
-            "Hi,\n\nYour sign-in code for {{project}} is {{otp}}.\n\nOr sign in "
-            "with this link:\n\n{{link}}\n\nIf you did not ask to sign in, you "
-            "can ignore this email.\n"};
+    return {
+        "Sign in to {{project}}: Your code is {{otp}}",
+        "Hi,\n\nYour sign-in code for {{project}} is {{otp}}.\n\nOr sign in "
+        "with this link:\n\n{{link}}\n\nIf you did not ask to sign in, you "
+        "can ignore this email.\n"};
   }
   if (kind == kPasswordReset) {
-    return {"Reset your password at {{project}}",
-            "Hi,\n\nSomeone asked to reset the password of {{email}} at "
-            "{{project}}. Open this link to choose a new one:\n\n{{link}}\n\nIf "
-            "it was not you, you can ignore this email.\n"};
+    return {
+        "Reset your password at {{project}}",
+        "Hi,\n\nSomeone asked to reset the password of {{email}} at "
+        "{{project}}. Open this link to choose a new one:\n\n{{link}}\n\nIf "
+        "it was not you, you can ignore this email.\n"};
   }
   return {"You are invited to {{team}} at {{project}}",
           "Hi,\n\nYou have been invited to join the team {{team}} at "

@@ -7,7 +7,8 @@ namespace {
 
 TEST(RenderEmail, StacksSubjects) {
   identity::v1::ProjectConfig config;
-  TemplateValues values{"Acme", "https://app/cb?code=x", "ABC123", "Team", "a@b.c"};
+  TemplateValues values{"Acme", "https://app/cb?code=x", "ABC123", "Team",
+                        "a@b.c"};
   EXPECT_EQ(RenderEmail(kEmailVerification, values, config, "a@b.c").subject,
             "Verify your email at Acme");
   EXPECT_EQ(RenderEmail(kSignInCode, values, config, "a@b.c").subject,

@@ -1,6 +1,6 @@
 #include "service/mail/mail_queue.h"
 
-#include "service/json_log.h"
+#include "service/runtime/json_log.h"
 
 namespace latchkey::service::mail {
 
@@ -77,8 +77,9 @@ void MailQueue::Run() {
     } else {
       ++counters_.failed;
       // The message text holds codes and links: log only what is safe.
-      LogJson(LogLevel::kError, "mail not delivered",
-              {{"kind", message.kind}, {"error", std::string(status.message())}});
+      LogJson(
+          LogLevel::kError, "mail not delivered",
+          {{"kind", message.kind}, {"error", std::string(status.message())}});
     }
     idle_.notify_all();
   }

@@ -23,10 +23,12 @@ absl::Status OutboxMailSender::Send(const EmailMessage& message) {
       {"text", message.text},
   };
   std::string text =
-      line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) +
+      line.dump(-1, ' ', false,
+                nlohmann::ordered_json::error_handler_t::replace) +
       "\n";
   std::lock_guard<std::mutex> lock(mutex_);
-  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int fd =
+      ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot open the outbox: ", std::strerror(errno)));

@@ -38,7 +38,8 @@ std::string EncodeHeaderText(absl::string_view text) {
     uint32_t n = (static_cast<unsigned char>(text[i]) << 16) |
                  (static_cast<unsigned char>(text[i + 1]) << 8) |
                  static_cast<unsigned char>(text[i + 2]);
-    for (int shift = 18; shift >= 0; shift -= 6) base64 += kAlphabet[(n >> shift) & 63];
+    for (int shift = 18; shift >= 0; shift -= 6)
+      base64 += kAlphabet[(n >> shift) & 63];
   }
   if (i < text.size()) {
     uint32_t n = static_cast<unsigned char>(text[i]) << 16;
@@ -99,7 +100,8 @@ absl::StatusOr<std::unique_ptr<SmtpMailSender>> SmtpMailSender::Create(
         "LATCHKEY_SMTP_FROM must be one email address");
   }
   InitCurlOnce();
-  return std::unique_ptr<SmtpMailSender>(new SmtpMailSender(std::move(settings)));
+  return std::unique_ptr<SmtpMailSender>(
+      new SmtpMailSender(std::move(settings)));
 }
 
 std::string SmtpMailSender::Render(const EmailMessage& message,
@@ -107,15 +109,15 @@ std::string SmtpMailSender::Render(const EmailMessage& message,
   // Lines end in CRLF; a body line starting with "." is doubled by libcurl.
   std::string body = absl::StrReplaceAll(message.text, {{"\r\n", "\n"}});
   body = absl::StrReplaceAll(body, {{"\n", "\r\n"}});
-  return absl::StrCat(
-      "Date: ",
-      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", absl::Now(),
-                       absl::UTCTimeZone()),
-      "\r\nFrom: ", settings_.from, "\r\nTo: ", message.to,
-      "\r\nSubject: ", EncodeHeaderText(message.subject),
-      "\r\nMessage-ID: <", message_id, ">\r\nMIME-Version: 1.0",
-      "\r\nContent-Type: text/plain; charset=utf-8",
-      "\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", body, "\r\n");
+  return absl::StrCat("Date: ",
+                      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000",
+                                       absl::Now(), absl::UTCTimeZone()),
+                      "\r\nFrom: ", settings_.from, "\r\nTo: ", message.to,
+                      "\r\nSubject: ", EncodeHeaderText(message.subject),
+                      "\r\nMessage-ID: <", message_id, ">\r\nMIME-Version: 1.0",
+                      "\r\nContent-Type: text/plain; charset=utf-8",
+                      "\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", body,
+                      "\r\n");
 }
 
 absl::Status SmtpMailSender::Send(const EmailMessage& message) {
@@ -127,7 +129,8 @@ absl::Status SmtpMailSender::Send(const EmailMessage& message) {
   }
   absl::StatusOr<std::string> id = crypto::RandomUuidV4();
   if (!id.ok()) return id.status();
-  const std::string domain = settings_.from.substr(settings_.from.find('@') + 1);
+  const std::string domain =
+      settings_.from.substr(settings_.from.find('@') + 1);
   const std::string payload = Render(message, absl::StrCat(*id, "@", domain));
 
   CURL* curl = curl_easy_init();
@@ -147,13 +150,16 @@ absl::Status SmtpMailSender::Send(const EmailMessage& message) {
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
   switch (settings_.tls) {
     case SmtpSettings::Tls::kRequired:
-      curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+      curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                       static_cast<long>(CURLUSESSL_ALL));
       break;
     case SmtpSettings::Tls::kOpportunistic:
-      curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+      curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                       static_cast<long>(CURLUSESSL_TRY));
       break;
     case SmtpSettings::Tls::kNone:
-      curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_NONE));
+      curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                       static_cast<long>(CURLUSESSL_NONE));
       break;
   }
   const CURLcode result = curl_easy_perform(curl);

@@ -16,9 +16,9 @@ TEST(SmtpMailSender, DeliversAPlainTextMessage) {
   settings.tls = SmtpSettings::Tls::kNone;
   auto sender = SmtpMailSender::Create(settings);
   ASSERT_TRUE(sender.ok()) << sender.status();
-  EmailMessage message{"ann@example.com", "Sign in to Acme: Your code is ABC123",
-                       "Line one\n.starts with a dot\nCode: ABC123\n",
-                       "sign_in_code"};
+  EmailMessage message{
+      "ann@example.com", "Sign in to Acme: Your code is ABC123",
+      "Line one\n.starts with a dot\nCode: ABC123\n", "sign_in_code"};
   ASSERT_TRUE((*sender)->Send(message).ok());
   auto received = (*sink)->WaitForMessages(1);
   ASSERT_TRUE(received.ok()) << received.status();
@@ -34,8 +34,8 @@ TEST(SmtpMailSender, NonAsciiSubjectsAreEncoded) {
   SmtpSettings settings{"smtp://127.0.0.1:1", "a@b.c"};
   auto sender = SmtpMailSender::Create(settings);
   ASSERT_TRUE(sender.ok());
-  std::string rendered = (*sender)->Render(
-      {"x@y.z", "Vérifiez", "corps", "k"}, "id@b.c");
+  std::string rendered =
+      (*sender)->Render({"x@y.z", "Vérifiez", "corps", "k"}, "id@b.c");
   EXPECT_NE(rendered.find("Subject: =?UTF-8?B?"), std::string::npos);
   EXPECT_NE(rendered.find("\r\n\r\ncorps\r\n"), std::string::npos);
 }
@@ -46,9 +46,11 @@ TEST(SmtpMailSender, HeaderInjectionAndBadAddressesAreRefused) {
   ASSERT_TRUE(sender.ok());
   EXPECT_EQ((*sender)->Send({"x@y.z", "Hi\r\nBcc: evil@x.y", "t", "k"}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*sender)->Send({"x@y.z\r\nRCPT TO:<e@v.il>", "s", "t", "k"}).code(),
-            absl::StatusCode::kInvalidArgument);
-  for (const char* bad : {"", "nobody", "a@b@c", "<a@b.c>", "a b@c.d", "a@b.c,d@e.f"}) {
+  EXPECT_EQ(
+      (*sender)->Send({"x@y.z\r\nRCPT TO:<e@v.il>", "s", "t", "k"}).code(),
+      absl::StatusCode::kInvalidArgument);
+  for (const char* bad :
+       {"", "nobody", "a@b@c", "<a@b.c>", "a b@c.d", "a@b.c,d@e.f"}) {
     EXPECT_FALSE(IsSafeAddress(bad)) << bad;
   }
   EXPECT_TRUE(IsSafeAddress("first.last+tag@sub.example.com"));

@@ -39,23 +39,27 @@ class AccountSessionsTest : public ::testing::Test {
     auto project = context.projects.Get("internal");
     EXPECT_TRUE(project.ok());
     std::vector<service::api::SignedIn> signed_in;
-    EXPECT_TRUE(context.database.RunInTransaction([&](storage::Repositories& repos) {
-      storage::UserRecord user;
-      user.id = id;
-      user.project_id = "internal";
-      user.display_name = "Ann";
-      user.signed_up_at = user.last_active_at = absl::Now();
-      if (auto status = repos.users().Create(user); !status.ok()) return status;
-      auto view = repos.users().Get("internal", id);
-      if (!view.ok()) return view.status();
-      for (int i = 0; i < sessions; ++i) {
-        auto started = service::api::StartSession(context, repos, **project,
-                                                  *view, impersonation);
-        if (!started.ok()) return started.status();
-        signed_in.push_back(*started);
-      }
-      return absl::OkStatus();
-    }).ok());
+    EXPECT_TRUE(context.database
+                    .RunInTransaction([&](storage::Repositories& repos) {
+                      storage::UserRecord user;
+                      user.id = id;
+                      user.project_id = "internal";
+                      user.display_name = "Ann";
+                      user.signed_up_at = user.last_active_at = absl::Now();
+                      if (auto status = repos.users().Create(user);
+                          !status.ok())
+                        return status;
+                      auto view = repos.users().Get("internal", id);
+                      if (!view.ok()) return view.status();
+                      for (int i = 0; i < sessions; ++i) {
+                        auto started = service::api::StartSession(
+                            context, repos, **project, *view, impersonation);
+                        if (!started.ok()) return started.status();
+                        signed_in.push_back(*started);
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
     return signed_in;
   }
 
@@ -99,14 +103,19 @@ TEST_F(AccountSessionsTest, CurrentUserNeedsAUser) {
 
 TEST_F(AccountSessionsTest, ListMarksTheCurrentSessionAndHidesImpersonation) {
   auto ann = NewUser(kAnn, 2);
-  ASSERT_TRUE(app_->app().context().database.RunInTransaction(
-      [&](storage::Repositories& repos) {
-        auto project = app_->app().context().projects.Get("internal");
-        auto view = repos.users().Get("internal", kAnn);
-        return service::api::StartSession(app_->app().context(), repos, **project,
-                                          *view, /*is_impersonation=*/true)
-            .status();
-      }).ok());
+  ASSERT_TRUE(app_->app()
+                  .context()
+                  .database
+                  .RunInTransaction([&](storage::Repositories& repos) {
+                    auto project =
+                        app_->app().context().projects.Get("internal");
+                    auto view = repos.users().Get("internal", kAnn);
+                    return service::api::StartSession(app_->app().context(),
+                                                      repos, **project, *view,
+                                                      /*is_impersonation=*/true)
+                        .status();
+                  })
+                  .ok());
   grpc::ClientContext context;
   AsUser(context, ann[1].access_token);
   identity::v1::ListSessionsRequest request;
@@ -187,18 +196,24 @@ TEST_F(AccountSessionsTest, ClientSelfDeletionOnlyWhenAllowed) {
     return Reason(stub_->DeleteCurrentUser(&context, {}, &response));
   };
   EXPECT_EQ(remove(), "CLIENT_USER_DELETION_NOT_ENABLED");
-  ASSERT_TRUE(app_->app().context().database.Run([&](storage::Repositories& repos) {
-    storage::ConfigOverrideRecord record{"internal", "project",
-                                         R"({"client_user_deletion_enabled":true})",
-                                         absl::Now()};
-    return repos.projects().SetConfigOverride(record);
-  }).ok());
+  ASSERT_TRUE(app_->app()
+                  .context()
+                  .database
+                  .Run([&](storage::Repositories& repos) {
+                    storage::ConfigOverrideRecord record{
+                        "internal", "project",
+                        R"({"client_user_deletion_enabled":true})",
+                        absl::Now()};
+                    return repos.projects().SetConfigOverride(record);
+                  })
+                  .ok());
   app_->app().context().projects.Invalidate("internal");
   EXPECT_EQ(remove(), "OK");
   identity::v1::User user;
   grpc::ClientContext context;
   AsUser(context, ann[0].access_token);
-  EXPECT_EQ(Reason(stub_->GetCurrentUser(&context, {}, &user)), "USER_NOT_FOUND");
+  EXPECT_EQ(Reason(stub_->GetCurrentUser(&context, {}, &user)),
+            "USER_NOT_FOUND");
 }
 
 }  // namespace

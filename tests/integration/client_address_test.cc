@@ -4,7 +4,7 @@
 // latchkeyd, with anonymous sign-up's per-address limit as the witness.
 #include "gtest/gtest.h"
 #include "identity/v1/auth.grpc.pb.h"
-#include "service/gateway/trusted_proxies.h"
+#include "service/pipeline/trusted_proxies.h"
 #include "tests/integration/test_app.h"
 #include "tests/integration/token_fixture.h"
 
@@ -18,7 +18,7 @@ class ClientAddressTest : public ::testing::TestWithParam<bool> {
     auto app = TestApp::Start({.configure = [](service::ServerConfig& config) {
       if (GetParam()) {
         config.trusted_proxies =
-            *service::gateway::TrustedProxies::Parse("127.0.0.1, ::1");
+            *service::TrustedProxies::Parse("127.0.0.1, ::1");
       }
     }});
     ASSERT_TRUE(app.ok()) << app.status();

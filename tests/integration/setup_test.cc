@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "service/api_error.h"
+#include "service/errors/api_error.h"
 #include "tests/integration/admin_fixture.h"
 
 namespace latchkey::testing {

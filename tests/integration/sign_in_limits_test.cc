@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "identity/v1/auth.grpc.pb.h"
-#include "service/gateway/trusted_proxies.h"
+#include "service/pipeline/trusted_proxies.h"
 #include "tests/integration/test_app.h"
 #include "tests/integration/token_fixture.h"
 
@@ -28,7 +28,7 @@ class SignInLimitsTest : public ::testing::Test {
     auto app = TestApp::Start(
         {.clock = &clock_, .configure = [](service::ServerConfig& config) {
            config.trusted_proxies =
-               *service::gateway::TrustedProxies::Parse("127.0.0.1, ::1");
+               *service::TrustedProxies::Parse("127.0.0.1, ::1");
          }});
     ASSERT_TRUE(app.ok()) << app.status();
     app_ = std::move(*app);

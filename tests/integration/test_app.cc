@@ -9,8 +9,9 @@ namespace latchkey::testing {
 
 absl::StatusOr<std::unique_ptr<TestApp>> TestApp::Start(Options options) {
   std::unique_ptr<TestApp> test(new TestApp());
-  LATCHKEY_ASSIGN_OR_RETURN(test->scratch_,
-                            storage::testing::ScratchDatabase::Create(options.backend));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      test->scratch_,
+      storage::testing::ScratchDatabase::Create(options.backend));
   service::ServerConfig& config = test->config_;
   config.grpc_address = "127.0.0.1:0";
   config.http_address = "127.0.0.1:0";

@@ -30,7 +30,8 @@ class TestApp {
       "sak_test0000000000000000000000000000000000000000000";
 
   struct Options {
-    storage::testing::TestBackend backend = storage::testing::TestBackend::kSqlite;
+    storage::testing::TestBackend backend =
+        storage::testing::TestBackend::kSqlite;
     // Null: the real clock. The clock must outlive the app.
     const common::Clock* clock = nullptr;
     // Applied to the config before start.
@@ -38,7 +39,9 @@ class TestApp {
   };
 
   static absl::StatusOr<std::unique_ptr<TestApp>> Start(Options options);
-  static absl::StatusOr<std::unique_ptr<TestApp>> Start() { return Start(Options()); }
+  static absl::StatusOr<std::unique_ptr<TestApp>> Start() {
+    return Start(Options());
+  }
   ~TestApp();
 
   service::Application& app() { return *app_; }

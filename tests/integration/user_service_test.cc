@@ -11,8 +11,8 @@
 #include "crypto/password_hasher.h"
 #include "gtest/gtest.h"
 #include "service/api/sign_in.h"
-#include "service/api_error.h"
 #include "service/core/totp_secrets.h"
+#include "service/errors/api_error.h"
 #include "tests/integration/admin_fixture.h"
 
 namespace latchkey::testing {

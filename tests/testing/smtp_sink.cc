@@ -83,10 +83,15 @@ absl::StatusOr<std::unique_ptr<SmtpSink>> SmtpSink::Start() {
   std::string pattern = absl::StrCat(tmp ? tmp : "/tmp", "/smtpXXXXXX");
   sink->maildir_ = mkdtemp(pattern.data());
   sink->port_ = FreePort();
-  std::vector<std::string> args = {
-      "/usr/bin/python3", "-m", "aiosmtpd", "-n",
-      "-l", absl::StrCat("127.0.0.1:", sink->port_),
-      "-c", "aiosmtpd.handlers.Mailbox", sink->maildir_ + "/mail"};
+  std::vector<std::string> args = {"/usr/bin/python3",
+                                   "-m",
+                                   "aiosmtpd",
+                                   "-n",
+                                   "-l",
+                                   absl::StrCat("127.0.0.1:", sink->port_),
+                                   "-c",
+                                   "aiosmtpd.handlers.Mailbox",
+                                   sink->maildir_ + "/mail"};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -125,12 +130,13 @@ absl::StatusOr<std::vector<SmtpSink::Message>> SmtpSink::WaitForMessages(
   while (true) {
     std::vector<std::filesystem::path> files;
     std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(
-             maildir_ + "/mail/new", error)) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(maildir_ + "/mail/new", error)) {
       files.push_back(entry.path());
     }
     if (files.size() >= count) {
-      std::vector<std::pair<std::filesystem::file_time_type, std::string>> dated;
+      std::vector<std::pair<std::filesystem::file_time_type, std::string>>
+          dated;
       for (const auto& file : files) {
         std::ifstream in(file);
         std::stringstream text;
@@ -143,8 +149,8 @@ absl::StatusOr<std::vector<SmtpSink::Message>> SmtpSink::WaitForMessages(
       return messages;
     }
     if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "expected ", count, " messages, got ", files.size()));
+      return absl::DeadlineExceededError(
+          absl::StrCat("expected ", count, " messages, got ", files.size()));
     }
     Pause(50);
   }

@@ -1,0 +1,343 @@
+#include "service/pipeline/request_validator.h"
+
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "service/errors/api_error.h"
+
+namespace latchkey::service {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+absl::Status SchemaError(const std::string& path, absl::string_view problem) {
+  std::string text =
+      absl::StrCat("Request validation failed: ", path, " ", problem, ".");
+  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+}
+
+bool IsFieldMask(const Descriptor* type) {
+  return type->full_name() == "google.protobuf.FieldMask";
+}
+
+bool IsJsonValueType(const Descriptor* type) {
+  const std::string& name = type->full_name();
+  return name == "google.protobuf.Value" || name == "google.protobuf.Struct" ||
+         name == "google.protobuf.ListValue";
+}
+
+class Validator {
+ public:
+  Validator(identity::v1::AccessType caller, const ValidationLimits& limits)
+      : caller_(caller), limits_(limits) {}
+
+  absl::Status Check(const Message& message, const std::string& prefix,
+                     int depth) {
+    if (auto status = CheckMasks(message, prefix); !status.ok()) {
+      return status;
+    }
+    if (depth > limits_.max_depth) {
+      return SchemaError(prefix, "is nested too deeply");
+    }
+    const Descriptor* type = message.GetDescriptor();
+    const Reflection* reflection = message.GetReflection();
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      const identity::v1::FieldRule& rule =
+          field->options().GetExtension(identity::v1::field);
+      std::string path = prefix.empty()
+                             ? field->name()
+                             : absl::StrCat(prefix, ".", field->name());
+      if (field->is_repeated()) {
+        const int count = reflection->FieldSize(message, field);
+        if (count > 0 && rule.server_only() && !MayWriteServerOnly()) {
+          return SchemaError(path, "cannot be set with client access");
+        }
+        if (rule.required() && count == 0) {
+          return SchemaError(path, "must not be empty");
+        }
+        const int max_elements = rule.max_length() > 0
+                                     ? rule.max_length()
+                                     : limits_.default_max_elements;
+        // For repeated strings max_length bounds each element's size and
+        // the element count alike; both are far above real use.
+        if (count > max_elements) {
+          return SchemaError(path, absl::StrCat("must have at most ",
+                                                max_elements, " elements"));
+        }
+        for (int j = 0; j < count; ++j) {
+          std::string element_path = absl::StrCat(path, "[", j, "]");
+          if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+            std::string scratch;
+            const std::string& value = reflection->GetRepeatedStringReference(
+                message, field, j, &scratch);
+            const int max_bytes = rule.max_length() > 0
+                                      ? rule.max_length()
+                                      : limits_.default_max_string_bytes;
+            if (static_cast<int>(value.size()) > max_bytes) {
+              return SchemaError(
+                  element_path,
+                  absl::StrCat("must be at most ", max_bytes, " bytes long"));
+            }
+          } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+            const Message& element =
+                reflection->GetRepeatedMessage(message, field, j);
+            if (auto status = CheckMessage(element, element_path, depth);
+                !status.ok()) {
+              return status;
+            }
+          }
+        }
+        continue;
+      }
+      const bool present =
+          reflection->HasField(message, field) ||
+          (!field->has_presence() &&
+           field->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
+           !reflection->GetString(message, field).empty());
+      if (present && rule.server_only() && !MayWriteServerOnly()) {
+        return SchemaError(path, "cannot be set with client access");
+      }
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_STRING: {
+          std::string scratch;
+          const std::string& value =
+              reflection->GetStringReference(message, field, &scratch);
+          if (rule.required() && value.empty()) {
+            return SchemaError(path, "must be defined and not empty");
+          }
+          const int max_bytes = rule.max_length() > 0
+                                    ? rule.max_length()
+                                    : limits_.default_max_string_bytes;
+          if (static_cast<int>(value.size()) > max_bytes) {
+            return SchemaError(path, absl::StrCat("must be at most ", max_bytes,
+                                                  " bytes long"));
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          if (!reflection->HasField(message, field)) {
+            if (rule.required()) return SchemaError(path, "must be defined");
+            break;
+          }
+          if (auto status = CheckMessage(reflection->GetMessage(message, field),
+                                         path, depth);
+              !status.ok()) {
+            return status;
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_INT32:
+        case FieldDescriptor::CPPTYPE_INT64:
+        case FieldDescriptor::CPPTYPE_UINT32: {
+          const int64_t value =
+              field->cpp_type() == FieldDescriptor::CPPTYPE_INT64
+                  ? reflection->GetInt64(message, field)
+              : field->cpp_type() == FieldDescriptor::CPPTYPE_INT32
+                  ? reflection->GetInt32(message, field)
+                  : reflection->GetUInt32(message, field);
+          const bool set = field->has_presence()
+                               ? reflection->HasField(message, field)
+                               : value != 0;
+          if (rule.required() && !set) {
+            return SchemaError(path, "must be defined");
+          }
+          if (set && rule.has_min() && value < rule.min()) {
+            return SchemaError(path,
+                               absl::StrCat("must be at least ", rule.min()));
+          }
+          if (set && rule.has_max() && value > rule.max()) {
+            return SchemaError(path,
+                               absl::StrCat("must be at most ", rule.max()));
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  bool MayWriteServerOnly() const {
+    return caller_ != identity::v1::ACCESS_TYPE_CLIENT;
+  }
+
+  // A FieldMask's paths name fields of the message that holds it (the
+  // update methods read `update_mask` that way, and a named field with no
+  // value is cleared), so naming a server_only field writes it as surely as
+  // setting it does: refused alike. Paths that resolve to nothing are left
+  // to the handler, which knows which fields it updates and says so.
+  absl::Status CheckMasks(const Message& message, const std::string& prefix) {
+    if (MayWriteServerOnly()) return absl::OkStatus();
+    const Descriptor* type = message.GetDescriptor();
+    const Reflection* reflection = message.GetReflection();
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
+          !IsFieldMask(field->message_type())) {
+        continue;
+      }
+      if (field->is_repeated()) {
+        for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
+          if (auto status = CheckMaskPaths(
+                  type, reflection->GetRepeatedMessage(message, field, j),
+                  prefix);
+              !status.ok()) {
+            return status;
+          }
+        }
+      } else if (reflection->HasField(message, field)) {
+        if (auto status = CheckMaskPaths(
+                type, reflection->GetMessage(message, field), prefix);
+            !status.ok()) {
+          return status;
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckMaskPaths(const Descriptor* holder, const Message& mask,
+                              const std::string& prefix) {
+    // Read by reflection: the mask may come from a dynamic message.
+    const FieldDescriptor* paths_field =
+        mask.GetDescriptor()->FindFieldByName("paths");
+    if (paths_field == nullptr || !paths_field->is_repeated() ||
+        paths_field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+      return absl::OkStatus();
+    }
+    const Reflection* reflection = mask.GetReflection();
+    for (int j = 0; j < reflection->FieldSize(mask, paths_field); ++j) {
+      std::string scratch;
+      const std::string& path = reflection->GetRepeatedStringReference(
+          mask, paths_field, j, &scratch);
+      // Every segment is checked: "server_metadata.x" writes part of
+      // server_metadata, and a server_only message's fields are its own.
+      const Descriptor* type = holder;
+      std::string resolved = prefix;
+      bool complete = true;
+      for (absl::string_view segment : absl::StrSplit(path, '.')) {
+        const FieldDescriptor* named =
+            type == nullptr ? nullptr
+                            : type->FindFieldByName(std::string(segment));
+        if (named == nullptr) {
+          // Not a field path (or one past a scalar): the method's error.
+          complete = false;
+          break;
+        }
+        resolved = resolved.empty()
+                       ? named->name()
+                       : absl::StrCat(resolved, ".", named->name());
+        if (named->options().GetExtension(identity::v1::field).server_only()) {
+          return SchemaError(resolved, "cannot be set with client access");
+        }
+        type = named->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+                   ? named->message_type()
+                   : nullptr;
+      }
+      // Naming a message replaces all of it, the server_only fields within
+      // included (the update methods do not merge).
+      if (complete && type != nullptr) {
+        std::set<const Descriptor*> seen;
+        if (std::optional<std::string> inner =
+                ServerOnlyWithin(type, resolved, seen)) {
+          return SchemaError(*inner, "cannot be set with client access");
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The path of the first server_only field inside messages of `type`.
+  static std::optional<std::string> ServerOnlyWithin(
+      const Descriptor* type, const std::string& path,
+      std::set<const Descriptor*>& seen) {
+    if (!seen.insert(type).second) return std::nullopt;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      std::string field_path = absl::StrCat(path, ".", field->name());
+      if (field->options().GetExtension(identity::v1::field).server_only()) {
+        return field_path;
+      }
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        if (auto inner =
+                ServerOnlyWithin(field->message_type(), field_path, seen)) {
+          return inner;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  absl::Status CheckMessage(const Message& message, const std::string& path,
+                            int depth) {
+    if (IsJsonValueType(message.GetDescriptor())) {
+      if (message.ByteSizeLong() > limits_.max_json_value_bytes) {
+        return SchemaError(
+            path, absl::StrCat("must be at most ", limits_.max_json_value_bytes,
+                               " bytes of JSON"));
+      }
+      return CheckJsonDepth(message, path, depth);
+    }
+    return Check(message, path, depth + 1);
+  }
+
+  // JSON values carry no field rules; only their nesting is bounded. Only
+  // objects and arrays count as a level of nesting.
+  absl::Status CheckJsonDepth(const Message& message, const std::string& path,
+                              int depth) {
+    const Descriptor* type = message.GetDescriptor();
+    if (type->full_name() == "google.protobuf.Struct" ||
+        type->full_name() == "google.protobuf.ListValue") {
+      ++depth;
+    }
+    if (depth > limits_.max_depth) {
+      return SchemaError(path, "is nested too deeply");
+    }
+    const Reflection* reflection = message.GetReflection();
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      if (field->is_repeated()) {
+        for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
+          if (auto status = CheckJsonDepth(
+                  reflection->GetRepeatedMessage(message, field, j), path,
+                  depth);
+              !status.ok()) {
+            return status;
+          }
+        }
+      } else if (reflection->HasField(message, field)) {
+        if (auto status = CheckJsonDepth(reflection->GetMessage(message, field),
+                                         path, depth);
+            !status.ok()) {
+          return status;
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  identity::v1::AccessType caller_;
+  const ValidationLimits& limits_;
+};
+
+}  // namespace
+
+absl::Status ValidateRequest(const Message& request,
+                             identity::v1::AccessType caller,
+                             const ValidationLimits& limits) {
+  return Validator(caller, limits).Check(request, "", 0);
+}
+
+}  // namespace latchkey::service

@@ -1,0 +1,61 @@
+#include "service/runtime/json_log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace latchkey::service {
+namespace {
+
+std::atomic<int> minimum_level{static_cast<int>(LogLevel::kInfo)};
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+}  // namespace
+
+void SetMinimumLogLevel(LogLevel level) {
+  minimum_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+
+void LogJson(LogLevel level, absl::string_view message, nlohmann::json fields) {
+  if (static_cast<int>(level) < minimum_level.load(std::memory_order_relaxed)) {
+    return;
+  }
+  // Ordered, so every line starts with ts, level, msg.
+  nlohmann::ordered_json line = nlohmann::ordered_json::object();
+  line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                absl::UTCTimeZone());
+  line["level"] = LevelName(level);
+  line["msg"] = message;
+  if (fields.is_object()) {
+    for (auto& [key, value] : fields.items()) line[key] = std::move(value);
+  }
+  // Replace invalid UTF-8 rather than throw: a log line must never crash.
+  std::string text = line.dump(
+      -1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  text.push_back('\n');
+  const char* data = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t written = ::write(STDERR_FILENO, data, left);
+    if (written <= 0) return;
+    data += written;
+    left -= static_cast<size_t>(written);
+  }
+}
+
+}  // namespace latchkey::service
