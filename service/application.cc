@@ -147,7 +147,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->passwords_ = std::make_unique<core::Passwords>(core::Passwords::Options{
       .max_concurrent_hashes = config.password_hash_concurrency,
       .ceiling = {.max_memory_kib = config.argon2_max_memory_kib,
-                  .max_iterations = config.argon2_max_iterations},
+                  .max_iterations = config.argon2_max_iterations,
+                  .max_parallelism = config.argon2_max_parallelism},
       .max_waiting_per_project =
           static_cast<size_t>(config.password_hash_queue_per_project)});
   LATCHKEY_ASSIGN_OR_RETURN(std::unique_ptr<mail::MailSender> sender,

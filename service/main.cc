@@ -47,6 +47,9 @@ ABSL_FLAG(int64_t, argon2_max_memory_kib, -1,
 ABSL_FLAG(int64_t, argon2_max_iterations, -1,
           "the most argon2 iterations a project may configure (env "
           "LATCHKEY_ARGON2_MAX_ITERATIONS; default 4, 1 to 16)");
+ABSL_FLAG(int64_t, argon2_max_parallelism, -1,
+          "the most argon2 lanes (threads per hash) a project may configure "
+          "(env LATCHKEY_ARGON2_MAX_PARALLELISM; default 4, 1 to 16)");
 ABSL_FLAG(int64_t, password_hash_queue_per_project, -1,
           "password hashes of one project that may wait for a hashing "
           "thread; more get 429 RATE_LIMITED (env "
@@ -127,6 +130,7 @@ int main(int argc, char** argv) {
   flags.http_max_header_count = absl::GetFlag(FLAGS_http_max_header_count);
   flags.argon2_max_memory_kib = absl::GetFlag(FLAGS_argon2_max_memory_kib);
   flags.argon2_max_iterations = absl::GetFlag(FLAGS_argon2_max_iterations);
+  flags.argon2_max_parallelism = absl::GetFlag(FLAGS_argon2_max_parallelism);
   flags.password_hash_queue_per_project =
       absl::GetFlag(FLAGS_password_hash_queue_per_project);
   flags.http_max_url_bytes = absl::GetFlag(FLAGS_http_max_url_bytes);

@@ -75,6 +75,7 @@ struct ServerConfig {
   // project settings are refused, and clamped when already stored.
   int64_t argon2_max_memory_kib = 64 * 1024;
   int64_t argon2_max_iterations = 4;
+  int64_t argon2_max_parallelism = 4;
   // Password hashes of one project that may wait for a hashing thread;
   // more are refused RATE_LIMITED (core::Passwords).
   int64_t password_hash_queue_per_project = 8;
@@ -99,9 +100,11 @@ struct ConfigFlags {
   std::string trusted_proxies;
   // -1 means not given. LATCHKEY_ARGON2_MAX_MEMORY_KIB, 65536;
   // LATCHKEY_ARGON2_MAX_ITERATIONS, 4;
+  // LATCHKEY_ARGON2_MAX_PARALLELISM, 4;
   // LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT, 8.
   int64_t argon2_max_memory_kib = -1;
   int64_t argon2_max_iterations = -1;
+  int64_t argon2_max_parallelism = -1;
   int64_t password_hash_queue_per_project = -1;
   int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.

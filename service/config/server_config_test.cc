@@ -125,15 +125,18 @@ TEST(LoadServerConfig, Argon2CeilingAndHashQueuePerProject) {
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->argon2_max_memory_kib, 65536);
   EXPECT_EQ(defaults->argon2_max_iterations, 4);
+  EXPECT_EQ(defaults->argon2_max_parallelism, 4);
   EXPECT_EQ(defaults->password_hash_queue_per_project, 8);
   auto from_env = LoadServerConfig(
       flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
                   {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "32768"},
                   {"LATCHKEY_ARGON2_MAX_ITERATIONS", "3"},
+                  {"LATCHKEY_ARGON2_MAX_PARALLELISM", "2"},
                   {"LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "2"}}));
   ASSERT_TRUE(from_env.ok()) << from_env.status();
   EXPECT_EQ(from_env->argon2_max_memory_kib, 32768);
   EXPECT_EQ(from_env->argon2_max_iterations, 3);
+  EXPECT_EQ(from_env->argon2_max_parallelism, 2);
   EXPECT_EQ(from_env->password_hash_queue_per_project, 2);
   ConfigFlags given = flags;
   given.argon2_max_memory_kib = 131072;
@@ -147,6 +150,8 @@ TEST(LoadServerConfig, Argon2CeilingAndHashQueuePerProject) {
       {"LATCHKEY_ARGON2_MAX_MEMORY_KIB", "4194304"},
       {"LATCHKEY_ARGON2_MAX_ITERATIONS", "0"},
       {"LATCHKEY_ARGON2_MAX_ITERATIONS", "17"},
+      {"LATCHKEY_ARGON2_MAX_PARALLELISM", "0"},
+      {"LATCHKEY_ARGON2_MAX_PARALLELISM", "17"},
       {"LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "0"},
   };
   for (const auto& [name, value] : bad) {

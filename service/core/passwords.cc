@@ -160,6 +160,8 @@ crypto::Argon2Params Passwords::EffectiveParams(
       params.memory_kib, std::max<int64_t>(1, ceiling_.max_memory_kib)));
   params.iterations = static_cast<uint32_t>(std::min<int64_t>(
       params.iterations, std::max<int64_t>(1, ceiling_.max_iterations)));
+  params.parallelism = static_cast<uint32_t>(std::min<int64_t>(
+      params.parallelism, std::max<int64_t>(1, ceiling_.max_parallelism)));
   return params;
 }
 
@@ -307,8 +309,12 @@ absl::StatusOr<crypto::PasswordCheck> Passwords::Verify(
           ", t=", kArgon2VerifyAllowance * max_iterations,
           "); the user needs a new password"));
     }
+    // More lanes than the ceiling allows still verify (libargon2 caps them
+    // at 16 threads), but the hash is replaced by one at the ceiling.
     above_ceiling =
-        stored->memory_kib > max_memory || stored->iterations > max_iterations;
+        stored->memory_kib > max_memory ||
+        stored->iterations > max_iterations ||
+        stored->parallelism > std::max<int64_t>(1, ceiling_.max_parallelism);
     // Rounded up; FairWorkQueue caps it at all the slots.
     weight =
         static_cast<int>((stored->memory_kib + max_memory - 1) / max_memory);

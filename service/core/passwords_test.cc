@@ -236,6 +236,33 @@ TEST(Passwords, HashingClampsToTheOperatorsCeiling) {
   EXPECT_FALSE(check->needs_rehash);
 }
 
+TEST(Passwords, HashingClampsLanesAndRehashesAManyLaneHash) {
+  identity::v1::ProjectConfig config = WithArgon2(1024, 1);
+  config.mutable_argon2()->set_parallelism(16);
+  Passwords unbounded(Passwords::Options{.ceiling = {.max_memory_kib = 1024,
+                                                     .max_iterations = 1,
+                                                     .max_parallelism = 16}});
+  absl::StatusOr<std::string> many = unbounded.Hash("correct horse", config);
+  ASSERT_TRUE(many.ok()) << many.status();
+  ASSERT_TRUE(absl::StartsWith(*many, "$argon2id$v=19$m=1024,t=1,p=16$"))
+      << *many;
+
+  Passwords passwords(Passwords::Options{.ceiling = {.max_memory_kib = 1024,
+                                                     .max_iterations = 1,
+                                                     .max_parallelism = 2}});
+  EXPECT_EQ(passwords.EffectiveParams(config).parallelism, 2u);
+  absl::StatusOr<std::string> hash = passwords.Hash("correct horse", config);
+  ASSERT_TRUE(hash.ok()) << hash.status();
+  EXPECT_TRUE(absl::StartsWith(*hash, "$argon2id$v=19$m=1024,t=1,p=2$"))
+      << *hash;
+  // The 16-lane hash stored before still signs in, and is replaced.
+  absl::StatusOr<crypto::PasswordCheck> check =
+      passwords.Verify("correct horse", *many, config);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  EXPECT_TRUE(check->needs_rehash);
+}
+
 TEST(Passwords, AHashAboveALoweredCeilingStillVerifiesAndIsRehashed) {
   // Made at m=4096,t=2; the operator then lowers the ceiling to 1024/1:
   // within the allowance (4x), the user can still sign in, once, and is

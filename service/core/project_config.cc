@@ -246,6 +246,8 @@ absl::Status CheckArgon2Ceiling(const ProjectConfig& current,
        updated.argon2().memory_kib(), 1024, ceiling.max_memory_kib},
       {"argon2.iterations", current.argon2().iterations(),
        updated.argon2().iterations(), 1, ceiling.max_iterations},
+      {"argon2.parallelism", current.argon2().parallelism(),
+       updated.argon2().parallelism(), 1, ceiling.max_parallelism},
   };
   for (const Limit& limit : limits) {
     if (limit.updated <= limit.max || limit.updated == limit.current) continue;

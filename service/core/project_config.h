@@ -54,15 +54,18 @@ absl::Status ValidateProjectConfig(const identity::v1::ProjectConfig& config);
 struct Argon2Ceiling {
   int64_t max_memory_kib = 64 * 1024;
   int64_t max_iterations = 4;
+  // Lanes, which libargon2 runs as that many threads per hash: the bound
+  // on threads one tenant's hash may start.
+  int64_t max_parallelism = 4;
 };
 
 // For a configuration change from `current` to `updated`: SCHEMA_ERROR (as
 // for any out-of-range value, naming the key, the deployment's limit and
-// the value) when `updated` has argon2.memory_kib or argon2.iterations
-// above the ceiling and different from `current`'s. A value already stored
-// above the ceiling (set before it existed, or before an operator lowered
-// it) may stay, so that unrelated keys can still be changed; hashing clamps
-// it to the ceiling (core::Passwords).
+// the value) when `updated` has argon2.memory_kib, argon2.iterations or
+// argon2.parallelism above the ceiling and different from `current`'s. A value
+// already stored above the ceiling (set before it existed, or before an
+// operator lowered it) may stay, so that unrelated keys can still be changed;
+// hashing clamps it to the ceiling (core::Passwords).
 absl::Status CheckArgon2Ceiling(const identity::v1::ProjectConfig& current,
                                 const identity::v1::ProjectConfig& updated,
                                 const Argon2Ceiling& ceiling);

@@ -156,6 +156,19 @@ TEST(CheckArgon2Ceiling, RefusesANewValueAboveTheDeploymentsLimit) {
             "");
 }
 
+TEST(CheckArgon2Ceiling, RefusesMoreLanesThanTheDeploymentAllows) {
+  // Each lane is a thread of its own while a hash runs.
+  const ProjectConfig& defaults = DefaultProjectConfig();
+  ProjectConfig lanes = defaults;
+  lanes.mutable_argon2()->set_parallelism(16);
+  ASSERT_TRUE(ValidateProjectConfig(lanes).ok());
+  EXPECT_EQ(Problem(CheckArgon2Ceiling(defaults, lanes, Argon2Ceiling())),
+            "Invalid configuration: \"argon2.parallelism\" must be from 1 to "
+            "4 (this server's limit on password hashing cost), not 16");
+  lanes.mutable_argon2()->set_parallelism(4);
+  EXPECT_TRUE(CheckArgon2Ceiling(defaults, lanes, Argon2Ceiling()).ok());
+}
+
 TEST(CheckArgon2Ceiling, AcceptsValuesUpToTheCeiling) {
   const ProjectConfig& defaults = DefaultProjectConfig();
   EXPECT_TRUE(CheckArgon2Ceiling(defaults, defaults, Argon2Ceiling()).ok());
