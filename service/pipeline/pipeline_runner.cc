@@ -1,7 +1,9 @@
 #include "service/pipeline/pipeline_runner.h"
 
+#include <exception>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/arena.h"
 #include "service/errors/api_error.h"
@@ -79,9 +81,20 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   google::protobuf::Arena arena;
   google::protobuf::Message* request = method.request_prototype->New(&arena);
   google::protobuf::Message* response = method.response_prototype->New(&arena);
-  absl::Status status = call.ReadRequest(*request);
-  if (status.ok()) {
-    status = dispatcher_.Dispatch(method, context, *request, *response);
+  absl::Status status;
+  // Handlers report failures as statuses; an exception escaping one (from
+  // a library fed odd input) would otherwise end the process on this
+  // worker thread. It becomes an internal error: logged, never shown.
+  try {
+    status = call.ReadRequest(*request);
+    if (status.ok()) {
+      status = dispatcher_.Dispatch(method, context, *request, *response);
+    }
+  } catch (const std::exception& error) {
+    status = absl::InternalError(
+        absl::StrCat("uncaught exception in the handler: ", error.what()));
+  } catch (...) {
+    status = absl::InternalError("uncaught non-standard exception");
   }
   const absl::Status public_status = ToPublicError(status);
   LogCall(method.grpc_path, context, envelope.transport, start, status,

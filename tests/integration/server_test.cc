@@ -2,6 +2,7 @@
 // reflection, and the request pipeline every RPC shares.
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "absl/status/status.h"
@@ -354,8 +355,39 @@ TEST(LatchkeyServer, HandlerInternalErrorsDoNotLeak) {
   EXPECT_EQ(status.error_message().find("secret"), std::string::npos);
 }
 
-// The REST gateway's forwarded client address is believed only with the
-// process's gateway token; other callers cannot claim another address.
+// A handler that throws (a library fed odd input) answers INTERNAL_ERROR
+// and the server goes on serving; the exception's text stays in the log.
+TEST(LatchkeyServer, AnExceptionInAHandlerIsAnInternalErrorNotACrash) {
+  auto server = StartServer(true, [](MethodRegistry& registry) {
+    return registry.Register<identity::v1::GetJwksRequest, identity::v1::Jwks>(
+        "identity.v1.TokenService.GetJwks",
+        [](CallContext&, const identity::v1::GetJwksRequest& request)
+            -> absl::StatusOr<identity::v1::Jwks> {
+          if (request.project_id() == "throw") {
+            throw std::runtime_error("secret detail from a library");
+          }
+          return identity::v1::Jwks();
+        });
+  });
+  ASSERT_NE(server, nullptr);
+  auto stub = identity::v1::TokenService::NewStub(Connect(*server));
+  for (const char* project : {"throw", "throw", "internal"}) {
+    grpc::ClientContext context;
+    identity::v1::GetJwksRequest request;
+    request.set_project_id(project);
+    identity::v1::Jwks response;
+    grpc::Status status = stub->GetJwks(&context, request, &response);
+    if (std::string(project) == "throw") {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+      EXPECT_EQ(ErrorReason(status), "INTERNAL_ERROR");
+      EXPECT_EQ(status.error_message().find("secret"), std::string::npos);
+    } else {
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+  }
+}
+
+// The client address is the peer's: no metadata key can claim another.
 TEST(LatchkeyServer, ClientIpIsThePeersWhateverTheMetadataSays) {
   auto server = StartServer(true, [](MethodRegistry& registry) {
     return registry.Register<identity::v1::GetJwksRequest, identity::v1::Jwks>(
