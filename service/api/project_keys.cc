@@ -34,11 +34,6 @@ using identity::v1::SuccessResponse;
 using identity::v1::UpdateApiKeySetRequest;
 using identity::v1::UpsertOAuthProviderRequest;
 
-absl::Status SchemaError(absl::string_view text) {
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", std::string(text)}},
-                  text);
-}
-
 // ---- API key sets ----------------------------------------------------------
 
 ApiKeySet ApiKeySetToProto(const storage::ApiKeySetRecord& set) {

@@ -41,11 +41,6 @@ constexpr char kProjectLevel[] = "project";
 
 std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 
-absl::Status SchemaError(absl::string_view text) {
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", std::string(text)}},
-                  text);
-}
-
 absl::Status RequireInternalProject(const Caller& caller) {
   if (caller.project_id != core::kInternalProjectId) {
     return ApiError(identity::v1::EXPECTED_INTERNAL_PROJECT);

@@ -31,11 +31,6 @@ const std::string& ClientUserId(const Caller& caller) {
   return caller.user.has_value() ? caller.user->sub() : *kNone;
 }
 
-absl::Status SchemaError(std::string_view message) {
-  const std::string text(message);
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
-}
-
 absl::Status UserNotFoundOr(const absl::Status& status) {
   if (absl::IsNotFound(status)) return ApiError(identity::v1::USER_NOT_FOUND);
   return status;

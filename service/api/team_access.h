@@ -57,9 +57,6 @@ absl::Status RequireSelfForClient(const Caller& caller,
 // is always present for clients.
 const std::string& ClientUserId(const Caller& caller);
 
-// SCHEMA_ERROR with `message` as its detail and text.
-absl::Status SchemaError(std::string_view message);
-
 // USER_NOT_FOUND for storage's NOT_FOUND; anything else unchanged.
 absl::Status UserNotFoundOr(const absl::Status& status);
 

@@ -36,11 +36,6 @@ using identity::v1::SuccessResponse;
 using identity::v1::UpdateUserRequest;
 using identity::v1::User;
 
-absl::Status SchemaError(absl::string_view text) {
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", std::string(text)}},
-                  text);
-}
-
 std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 
 // What the handlers share besides the AppContext: the TOTP seed box.

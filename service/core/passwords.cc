@@ -27,8 +27,7 @@ constexpr size_t kMaxCachedHashers = 32;
 std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 
 absl::Status HashSchemaError(absl::string_view field, absl::string_view what) {
-  const std::string text = absl::StrCat(field, " ", what);
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+  return SchemaError(absl::StrCat(field, " ", what));
 }
 
 bool IsBcryptChar(char c) {

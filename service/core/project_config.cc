@@ -19,9 +19,8 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using identity::v1::ProjectConfig;
 
-absl::Status SchemaError(absl::string_view problem) {
-  std::string text = absl::StrCat("Invalid configuration: ", problem);
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+absl::Status InvalidConfig(absl::string_view problem) {
+  return SchemaError(absl::StrCat("Invalid configuration: ", problem));
 }
 
 ProjectConfig BuildDefaults() {
@@ -97,7 +96,7 @@ absl::Status SetKey(absl::string_view key, const nlohmann::json& value,
   Message* parent = nullptr;
   const FieldDescriptor* field = Resolve(key, config, &parent);
   if (field == nullptr) {
-    return SchemaError(absl::StrCat("unknown key \"", key, "\""));
+    return InvalidConfig(absl::StrCat("unknown key \"", key, "\""));
   }
   if (value.is_null()) {
     // Back to the default.
@@ -118,7 +117,7 @@ absl::Status SetKey(absl::string_view key, const nlohmann::json& value,
     const std::string prefix = "." + field->name();
     if (absl::StartsWith(message, prefix))
       message = message.substr(prefix.size());
-    return SchemaError(absl::StrCat("\"", key, "\"", message));
+    return InvalidConfig(absl::StrCat("\"", key, "\"", message));
   }
   parent->GetReflection()->SwapFields(parent, scratch.get(), {field});
   return absl::OkStatus();
@@ -133,8 +132,8 @@ bool IsPermissionId(const std::string& id) {
 absl::Status CheckRange(absl::string_view key, int64_t value, int64_t min,
                         int64_t max) {
   if (value < min || value > max) {
-    return SchemaError(absl::StrCat("\"", key, "\" must be from ", min, " to ",
-                                    max, ", not ", value));
+    return InvalidConfig(absl::StrCat("\"", key, "\" must be from ", min,
+                                      " to ", max, ", not ", value));
   }
   return absl::OkStatus();
 }
@@ -193,14 +192,14 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
     }
   }
   if (config.domains_size() > 100) {
-    return SchemaError("at most 100 trusted domains");
+    return InvalidConfig("at most 100 trusted domains");
   }
   for (const auto& domain : config.domains()) {
     if (auto parsed = ParseDomainPattern(domain.domain()); !parsed.ok()) {
-      return SchemaError(parsed.status().message());
+      return InvalidConfig(parsed.status().message());
     }
     if (!domain.handler_path().empty() && domain.handler_path()[0] != '/') {
-      return SchemaError("a trusted domain's handler_path must start with /");
+      return InvalidConfig("a trusted domain's handler_path must start with /");
     }
   }
   for (const auto* list : {&config.team_creator_default_permissions(),
@@ -208,7 +207,7 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
                            &config.user_default_project_permissions()}) {
     for (const std::string& id : *list) {
       if (!IsPermissionId(id)) {
-        return SchemaError(
+        return InvalidConfig(
             absl::StrCat("\"", id.substr(0, 64), "\" is not a permission id"));
       }
     }
@@ -218,15 +217,15 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
       "team_invitation"};
   for (const auto& [kind, email] : config.email_templates()) {
     if (!kTemplates.count(kind)) {
-      return SchemaError(
+      return InvalidConfig(
           absl::StrCat("unknown email template \"", kind.substr(0, 64), "\""));
     }
     if (email.subject().empty() || email.text().empty()) {
-      return SchemaError("an email template needs a subject and a text");
+      return InvalidConfig("an email template needs a subject and a text");
     }
   }
   if (config.display_name_for_emails().size() > 256) {
-    return SchemaError("display_name_for_emails is too long");
+    return InvalidConfig("display_name_for_emails is too long");
   }
   return absl::OkStatus();
 }
@@ -251,7 +250,7 @@ absl::Status CheckArgon2Ceiling(const ProjectConfig& current,
   };
   for (const Limit& limit : limits) {
     if (limit.updated <= limit.max || limit.updated == limit.current) continue;
-    return SchemaError(absl::StrCat(
+    return InvalidConfig(absl::StrCat(
         "\"", limit.key, "\" must be from ", limit.min, " to ", limit.max,
         " (this server's limit on password hashing cost), not ",
         limit.updated));
@@ -262,7 +261,7 @@ absl::Status CheckArgon2Ceiling(const ProjectConfig& current,
 absl::Status ApplyConfigOverride(const nlohmann::json& override_object,
                                  ProjectConfig& config) {
   if (!override_object.is_object()) {
-    return SchemaError("an override must be a JSON object of dotted keys");
+    return InvalidConfig("an override must be a JSON object of dotted keys");
   }
   // Shorter keys first, so "argon2" is replaced before "argon2.iterations"
   // refines it.
@@ -295,7 +294,7 @@ absl::StatusOr<ProjectConfig> EffectiveProjectConfig(
   for (const std::string& text : override_json_levels) {
     absl::StatusOr<nlohmann::json> object = crypto::ParseStrictJsonObject(text);
     if (!object.ok())
-      return SchemaError("a stored override is not a JSON object");
+      return InvalidConfig("a stored override is not a JSON object");
     if (auto status = ApplyConfigOverride(*object, config); !status.ok()) {
       return status;
     }

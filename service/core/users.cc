@@ -14,11 +14,6 @@ namespace {
 
 constexpr char kEmailChannel[] = "email";
 
-absl::Status SchemaError(absl::string_view text) {
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", std::string(text)}},
-                  text);
-}
-
 // A write of `email` that hit another user's sign-in channel.
 absl::Status EmailTakenOr(const absl::Status& status,
                           const std::string& email) {

@@ -117,6 +117,11 @@ absl::Status ApiError(ErrorCode code, ErrorDetails details,
   return status;
 }
 
+absl::Status SchemaError(absl::string_view message) {
+  const std::string text(message);
+  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+}
+
 std::optional<ApiErrorView> ReadApiError(const absl::Status& status) {
   if (status.ok()) return std::nullopt;
   absl::optional<absl::Cord> payload = status.GetPayload(kErrorInfoTypeUrl);

@@ -33,6 +33,10 @@ inline constexpr absl::string_view kErrorInfoTypeUrl =
 absl::Status ApiError(identity::v1::ErrorCode code, ErrorDetails details = {},
                       absl::string_view message = {});
 
+// SCHEMA_ERROR with `message` as both its "message" detail and its text:
+// the one shape every refusal of a malformed request takes.
+absl::Status SchemaError(absl::string_view message);
+
 // A catalogue error read back from a status.
 struct ApiErrorView {
   identity::v1::ErrorCode code = identity::v1::ERROR_CODE_UNSPECIFIED;

@@ -32,6 +32,16 @@ TEST(ApiError, DetailsOutsideTheSpecAreDropped) {
   EXPECT_TRUE(ReadApiError(status)->details.empty());
 }
 
+TEST(SchemaError, IsTheMessageAsDetailAndText) {
+  absl::Status status = SchemaError("name is too long");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "name is too long");
+  auto view = ReadApiError(status);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->code, identity::v1::SCHEMA_ERROR);
+  EXPECT_EQ(view->details, (ErrorDetails{{"message", "name is too long"}}));
+}
+
 TEST(ApiError, PlainStatusesAreNotCatalogueErrors) {
   EXPECT_FALSE(ReadApiError(absl::OkStatus()).has_value());
   EXPECT_FALSE(ReadApiError(absl::NotFoundError("x")).has_value());

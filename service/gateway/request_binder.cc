@@ -18,9 +18,8 @@
 namespace latchkey::service::gateway {
 namespace {
 
-absl::Status SchemaError(absl::string_view problem) {
-  std::string text = absl::StrCat("Request validation failed:\n  - ", problem);
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+absl::Status ValidationFailed(absl::string_view problem) {
+  return SchemaError(absl::StrCat("Request validation failed:\n  - ", problem));
 }
 
 absl::Status BodyParsingError(absl::string_view problem) {
@@ -53,18 +52,18 @@ absl::Status BindPairs(absl::string_view text, absl::string_view location,
         eq == absl::string_view::npos ? "" : pair.substr(eq + 1), true);
     if (!key.has_value() || !value.has_value()) {
       return location == "query"
-                 ? SchemaError("the query string has a malformed %-escape")
+                 ? ValidationFailed("the query string has a malformed %-escape")
                  : BodyParsingError("The form body has a malformed %-escape.");
     }
     std::vector<std::string> field_path = absl::StrSplit(*key, '.');
     if (path_fields.count(field_path[0])) {
-      return SchemaError(
+      return ValidationFailed(
           absl::StrCat(location, ".", *key, " is already given in the path"));
     }
     if (auto error =
             SetFieldFromText(message, field_path, *value, location, options);
         error.has_value()) {
-      return SchemaError(error->message);
+      return ValidationFailed(error->message);
     }
     if (present != nullptr) present->insert(field_path[0]);
   }
@@ -82,7 +81,7 @@ absl::Status BindJsonBody(absl::string_view body,
     // Valid JSON that breaks our stricter rules (not an object, duplicate
     // keys, too deep) is a schema problem; anything else cannot be parsed.
     if (nlohmann::json::accept(body.begin(), body.end())) {
-      return SchemaError(
+      return ValidationFailed(
           "body must be one JSON object, without duplicate keys, nested at "
           "most 16 deep");
     }
@@ -90,13 +89,13 @@ absl::Status BindJsonBody(absl::string_view body,
   }
   for (const auto& [key, value] : object->items()) {
     if (path_fields.count(key)) {
-      return SchemaError(
+      return ValidationFailed(
           absl::StrCat("body.", key, " is already given in the path"));
     }
   }
   if (auto error = JsonToMessage(*object, message, "body", options, present);
       error.has_value()) {
-    return SchemaError(error->message);
+    return ValidationFailed(error->message);
   }
   return absl::OkStatus();
 }
@@ -129,7 +128,7 @@ absl::Status BindRequest(const HttpRequestParts& request,
     if (auto error = SetFieldFromText(message, binding.field_path,
                                       binding.value, "params", options);
         error.has_value()) {
-      return SchemaError(error->message);
+      return ValidationFailed(error->message);
     }
   }
 
@@ -145,8 +144,8 @@ absl::Status BindRequest(const HttpRequestParts& request,
         if (!pair.empty()) keys.emplace_back(pair.substr(0, pair.find('=')));
       }
       if (!keys.empty()) {
-        return SchemaError(absl::StrCat("query contains unknown properties: ",
-                                        absl::StrJoin(keys, ", ")));
+        return ValidationFailed(absl::StrCat(
+            "query contains unknown properties: ", absl::StrJoin(keys, ", ")));
       }
     }
   } else if (auto status = BindPairs(request.query, "query", path_fields,
@@ -163,7 +162,7 @@ absl::Status BindRequest(const HttpRequestParts& request,
     absl::StatusOr<nlohmann::json> object = crypto::ParseStrictJsonObject(
         std::string_view(request.body.data(), request.body.size()));
     if (object.ok() && object->empty()) return absl::OkStatus();
-    return SchemaError("this route takes no request body");
+    return ValidationFailed("this route takes no request body");
   }
   if (!IsBlank(request.body)) {
     if (media_type == "application/x-www-form-urlencoded" &&

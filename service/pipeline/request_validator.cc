@@ -18,10 +18,9 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
-absl::Status SchemaError(const std::string& path, absl::string_view problem) {
-  std::string text =
-      absl::StrCat("Request validation failed: ", path, " ", problem, ".");
-  return ApiError(identity::v1::SCHEMA_ERROR, {{"message", text}}, text);
+absl::Status FieldError(const std::string& path, absl::string_view problem) {
+  return SchemaError(
+      absl::StrCat("Request validation failed: ", path, " ", problem, "."));
 }
 
 bool IsFieldMask(const Descriptor* type) {
@@ -45,7 +44,7 @@ class Validator {
       return status;
     }
     if (depth > limits_.max_depth) {
-      return SchemaError(prefix, "is nested too deeply");
+      return FieldError(prefix, "is nested too deeply");
     }
     const Descriptor* type = message.GetDescriptor();
     const Reflection* reflection = message.GetReflection();
@@ -59,10 +58,10 @@ class Validator {
       if (field->is_repeated()) {
         const int count = reflection->FieldSize(message, field);
         if (count > 0 && rule.server_only() && !MayWriteServerOnly()) {
-          return SchemaError(path, "cannot be set with client access");
+          return FieldError(path, "cannot be set with client access");
         }
         if (rule.required() && count == 0) {
-          return SchemaError(path, "must not be empty");
+          return FieldError(path, "must not be empty");
         }
         const int max_elements = rule.max_length() > 0
                                      ? rule.max_length()
@@ -70,8 +69,8 @@ class Validator {
         // For repeated strings max_length bounds each element's size and
         // the element count alike; both are far above real use.
         if (count > max_elements) {
-          return SchemaError(path, absl::StrCat("must have at most ",
-                                                max_elements, " elements"));
+          return FieldError(path, absl::StrCat("must have at most ",
+                                               max_elements, " elements"));
         }
         for (int j = 0; j < count; ++j) {
           std::string element_path = absl::StrCat(path, "[", j, "]");
@@ -83,7 +82,7 @@ class Validator {
                                       ? rule.max_length()
                                       : limits_.default_max_string_bytes;
             if (static_cast<int>(value.size()) > max_bytes) {
-              return SchemaError(
+              return FieldError(
                   element_path,
                   absl::StrCat("must be at most ", max_bytes, " bytes long"));
             }
@@ -104,7 +103,7 @@ class Validator {
            field->cpp_type() == FieldDescriptor::CPPTYPE_STRING &&
            !reflection->GetString(message, field).empty());
       if (present && rule.server_only() && !MayWriteServerOnly()) {
-        return SchemaError(path, "cannot be set with client access");
+        return FieldError(path, "cannot be set with client access");
       }
       switch (field->cpp_type()) {
         case FieldDescriptor::CPPTYPE_STRING: {
@@ -112,20 +111,20 @@ class Validator {
           const std::string& value =
               reflection->GetStringReference(message, field, &scratch);
           if (rule.required() && value.empty()) {
-            return SchemaError(path, "must be defined and not empty");
+            return FieldError(path, "must be defined and not empty");
           }
           const int max_bytes = rule.max_length() > 0
                                     ? rule.max_length()
                                     : limits_.default_max_string_bytes;
           if (static_cast<int>(value.size()) > max_bytes) {
-            return SchemaError(path, absl::StrCat("must be at most ", max_bytes,
-                                                  " bytes long"));
+            return FieldError(path, absl::StrCat("must be at most ", max_bytes,
+                                                 " bytes long"));
           }
           break;
         }
         case FieldDescriptor::CPPTYPE_MESSAGE: {
           if (!reflection->HasField(message, field)) {
-            if (rule.required()) return SchemaError(path, "must be defined");
+            if (rule.required()) return FieldError(path, "must be defined");
             break;
           }
           if (auto status = CheckMessage(reflection->GetMessage(message, field),
@@ -148,15 +147,15 @@ class Validator {
                                ? reflection->HasField(message, field)
                                : value != 0;
           if (rule.required() && !set) {
-            return SchemaError(path, "must be defined");
+            return FieldError(path, "must be defined");
           }
           if (set && rule.has_min() && value < rule.min()) {
-            return SchemaError(path,
-                               absl::StrCat("must be at least ", rule.min()));
+            return FieldError(path,
+                              absl::StrCat("must be at least ", rule.min()));
           }
           if (set && rule.has_max() && value > rule.max()) {
-            return SchemaError(path,
-                               absl::StrCat("must be at most ", rule.max()));
+            return FieldError(path,
+                              absl::StrCat("must be at most ", rule.max()));
           }
           break;
         }
@@ -239,7 +238,7 @@ class Validator {
                        ? named->name()
                        : absl::StrCat(resolved, ".", named->name());
         if (named->options().GetExtension(identity::v1::field).server_only()) {
-          return SchemaError(resolved, "cannot be set with client access");
+          return FieldError(resolved, "cannot be set with client access");
         }
         type = named->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
                    ? named->message_type()
@@ -251,7 +250,7 @@ class Validator {
         std::set<const Descriptor*> seen;
         if (std::optional<std::string> inner =
                 ServerOnlyWithin(type, resolved, seen)) {
-          return SchemaError(*inner, "cannot be set with client access");
+          return FieldError(*inner, "cannot be set with client access");
         }
       }
     }
@@ -283,7 +282,7 @@ class Validator {
                             int depth) {
     if (IsJsonValueType(message.GetDescriptor())) {
       if (message.ByteSizeLong() > limits_.max_json_value_bytes) {
-        return SchemaError(
+        return FieldError(
             path, absl::StrCat("must be at most ", limits_.max_json_value_bytes,
                                " bytes of JSON"));
       }
@@ -302,7 +301,7 @@ class Validator {
       ++depth;
     }
     if (depth > limits_.max_depth) {
-      return SchemaError(path, "is nested too deeply");
+      return FieldError(path, "is nested too deeply");
     }
     const Reflection* reflection = message.GetReflection();
     for (int i = 0; i < type->field_count(); ++i) {
