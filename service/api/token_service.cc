@@ -9,13 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
-#include "crypto/encoding.h"
 #include "crypto/jwks.h"
 #include "identity/v1/token.pb.h"
 #include "nlohmann/json.hpp"
 #include "service/api/oauth_client.h"
-#include "service/api/sign_in.h"
 #include "service/core/access_tokens.h"
+#include "service/core/refresh_session.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
@@ -62,51 +61,6 @@ bool ScopeIsGranted(absl::string_view scope) {
   return true;
 }
 
-// The answer to a refresh: a fresh access token, and the next refresh token
-// when the session rotated.
-struct Refreshed {
-  std::string access_token;
-  std::optional<std::string> next_refresh_token;
-};
-
-// Resolves `refresh_token` within `project` and issues an access token from
-// the user's current row. REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED when the token
-// is unknown, expired, revoked, reused, of another project, or its user is
-// gone; the database's or signing error otherwise.
-absl::StatusOr<Refreshed> Refresh(AppContext& context,
-                                  const core::ProjectSnapshot& project,
-                                  const identity::v1::ProjectConfig& config,
-                                  absl::string_view refresh_token) {
-  // Counted per rotation family, so a rotating session has one budget
-  // however many tokens it goes through.
-  auto per_session_limit = [&](const storage::SessionRecord& session) {
-    return context.rate_limiter.Consume(
-        project.project.id,
-        absl::StrCat("refresh_session:", session.rotation_family_id.empty()
-                                             ? session.id
-                                             : session.rotation_family_id),
-        config.rate_limits().refresh_per_session());
-  };
-  LATCHKEY_ASSIGN_OR_RETURN(
-      core::RefreshedSession refreshed,
-      context.sessions.Refresh(project.project.id, refresh_token, config,
-                               per_session_limit));
-  absl::StatusOr<storage::UserView> user;
-  absl::Status read = context.database.Run([&](storage::Repositories& repos) {
-    user = repos.users().Get(project.project.id, refreshed.session.user_id);
-    return user.status();
-  });
-  // Sessions go with their user (ON DELETE CASCADE); this is a deletion
-  // racing the refresh.
-  if (read.code() == absl::StatusCode::kNotFound) return RefreshTokenNotFound();
-  if (!read.ok()) return read;
-  LATCHKEY_ASSIGN_OR_RETURN(
-      std::string access_token,
-      IssueAccessToken(context, project, *user, refreshed.session));
-  return Refreshed{std::move(access_token),
-                   std::move(refreshed.next_refresh_token)};
-}
-
 // NOT_FOUND from the directory becomes PROJECT_NOT_FOUND {project_id}.
 absl::Status CheckProjectExists(AppContext& context,
                                 absl::string_view project_id) {
@@ -118,28 +72,15 @@ absl::Status CheckProjectExists(AppContext& context,
   return status;
 }
 
-// The exp claim of a token this process has just signed, in milliseconds:
-// read back rather than recomputed so the answer matches the token exactly.
-absl::StatusOr<int64_t> ExpiresAtMillis(absl::string_view jwt) {
-  std::vector<absl::string_view> parts = absl::StrSplit(jwt, '.');
-  if (parts.size() != 3) return absl::InternalError("signed token malformed");
-  LATCHKEY_ASSIGN_OR_RETURN(std::string payload,
-                            crypto::Base64UrlDecode(Std(parts[1])));
-  nlohmann::json claims = nlohmann::json::parse(payload, nullptr,
-                                                /*allow_exceptions=*/false);
-  auto exp = claims.is_object() ? claims.find("exp") : claims.end();
-  if (!claims.is_object() || exp == claims.end() || !exp->is_number_integer()) {
-    return absl::InternalError("signed token has no exp");
-  }
-  return exp->get<int64_t>() * 1000;
-}
-
 // The RPCs, one member function each; shared by the registered handlers
 // and alive as long as the longest-lived of them. Stateless beyond the
 // context: thread-safe.
 class TokenMethods {
  public:
-  explicit TokenMethods(AppContext& context) : context_(context) {}
+  explicit TokenMethods(AppContext& context)
+      : context_(context),
+        refresh_(context.database, context.sessions, context.rate_limiter,
+                 context.token_issuer) {}
 
   absl::StatusOr<OAuthTokenResponse> OAuthToken(
       CallContext& call, const OAuthTokenRequest& request);
@@ -162,6 +103,7 @@ class TokenMethods {
 
  private:
   AppContext& context_;
+  const core::RefreshSession refresh_;
 };
 
 absl::StatusOr<OAuthTokenResponse> TokenMethods::OAuthToken(
@@ -190,8 +132,11 @@ absl::StatusOr<OAuthTokenResponse> TokenMethods::OAuthToken(
         "out.");
   }
   LATCHKEY_ASSIGN_OR_RETURN(
-      Refreshed refreshed,
-      Refresh(context_, *project, project->config, request.refresh_token()));
+      core::RefreshOutput refreshed,
+      refresh_.Run({.project_id = project->project.id,
+                    .config = &project->config,
+                    .refresh_token = request.refresh_token(),
+                    .can_rotate = true}));
   OAuthTokenResponse response;
   response.set_access_token(std::move(refreshed.access_token));
   response.set_token_type("Bearer");
@@ -213,19 +158,13 @@ absl::StatusOr<RefreshAccessTokenResponse> TokenMethods::RefreshAccessToken(
              header.has_value()) {
     token = *header;
   }
-  if (token.empty()) return RefreshTokenNotFound();
   const core::ProjectSnapshot& project = *call.caller().project;
   // See token_service.h: this route cannot hand out a next token.
-  std::optional<identity::v1::ProjectConfig> without_rotation;
-  if (project.config.refresh_token_rotation()) {
-    without_rotation = project.config;
-    without_rotation->set_refresh_token_rotation(false);
-  }
-  LATCHKEY_ASSIGN_OR_RETURN(
-      Refreshed refreshed,
-      Refresh(context_, project,
-              without_rotation.has_value() ? *without_rotation : project.config,
-              token));
+  LATCHKEY_ASSIGN_OR_RETURN(core::RefreshOutput refreshed,
+                            refresh_.Run({.project_id = project.project.id,
+                                          .config = &project.config,
+                                          .refresh_token = token,
+                                          .can_rotate = false}));
   RefreshAccessTokenResponse response;
   response.set_access_token(std::move(refreshed.access_token));
   return response;
@@ -237,21 +176,11 @@ absl::StatusOr<SuccessResponse> TokenMethods::RevokeRefreshToken(
       std::shared_ptr<const core::ProjectSnapshot> project,
       AuthenticateOAuthClient(context_.projects, request.client_id(),
                               request.client_secret()));
+  // RFC 7009 2.2: an unknown token (nothing to revoke) is no error.
+  LATCHKEY_RETURN_IF_ERROR(
+      refresh_.Revoke(project->project.id, request.token()));
   SuccessResponse success;
   success.set_success(true);
-  absl::StatusOr<storage::SessionRecord> session =
-      context_.sessions.FindByToken(project->project.id, request.token());
-  if (session.status().code() == absl::StatusCode::kNotFound) {
-    return success;  // RFC 7009 2.2: nothing to revoke is no error.
-  }
-  if (!session.ok()) return session.status();
-  LATCHKEY_RETURN_IF_ERROR(
-      context_.database.Run([&](storage::Repositories& repos) {
-        return repos.sessions()
-            .DeleteFamily(Std(session->project_id),
-                          Std(session->rotation_family_id))
-            .status();
-      }));
   return success;
 }
 
@@ -358,13 +287,12 @@ absl::StatusOr<CreateWebSocketTokenResponse> TokenMethods::CreateWebSocketToken(
   subject.project_id = caller.project_id;
   subject.user_id = user.sub();
   subject.session_id = user.refresh_token_id();
-  LATCHKEY_ASSIGN_OR_RETURN(std::string token,
+  LATCHKEY_ASSIGN_OR_RETURN(core::IssuedToken issued,
                             context_.token_issuer.IssueWebSocketToken(
                                 subject, kWebSocketTokenLifetime));
-  LATCHKEY_ASSIGN_OR_RETURN(int64_t expires_at_millis, ExpiresAtMillis(token));
   CreateWebSocketTokenResponse response;
-  response.set_token(std::move(token));
-  response.set_expires_at_millis(expires_at_millis);
+  response.set_token(std::move(issued.token));
+  response.set_expires_at_millis(absl::ToUnixMillis(issued.expires_at));
   return response;
 }
 

@@ -22,17 +22,31 @@ std::string ProjectOf(absl::string_view audience) {
   return std::string(audience.substr(0, audience.find(':')));
 }
 
+// The exp claim, in whole seconds, of a token issued at `now`.
+absl::Time ExpiryOf(absl::Time now, absl::Duration lifetime) {
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(now + lifetime));
+}
+
 nlohmann::ordered_json BaseClaims(const TokenSubject& subject,
                                   absl::string_view issuer,
                                   absl::string_view audience, absl::Time now,
-                                  absl::Duration lifetime) {
+                                  absl::Time expires_at) {
   nlohmann::ordered_json claims = nlohmann::ordered_json::object();
   claims["iss"] = std::string(issuer);
   claims["sub"] = subject.user_id;
   claims["aud"] = std::string(audience);
   claims["iat"] = absl::ToUnixSeconds(now);
-  claims["exp"] = absl::ToUnixSeconds(now + lifetime);
+  claims["exp"] = absl::ToUnixSeconds(expires_at);
   return claims;
+}
+
+// Signs `claims` and pairs the token with the expiry they name.
+absl::StatusOr<IssuedToken> Sign(const crypto::AudienceKeys& keys,
+                                 const nlohmann::ordered_json& claims,
+                                 absl::Time expires_at) {
+  absl::StatusOr<std::string> token = crypto::SignJwt(keys.signer(), claims);
+  if (!token.ok()) return token.status();
+  return IssuedToken{*std::move(token), expires_at};
 }
 
 // Reads verified claims into the proto; INVALID_ARGUMENT-free: claims we
@@ -120,12 +134,20 @@ std::string IssuerFor(absl::string_view public_url,
 
 absl::StatusOr<std::string> AccessTokenIssuer::Issue(
     const TokenSubject& subject, absl::Duration lifetime) const {
+  absl::StatusOr<IssuedToken> issued = IssueWithExpiry(subject, lifetime);
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->token);
+}
+
+absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWithExpiry(
+    const TokenSubject& subject, absl::Duration lifetime) const {
   const std::string audience = AudienceFor(subject);
   auto keys = keys_.KeysFor(audience);
   if (!keys.ok()) return keys.status();
   const absl::Time now = clock_.Now();
+  const absl::Time expires_at = ExpiryOf(now, lifetime);
   nlohmann::ordered_json claims = BaseClaims(
-      subject, IssuerFor(public_url_, audience), audience, now, lifetime);
+      subject, IssuerFor(public_url_, audience), audience, now, expires_at);
   claims["project_id"] = subject.project_id;
   claims["branch_id"] = subject.branch_id;
   claims["refresh_token_id"] = subject.session_id;
@@ -149,22 +171,24 @@ absl::StatusOr<std::string> AccessTokenIssuer::Issue(
       reason.empty() ? nlohmann::ordered_json(nullptr)
                      : nlohmann::ordered_json({{"type", reason}});
   claims["requires_totp_mfa"] = subject.requires_totp_mfa;
-  return crypto::SignJwt((*keys)->signer(), claims);
+  return Sign(**keys, claims, expires_at);
 }
 
-absl::StatusOr<std::string> AccessTokenIssuer::IssueWebSocketToken(
+absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWebSocketToken(
     const TokenSubject& subject, absl::Duration lifetime) const {
   const std::string audience =
       absl::StrCat(subject.project_id, kWebSocketSuffix);
   auto keys = keys_.KeysFor(audience);
   if (!keys.ok()) return keys.status();
+  const absl::Time now = clock_.Now();
+  const absl::Time expires_at = ExpiryOf(now, lifetime);
   nlohmann::ordered_json claims = BaseClaims(
       subject,
       absl::StrCat(public_url_, "/api/v1/projects/", subject.project_id),
-      audience, clock_.Now(), lifetime);
+      audience, now, expires_at);
   claims["project_id"] = subject.project_id;
   claims["refresh_token_id"] = subject.session_id;
-  return crypto::SignJwt((*keys)->signer(), claims);
+  return Sign(**keys, claims, expires_at);
 }
 
 absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(

@@ -47,6 +47,14 @@ std::string AudienceFor(const TokenSubject& subject);
 // projects-restricted-users / projects-anonymous-users for the others.
 std::string IssuerFor(absl::string_view public_url, absl::string_view audience);
 
+// A signed token and the instant it expires: exactly its `exp` claim, so
+// whole seconds (the claim has no finer unit), at most `lifetime` from now.
+// Handed out together so that nobody decodes a token we just signed.
+struct IssuedToken {
+  std::string token;
+  absl::Time expires_at;
+};
+
 // Signs access tokens with the key ring's current key for each audience.
 // Thread-safe; the ring and clock must outlive it.
 class AccessTokenIssuer {
@@ -56,13 +64,19 @@ class AccessTokenIssuer {
       : keys_(keys), clock_(clock), public_url_(std::move(public_url)) {}
 
   // An ES256 JWT with exactly Stack's claims (docs/stack-wire-format.md), valid
-  // for `lifetime`. INTERNAL if signing fails.
+  // for `lifetime`, with its expiry. INTERNAL if signing fails.
+  absl::StatusOr<IssuedToken> IssueWithExpiry(const TokenSubject& subject,
+                                              absl::Duration lifetime) const;
+
+  // The same token without its expiry. Kept for the sign-in flows
+  // (api/sign_in) until they move to IssueWithExpiry; new code should not
+  // use it.
   absl::StatusOr<std::string> Issue(const TokenSubject& subject,
                                     absl::Duration lifetime) const;
 
   // A short-lived token for a WebSocket connection: audience
   // "<project>:ws", bound to the user and session. INTERNAL on failure.
-  absl::StatusOr<std::string> IssueWebSocketToken(
+  absl::StatusOr<IssuedToken> IssueWebSocketToken(
       const TokenSubject& subject, absl::Duration lifetime) const;
 
   const std::string& public_url() const { return public_url_; }

@@ -42,6 +42,15 @@ class AccessTokensTest : public ::testing::Test {
         *crypto::Base64UrlDecode(token.substr(first + 1, second - first - 1)));
   }
 
+  // An access token, without its expiry (which only some tests check).
+  absl::StatusOr<std::string> Token(const TokenSubject& subject,
+                                    absl::Duration lifetime) {
+    absl::StatusOr<IssuedToken> issued =
+        issuer_.IssueWithExpiry(subject, lifetime);
+    if (!issued.ok()) return issued.status();
+    return issued->token;
+  }
+
   static identity::v1::ErrorCode Code(const absl::Status& status) {
     auto error = ReadApiError(status);
     return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
@@ -55,7 +64,7 @@ class AccessTokensTest : public ::testing::Test {
 };
 
 TEST_F(AccessTokensTest, CarriesExactlyStacksClaims) {
-  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  auto token = Token(Subject(), absl::Minutes(10));
   ASSERT_TRUE(token.ok()) << token.status();
   nlohmann::json claims = Payload(*token);
   std::set<std::string> keys;
@@ -84,7 +93,7 @@ TEST_F(AccessTokensTest, CarriesExactlyStacksClaims) {
 TEST_F(AccessTokensTest, AnonymousUsersGetTheirOwnAudienceAndGate) {
   TokenSubject subject = Subject();
   subject.is_anonymous = true;
-  auto token = issuer_.Issue(subject, absl::Minutes(10));
+  auto token = Token(subject, absl::Minutes(10));
   ASSERT_TRUE(token.ok());
   nlohmann::json claims = Payload(*token);
   EXPECT_EQ(claims["aud"], std::string(kProject) + ":anon");
@@ -100,7 +109,7 @@ TEST_F(AccessTokensTest, AnonymousUsersGetTheirOwnAudienceAndGate) {
 TEST_F(AccessTokensTest, RestrictedUsersNeedTheRestrictedGate) {
   TokenSubject subject = Subject();
   subject.email_verification_pending = true;
-  auto token = issuer_.Issue(subject, absl::Minutes(10));
+  auto token = Token(subject, absl::Minutes(10));
   ASSERT_TRUE(token.ok());
   EXPECT_EQ(Payload(*token)["aud"], std::string(kProject) + ":restricted");
   auto refused = verifier_.Verify(*token, kProject, {});
@@ -113,7 +122,7 @@ TEST_F(AccessTokensTest, RestrictedUsersNeedTheRestrictedGate) {
 }
 
 TEST_F(AccessTokensTest, AnotherProjectsTokenIsNamedAsSuch) {
-  auto token = issuer_.Issue(Subject(kOtherProject), absl::Minutes(10));
+  auto token = Token(Subject(kOtherProject), absl::Minutes(10));
   ASSERT_TRUE(token.ok());
   auto refused = verifier_.Verify(*token, kProject, {});
   EXPECT_EQ(Code(refused.status()),
@@ -123,7 +132,7 @@ TEST_F(AccessTokensTest, AnotherProjectsTokenIsNamedAsSuch) {
 }
 
 TEST_F(AccessTokensTest, ExpiredTokenCarriesStacksDetails) {
-  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  auto token = Token(Subject(), absl::Minutes(10));
   ASSERT_TRUE(token.ok());
   const absl::Time issued = clock_.Now();
   clock_.Advance(absl::Minutes(12));
@@ -138,7 +147,7 @@ TEST_F(AccessTokensTest, ExpiredTokenCarriesStacksDetails) {
 }
 
 TEST_F(AccessTokensTest, GarbageAndTamperingAreUnparsable) {
-  auto token = issuer_.Issue(Subject(), absl::Minutes(10));
+  auto token = Token(Subject(), absl::Minutes(10));
   ASSERT_TRUE(token.ok());
   std::string tampered = *token;
   tampered[tampered.size() - 3] ^= 1;
@@ -153,19 +162,40 @@ TEST_F(AccessTokensTest, WebSocketTokensAreNotAccessTokens) {
   auto ws = issuer_.IssueWebSocketToken(Subject(), absl::Seconds(60));
   ASSERT_TRUE(ws.ok()) << ws.status();
   EXPECT_EQ(
-      Code(verifier_.Verify(*ws, kProject, {.allow_anonymous = true}).status()),
+      Code(verifier_.Verify(ws->token, kProject, {.allow_anonymous = true})
+               .status()),
       identity::v1::UNPARSABLE_ACCESS_TOKEN);
-  auto verified = verifier_.VerifyWebSocket(*ws, kProject);
+  auto verified = verifier_.VerifyWebSocket(ws->token, kProject);
   ASSERT_TRUE(verified.ok());
   EXPECT_EQ(verified->refresh_token_id(), "s-1");
-  auto access = issuer_.Issue(Subject(), absl::Minutes(10));
+  auto access = Token(Subject(), absl::Minutes(10));
   EXPECT_FALSE(verifier_.VerifyWebSocket(*access, kProject).ok());
 }
 
+// The expiry handed out with a token is the one it carries, to the second,
+// also when the clock is between seconds (exp has no finer unit).
+TEST_F(AccessTokensTest, IssuedExpiryIsTheTokensExpClaim) {
+  clock_.Set(absl::FromUnixMillis(1'700'000'000'750));
+  auto access = issuer_.IssueWithExpiry(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(access.ok()) << access.status();
+  EXPECT_EQ(access->expires_at, absl::FromUnixSeconds(1'700'000'600));
+  EXPECT_EQ(Payload(access->token)["exp"].get<int64_t>(),
+            absl::ToUnixSeconds(access->expires_at));
+  auto ws = issuer_.IssueWebSocketToken(Subject(), absl::Seconds(60));
+  ASSERT_TRUE(ws.ok()) << ws.status();
+  EXPECT_EQ(ws->expires_at, absl::FromUnixSeconds(1'700'000'060));
+  EXPECT_EQ(Payload(ws->token)["exp"].get<int64_t>(),
+            absl::ToUnixSeconds(ws->expires_at));
+  // The string-only form (kept for the sign-in flows) signs the same claims.
+  auto plain = issuer_.Issue(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(Payload(*plain), Payload(access->token));
+}
+
 TEST_F(AccessTokensTest, AdminTokensMustBeInternalProjectTokens) {
-  auto internal = issuer_.Issue(Subject("internal"), absl::Minutes(10));
+  auto internal = Token(Subject("internal"), absl::Minutes(10));
   ASSERT_TRUE(verifier_.VerifyAdmin(*internal).ok());
-  auto other = issuer_.Issue(Subject(kProject), absl::Minutes(10));
+  auto other = Token(Subject(kProject), absl::Minutes(10));
   EXPECT_EQ(Code(verifier_.VerifyAdmin(*other).status()),
             identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
   clock_.Advance(absl::Hours(1));

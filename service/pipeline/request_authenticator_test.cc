@@ -123,7 +123,7 @@ class RequestAuthenticatorTest : public ::testing::Test {
     subject.session_id = "s";
     subject.is_anonymous = anonymous;
     subject.signed_up_at = clock_.Now();
-    return *issuer_->Issue(subject, absl::Minutes(10));
+    return issuer_->IssueWithExpiry(subject, absl::Minutes(10))->token;
   }
 
   identity::v1::ErrorCode Check(
