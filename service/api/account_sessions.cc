@@ -4,17 +4,15 @@
 
 #include "common/status_macros.h"
 #include "identity/v1/auth.pb.h"
+#include "service/api/caller_rules.h"
 #include "service/api/protos.h"
+#include "service/core/users.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
 namespace {
 
 using identity::v1::AccessType;
-
-bool IsClient(const Caller& caller) {
-  return caller.access_type == identity::v1::ACCESS_TYPE_CLIENT;
-}
 
 // "me" or an explicit id: the user a session call is about. Clients may
 // only name themselves.
@@ -31,13 +29,6 @@ absl::StatusOr<std::string> SubjectUser(const Caller& caller,
     return ApiError(identity::v1::CLIENT_CANNOT_ACCESS_OTHER_USERS);
   }
   return requested;
-}
-
-absl::Status UserNotFoundOr(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kNotFound) {
-    return ApiError(identity::v1::USER_NOT_FOUND);
-  }
-  return status;
 }
 
 }  // namespace
@@ -61,7 +52,7 @@ absl::Status RegisterAccountSessionMethods(MethodRegistry& registry,
                 [&](storage::Repositories& repos) -> absl::Status {
                   auto view =
                       repos.users().Get(caller.project_id, caller.user->sub());
-                  if (!view.ok()) return UserNotFoundOr(view.status());
+                  if (!view.ok()) return core::UserNotFoundOr(view.status());
                   user = UserToProto(repos, *view, caller.project->config);
                   return user.status();
                 });
@@ -84,7 +75,7 @@ absl::Status RegisterAccountSessionMethods(MethodRegistry& registry,
             // Sessions, memberships, grants and credentials go with the user.
             absl::Status status = ctx->database.RunInTransaction(
                 [&](storage::Repositories& repos) {
-                  return UserNotFoundOr(repos.users().Delete(
+                  return core::UserNotFoundOr(repos.users().Delete(
                       caller.project_id, caller.user->sub()));
                 });
             if (!status.ok()) return status;
@@ -133,7 +124,7 @@ absl::Status RegisterAccountSessionMethods(MethodRegistry& registry,
                 [&](storage::Repositories& repos) -> absl::Status {
                   if (auto user = repos.users().Get(caller.project_id, user_id);
                       !user.ok()) {
-                    return UserNotFoundOr(user.status());
+                    return core::UserNotFoundOr(user.status());
                   }
                   auto sessions = repos.sessions().ListActiveForUser(
                       caller.project_id, user_id, ctx->clock.Now());

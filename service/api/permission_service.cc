@@ -112,7 +112,7 @@ absl::StatusOr<v1::ProjectPermission> GrantProject(
                             ResolveUserId(caller, r.user_id()));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(UserNotFoundOr(
+        LATCHKEY_RETURN_IF_ERROR(core::UserNotFoundOr(
             repos.users().Get(caller.project_id, user_id).status()));
         LATCHKEY_RETURN_IF_ERROR(RequireDefinedAt(repos, caller.project_id,
                                                   PermissionScope::kProject,
@@ -135,7 +135,7 @@ absl::StatusOr<v1::SuccessResponse> RevokeProject(
                             ResolveUserId(caller, r.user_id()));
   LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(UserNotFoundOr(
+        LATCHKEY_RETURN_IF_ERROR(core::UserNotFoundOr(
             repos.users().Get(caller.project_id, user_id).status()));
         LATCHKEY_RETURN_IF_ERROR(RequireDefinedAt(repos, caller.project_id,
                                                   PermissionScope::kProject,

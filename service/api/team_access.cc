@@ -4,19 +4,6 @@
 
 namespace latchkey::service::api::teams {
 
-bool IsClient(const Caller& caller) {
-  return caller.access_type == identity::v1::ACCESS_TYPE_CLIENT;
-}
-
-absl::StatusOr<std::string> ResolveUserId(const Caller& caller,
-                                          const std::string& requested) {
-  if (requested != "me") return requested;
-  if (!caller.user.has_value()) {
-    return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
-  }
-  return caller.user->sub();
-}
-
 absl::Status RequireSelfForClient(const Caller& caller,
                                   const std::string& user_id) {
   if (!IsClient(caller)) return absl::OkStatus();
@@ -29,11 +16,6 @@ absl::Status RequireSelfForClient(const Caller& caller,
 const std::string& ClientUserId(const Caller& caller) {
   static const std::string* const kNone = new std::string();
   return caller.user.has_value() ? caller.user->sub() : *kNone;
-}
-
-absl::Status UserNotFoundOr(const absl::Status& status) {
-  if (absl::IsNotFound(status)) return ApiError(identity::v1::USER_NOT_FOUND);
-  return status;
 }
 
 absl::Status TeamNotFoundOr(const absl::Status& status,

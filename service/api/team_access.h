@@ -13,7 +13,9 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "service/api/app_context.h"
+#include "service/api/caller_rules.h"
 #include "service/core/permission_catalog.h"
+#include "service/core/users.h"
 #include "service/pipeline/call_context.h"
 #include "service/pipeline/method_registry.h"
 
@@ -39,13 +41,6 @@ absl::Status RegisterTeamMethod(
       std::move(handler));
 }
 
-bool IsClient(const Caller& caller);
-
-// "me" is the caller's own user: CANNOT_GET_OWN_USER_WITHOUT_USER when the
-// call carries none. Other values are returned as they are.
-absl::StatusOr<std::string> ResolveUserId(const Caller& caller,
-                                          const std::string& requested);
-
 // For client callers, who act only as themselves: the resolved id must be
 // the caller's (CLIENT_CANNOT_ACCESS_OTHER_USERS otherwise). Server and
 // admin callers may name anyone.
@@ -56,9 +51,6 @@ absl::Status RequireSelfForClient(const Caller& caller,
 // method that clients may call require a signed-in user for them, so this
 // is always present for clients.
 const std::string& ClientUserId(const Caller& caller);
-
-// USER_NOT_FOUND for storage's NOT_FOUND; anything else unchanged.
-absl::Status UserNotFoundOr(const absl::Status& status);
 
 // TEAM_NOT_FOUND {team_id} for storage's NOT_FOUND; anything else
 // unchanged.

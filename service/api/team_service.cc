@@ -40,7 +40,7 @@ absl::StatusOr<v1::ListTeamsResponse> ListTeams(AppContext& context,
       context.database.Run([&](storage::Repositories& repos) -> absl::Status {
         std::vector<storage::TeamRecord> teams;
         if (user_id.has_value()) {
-          LATCHKEY_RETURN_IF_ERROR(UserNotFoundOr(
+          LATCHKEY_RETURN_IF_ERROR(core::UserNotFoundOr(
               repos.users().Get(caller.project_id, *user_id).status()));
           LATCHKEY_ASSIGN_OR_RETURN(
               teams, repos.teams().ListForUser(caller.project_id, *user_id));
@@ -235,7 +235,7 @@ absl::StatusOr<v1::TeamMemberProfile> Profile(
     const storage::TeamMemberRecord& member) {
   absl::StatusOr<storage::UserView> user =
       repos.users().Get(caller.project_id, member.user_id);
-  LATCHKEY_RETURN_IF_ERROR(UserNotFoundOr(user.status()));
+  LATCHKEY_RETURN_IF_ERROR(core::UserNotFoundOr(user.status()));
   v1::TeamMemberProfile profile;
   profile.set_team_id(member.team_id);
   profile.set_user_id(member.user_id);
@@ -288,7 +288,7 @@ absl::StatusOr<v1::ListTeamMemberProfilesResponse> ListProfiles(
                 r.team_id()));
           }
           if (user_id.has_value()) {
-            LATCHKEY_RETURN_IF_ERROR(UserNotFoundOr(
+            LATCHKEY_RETURN_IF_ERROR(core::UserNotFoundOr(
                 repos.users().Get(caller.project_id, *user_id).status()));
           }
         }

@@ -13,6 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "identity/v1/auth.pb.h"
 #include "identity/v1/user.pb.h"
+#include "service/api/caller_rules.h"
 #include "service/api/protos.h"
 #include "service/api/user_import.h"
 #include "service/core/emails.h"
@@ -43,16 +44,6 @@ std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 struct UserServiceState {
   crypto::SecretBox totp_box;
 };
-
-// "me" is the caller's own user.
-absl::StatusOr<std::string> ResolveUserId(const Caller& caller,
-                                          const std::string& requested) {
-  if (requested != "me") return requested;
-  if (!caller.user.has_value()) {
-    return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
-  }
-  return caller.user->sub();
-}
 
 absl::Status CheckCountryCode(const std::string& code,
                               absl::string_view field) {
