@@ -18,7 +18,7 @@
 #include "service/core/project_directory.h"
 #include "service/core/team_membership.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_writer.h"
 
 namespace latchkey::service::api {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "service/core/access_tokens.h"
 #include "service/core/token_subjects.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_reader.h"
 
 namespace latchkey::service::api {
 namespace {

@@ -14,7 +14,7 @@
 #include "service/api/team_invitations.h"
 #include "service/core/team_membership.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_writer.h"
 
 namespace latchkey::service::api {
 namespace teams {

@@ -9,7 +9,7 @@
 #include "service/core/passwords.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_writer.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::api {

@@ -21,7 +21,7 @@
 #include "service/core/totp_secrets.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_writer.h"
 #include "storage/errors.h"
 
 namespace latchkey::service::api {

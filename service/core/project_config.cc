@@ -10,7 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "service/core/trusted_domains.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_reader.h"
 
 namespace latchkey::service::core {
 namespace {

@@ -13,7 +13,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "service/errors/api_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_reader.h"
 
 namespace latchkey::service::gateway {
 namespace {

@@ -13,7 +13,7 @@
 #include "service/errors/api_error.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
-#include "service/json/json_codec.h"
+#include "service/json/json_writer.h"
 #include "service/pipeline/request_metadata.h"
 #include "service/runtime/request_id.h"
 

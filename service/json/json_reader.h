@@ -1,10 +1,11 @@
-#ifndef SERVICE_JSON_JSON_CODEC_H_
-#define SERVICE_JSON_JSON_CODEC_H_
+#ifndef SERVICE_JSON_JSON_READER_H_
+#define SERVICE_JSON_JSON_READER_H_
 
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
-#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
@@ -13,11 +14,11 @@
 
 namespace latchkey::service {
 
-// JSON <-> protobuf in Stack Auth's dialect, driven by descriptors and the
-// contract's field options. Differences from protobuf's own JSON mapping,
-// on purpose: snake_case names only; int64 as JSON numbers; every field
-// written (an unset optional scalar or message is null, unless the field is
-// marked omit_if_unset); server_only fields hidden from client callers.
+// JSON -> protobuf in Stack Auth's dialect, driven by descriptors and the
+// contract's field options, and strict: snake_case names only (protobuf's
+// camelCase names are unknown keys), unknown keys, wrong types and
+// out-of-range numbers are errors, and server_only fields are unknown to
+// client callers. The writer (json_writer.h) is the other direction.
 // Stateless and thread-safe.
 
 struct JsonReadOptions {
@@ -52,21 +53,10 @@ std::optional<JsonReadError> SetFieldFromText(
     const std::vector<std::string>& field_path, absl::string_view value,
     absl::string_view location, const JsonReadOptions& options);
 
-struct JsonWriteOptions {
-  bool include_server_only = true;
-};
-
-// The JSON form of `message`, fields in declaration order.
-nlohmann::ordered_json MessageToJson(const google::protobuf::Message& message,
-                                     const JsonWriteOptions& options);
-
 // JSON text (as stored in metadata columns) to a google.protobuf.Value;
 // INVALID_ARGUMENT when the text is not JSON.
 absl::StatusOr<google::protobuf::Value> JsonTextToValue(absl::string_view text);
 
-// A google.protobuf.Value as compact JSON text; an unset Value is "null".
-std::string ValueToJsonText(const google::protobuf::Value& value);
-
 }  // namespace latchkey::service
 
-#endif  // SERVICE_JSON_JSON_CODEC_H_
+#endif  // SERVICE_JSON_JSON_READER_H_
