@@ -8,31 +8,23 @@
 #include "absl/time/time.h"
 #include "service/api/app_context.h"
 #include "service/core/project_directory.h"
+#include "service/core/start_session.h"
 #include "storage/records.h"
 
 namespace latchkey::service::api {
 
-// The tokens a sign-in hands out.
-struct SignedIn {
-  std::string access_token;
-  std::string refresh_token;
-  std::string user_id;
-  storage::SessionRecord session;
-};
+// The handlers' door to core/start_session.h with the AppContext's session
+// manager and token issuer.
+using SignedIn = core::SignedIn;
 
-// Starts a session for `user` (inside the caller's transaction `repos`) and
-// issues its first access token, valid for the project's access-token
-// lifetime. `session_lifetime` nullopt: the project's refresh-token
-// lifetime. Every sign-in flow ends here. Returns the repositories' or
-// signing errors.
+// core::StartSession (inside the caller's transaction `repos`).
 absl::StatusOr<SignedIn> StartSession(
     AppContext& context, storage::Repositories& repos,
     const core::ProjectSnapshot& project, const storage::UserView& user,
     bool is_impersonation = false,
     std::optional<absl::Duration> session_lifetime = std::nullopt);
 
-// A fresh access token for an existing session, from the user's current
-// row (so renames, restrictions and team changes show at the next refresh).
+// core::IssueAccessToken.
 absl::StatusOr<std::string> IssueAccessToken(
     AppContext& context, const core::ProjectSnapshot& project,
     const storage::UserView& user, const storage::SessionRecord& session);

@@ -1,0 +1,369 @@
+// The security rules of the password and MFA sign-in use cases
+// (password_sign_in.h, password_sign_up.h, mfa_sign_in.h), against SQLite.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "crypto/signing_keys.h"
+#include "crypto/totp.h"
+#include "gtest/gtest.h"
+#include "service/core/access_tokens.h"
+#include "service/core/bootstrap.h"
+#include "service/core/mfa_sign_in.h"
+#include "service/core/password_sign_in.h"
+#include "service/core/password_sign_up.h"
+#include "service/core/passwords.h"
+#include "service/core/project_config.h"
+#include "service/core/project_directory.h"
+#include "service/core/rate_limiter.h"
+#include "service/core/refresh_successors.h"
+#include "service/core/sessions.h"
+#include "service/core/sign_in_services.h"
+#include "service/core/totp_secrets.h"
+#include "service/core/users.h"
+#include "service/core/verification_codes.h"
+#include "service/errors/api_error.h"
+#include "storage/testing/test_database.h"
+
+namespace latchkey::service::core {
+namespace {
+
+constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+constexpr char kPassword[] = "correct horse battery";
+// Openwall's crypt_blowfish vector: "U*U".
+constexpr char kBcryptHash[] =
+    "$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+constexpr char kBcryptPassword[] = "U*U";
+constexpr char kTotpSeed[] = "0123456789abcdefghij";
+constexpr char kAddressA[] = "198.51.100.1";
+constexpr char kAddressB[] = "203.0.113.7";
+
+ApiErrorView ErrorOf(const absl::Status& status) {
+  std::optional<ApiErrorView> error = ReadApiError(status);
+  EXPECT_TRUE(error.has_value()) << status;
+  return error.value_or(ApiErrorView{});
+}
+
+identity::v1::ErrorCode CodeOf(const absl::Status& status) {
+  std::optional<ApiErrorView> error = ReadApiError(status);
+  return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
+}
+
+class SignInUseCasesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    clock_.Set(absl::FromUnixSeconds(1'700'000'100));
+    scratch_ = std::move(*storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite));
+    db_ = std::move(*storage::OpenDatabase(scratch_->url()));
+    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    ProjectDirectory directory(*db_, clock_);
+    auto internal = directory.Get("internal");
+    ASSERT_TRUE(internal.ok()) << internal.status();
+    project_ = **internal;
+    project_.config = DefaultProjectConfig();
+    project_.config.set_sign_up_enabled(true);
+    project_.config.set_credential_enabled(true);
+    // Cheap argon2: the rules, not the cost, are under test.
+    project_.config.mutable_argon2()->set_memory_kib(1024);
+    project_.config.mutable_argon2()->set_iterations(1);
+    project_.config.set_allow_localhost(true);
+
+    ring_ = *crypto::KeyRing::Create({.current_secret = kServerSecret});
+    issuer_ = std::make_unique<AccessTokenIssuer>(*ring_, clock_,
+                                                  "https://auth.example.com");
+    sessions_ = std::make_unique<SessionManager>(
+        *db_, clock_, *RefreshTokenSuccessors::Create(kServerSecret));
+    limiter_ = std::make_unique<RateLimiter>(*db_, clock_);
+    codes_ = std::make_unique<VerificationCodes>(*db_, clock_);
+    services_.emplace(SignInServices{*db_, clock_, passwords_, *limiter_,
+                                     *sessions_, *issuer_, *codes_});
+  }
+
+  PasswordSignIn SignIn() const { return PasswordSignIn(*services_); }
+
+  absl::StatusOr<SignedIn> SignInAs(const std::string& email,
+                                    const std::string& password,
+                                    const std::string& address = kAddressA) {
+    return SignIn().Run({project_, email, password, address});
+  }
+
+  // A user signing in with `email`; `password` as stored.
+  std::string AddUser(const std::string& email,
+                      std::optional<PasswordHash> password,
+                      bool with_totp = false, bool anonymous = false) {
+    NewUser user;
+    user.user.id =
+        absl::StrCat("00000000-0000-4000-8000-00000000000", users_added_++);
+    user.user.project_id = project_.project.id;
+    user.user.signed_up_at = clock_.Now();
+    user.user.last_active_at = clock_.Now();
+    user.user.is_anonymous = anonymous;
+    if (!email.empty()) user.primary_email = email;
+    user.password = std::move(password);
+    if (with_totp) {
+      auto box = TotpSecretBox(kServerSecret, std::nullopt);
+      EXPECT_TRUE(box.ok()) << box.status();
+      auto sealed =
+          SealTotpSecret(*box, project_.project.id, user.user.id, kTotpSeed);
+      EXPECT_TRUE(sealed.ok()) << sealed.status();
+      user.totp_secret_sealed = *sealed;
+    }
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                     return CreateUser(repos, user, clock_.Now());
+                   })
+                    .ok());
+    return user.user.id;
+  }
+
+  PasswordHash Argon2Of(const std::string& password) {
+    auto hash = passwords_.Hash(password, project_.config, "setup");
+    EXPECT_TRUE(hash.ok()) << hash.status();
+    return PasswordHash{hash.value_or(""), PasswordAlgorithm::kArgon2id};
+  }
+
+  storage::PasswordCredentialRecord StoredPassword(const std::string& user_id) {
+    storage::PasswordCredentialRecord record;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                     auto found = repos.credentials().GetPassword(
+                         project_.project.id, user_id);
+                     if (!found.ok()) return found.status();
+                     record = *found;
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return record;
+  }
+
+  size_t ActiveSessions(const std::string& user_id) {
+    size_t count = 0;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                     auto sessions = repos.sessions().ListActiveForUser(
+                         project_.project.id, user_id, clock_.Now());
+                     if (!sessions.ok()) return sessions.status();
+                     count = sessions->size();
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return count;
+  }
+
+  storage::UserView User(const std::string& user_id) {
+    storage::UserView view;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                     auto found =
+                         repos.users().Get(project_.project.id, user_id);
+                     if (!found.ok()) return found.status();
+                     view = *found;
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return view;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  ProjectSnapshot project_;
+  Passwords passwords_{1};
+  std::unique_ptr<crypto::KeyRing> ring_;
+  std::unique_ptr<AccessTokenIssuer> issuer_;
+  std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<VerificationCodes> codes_;
+  std::optional<SignInServices> services_;
+  int users_added_ = 0;
+};
+
+TEST_F(SignInUseCasesTest, RightPasswordStartsASession) {
+  const std::string id = AddUser("ann@example.com", Argon2Of(kPassword));
+  auto signed_in = SignInAs("Ann@Example.com", kPassword);
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->user_id, id);
+  EXPECT_FALSE(signed_in->access_token.empty());
+  EXPECT_FALSE(signed_in->refresh_token.empty());
+  EXPECT_EQ(ActiveSessions(id), 1u);
+}
+
+// Neither the answer nor the work done tells whether an email exists: an
+// unknown email, a user without a password and a wrong password all answer
+// the same EMAIL_PASSWORD_MISMATCH.
+TEST_F(SignInUseCasesTest, UnknownEmailAndWrongPasswordAnswerAlike) {
+  AddUser("ann@example.com", Argon2Of(kPassword));
+  AddUser("bob@example.com", std::nullopt);
+  const absl::Status wrong =
+      SignInAs("ann@example.com", "not the password").status();
+  const absl::Status unknown = SignInAs("eve@example.com", kPassword).status();
+  const absl::Status no_password =
+      SignInAs("bob@example.com", kPassword).status();
+  EXPECT_EQ(CodeOf(wrong), identity::v1::EMAIL_PASSWORD_MISMATCH) << wrong;
+  for (const absl::Status& other : {unknown, no_password}) {
+    EXPECT_EQ(ToPublicError(other), ToPublicError(wrong)) << other;
+    EXPECT_EQ(ErrorOf(other).details, ErrorOf(wrong).details);
+  }
+}
+
+// Guesses at one account are paced per (account, address): address A's
+// failures slow A down, while the owner at address B still gets in.
+TEST_F(SignInUseCasesTest, BackOffIsPerAccountAndAddress) {
+  const std::string id = AddUser("ann@example.com", Argon2Of(kPassword));
+  project_.config.mutable_rate_limits()
+      ->mutable_sign_in_per_account()
+      ->set_limit(10);
+  project_.config.mutable_rate_limits()
+      ->mutable_sign_in_per_account()
+      ->set_window_seconds(900);
+  for (int i = 0; i < 3; ++i) {  // the free attempts
+    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "guess", kAddressA).status()),
+              identity::v1::EMAIL_PASSWORD_MISMATCH)
+        << i;
+  }
+  const absl::Status paced =
+      SignInAs("ann@example.com", kPassword, kAddressA).status();
+  EXPECT_EQ(CodeOf(paced), identity::v1::RATE_LIMITED) << paced;
+
+  auto owner = SignInAs("ann@example.com", kPassword, kAddressB);
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  EXPECT_EQ(owner->user_id, id);
+
+  // Once A has waited as told, A is let through again.
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(SignInAs("ann@example.com", kPassword, kAddressA).ok());
+}
+
+// Guesses spread over many addresses still stop at the per-account ceiling
+// (RateLimiter::kAccountCeilingFactor x the per-address limit).
+TEST_F(SignInUseCasesTest, PerAccountCeilingStopsGuessesFromManyAddresses) {
+  AddUser("ann@example.com", Argon2Of(kPassword));
+  project_.config.mutable_rate_limits()
+      ->mutable_sign_in_per_account()
+      ->set_limit(1);
+  project_.config.mutable_rate_limits()
+      ->mutable_sign_in_per_account()
+      ->set_window_seconds(900);
+  for (int i = 0; i < RateLimiter::kAccountCeilingFactor; ++i) {
+    const std::string address = absl::StrCat("192.0.2.", i + 1);
+    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "guess", address).status()),
+              identity::v1::EMAIL_PASSWORD_MISMATCH)
+        << address;
+    // That address's budget is used up.
+    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", kPassword, address).status()),
+              identity::v1::RATE_LIMITED)
+        << address;
+  }
+  const absl::Status fresh =
+      SignInAs("ann@example.com", kPassword, "192.0.2.200").status();
+  EXPECT_EQ(CodeOf(fresh), identity::v1::RATE_LIMITED) << fresh;
+}
+
+TEST_F(SignInUseCasesTest, BcryptHashIsReplacedByArgon2idOnSuccessOnly) {
+  const std::string id = AddUser(
+      "ann@example.com", PasswordHash{kBcryptHash, PasswordAlgorithm::kBcrypt});
+  EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "U*U*").status()),
+            identity::v1::EMAIL_PASSWORD_MISMATCH);
+  storage::PasswordCredentialRecord after_failure = StoredPassword(id);
+  EXPECT_EQ(after_failure.algorithm, "bcrypt");
+  EXPECT_EQ(after_failure.password_hash, kBcryptHash);
+
+  auto signed_in = SignInAs("ann@example.com", kBcryptPassword, kAddressB);
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  storage::PasswordCredentialRecord upgraded = StoredPassword(id);
+  EXPECT_EQ(upgraded.algorithm, "argon2id");
+  EXPECT_TRUE(absl::StartsWith(upgraded.password_hash, "$argon2id$"))
+      << upgraded.password_hash;
+  // The new hash holds the same password.
+  auto check = passwords_.Verify(kBcryptPassword, upgraded.password_hash,
+                                 project_.config);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+  EXPECT_FALSE(check->needs_rehash);
+}
+
+TEST_F(SignInUseCasesTest, TotpUserGetsAnAttemptCodeAndNoSession) {
+  const std::string id =
+      AddUser("ann@example.com", Argon2Of(kPassword), /*with_totp=*/true);
+  const absl::Status mfa = SignInAs("ann@example.com", kPassword).status();
+  ApiErrorView error = ErrorOf(mfa);
+  ASSERT_EQ(error.code, identity::v1::MULTI_FACTOR_AUTHENTICATION_REQUIRED)
+      << mfa;
+  const std::string attempt_code = error.details["attempt_code"];
+  ASSERT_FALSE(attempt_code.empty());
+  EXPECT_EQ(ActiveSessions(id), 0u);
+
+  MfaSignIn mfa_sign_in(*services_, kServerSecret, std::nullopt);
+  // The clock and the seed are fixed: "000000" is not the code now.
+  const absl::Status wrong =
+      mfa_sign_in.Run({project_, attempt_code, "000000", kAddressA}).status();
+  EXPECT_EQ(CodeOf(wrong), identity::v1::INVALID_TOTP_CODE) << wrong;
+  EXPECT_EQ(ActiveSessions(id), 0u);
+
+  auto totp = crypto::Totp::Create(kTotpSeed, clock_);
+  ASSERT_TRUE(totp.ok()) << totp.status();
+  auto code = totp->CodeAt(clock_.Now());
+  ASSERT_TRUE(code.ok()) << code.status();
+  auto signed_in = mfa_sign_in.Run({project_, attempt_code, *code, kAddressA});
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->user_id, id);
+  EXPECT_EQ(ActiveSessions(id), 1u);
+  // The attempt code is used up.
+  EXPECT_FALSE(
+      mfa_sign_in.Run({project_, attempt_code, *code, kAddressA}).ok());
+}
+
+TEST_F(SignInUseCasesTest, SignUpUpgradesTheAnonymousUserKeepingItsId) {
+  const std::string anonymous =
+      AddUser("", std::nullopt, /*with_totp=*/false, /*anonymous=*/true);
+  PasswordSignUp sign_up(*services_);
+  PasswordSignUp::Input input{project_, "Ann@Example.com", kPassword,
+                              kAddressA};
+  input.anonymous_user_id = anonymous;
+  auto result = sign_up.Run(input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->signed_in.user_id, anonymous);
+  EXPECT_FALSE(result->verification.has_value());
+  storage::UserView user = User(anonymous);
+  EXPECT_FALSE(user.user.is_anonymous);
+  EXPECT_EQ(user.primary_email, "ann@example.com");
+  EXPECT_TRUE(user.has_password);
+  auto again = SignInAs("ann@example.com", kPassword);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->user_id, anonymous);
+
+  // The same token once the user is no longer anonymous: no second upgrade.
+  input.email = "other@example.com";
+  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
+            identity::v1::USER_EMAIL_ALREADY_EXISTS);
+}
+
+TEST_F(SignInUseCasesTest, SignUpMakesANewUserAndAVerificationCode) {
+  PasswordSignUp sign_up(*services_);
+  PasswordSignUp::Input input{project_, "ann@example.com", kPassword,
+                              kAddressA};
+  input.verification_callback_url = "http://localhost:3000/verify";
+  auto result = sign_up.Run(input);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_TRUE(result->verification.has_value());
+  EXPECT_EQ(result->verification->to, "ann@example.com");
+  EXPECT_TRUE(codes_
+                  ->Verify(project_.project.id, kEmailVerificationPurpose,
+                           result->verification->code)
+                  .ok());
+  EXPECT_EQ(ActiveSessions(result->signed_in.user_id), 1u);
+
+  input.verification_callback_url = "https://evil.example.net/verify";
+  input.email = "bob@example.com";
+  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
+            identity::v1::REDIRECT_URL_NOT_WHITELISTED);
+  input.verification_callback_url.reset();
+  input.email = "ann@example.com";
+  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
+            identity::v1::USER_EMAIL_ALREADY_EXISTS);
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
