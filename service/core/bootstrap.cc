@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "common/string_views.h"
 #include "crypto/hashing.h"
 #include "crypto/random.h"
 #include "service/core/default_permissions.h"
@@ -10,7 +11,7 @@
 namespace latchkey::service::core {
 namespace {
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 bool AlreadyThere(const absl::Status& status) {
   return status.code() == absl::StatusCode::kAlreadyExists;

@@ -3,11 +3,12 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 
 namespace latchkey::service::core {
 namespace {
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 // Project ids are UUIDs or "internal" and provider ids have no ':' beyond
 // what the project id could hold, so the binding is unambiguous.

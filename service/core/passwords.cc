@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/string_views.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
@@ -24,7 +25,7 @@ namespace {
 // rather than grow without bound.
 constexpr size_t kMaxCachedHashers = 32;
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::Status HashSchemaError(absl::string_view field, absl::string_view what) {
   return SchemaError(absl::StrCat(field, " ", what));

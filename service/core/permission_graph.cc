@@ -4,11 +4,12 @@
 #include <set>
 
 #include "absl/strings/string_view.h"
+#include "common/string_views.h"
 
 namespace latchkey::service::core {
 namespace {
 
-absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
+using common::Absl;
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/string_views.h"
 #include "crypto/hashing.h"
 #include "service/core/project_config.h"
 
@@ -12,7 +13,7 @@ namespace {
 // Bounds memory when many projects are touched; refilled on demand.
 constexpr size_t kMaxCachedProjects = 10000;
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 const std::optional<storage::StoredApiKey>& KeyOfKind(
     const storage::ApiKeySetRecord& set, storage::ApiKeyKind kind) {

@@ -8,12 +8,13 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::Status Limited(absl::Time now, absl::Time until) {
   const int64_t seconds = std::max<int64_t>(

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/string_views.h"
 #include "crypto/hashing.h"
 #include "crypto/random.h"
 #include "service/errors/api_error.h"
@@ -18,7 +19,7 @@ namespace {
 // would turn the hottest read into a write.
 constexpr absl::Duration kTouchInterval = absl::Minutes(1);
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::Status NotFoundOrExpired() {
   return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);

@@ -3,11 +3,12 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 
 namespace latchkey::service::core {
 namespace {
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 std::string Binding(absl::string_view project_id, absl::string_view user_id) {
   return absl::StrCat("totp:", project_id, ":", user_id);

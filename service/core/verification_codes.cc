@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "absl/strings/ascii.h"
+#include "common/string_views.h"
 #include "crypto/hashing.h"
 #include "crypto/random.h"
 #include "service/errors/api_error.h"
@@ -12,7 +13,7 @@ namespace {
 
 constexpr size_t kOtpLength = 6;
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 }  // namespace
 
