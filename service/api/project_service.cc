@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "crypto/random.h"
 #include "crypto/strict_json.h"
 #include "identity/v1/project.pb.h"
@@ -39,7 +40,7 @@ using identity::v1::UpdateProjectRequest;
 
 constexpr char kProjectLevel[] = "project";
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::Status RequireInternalProject(const Caller& caller) {
   if (caller.project_id != core::kInternalProjectId) {

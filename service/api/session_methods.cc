@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "crypto/random.h"
 #include "identity/v1/auth.pb.h"
 #include "identity/v1/common.pb.h"
@@ -20,7 +21,7 @@ using identity::v1::CreateSessionRequest;
 using identity::v1::CreateSessionResponse;
 using identity::v1::SignInResponse;
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::StatusOr<SignInResponse> AnonymousSignUp(
     AppContext& context, const AnonymousSignUpAdmission& admit,

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "google/protobuf/descriptor.h"
@@ -37,7 +38,7 @@ using identity::v1::SuccessResponse;
 using identity::v1::UpdateUserRequest;
 using identity::v1::User;
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 // What the handlers share besides the AppContext: the TOTP seed box.
 // Thread-safe.
