@@ -1,6 +1,7 @@
 // The security rules of the password and MFA sign-in use cases
 // (password_sign_in.h, password_sign_up.h, mfa_sign_in.h), against SQLite.
 
+#include <latch>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "service/core/access_tokens.h"
 #include "service/core/bootstrap.h"
+#include "service/core/fair_work_queue.h"
 #include "service/core/mfa_sign_in.h"
 #include "service/core/password_sign_in.h"
 #include "service/core/password_sign_up.h"
@@ -170,7 +172,10 @@ class SignInUseCasesTest : public ::testing::Test {
   std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
   std::unique_ptr<storage::Database> db_;
   ProjectSnapshot project_;
-  Passwords passwords_{1};
+  // One hashing slot and one waiting job per project, so that a test can
+  // hold the slot and fill the project's line.
+  FairWorkQueue hash_queue_{{.slots = 1, .max_waiting_per_key = 1}};
+  Passwords passwords_{Passwords::Options{.queue = &hash_queue_}};
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<AccessTokenIssuer> issuer_;
   std::unique_ptr<SessionManager> sessions_;
@@ -206,6 +211,42 @@ TEST_F(SignInUseCasesTest, UnknownEmailAndWrongPasswordAnswerAlike) {
     EXPECT_EQ(ToPublicError(other), ToPublicError(wrong)) << other;
     EXPECT_EQ(ErrorOf(other).details, ErrorOf(wrong).details);
   }
+}
+
+// An unknown email still spends one password verification (the dummy
+// one): with the project's hashing line full it is refused RATE_LIMITED by
+// the hasher, exactly as the check of a real user's password is. Without
+// the dummy verification it would answer EMAIL_PASSWORD_MISMATCH at once,
+// and quicker than for an email that exists.
+TEST_F(SignInUseCasesTest, UnknownEmailSpendsAPasswordVerification) {
+  AddUser("ann@example.com", Argon2Of(kPassword));
+  std::latch running(1);
+  std::latch release(1);
+  std::latch finished(1);
+  ASSERT_TRUE(hash_queue_.TrySubmit("hold", 1, [&] {
+    running.count_down();
+    release.wait();
+    finished.count_down();
+  }));
+  // However the test ends, let the slot go and wait until the job no longer
+  // touches these latches (they die with this scope).
+  struct Release {
+    std::latch& release;
+    std::latch& finished;
+    ~Release() {
+      release.count_down();
+      finished.wait();
+    }
+  } release_at_end{release, finished};
+  running.wait();
+  ASSERT_TRUE(hash_queue_.TrySubmit(project_.project.id, 1, [] {}));
+
+  const absl::Status unknown = SignInAs("eve@example.com", kPassword).status();
+  const absl::Status known =
+      SignInAs("ann@example.com", kPassword, kAddressB).status();
+  EXPECT_EQ(CodeOf(known), identity::v1::RATE_LIMITED) << known;
+  EXPECT_EQ(CodeOf(unknown), identity::v1::RATE_LIMITED) << unknown;
+  EXPECT_EQ(ErrorOf(unknown).details, ErrorOf(known).details);
 }
 
 // Guesses at one account are paced per (account, address): address A's
