@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "crypto/jwks.h"
 #include "identity/v1/token.pb.h"
 #include "nlohmann/json.hpp"
@@ -19,6 +20,8 @@
 
 namespace latchkey::service::api {
 namespace {
+
+using common::Std;
 
 using identity::v1::CreateWebSocketTokenRequest;
 using identity::v1::CreateWebSocketTokenResponse;
@@ -41,13 +44,6 @@ using identity::v1::ValidateAccessTokenResponse;
 
 constexpr absl::string_view kService = "identity.v1.TokenService.";
 constexpr absl::Duration kWebSocketTokenLifetime = absl::Seconds(60);
-
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
-
-absl::Status SchemaError(absl::string_view message) {
-  return ApiError(identity::v1::SCHEMA_ERROR,
-                  {{"message", std::string(message)}}, message);
-}
 
 absl::Status RefreshTokenNotFound() {
   return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);

@@ -4,18 +4,19 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
+
+using common::Std;
 
 using identity::v1::AccessTokenClaims;
 
 constexpr absl::string_view kAnonSuffix = ":anon";
 constexpr absl::string_view kRestrictedSuffix = ":restricted";
 constexpr absl::string_view kWebSocketSuffix = ":ws";
-
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
 
 // The project an audience belongs to.
 std::string ProjectOf(absl::string_view audience) {
@@ -130,13 +131,6 @@ std::string IssuerFor(absl::string_view public_url,
                         project);
   }
   return absl::StrCat(public_url, "/api/v1/projects/", project);
-}
-
-absl::StatusOr<std::string> AccessTokenIssuer::Issue(
-    const TokenSubject& subject, absl::Duration lifetime) const {
-  absl::StatusOr<IssuedToken> issued = IssueWithExpiry(subject, lifetime);
-  if (!issued.ok()) return issued.status();
-  return std::move(issued->token);
 }
 
 absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWithExpiry(

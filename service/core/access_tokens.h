@@ -68,12 +68,6 @@ class AccessTokenIssuer {
   absl::StatusOr<IssuedToken> IssueWithExpiry(const TokenSubject& subject,
                                               absl::Duration lifetime) const;
 
-  // The same token without its expiry. Kept for the sign-in flows
-  // (api/sign_in) until they move to IssueWithExpiry; new code should not
-  // use it.
-  absl::StatusOr<std::string> Issue(const TokenSubject& subject,
-                                    absl::Duration lifetime) const;
-
   // A short-lived token for a WebSocket connection: audience
   // "<project>:ws", bound to the user and session. INTERNAL on failure.
   absl::StatusOr<IssuedToken> IssueWebSocketToken(

@@ -4,13 +4,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "service/core/token_subjects.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
 namespace {
 
-std::string_view Std(absl::string_view s) { return {s.data(), s.size()}; }
+using common::Std;
 
 absl::Status RefreshTokenNotFound() {
   return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);

@@ -9,9 +9,11 @@ namespace latchkey::service::core {
 absl::StatusOr<std::string> IssueAccessToken(
     const AccessTokenIssuer& token_issuer, const ProjectSnapshot& project,
     const storage::UserView& user, const storage::SessionRecord& session) {
-  return token_issuer.Issue(
+  absl::StatusOr<IssuedToken> issued = token_issuer.IssueWithExpiry(
       SubjectFor(user, project.config, session.id),
       absl::Seconds(project.config.access_token_lifetime_seconds()));
+  if (!issued.ok()) return issued.status();
+  return std::move(issued->token);
 }
 
 absl::StatusOr<SignedIn> StartSession(
