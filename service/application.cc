@@ -101,9 +101,6 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       static_cast<int>(config.http.max_connections);
   gateway_options.limits.max_connections_per_address =
       static_cast<int>(config.http.max_connections_per_address);
-  // At accept there is no X-Forwarded-For yet: a proxy's address stands
-  // for all its clients, who are told apart per request instead.
-  gateway_options.limits.uncapped_peers = config.trusted_proxies;
   EnsureDescriptors(config.http.max_connections);
   Application* raw_app = app.get();
   gateway_options.ready = [raw_app] {

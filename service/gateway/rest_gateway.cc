@@ -168,6 +168,10 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Listen(
     Options options) {
   std::unique_ptr<RestGateway> gateway(new RestGateway());
   gateway->options_ = std::move(options);
+  // At accept there is no X-Forwarded-For yet: a trusted proxy's address
+  // stands for all its clients, who are told apart per request instead, so
+  // the per-address connection cap does not apply to it.
+  gateway->options_.limits.uncapped_peers = gateway->options_.trusted_proxies;
   RestGateway* raw = gateway.get();
   absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
       gateway->options_.http_address, gateway->options_.limits,

@@ -34,7 +34,8 @@ class RestGateway {
     absl::Duration call_deadline = absl::Seconds(30);
     // GET /readyz answers 200 while this returns true.
     std::function<bool()> ready;
-    // Peers whose X-Forwarded-For names the client (per-address limits).
+    // Peers whose X-Forwarded-For names the client (per-address limits);
+    // also exempt from the HTTP server's per-address connection cap.
     TrustedProxies trusted_proxies;
   };
 

@@ -27,21 +27,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       rich.SerializeAsString());
 }
 
-absl::Status FromGrpcStatus(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  absl::Status result(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-  google::rpc::Status rich;
-  if (!status.error_details().empty() &&
-      rich.ParseFromString(status.error_details())) {
-    for (const google::protobuf::Any& any : rich.details()) {
-      if (any.type_url() == kErrorInfoTypeUrl) {
-        result.SetPayload(kErrorInfoTypeUrl, absl::Cord(any.value()));
-        break;
-      }
-    }
-  }
-  return result;
-}
-
 }  // namespace latchkey::service

@@ -12,10 +12,6 @@ namespace latchkey::service {
 // model gRPC clients decode.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// The inverse, for in-process callers (the REST gateway): restores the
-// ErrorInfo payload so that ReadApiError works on the result.
-absl::Status FromGrpcStatus(const grpc::Status& status);
-
 }  // namespace latchkey::service
 
 #endif  // SERVICE_GRPC_GRPC_STATUS_H_
