@@ -34,9 +34,7 @@ TEST(GrpcStatus, PlainErrorsBecomeGenericOnesWithoutTheirText) {
   EXPECT_EQ(info.reason(), "INTERNAL_ERROR");
 }
 
-TEST(GrpcStatus, OkIsOk) {
-  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
-}
+TEST(GrpcStatus, OkIsOk) { EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok()); }
 
 }  // namespace
 }  // namespace latchkey::service
