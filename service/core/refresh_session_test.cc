@@ -9,6 +9,7 @@
 #include "service/core/project_config.h"
 #include "service/core/refresh_successors.h"
 #include "service/errors/api_error.h"
+#include "service/errors/error_matchers.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -97,11 +98,6 @@ class RefreshSessionTest : public ::testing::Test {
     config_.set_refresh_token_reuse_grace_seconds(10);
   }
 
-  static identity::v1::ErrorCode Code(const absl::Status& status) {
-    auto error = ReadApiError(status);
-    return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
-  }
-
   common::FakeClock clock_;
   std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
   std::unique_ptr<storage::Database> db_;
@@ -148,23 +144,23 @@ TEST_F(RefreshSessionTest, IssuesAnAccessTokenForTheSessionFromTheUsersRow) {
 TEST_F(RefreshSessionTest,
        UnknownEmptyForeignExpiredAndRevokedTokensAreRefused) {
   IssuedSession issued = NewSession();
-  EXPECT_EQ(Code(Refresh("no-such-token").status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-  EXPECT_EQ(Code(Refresh("").status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-  EXPECT_EQ(Code(Refresh(issued.refresh_token, true, kOther).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(Refresh("no-such-token"),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+  EXPECT_THAT(Refresh(""),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+  EXPECT_THAT(Refresh(issued.refresh_token, true, kOther),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 
   IssuedSession revoked = NewSession();
   ASSERT_TRUE(refresh_->Revoke(kProject, revoked.refresh_token).ok());
-  EXPECT_EQ(Code(Refresh(revoked.refresh_token).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(Refresh(revoked.refresh_token),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
   // The first session was not touched by the other's revocation.
   EXPECT_TRUE(Refresh(issued.refresh_token).ok());
 
   clock_.Advance(absl::Hours(24 * 366));
-  EXPECT_EQ(Code(Refresh(issued.refresh_token).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(Refresh(issued.refresh_token),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
 TEST_F(RefreshSessionTest, RotationWithinGraceHandsOutTheSameSuccessor) {
@@ -185,10 +181,10 @@ TEST_F(RefreshSessionTest, RotationWithinGraceHandsOutTheSameSuccessor) {
   // the family, successor included.
   ASSERT_TRUE(Refresh(*first->next_refresh_token, false).ok());
   clock_.Advance(absl::Seconds(60));
-  EXPECT_EQ(Code(Refresh(issued.refresh_token).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-  EXPECT_EQ(Code(Refresh(*first->next_refresh_token).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(Refresh(issued.refresh_token),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+  EXPECT_THAT(Refresh(*first->next_refresh_token),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
 TEST_F(RefreshSessionTest, CallerThatCannotRotateNeverRotates) {
@@ -221,7 +217,7 @@ TEST_F(RefreshSessionTest, EachSessionHasItsOwnRefreshBudgetAcrossRotations) {
     ASSERT_TRUE(refreshed.ok()) << i << ": " << refreshed.status();
     token = *refreshed->next_refresh_token;
   }
-  EXPECT_EQ(Code(Refresh(token).status()), identity::v1::RATE_LIMITED);
+  EXPECT_THAT(Refresh(token), HasErrorCode(identity::v1::RATE_LIMITED));
   // Another session of the same user is not limited by this one.
   EXPECT_TRUE(Refresh(other.refresh_token).ok());
 }
@@ -241,8 +237,8 @@ TEST_F(RefreshSessionTest, RevokeEndsTheWholeFamilyAndIgnoresOtherTokens) {
   ASSERT_TRUE(next.ok()) << next.status();
   // Revoking by the replaced token (within grace) ends its successor too.
   ASSERT_TRUE(refresh_->Revoke(kProject, again.refresh_token).ok());
-  EXPECT_EQ(Code(Refresh(*next->next_refresh_token).status()),
-            identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(Refresh(*next->next_refresh_token),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
 }  // namespace

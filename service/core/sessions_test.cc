@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "service/core/project_config.h"
 #include "service/errors/api_error.h"
+#include "service/errors/error_matchers.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -68,11 +69,6 @@ class SessionsTest : public ::testing::Test {
     return *issued;
   }
 
-  static identity::v1::ErrorCode Code(const absl::Status& status) {
-    auto error = ReadApiError(status);
-    return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
-  }
-
   common::FakeClock clock_;
   std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
   std::unique_ptr<storage::Database> db_;
@@ -102,16 +98,13 @@ TEST_F(SessionsTest, ReusableTokenRefreshesAgainAndAgain) {
 
 TEST_F(SessionsTest, UnknownForeignAndExpiredTokensAreRefusedAlike) {
   IssuedSession issued = NewSession();
-  EXPECT_EQ(
-      Code(manager_->Refresh(kProject, "no-such-token", config_).status()),
-      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-  EXPECT_EQ(
-      Code(manager_->Refresh(kOther, issued.refresh_token, config_).status()),
-      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(manager_->Refresh(kProject, "no-such-token", config_),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+  EXPECT_THAT(manager_->Refresh(kOther, issued.refresh_token, config_),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
   clock_.Advance(absl::Hours(24 * 366));
-  EXPECT_EQ(
-      Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
-      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(manager_->Refresh(kProject, issued.refresh_token, config_),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
 TEST_F(SessionsTest, LastUsedIsWrittenAtMostOnceAMinute) {
@@ -220,14 +213,12 @@ TEST_F(SessionsTest, ReuseAfterGraceRevokesTheWholeFamily) {
   auto rotated = manager_->Refresh(kProject, issued.refresh_token, config_);
   ASSERT_TRUE(rotated.ok());
   clock_.Advance(absl::Seconds(11));
-  EXPECT_EQ(
-      Code(manager_->Refresh(kProject, issued.refresh_token, config_).status()),
-      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(manager_->Refresh(kProject, issued.refresh_token, config_),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
   // The thief's replay also logged out the legitimate holder.
-  EXPECT_EQ(
-      Code(manager_->Refresh(kProject, *rotated->next_refresh_token, config_)
-               .status()),
-      identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  EXPECT_THAT(
+      manager_->Refresh(kProject, *rotated->next_refresh_token, config_),
+      HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
 }  // namespace

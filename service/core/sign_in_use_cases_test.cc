@@ -30,6 +30,7 @@
 #include "service/core/users.h"
 #include "service/core/verification_codes.h"
 #include "service/errors/api_error.h"
+#include "service/errors/error_matchers.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -49,11 +50,6 @@ ApiErrorView ErrorOf(const absl::Status& status) {
   std::optional<ApiErrorView> error = ReadApiError(status);
   EXPECT_TRUE(error.has_value()) << status;
   return error.value_or(ApiErrorView{});
-}
-
-identity::v1::ErrorCode CodeOf(const absl::Status& status) {
-  std::optional<ApiErrorView> error = ReadApiError(status);
-  return error ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
 }
 
 class SignInUseCasesTest : public ::testing::Test {
@@ -206,7 +202,8 @@ TEST_F(SignInUseCasesTest, UnknownEmailAndWrongPasswordAnswerAlike) {
   const absl::Status unknown = SignInAs("eve@example.com", kPassword).status();
   const absl::Status no_password =
       SignInAs("bob@example.com", kPassword).status();
-  EXPECT_EQ(CodeOf(wrong), identity::v1::EMAIL_PASSWORD_MISMATCH) << wrong;
+  EXPECT_THAT(wrong, HasErrorCode(identity::v1::EMAIL_PASSWORD_MISMATCH))
+      << wrong;
   for (const absl::Status& other : {unknown, no_password}) {
     EXPECT_EQ(ToPublicError(other), ToPublicError(wrong)) << other;
     EXPECT_EQ(ErrorOf(other).details, ErrorOf(wrong).details);
@@ -244,8 +241,8 @@ TEST_F(SignInUseCasesTest, UnknownEmailSpendsAPasswordVerification) {
   const absl::Status unknown = SignInAs("eve@example.com", kPassword).status();
   const absl::Status known =
       SignInAs("ann@example.com", kPassword, kAddressB).status();
-  EXPECT_EQ(CodeOf(known), identity::v1::RATE_LIMITED) << known;
-  EXPECT_EQ(CodeOf(unknown), identity::v1::RATE_LIMITED) << unknown;
+  EXPECT_THAT(known, HasErrorCode(identity::v1::RATE_LIMITED)) << known;
+  EXPECT_THAT(unknown, HasErrorCode(identity::v1::RATE_LIMITED)) << unknown;
   EXPECT_EQ(ErrorOf(unknown).details, ErrorOf(known).details);
 }
 
@@ -260,13 +257,13 @@ TEST_F(SignInUseCasesTest, BackOffIsPerAccountAndAddress) {
       ->mutable_sign_in_per_account()
       ->set_window_seconds(900);
   for (int i = 0; i < 3; ++i) {  // the free attempts
-    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "guess", kAddressA).status()),
-              identity::v1::EMAIL_PASSWORD_MISMATCH)
+    EXPECT_THAT(SignInAs("ann@example.com", "guess", kAddressA),
+                HasErrorCode(identity::v1::EMAIL_PASSWORD_MISMATCH))
         << i;
   }
   const absl::Status paced =
       SignInAs("ann@example.com", kPassword, kAddressA).status();
-  EXPECT_EQ(CodeOf(paced), identity::v1::RATE_LIMITED) << paced;
+  EXPECT_THAT(paced, HasErrorCode(identity::v1::RATE_LIMITED)) << paced;
 
   auto owner = SignInAs("ann@example.com", kPassword, kAddressB);
   ASSERT_TRUE(owner.ok()) << owner.status();
@@ -289,24 +286,24 @@ TEST_F(SignInUseCasesTest, PerAccountCeilingStopsGuessesFromManyAddresses) {
       ->set_window_seconds(900);
   for (int i = 0; i < RateLimiter::kAccountCeilingFactor; ++i) {
     const std::string address = absl::StrCat("192.0.2.", i + 1);
-    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "guess", address).status()),
-              identity::v1::EMAIL_PASSWORD_MISMATCH)
+    EXPECT_THAT(SignInAs("ann@example.com", "guess", address),
+                HasErrorCode(identity::v1::EMAIL_PASSWORD_MISMATCH))
         << address;
     // That address's budget is used up.
-    EXPECT_EQ(CodeOf(SignInAs("ann@example.com", kPassword, address).status()),
-              identity::v1::RATE_LIMITED)
+    EXPECT_THAT(SignInAs("ann@example.com", kPassword, address),
+                HasErrorCode(identity::v1::RATE_LIMITED))
         << address;
   }
   const absl::Status fresh =
       SignInAs("ann@example.com", kPassword, "192.0.2.200").status();
-  EXPECT_EQ(CodeOf(fresh), identity::v1::RATE_LIMITED) << fresh;
+  EXPECT_THAT(fresh, HasErrorCode(identity::v1::RATE_LIMITED)) << fresh;
 }
 
 TEST_F(SignInUseCasesTest, BcryptHashIsReplacedByArgon2idOnSuccessOnly) {
   const std::string id = AddUser(
       "ann@example.com", PasswordHash{kBcryptHash, PasswordAlgorithm::kBcrypt});
-  EXPECT_EQ(CodeOf(SignInAs("ann@example.com", "U*U*").status()),
-            identity::v1::EMAIL_PASSWORD_MISMATCH);
+  EXPECT_THAT(SignInAs("ann@example.com", "U*U*"),
+              HasErrorCode(identity::v1::EMAIL_PASSWORD_MISMATCH));
   storage::PasswordCredentialRecord after_failure = StoredPassword(id);
   EXPECT_EQ(after_failure.algorithm, "bcrypt");
   EXPECT_EQ(after_failure.password_hash, kBcryptHash);
@@ -340,7 +337,7 @@ TEST_F(SignInUseCasesTest, TotpUserGetsAnAttemptCodeAndNoSession) {
   // The clock and the seed are fixed: "000000" is not the code now.
   const absl::Status wrong =
       mfa_sign_in.Run({project_, attempt_code, "000000", kAddressA}).status();
-  EXPECT_EQ(CodeOf(wrong), identity::v1::INVALID_TOTP_CODE) << wrong;
+  EXPECT_THAT(wrong, HasErrorCode(identity::v1::INVALID_TOTP_CODE)) << wrong;
   EXPECT_EQ(ActiveSessions(id), 0u);
 
   auto totp = crypto::Totp::Create(kTotpSeed, clock_);
@@ -377,8 +374,8 @@ TEST_F(SignInUseCasesTest, SignUpUpgradesTheAnonymousUserKeepingItsId) {
 
   // The same token once the user is no longer anonymous: no second upgrade.
   input.email = "other@example.com";
-  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
-            identity::v1::USER_EMAIL_ALREADY_EXISTS);
+  EXPECT_THAT(sign_up.Run(input),
+              HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
 }
 
 TEST_F(SignInUseCasesTest, SignUpMakesANewUserAndAVerificationCode) {
@@ -398,12 +395,12 @@ TEST_F(SignInUseCasesTest, SignUpMakesANewUserAndAVerificationCode) {
 
   input.verification_callback_url = "https://evil.example.net/verify";
   input.email = "bob@example.com";
-  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
-            identity::v1::REDIRECT_URL_NOT_WHITELISTED);
+  EXPECT_THAT(sign_up.Run(input),
+              HasErrorCode(identity::v1::REDIRECT_URL_NOT_WHITELISTED));
   input.verification_callback_url.reset();
   input.email = "ann@example.com";
-  EXPECT_EQ(CodeOf(sign_up.Run(input).status()),
-            identity::v1::USER_EMAIL_ALREADY_EXISTS);
+  EXPECT_THAT(sign_up.Run(input),
+              HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "gtest/gtest.h"
 #include "service/core/default_permissions.h"
 #include "service/errors/api_error.h"
+#include "service/errors/error_matchers.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -14,11 +15,6 @@ constexpr char kMissingTeam[] = "22222222-0000-4000-8000-0000000000ff";
 constexpr char kAnn[] = "33333333-0000-4000-8000-000000000001";
 constexpr char kBob[] = "33333333-0000-4000-8000-000000000002";
 constexpr char kNobody[] = "33333333-0000-4000-8000-0000000000ff";
-
-identity::v1::ErrorCode CodeOf(const absl::Status& status) {
-  auto error = ReadApiError(status);
-  return error.has_value() ? error->code : identity::v1::ERROR_CODE_UNSPECIFIED;
-}
 
 class TeamMembershipTest : public ::testing::Test {
  protected:
@@ -100,12 +96,13 @@ TEST_F(TeamMembershipTest, AddGrantsDefinedDefaultsAndSkipsOthers) {
 }
 
 TEST_F(TeamMembershipTest, AddErrorsInStacksOrder) {
-  EXPECT_EQ(CodeOf(Add(kMissingTeam, kNobody, {})),
-            identity::v1::USER_NOT_FOUND);
-  EXPECT_EQ(CodeOf(Add(kMissingTeam, kAnn, {})), identity::v1::TEAM_NOT_FOUND);
+  EXPECT_THAT(Add(kMissingTeam, kNobody, {}),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  EXPECT_THAT(Add(kMissingTeam, kAnn, {}),
+              HasErrorCode(identity::v1::TEAM_NOT_FOUND));
   ASSERT_TRUE(Add(kTeam, kAnn, {}).ok());
-  EXPECT_EQ(CodeOf(Add(kTeam, kAnn, {})),
-            identity::v1::TEAM_MEMBERSHIP_ALREADY_EXISTS);
+  EXPECT_THAT(Add(kTeam, kAnn, {}),
+              HasErrorCode(identity::v1::TEAM_MEMBERSHIP_ALREADY_EXISTS));
 }
 
 TEST_F(TeamMembershipTest, SelectableTeamMustExistAndHaveTheUser) {
@@ -116,10 +113,10 @@ TEST_F(TeamMembershipTest, SelectableTeamMustExistAndHaveTheUser) {
     });
   };
   EXPECT_TRUE(selectable(kTeam, kAnn).ok());
-  EXPECT_EQ(CodeOf(selectable(kTeam, kBob)),
-            identity::v1::TEAM_MEMBERSHIP_NOT_FOUND);
+  EXPECT_THAT(selectable(kTeam, kBob),
+              HasErrorCode(identity::v1::TEAM_MEMBERSHIP_NOT_FOUND));
   absl::Status missing = selectable(kMissingTeam, kAnn);
-  EXPECT_EQ(CodeOf(missing), identity::v1::TEAM_NOT_FOUND);
+  EXPECT_THAT(missing, HasErrorCode(identity::v1::TEAM_NOT_FOUND));
   EXPECT_EQ(ReadApiError(missing)->details["team_id"], kMissingTeam);
 }
 
@@ -127,7 +124,7 @@ TEST_F(TeamMembershipTest, RequireMemberHidesWhetherTheTeamExists) {
   absl::Status status = InRead([&](storage::Repositories& repos) {
     return RequireMember(repos, kProject, kMissingTeam, kAnn);
   });
-  EXPECT_EQ(CodeOf(status), identity::v1::TEAM_MEMBERSHIP_NOT_FOUND);
+  EXPECT_THAT(status, HasErrorCode(identity::v1::TEAM_MEMBERSHIP_NOT_FOUND));
   EXPECT_EQ(ReadApiError(status)->details["user_id"], kAnn);
 }
 
