@@ -1,31 +1,12 @@
 #include "service/api/auth_common.h"
 
-#include <vector>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "service/core/emails.h"
-#include "service/core/trusted_domains.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::api {
-
-absl::Status CheckRedirectUrl(const core::ProjectSnapshot& project,
-                              absl::string_view url) {
-  std::vector<core::DomainPattern> patterns;
-  for (const auto& domain : project.config.domains()) {
-    // The configuration was validated when written; a pattern that no
-    // longer parses is skipped rather than trusted.
-    if (auto parsed = core::ParseDomainPattern(domain.domain()); parsed.ok()) {
-      patterns.push_back(*std::move(parsed));
-    }
-  }
-  if (!core::IsTrustedRedirectUrl(url, patterns,
-                                  project.config.allow_localhost())) {
-    return ApiError(identity::v1::REDIRECT_URL_NOT_WHITELISTED);
-  }
-  return absl::OkStatus();
-}
 
 std::string LinkWithCode(absl::string_view callback_url,
                          absl::string_view code) {
@@ -51,17 +32,34 @@ void SendEmail(AppContext& context, const core::ProjectSnapshot& project,
   context.mail.Enqueue(mail::RenderEmail(kind, values, project.config, to));
 }
 
-absl::StatusOr<std::string> PrepareMailTo(AppContext& context,
-                                          const core::ProjectSnapshot& project,
-                                          absl::string_view raw_email,
-                                          absl::string_view callback_url) {
-  LATCHKEY_ASSIGN_OR_RETURN(std::string email,
-                            core::NormalizeEmail(raw_email, "body.email"));
-  LATCHKEY_RETURN_IF_ERROR(CheckRedirectUrl(project, callback_url));
-  LATCHKEY_RETURN_IF_ERROR(context.rate_limiter.Consume(
-      project.project.id, absl::StrCat("email:", email),
-      project.config.rate_limits().email_per_address()));
-  return email;
+void SendCodeMail(AppContext& context, const core::ProjectSnapshot& project,
+                  absl::string_view kind, absl::string_view callback_url,
+                  const core::CodeMail& code, bool show_otp) {
+  mail::TemplateValues values;
+  values.link = LinkWithCode(callback_url, code.code);
+  if (show_otp) values.otp = code.otp;
+  values.email = code.to;
+  SendEmail(context, project, kind, std::move(values), code.to);
+}
+
+core::SignInServices SignInServicesOf(AppContext& context) {
+  return core::SignInServices{context.database,  context.clock,
+                              context.passwords, context.rate_limiter,
+                              context.sessions,  context.token_issuer,
+                              context.codes};
+}
+
+std::optional<std::string> AnonymousCaller(const Caller& caller) {
+  if (caller.user.has_value() && caller.user->is_anonymous()) {
+    return caller.user->sub();
+  }
+  return std::nullopt;
+}
+
+identity::v1::SuccessResponse Success() {
+  identity::v1::SuccessResponse response;
+  response.set_success(true);
+  return response;
 }
 
 absl::Status LimitByIp(AppContext& context, const CallContext& call,

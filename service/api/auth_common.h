@@ -1,6 +1,7 @@
 #ifndef SERVICE_API_AUTH_COMMON_H_
 #define SERVICE_API_AUTH_COMMON_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -8,18 +9,15 @@
 #include "identity/v1/common.pb.h"
 #include "service/api/app_context.h"
 #include "service/api/sign_in.h"
+#include "service/core/mail_admission.h"
 #include "service/core/project_directory.h"
+#include "service/core/sign_in_services.h"
 #include "service/mail/email_templates.h"
 #include "service/pipeline/call_context.h"
 
 namespace latchkey::service::api {
 
 // Pieces every sign-in and email flow of AuthService shares.
-
-// REDIRECT_URL_NOT_WHITELISTED unless `url` is on the project's trusted
-// domains (or localhost, where the project allows it).
-absl::Status CheckRedirectUrl(const core::ProjectSnapshot& project,
-                              absl::string_view url);
 
 // `<callback_url>?code=<code>` (or `&code=` when the URL has a query).
 std::string LinkWithCode(absl::string_view callback_url,
@@ -36,22 +34,23 @@ void SendEmail(AppContext& context, const core::ProjectSnapshot& project,
                absl::string_view kind, mail::TemplateValues values,
                absl::string_view to);
 
-// An email decided inside a transaction, sent once it has committed.
-struct PendingEmail {
-  std::string kind;
-  mail::TemplateValues values;
-  std::string to;
-};
+// Sends the mail of a code a core flow made (core/mail_admission.h): the
+// link is `callback_url` with the code; `show_otp` puts the code's OTP in
+// the mail too (sign-in codes, which can be typed instead of followed).
+void SendCodeMail(AppContext& context, const core::ProjectSnapshot& project,
+                  absl::string_view kind, absl::string_view callback_url,
+                  const core::CodeMail& code, bool show_otp);
 
-// The checks before mailing a code or link to an address a caller typed:
-// the address normalised (SCHEMA_ERROR naming body.email), the callback
-// URL within the project's trusted domains, and the per-address mail
-// limit (one budget per address across every kind of mail). Returns the
-// normalised address.
-absl::StatusOr<std::string> PrepareMailTo(AppContext& context,
-                                          const core::ProjectSnapshot& project,
-                                          absl::string_view raw_email,
-                                          absl::string_view callback_url);
+// What the account use cases of core (core/sign_in_services.h) work with:
+// the server's shared instances.
+core::SignInServices SignInServicesOf(AppContext& context);
+
+// The caller's user id when they hold an anonymous user's token: signing
+// up or in then upgrades that user instead of making another.
+std::optional<std::string> AnonymousCaller(const Caller& caller);
+
+// {success: true}.
+identity::v1::SuccessResponse Success();
 
 // Rate-limit keys. The client address limits per origin, the account (the
 // normalised email or user id) per target.

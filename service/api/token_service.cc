@@ -17,6 +17,7 @@
 #include "service/core/access_tokens.h"
 #include "service/core/refresh_session.h"
 #include "service/errors/api_error.h"
+#include "service/pipeline/service_binder.h"
 
 namespace latchkey::service::api {
 namespace {
@@ -42,7 +43,6 @@ using identity::v1::SuccessResponse;
 using identity::v1::ValidateAccessTokenRequest;
 using identity::v1::ValidateAccessTokenResponse;
 
-constexpr absl::string_view kService = "identity.v1.TokenService.";
 constexpr absl::Duration kWebSocketTokenLifetime = absl::Seconds(60);
 
 absl::Status RefreshTokenNotFound() {
@@ -314,43 +314,22 @@ absl::StatusOr<ListSigningKeysResponse> TokenMethods::ListSigningKeys(
   return response;
 }
 
-// Registers `handler` of the shared `methods` as TokenService.<name>.
-template <typename Request, typename Response>
-absl::Status Bind(MethodRegistry& registry, absl::string_view name,
-                  std::shared_ptr<TokenMethods> methods,
-                  absl::StatusOr<Response> (TokenMethods::*handler)(
-                      CallContext&, const Request&)) {
-  return registry.Register<Request, Response>(
-      absl::StrCat(kService, name),
-      [methods = std::move(methods), handler](CallContext& call,
-                                              const Request& request) {
-        return ((*methods).*handler)(call, request);
-      });
-}
-
 }  // namespace
 
 absl::Status RegisterTokenService(MethodRegistry& registry,
                                   AppContext& context) {
-  auto methods = std::make_shared<TokenMethods>(context);
-  LATCHKEY_RETURN_IF_ERROR(
-      Bind(registry, "OAuthToken", methods, &TokenMethods::OAuthToken));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "RefreshAccessToken", methods,
-                                &TokenMethods::RefreshAccessToken));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "RevokeRefreshToken", methods,
-                                &TokenMethods::RevokeRefreshToken));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "ValidateAccessToken", methods,
-                                &TokenMethods::ValidateAccessToken));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "IntrospectToken", methods,
-                                &TokenMethods::IntrospectToken));
-  LATCHKEY_RETURN_IF_ERROR(
-      Bind(registry, "GetJwks", methods, &TokenMethods::GetJwks));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "GetAnonymousUsersJwks", methods,
-                                &TokenMethods::GetAnonymousUsersJwks));
-  LATCHKEY_RETURN_IF_ERROR(Bind(registry, "CreateWebSocketToken", methods,
-                                &TokenMethods::CreateWebSocketToken));
-  return Bind(registry, "ListSigningKeys", methods,
-              &TokenMethods::ListSigningKeys);
+  ServiceBinder<TokenMethods> bind(registry, "identity.v1.TokenService",
+                                   std::make_shared<TokenMethods>(context));
+  bind("OAuthToken", &TokenMethods::OAuthToken);
+  bind("RefreshAccessToken", &TokenMethods::RefreshAccessToken);
+  bind("RevokeRefreshToken", &TokenMethods::RevokeRefreshToken);
+  bind("ValidateAccessToken", &TokenMethods::ValidateAccessToken);
+  bind("IntrospectToken", &TokenMethods::IntrospectToken);
+  bind("GetJwks", &TokenMethods::GetJwks);
+  bind("GetAnonymousUsersJwks", &TokenMethods::GetAnonymousUsersJwks);
+  bind("CreateWebSocketToken", &TokenMethods::CreateWebSocketToken);
+  bind("ListSigningKeys", &TokenMethods::ListSigningKeys);
+  return bind.status();
 }
 
 }  // namespace latchkey::service::api

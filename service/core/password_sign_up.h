@@ -9,12 +9,9 @@
 #include "service/core/project_directory.h"
 #include "service/core/sign_in_services.h"
 #include "service/core/start_session.h"
+#include "service/core/verification_codes.h"
 
 namespace latchkey::service::core {
-
-// The verification-code purpose of email verification codes.
-inline constexpr absl::string_view kEmailVerificationPurpose =
-    "email_verification";
 
 // Signing up with an email and a password, in this order:
 //  - SIGN_UP_NOT_ENABLED, PASSWORD_AUTHENTICATION_NOT_ENABLED unless the

@@ -26,6 +26,12 @@ struct NewVerificationCode {
   storage::VerificationCodeRecord record;
 };
 
+// The purposes codes are made for; a code is valid only for its own.
+inline constexpr absl::string_view kSignInCodePurpose = "sign_in";
+inline constexpr absl::string_view kEmailVerificationPurpose =
+    "email_verification";
+inline constexpr absl::string_view kPasswordResetPurpose = "password_reset";
+
 // One-time codes for email links and OTPs (sign-in, verification, password
 // reset, invitations, MFA attempts), Stack's way: found by the hash of the
 // whole code; a wrong OTP with a right nonce counts as a failed attempt of

@@ -1,0 +1,245 @@
+// The code-by-email flows (code_sign_in.h, email_verification.h,
+// password_reset.h) and a user's own password changes
+// (password_changes.h), against SQLite.
+
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/core/code_sign_in.h"
+#include "service/core/email_verification.h"
+#include "service/core/password_changes.h"
+#include "service/core/password_reset.h"
+#include "service/core/sign_in_fixture.h"
+#include "service/errors/error_matchers.h"
+
+namespace latchkey::service::core {
+namespace {
+
+using ::testing::Not;
+using ::testing::Optional;
+
+constexpr char kCallback[] = "http://localhost:3000/handler";
+
+class EmailFlowsTest : public SignInFixture {
+ protected:
+  void SetUp() override {
+    SignInFixture::SetUp();
+    project_.config.set_magic_link_enabled(true);
+  }
+
+  CodeSignIn Codes() const { return CodeSignIn(*services_); }
+  EmailVerification Verification() const {
+    return EmailVerification(*services_);
+  }
+  PasswordReset Reset() const { return PasswordReset(*services_); }
+  PasswordChanges Changes() const { return PasswordChanges(*services_); }
+
+  // A session for `user_id`, through a password sign-in.
+  SignedIn SessionOf(const std::string& email, const std::string& password) {
+    auto signed_in = SignInAs(email, password);
+    EXPECT_TRUE(signed_in.ok()) << signed_in.status();
+    return signed_in.value_or(SignedIn{});
+  }
+};
+
+TEST_F(EmailFlowsTest, CodeSignInSignsUpAnUnknownAddressWithItVerified) {
+  auto mail = Codes().SendCode({project_, "New@Example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  EXPECT_EQ(mail->to, "new@example.com");
+  // The OTP and the nonce make up the whole code.
+  EXPECT_EQ(absl::AsciiStrToLower(mail->otp) + mail->nonce, mail->code);
+
+  auto signed_in = Codes().SignIn({project_, mail->code, std::nullopt});
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_TRUE(signed_in->is_new_user);
+  const storage::UserView user = User(signed_in->signed_in.user_id);
+  EXPECT_EQ(user.primary_email, "new@example.com");
+  EXPECT_TRUE(user.primary_email_verified);
+  EXPECT_TRUE(user.user.otp_auth_enabled);
+  EXPECT_EQ(ActiveSessions(user.user.id), 1u);
+
+  // The code is single use.
+  EXPECT_THAT(Codes().SignIn({project_, mail->code, std::nullopt}),
+              HasErrorCode(identity::v1::VERIFICATION_CODE_ALREADY_USED));
+}
+
+TEST_F(EmailFlowsTest, CodeSignInProvesAnExistingAccountsAddress) {
+  const std::string ann = AddUser("ann@example.com", std::nullopt);
+  ASSERT_FALSE(User(ann).primary_email_verified);
+  auto mail = Codes().SendCode({project_, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  // lower(OTP) + nonce works like the link's code.
+  auto signed_in = Codes().SignIn(
+      {project_, absl::AsciiStrToLower(mail->otp) + mail->nonce, std::nullopt});
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_FALSE(signed_in->is_new_user);
+  EXPECT_EQ(signed_in->signed_in.user_id, ann);
+  EXPECT_TRUE(User(ann).primary_email_verified);
+}
+
+TEST_F(EmailFlowsTest, CodeSignInUpgradesTheAnonymousCaller) {
+  const std::string anonymous = AddUser("", std::nullopt, false, true);
+  auto mail = Codes().SendCode({project_, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  auto signed_in = Codes().SignIn({project_, mail->code, anonymous});
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_TRUE(signed_in->is_new_user);
+  EXPECT_EQ(signed_in->signed_in.user_id, anonymous);
+  const storage::UserView user = User(anonymous);
+  EXPECT_FALSE(user.user.is_anonymous);
+  EXPECT_EQ(user.primary_email, "ann@example.com");
+}
+
+TEST_F(EmailFlowsTest, CodeSignInRefusals) {
+  project_.config.set_magic_link_enabled(false);
+  EXPECT_THAT(Codes().SendCode({project_, "ann@example.com", kCallback}),
+              HasErrorCode(identity::v1::OTP_SIGN_IN_NOT_ENABLED));
+  project_.config.set_magic_link_enabled(true);
+  EXPECT_THAT(
+      Codes().SendCode({project_, "ann@example.com", "https://evil.test/x"}),
+      HasErrorCode(identity::v1::REDIRECT_URL_NOT_WHITELISTED));
+  EXPECT_THAT(Codes().SendCode({project_, "not an address", kCallback}),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+
+  // Sign-up off: an unknown address gets no code; a code sent while it
+  // was on does not sign up after it is turned off.
+  auto mail = Codes().SendCode({project_, "late@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  project_.config.set_sign_up_enabled(false);
+  EXPECT_THAT(Codes().SendCode({project_, "new@example.com", kCallback}),
+              HasErrorCode(identity::v1::SIGN_UP_NOT_ENABLED));
+  EXPECT_THAT(Codes().SignIn({project_, mail->code, std::nullopt}),
+              HasErrorCode(identity::v1::SIGN_UP_NOT_ENABLED));
+  EXPECT_THAT(Codes().SignIn({project_, "wrong", std::nullopt}),
+              HasErrorCode(identity::v1::VERIFICATION_CODE_NOT_FOUND));
+}
+
+TEST_F(EmailFlowsTest, EveryKindOfMailSpendsOneBudgetPerAddress) {
+  project_.config.mutable_rate_limits()->mutable_email_per_address()->set_limit(
+      2);
+  project_.config.mutable_rate_limits()
+      ->mutable_email_per_address()
+      ->set_window_seconds(3600);
+  AddUser("ann@example.com", Argon2Of(kPassword));
+  ASSERT_TRUE(Codes().SendCode({project_, "ann@example.com", kCallback}).ok());
+  ASSERT_TRUE(Reset().SendCode({project_, "ann@example.com", kCallback}).ok());
+  EXPECT_THAT(Reset().SendCode({project_, "Ann@Example.com", kCallback}),
+              HasErrorCode(identity::v1::RATE_LIMITED));
+  EXPECT_TRUE(Reset().SendCode({project_, "bob@example.com", kCallback}).ok());
+}
+
+TEST_F(EmailFlowsTest, VerificationProvesOnlyThePrimaryAddress) {
+  const std::string ann = AddUser("ann@example.com", std::nullopt);
+  EXPECT_THAT(
+      Verification().SendCode({project_, ann, "other@example.com", kCallback}),
+      HasErrorCode(identity::v1::EMAIL_IS_NOT_PRIMARY_EMAIL));
+  auto mail =
+      Verification().SendCode({project_, ann, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  ASSERT_TRUE(Verification().Verify(project_, mail->code).ok());
+  EXPECT_TRUE(User(ann).primary_email_verified);
+  EXPECT_THAT(
+      Verification().SendCode({project_, ann, "ann@example.com", kCallback}),
+      HasErrorCode(identity::v1::EMAIL_ALREADY_VERIFIED));
+}
+
+TEST_F(EmailFlowsTest, VerificationCodeIsVoidAfterTheAddressChanges) {
+  const std::string ann = AddUser("ann@example.com", std::nullopt);
+  auto mail =
+      Verification().SendCode({project_, ann, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   UserChanges changes;
+                   changes.primary_email =
+                       std::optional<std::string>("ann2@example.com");
+                   return UpdateUser(repos, project_.project.id, ann, changes,
+                                     clock_.Now());
+                 })
+                  .ok());
+  EXPECT_THAT(Verification().Verify(project_, mail->code),
+              HasErrorCode(identity::v1::VERIFICATION_CODE_NOT_FOUND));
+  EXPECT_FALSE(User(ann).primary_email_verified);
+}
+
+TEST_F(EmailFlowsTest, ResetCodeForAnUnknownAddressIsSilent) {
+  auto mail = Reset().SendCode({project_, "nobody@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  EXPECT_EQ(*mail, std::nullopt);
+}
+
+TEST_F(EmailFlowsTest, ResetSetsThePasswordAndEndsEverySession) {
+  const std::string ann = AddUser("ann@example.com", Argon2Of(kPassword));
+  SessionOf("ann@example.com", kPassword);
+  SessionOf("ann@example.com", kPassword);
+  ASSERT_EQ(ActiveSessions(ann), 2u);
+  auto mail = Reset().SendCode({project_, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  ASSERT_TRUE(mail->has_value());
+
+  EXPECT_THAT(Reset().Reset({project_, (*mail)->code, "short"}),
+              HasErrorCode(identity::v1::PASSWORD_TOO_SHORT));
+  EXPECT_EQ(ActiveSessions(ann), 2u);
+
+  ASSERT_TRUE(
+      Reset().Reset({project_, (*mail)->code, "a new long password"}).ok());
+  EXPECT_EQ(ActiveSessions(ann), 0u);
+  EXPECT_THAT(SignInAs("ann@example.com", kPassword),
+              HasErrorCode(identity::v1::EMAIL_PASSWORD_MISMATCH));
+  // Past the pacing a failed sign-in sets.
+  clock_.Advance(absl::Hours(1));
+  EXPECT_TRUE(SignInAs("ann@example.com", "a new long password").ok());
+  EXPECT_THAT(Reset().Reset({project_, (*mail)->code, "another password!"}),
+              HasErrorCode(identity::v1::VERIFICATION_CODE_ALREADY_USED));
+}
+
+TEST_F(EmailFlowsTest, UpdateKeepsOnlyTheCallersSession) {
+  const std::string ann = AddUser("ann@example.com", Argon2Of(kPassword));
+  const SignedIn mine = SessionOf("ann@example.com", kPassword);
+  SessionOf("ann@example.com", kPassword);
+  ASSERT_EQ(ActiveSessions(ann), 2u);
+
+  EXPECT_THAT(Changes().Update({project_, ann, mine.session.id, "wrong guess",
+                                "a new long password"}),
+              HasErrorCode(identity::v1::PASSWORD_CONFIRMATION_MISMATCH));
+  EXPECT_EQ(ActiveSessions(ann), 2u);
+
+  ASSERT_TRUE(Changes()
+                  .Update({project_, ann, mine.session.id, kPassword,
+                           "a new long password"})
+                  .ok());
+  EXPECT_EQ(ActiveSessions(ann), 1u);
+  EXPECT_TRUE(SignInAs("ann@example.com", "a new long password").ok());
+}
+
+TEST_F(EmailFlowsTest, UpdateIsLimitedPerAccount) {
+  project_.config.mutable_rate_limits()
+      ->mutable_password_update_per_account()
+      ->set_limit(1);
+  project_.config.mutable_rate_limits()
+      ->mutable_password_update_per_account()
+      ->set_window_seconds(3600);
+  const std::string ann = AddUser("ann@example.com", Argon2Of(kPassword));
+  EXPECT_THAT(
+      Changes().Update({project_, ann, "", "guess one", "a new long password"}),
+      HasErrorCode(identity::v1::PASSWORD_CONFIRMATION_MISMATCH));
+  // Even the right password waits once the account's budget is spent.
+  EXPECT_THAT(
+      Changes().Update({project_, ann, "", kPassword, "a new long password"}),
+      HasErrorCode(identity::v1::RATE_LIMITED));
+}
+
+TEST_F(EmailFlowsTest, SetOnlyForAUserWithoutAPassword) {
+  const std::string ann = AddUser("ann@example.com", std::nullopt);
+  EXPECT_THAT(Changes().Update({project_, ann, "", "x", "a new long password"}),
+              HasErrorCode(identity::v1::USER_DOES_NOT_HAVE_PASSWORD));
+  ASSERT_TRUE(Changes().Set({project_, ann, "a first password"}).ok());
+  EXPECT_THAT(Changes().Set({project_, ann, "a second password"}),
+              HasErrorCode(identity::v1::PASSWORD_ALREADY_SET));
+  EXPECT_TRUE(SignInAs("ann@example.com", "a first password").ok());
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
