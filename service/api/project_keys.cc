@@ -1,21 +1,18 @@
 #include "service/api/project_keys.h"
 
-#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "crypto/hashing.h"
-#include "crypto/random.h"
 #include "identity/v1/project.pb.h"
 #include "service/api/protos.h"
+#include "service/core/api_key_sets.h"
 #include "service/core/oauth_client_secrets.h"
-#include "service/errors/api_error.h"
+#include "service/core/oauth_provider_settings.h"
+#include "service/pipeline/service_binder.h"
 
 namespace latchkey::service::api {
 namespace {
@@ -33,8 +30,6 @@ using identity::v1::OAuthProvider;
 using identity::v1::SuccessResponse;
 using identity::v1::UpdateApiKeySetRequest;
 using identity::v1::UpsertOAuthProviderRequest;
-
-// ---- API key sets ----------------------------------------------------------
 
 ApiKeySet ApiKeySetToProto(const storage::ApiKeySetRecord& set) {
   ApiKeySet out;
@@ -60,132 +55,6 @@ ApiKeySet ApiKeySetToProto(const storage::ApiKeySetRecord& set) {
   return out;
 }
 
-// A new key with its stored form; the key itself exists only in the answer.
-absl::StatusOr<std::string> NewKey(
-    absl::string_view prefix, std::optional<storage::StoredApiKey>& stored) {
-  LATCHKEY_ASSIGN_OR_RETURN(std::string body, crypto::RandomToken());
-  std::string key = absl::StrCat(prefix, body);
-  stored =
-      storage::StoredApiKey{crypto::HashToken(key), key.substr(key.size() - 4)};
-  return key;
-}
-
-absl::Status ApiKeyNotFound(const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kNotFound) {
-    return ApiError(identity::v1::API_KEY_NOT_FOUND);
-  }
-  return status;
-}
-
-absl::StatusOr<CreatedApiKeySet> CreateApiKeySet(
-    AppContext& context, CallContext& call,
-    const CreateApiKeySetRequest& request) {
-  const absl::Time now = context.clock.Now();
-  if (request.expires_at_millis() <= Millis(now)) {
-    return SchemaError("body.expires_at_millis must be in the future");
-  }
-  if (!request.has_publishable_client_key() &&
-      !request.has_secret_server_key() &&
-      !request.has_super_secret_admin_key()) {
-    return SchemaError(
-        "at least one of body.has_publishable_client_key, "
-        "body.has_secret_server_key and body.has_super_secret_admin_key must "
-        "be true");
-  }
-  storage::ApiKeySetRecord set;
-  LATCHKEY_ASSIGN_OR_RETURN(set.id, crypto::RandomUuidV4());
-  set.project_id = call.caller().project_id;
-  set.description = request.description();
-  set.created_at = now;
-  set.expires_at = absl::FromUnixMillis(request.expires_at_millis());
-  CreatedApiKeySet out;
-  if (request.has_publishable_client_key()) {
-    LATCHKEY_ASSIGN_OR_RETURN(*out.mutable_publishable_client_key(),
-                              NewKey("pck_", set.publishable_client_key));
-  }
-  if (request.has_secret_server_key()) {
-    LATCHKEY_ASSIGN_OR_RETURN(*out.mutable_secret_server_key(),
-                              NewKey("ssk_", set.secret_server_key));
-  }
-  if (request.has_super_secret_admin_key()) {
-    LATCHKEY_ASSIGN_OR_RETURN(*out.mutable_super_secret_admin_key(),
-                              NewKey("sak_", set.super_secret_admin_key));
-  }
-  LATCHKEY_RETURN_IF_ERROR(
-      context.database.RunInTransaction([&](storage::Repositories& repos) {
-        return repos.api_keys().Create(set);
-      }));
-  out.set_id(set.id);
-  out.set_description(set.description);
-  out.set_expires_at_millis(request.expires_at_millis());
-  out.set_created_at_millis(Millis(set.created_at));
-  return out;
-}
-
-absl::StatusOr<ListApiKeySetsResponse> ListApiKeySets(AppContext& context,
-                                                      CallContext& call) {
-  std::vector<storage::ApiKeySetRecord> sets;
-  LATCHKEY_RETURN_IF_ERROR(
-      context.database.Run([&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_ASSIGN_OR_RETURN(
-            sets, repos.api_keys().List(call.caller().project_id));
-        return absl::OkStatus();
-      }));
-  ListApiKeySetsResponse out;
-  out.set_is_paginated(false);
-  // Newest first, as Stack lists them.
-  for (auto it = sets.rbegin(); it != sets.rend(); ++it) {
-    *out.add_items() = ApiKeySetToProto(*it);
-  }
-  return out;
-}
-
-absl::StatusOr<ApiKeySet> GetApiKeySet(AppContext& context, CallContext& call,
-                                       const GetApiKeySetRequest& request) {
-  absl::StatusOr<storage::ApiKeySetRecord> set;
-  absl::Status status = context.database.Run([&](storage::Repositories& repos) {
-    set = repos.api_keys().Get(call.caller().project_id,
-                               request.api_key_set_id());
-    return set.status();
-  });
-  if (!status.ok()) return ApiKeyNotFound(status);
-  return ApiKeySetToProto(*set);
-}
-
-absl::StatusOr<ApiKeySet> UpdateApiKeySet(
-    AppContext& context, CallContext& call,
-    const UpdateApiKeySetRequest& request) {
-  if (request.has_revoked() && !request.revoked()) {
-    return SchemaError(
-        "body.revoked can only be true: revoking a key set cannot be undone");
-  }
-  const std::string& project_id = call.caller().project_id;
-  storage::ApiKeySetRecord updated;
-  absl::Status status = context.database.RunInTransaction(
-      [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(repos.api_keys()
-                                     .Get(project_id, request.api_key_set_id())
-                                     .status());
-        if (request.has_description()) {
-          LATCHKEY_RETURN_IF_ERROR(repos.api_keys().UpdateDescription(
-              project_id, request.api_key_set_id(), request.description()));
-        }
-        if (request.has_revoked()) {
-          // Revoking twice keeps the first time.
-          LATCHKEY_RETURN_IF_ERROR(repos.api_keys().Revoke(
-              project_id, request.api_key_set_id(), context.clock.Now()));
-        }
-        LATCHKEY_ASSIGN_OR_RETURN(
-            updated,
-            repos.api_keys().Get(project_id, request.api_key_set_id()));
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return ApiKeyNotFound(status);
-  return ApiKeySetToProto(updated);
-}
-
-// ---- OAuth providers -------------------------------------------------------
-
 OAuthProvider ProviderToProto(const storage::OAuthProviderRecord& record) {
   OAuthProvider out;
   out.set_id(record.provider_id);
@@ -198,197 +67,138 @@ OAuthProvider ProviderToProto(const storage::OAuthProviderRecord& record) {
   return out;
 }
 
-bool IsProviderId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
-           c == '-';
-  });
-}
+// The ProjectService RPCs on credentials: API key sets (core::ApiKeySets)
+// and OAuth provider settings (core::OAuthProviderSettings).
+class ProjectKeyMethods {
+ public:
+  ProjectKeyMethods(AppContext& context, crypto::SecretBox client_secret_box)
+      : key_sets_(context.database, context.clock),
+        providers_(context.database, context.projects, context.clock,
+                   std::move(client_secret_box)) {}
 
-// https, or http on a loopback host (local OIDC providers in development).
-bool IsIssuerUrl(absl::string_view url) {
-  absl::string_view rest;
-  if (absl::StartsWith(url, "https://")) {
-    rest = url.substr(8);
-  } else if (absl::StartsWith(url, "http://")) {
-    rest = url.substr(7);
-    const absl::string_view host = rest.substr(0, rest.find_first_of(":/"));
-    if (host != "localhost" && host != "127.0.0.1" &&
-        !absl::StartsWith(rest, "[::1]")) {
-      return false;
+  absl::StatusOr<CreatedApiKeySet> CreateApiKeySet(
+      CallContext& call, const CreateApiKeySetRequest& request) {
+    core::NewApiKeySetInput input;
+    input.project_id = call.caller().project_id;
+    input.description = request.description();
+    input.expires_at = absl::FromUnixMillis(request.expires_at_millis());
+    input.publishable_client_key = request.has_publishable_client_key();
+    input.secret_server_key = request.has_secret_server_key();
+    input.super_secret_admin_key = request.has_super_secret_admin_key();
+    LATCHKEY_ASSIGN_OR_RETURN(core::CreatedApiKeys created,
+                              key_sets_.Create(input));
+    CreatedApiKeySet out;
+    if (created.publishable_client_key.has_value()) {
+      out.set_publishable_client_key(*created.publishable_client_key);
     }
-  } else {
-    return false;
-  }
-  if (rest.empty() || rest[0] == '/' || rest[0] == ':') return false;
-  return std::none_of(url.begin(), url.end(), [](char c) {
-    return absl::ascii_isspace(c) || absl::ascii_iscntrl(c) || c == '#' ||
-           c == '?' || c == '@';
-  });
-}
-
-absl::Status ValidateProvider(const UpsertOAuthProviderRequest& request) {
-  if (!IsProviderId(request.provider_id())) {
-    return SchemaError(
-        "params.provider_id must be 1 to 64 lower-case letters, digits, '_' "
-        "or '-', starting with a letter or digit");
-  }
-  static constexpr absl::string_view kTypes[] = {"google", "github",
-                                                 "microsoft", "oidc"};
-  if (std::find(std::begin(kTypes), std::end(kTypes), request.type()) ==
-      std::end(kTypes)) {
-    return SchemaError(
-        "body.type must be one of google, github, microsoft, oidc");
-  }
-  if (request.client_id().empty()) {
-    return SchemaError("body.client_id must not be empty");
-  }
-  if (request.has_client_secret() && request.client_secret().empty()) {
-    return SchemaError("body.client_secret must not be empty");
-  }
-  if (request.type() == "oidc" && !request.has_issuer_url()) {
-    return SchemaError("body.issuer_url is required for type oidc");
-  }
-  if (request.has_issuer_url() && !IsIssuerUrl(request.issuer_url())) {
-    return SchemaError(
-        "body.issuer_url must be an https URL (http only on a loopback "
-        "host), without query, fragment or user info");
-  }
-  for (const std::string& scope : request.scopes()) {
-    if (scope.empty() || std::any_of(scope.begin(), scope.end(), [](char c) {
-          return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
-        })) {
-      return SchemaError("body.scopes must be non-empty words without spaces");
+    if (created.secret_server_key.has_value()) {
+      out.set_secret_server_key(*created.secret_server_key);
     }
+    if (created.super_secret_admin_key.has_value()) {
+      out.set_super_secret_admin_key(*created.super_secret_admin_key);
+    }
+    out.set_id(created.set.id);
+    out.set_description(created.set.description);
+    out.set_expires_at_millis(Millis(created.set.expires_at));
+    out.set_created_at_millis(Millis(created.set.created_at));
+    return out;
   }
-  return absl::OkStatus();
-}
 
-absl::StatusOr<OAuthProvider> UpsertOAuthProvider(
-    AppContext& context, const crypto::SecretBox& box, CallContext& call,
-    const UpsertOAuthProviderRequest& request) {
-  LATCHKEY_RETURN_IF_ERROR(ValidateProvider(request));
-  const std::string& project_id = call.caller().project_id;
-  storage::OAuthProviderRecord record;
-  record.project_id = project_id;
-  record.provider_id = request.provider_id();
-  record.type = request.type();
-  record.client_id = request.client_id();
-  if (request.has_client_secret()) {
+  absl::StatusOr<ListApiKeySetsResponse> ListApiKeySets(
+      CallContext& call, const ListApiKeySetsRequest&) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::ApiKeySetRecord> sets,
+                              key_sets_.List(call.caller().project_id));
+    ListApiKeySetsResponse out;
+    out.set_is_paginated(false);
+    for (const storage::ApiKeySetRecord& set : sets) {
+      *out.add_items() = ApiKeySetToProto(set);
+    }
+    return out;
+  }
+
+  absl::StatusOr<ApiKeySet> GetApiKeySet(CallContext& call,
+                                         const GetApiKeySetRequest& request) {
     LATCHKEY_ASSIGN_OR_RETURN(
-        record.client_secret_encrypted,
-        core::SealOAuthClientSecret(box, project_id, request.provider_id(),
-                                    request.client_secret()));
+        storage::ApiKeySetRecord set,
+        key_sets_.Get(call.caller().project_id, request.api_key_set_id()));
+    return ApiKeySetToProto(set);
   }
-  if (request.has_issuer_url()) record.issuer_url = request.issuer_url();
-  record.scopes.assign(request.scopes().begin(), request.scopes().end());
-  record.enabled = request.enabled();
-  record.created_at = record.updated_at = context.clock.Now();
-  storage::OAuthProviderRecord stored;
-  LATCHKEY_RETURN_IF_ERROR(context.database.RunInTransaction(
-      [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(repos.oauth_providers().Upsert(record));
-        LATCHKEY_ASSIGN_OR_RETURN(
-            stored,
-            repos.oauth_providers().Get(project_id, request.provider_id()));
-        return absl::OkStatus();
-      }));
-  context.projects.Invalidate(project_id);
-  return ProviderToProto(stored);
-}
 
-absl::StatusOr<ListOAuthProvidersResponse> ListOAuthProviders(
-    AppContext& context, CallContext& call) {
-  std::vector<storage::OAuthProviderRecord> providers;
-  LATCHKEY_RETURN_IF_ERROR(
-      context.database.Run([&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_ASSIGN_OR_RETURN(
-            providers, repos.oauth_providers().List(call.caller().project_id));
-        return absl::OkStatus();
-      }));
-  ListOAuthProvidersResponse out;
-  out.set_is_paginated(false);
-  for (const storage::OAuthProviderRecord& provider : providers) {
-    *out.add_items() = ProviderToProto(provider);
+  absl::StatusOr<ApiKeySet> UpdateApiKeySet(
+      CallContext& call, const UpdateApiKeySetRequest& request) {
+    core::ApiKeySetChanges changes;
+    if (request.has_description()) changes.description = request.description();
+    if (request.has_revoked()) changes.revoked = request.revoked();
+    LATCHKEY_ASSIGN_OR_RETURN(
+        storage::ApiKeySetRecord set,
+        key_sets_.Update(call.caller().project_id, request.api_key_set_id(),
+                         changes));
+    return ApiKeySetToProto(set);
   }
-  return out;
-}
 
-absl::StatusOr<SuccessResponse> DeleteOAuthProvider(
-    AppContext& context, CallContext& call,
-    const DeleteOAuthProviderRequest& request) {
-  const std::string& project_id = call.caller().project_id;
-  absl::Status status =
-      context.database.RunInTransaction([&](storage::Repositories& repos) {
-        return repos.oauth_providers().Delete(project_id,
-                                              request.provider_id());
-      });
-  if (status.code() == absl::StatusCode::kNotFound) {
-    return ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED);
+  absl::StatusOr<ListOAuthProvidersResponse> ListOAuthProviders(
+      CallContext& call, const ListOAuthProvidersRequest&) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::OAuthProviderRecord> list,
+                              providers_.List(call.caller().project_id));
+    ListOAuthProvidersResponse out;
+    out.set_is_paginated(false);
+    for (const storage::OAuthProviderRecord& provider : list) {
+      *out.add_items() = ProviderToProto(provider);
+    }
+    return out;
   }
-  LATCHKEY_RETURN_IF_ERROR(status);
-  context.projects.Invalidate(project_id);
-  SuccessResponse out;
-  out.set_success(true);
-  return out;
-}
+
+  absl::StatusOr<OAuthProvider> UpsertOAuthProvider(
+      CallContext& call, const UpsertOAuthProviderRequest& request) {
+    core::OAuthProviderInput input;
+    input.provider_id = request.provider_id();
+    input.type = request.type();
+    input.client_id = request.client_id();
+    if (request.has_client_secret()) {
+      input.client_secret = request.client_secret();
+    }
+    if (request.has_issuer_url()) input.issuer_url = request.issuer_url();
+    input.scopes.assign(request.scopes().begin(), request.scopes().end());
+    input.enabled = request.enabled();
+    LATCHKEY_ASSIGN_OR_RETURN(
+        storage::OAuthProviderRecord stored,
+        providers_.Upsert(call.caller().project_id, input));
+    return ProviderToProto(stored);
+  }
+
+  absl::StatusOr<SuccessResponse> DeleteOAuthProvider(
+      CallContext& call, const DeleteOAuthProviderRequest& request) {
+    LATCHKEY_RETURN_IF_ERROR(
+        providers_.Delete(call.caller().project_id, request.provider_id()));
+    SuccessResponse out;
+    out.set_success(true);
+    return out;
+  }
+
+ private:
+  const core::ApiKeySets key_sets_;
+  const core::OAuthProviderSettings providers_;
+};
 
 }  // namespace
 
 absl::Status RegisterProjectKeyMethods(MethodRegistry& registry,
                                        AppContext& context) {
-  constexpr char kService[] = "identity.v1.ProjectService.";
   LATCHKEY_ASSIGN_OR_RETURN(
-      crypto::SecretBox opened_box,
+      crypto::SecretBox box,
       core::OAuthClientSecretBox(context.config.server_secret,
                                  context.config.previous_server_secret));
-  auto box = std::make_shared<const crypto::SecretBox>(std::move(opened_box));
-  AppContext* ctx = &context;
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<CreateApiKeySetRequest, CreatedApiKeySet>(
-          absl::StrCat(kService, "CreateApiKeySet"),
-          [ctx](CallContext& call, const CreateApiKeySetRequest& request) {
-            return CreateApiKeySet(*ctx, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<ListApiKeySetsRequest, ListApiKeySetsResponse>(
-          absl::StrCat(kService, "ListApiKeySets"),
-          [ctx](CallContext& call, const ListApiKeySetsRequest&) {
-            return ListApiKeySets(*ctx, call);
-          })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<GetApiKeySetRequest, ApiKeySet>(
-      absl::StrCat(kService, "GetApiKeySet"),
-      [ctx](CallContext& call, const GetApiKeySetRequest& request) {
-        return GetApiKeySet(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<UpdateApiKeySetRequest, ApiKeySet>(
-          absl::StrCat(kService, "UpdateApiKeySet"),
-          [ctx](CallContext& call, const UpdateApiKeySetRequest& request) {
-            return UpdateApiKeySet(*ctx, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<ListOAuthProvidersRequest, ListOAuthProvidersResponse>(
-          absl::StrCat(kService, "ListOAuthProviders"),
-          [ctx](CallContext& call, const ListOAuthProvidersRequest&) {
-            return ListOAuthProviders(*ctx, call);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<UpsertOAuthProviderRequest, OAuthProvider>(
-          absl::StrCat(kService, "UpsertOAuthProvider"),
-          [ctx, box](CallContext& call,
-                     const UpsertOAuthProviderRequest& request) {
-            return UpsertOAuthProvider(*ctx, *box, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<DeleteOAuthProviderRequest, SuccessResponse>(
-          absl::StrCat(kService, "DeleteOAuthProvider"),
-          [ctx](CallContext& call, const DeleteOAuthProviderRequest& request) {
-            return DeleteOAuthProvider(*ctx, call, request);
-          })));
-  return absl::OkStatus();
+  ServiceBinder<ProjectKeyMethods> bind(
+      registry, "identity.v1.ProjectService",
+      std::make_shared<ProjectKeyMethods>(context, std::move(box)));
+  bind("CreateApiKeySet", &ProjectKeyMethods::CreateApiKeySet);
+  bind("ListApiKeySets", &ProjectKeyMethods::ListApiKeySets);
+  bind("GetApiKeySet", &ProjectKeyMethods::GetApiKeySet);
+  bind("UpdateApiKeySet", &ProjectKeyMethods::UpdateApiKeySet);
+  bind("ListOAuthProviders", &ProjectKeyMethods::ListOAuthProviders);
+  bind("UpsertOAuthProvider", &ProjectKeyMethods::UpsertOAuthProvider);
+  bind("DeleteOAuthProvider", &ProjectKeyMethods::DeleteOAuthProvider);
+  return bind.status();
 }
 
 }  // namespace latchkey::service::api

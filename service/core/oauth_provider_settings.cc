@@ -1,0 +1,142 @@
+#include "service/core/oauth_provider_settings.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "service/core/oauth_client_secrets.h"
+#include "service/errors/api_error.h"
+
+namespace latchkey::service::core {
+namespace {
+
+bool IsProviderId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  if (!absl::ascii_islower(id[0]) && !absl::ascii_isdigit(id[0])) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
+           c == '-';
+  });
+}
+
+// https, or http on a loopback host (local OIDC providers in development).
+bool IsIssuerUrl(absl::string_view url) {
+  absl::string_view rest;
+  if (absl::StartsWith(url, "https://")) {
+    rest = url.substr(8);
+  } else if (absl::StartsWith(url, "http://")) {
+    rest = url.substr(7);
+    const absl::string_view host = rest.substr(0, rest.find_first_of(":/"));
+    if (host != "localhost" && host != "127.0.0.1" &&
+        !absl::StartsWith(rest, "[::1]")) {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest[0] == '/' || rest[0] == ':') return false;
+  return std::none_of(url.begin(), url.end(), [](char c) {
+    return absl::ascii_isspace(c) || absl::ascii_iscntrl(c) || c == '#' ||
+           c == '?' || c == '@';
+  });
+}
+
+absl::Status Validate(const OAuthProviderInput& input) {
+  if (!IsProviderId(input.provider_id)) {
+    return SchemaError(
+        "params.provider_id must be 1 to 64 lower-case letters, digits, '_' "
+        "or '-', starting with a letter or digit");
+  }
+  static constexpr absl::string_view kTypes[] = {"google", "github",
+                                                 "microsoft", "oidc"};
+  if (std::find(std::begin(kTypes), std::end(kTypes), input.type) ==
+      std::end(kTypes)) {
+    return SchemaError(
+        "body.type must be one of google, github, microsoft, oidc");
+  }
+  if (input.client_id.empty()) {
+    return SchemaError("body.client_id must not be empty");
+  }
+  if (input.client_secret.has_value() && input.client_secret->empty()) {
+    return SchemaError("body.client_secret must not be empty");
+  }
+  if (input.type == "oidc" && !input.issuer_url.has_value()) {
+    return SchemaError("body.issuer_url is required for type oidc");
+  }
+  if (input.issuer_url.has_value() && !IsIssuerUrl(*input.issuer_url)) {
+    return SchemaError(
+        "body.issuer_url must be an https URL (http only on a loopback "
+        "host), without query, fragment or user info");
+  }
+  for (const std::string& scope : input.scopes) {
+    if (scope.empty() || std::any_of(scope.begin(), scope.end(), [](char c) {
+          return absl::ascii_isspace(c) || absl::ascii_iscntrl(c);
+        })) {
+      return SchemaError("body.scopes must be non-empty words without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<storage::OAuthProviderRecord> OAuthProviderSettings::Upsert(
+    const std::string& project_id, const OAuthProviderInput& input) const {
+  LATCHKEY_RETURN_IF_ERROR(Validate(input));
+  storage::OAuthProviderRecord record;
+  record.project_id = project_id;
+  record.provider_id = input.provider_id;
+  record.type = input.type;
+  record.client_id = input.client_id;
+  if (input.client_secret.has_value()) {
+    LATCHKEY_ASSIGN_OR_RETURN(
+        record.client_secret_encrypted,
+        SealOAuthClientSecret(box_, project_id, input.provider_id,
+                              *input.client_secret));
+  }
+  record.issuer_url = input.issuer_url;
+  record.scopes = input.scopes;
+  record.enabled = input.enabled;
+  record.created_at = record.updated_at = clock_.Now();
+  storage::OAuthProviderRecord stored;
+  LATCHKEY_RETURN_IF_ERROR(database_.RunInTransaction(
+      [&](storage::Repositories& repos) -> absl::Status {
+        LATCHKEY_RETURN_IF_ERROR(repos.oauth_providers().Upsert(record));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            stored, repos.oauth_providers().Get(project_id, input.provider_id));
+        return absl::OkStatus();
+      }));
+  directory_.Invalidate(project_id);
+  return stored;
+}
+
+absl::StatusOr<std::vector<storage::OAuthProviderRecord>>
+OAuthProviderSettings::List(const std::string& project_id) const {
+  std::vector<storage::OAuthProviderRecord> providers;
+  LATCHKEY_RETURN_IF_ERROR(
+      database_.Run([&](storage::Repositories& repos) -> absl::Status {
+        LATCHKEY_ASSIGN_OR_RETURN(providers,
+                                  repos.oauth_providers().List(project_id));
+        return absl::OkStatus();
+      }));
+  return providers;
+}
+
+absl::Status OAuthProviderSettings::Delete(
+    const std::string& project_id, const std::string& provider_id) const {
+  absl::Status status =
+      database_.RunInTransaction([&](storage::Repositories& repos) {
+        return repos.oauth_providers().Delete(project_id, provider_id);
+      });
+  if (status.code() == absl::StatusCode::kNotFound) {
+    return ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED);
+  }
+  LATCHKEY_RETURN_IF_ERROR(status);
+  directory_.Invalidate(project_id);
+  return absl::OkStatus();
+}
+
+}  // namespace latchkey::service::core

@@ -1,0 +1,135 @@
+#include "service/core/oauth_provider_settings.h"
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "gtest/gtest.h"
+#include "service/core/bootstrap.h"
+#include "service/core/oauth_client_secrets.h"
+#include "service/errors/error_matchers.h"
+#include "storage/testing/test_database.h"
+
+namespace latchkey::service::core {
+namespace {
+
+const std::string kProject(kInternalProjectId);
+constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+
+class OAuthProviderSettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite);
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.clock = &clock_;
+    auto db = storage::OpenDatabase(scratch_->url(), options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
+    auto box = OAuthClientSecretBox(kServerSecret, std::nullopt);
+    ASSERT_TRUE(box.ok()) << box.status();
+    settings_ = std::make_unique<OAuthProviderSettings>(
+        *db_, *directory_, clock_, *std::move(box));
+  }
+
+  static OAuthProviderInput Google() {
+    OAuthProviderInput input;
+    input.provider_id = "google";
+    input.type = "google";
+    input.client_id = "client";
+    input.client_secret = "shh";
+    input.scopes = {"openid", "email"};
+    input.enabled = true;
+    return input;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ProjectDirectory> directory_;
+  std::unique_ptr<OAuthProviderSettings> settings_;
+};
+
+TEST_F(OAuthProviderSettingsTest, StoresTheSecretSealedToItsRow) {
+  auto stored = settings_->Upsert(kProject, Google());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->client_id, "client");
+  EXPECT_EQ(stored->scopes, (std::vector<std::string>{"openid", "email"}));
+  ASSERT_TRUE(stored->client_secret_encrypted.has_value());
+  EXPECT_EQ(stored->client_secret_encrypted->find("shh"), std::string::npos);
+  auto box = OAuthClientSecretBox(kServerSecret, std::nullopt);
+  ASSERT_TRUE(box.ok());
+  auto opened = OpenOAuthClientSecret(*box, kProject, "google",
+                                      *stored->client_secret_encrypted);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->plaintext, "shh");
+  EXPECT_FALSE(OpenOAuthClientSecret(*box, kProject, "github",
+                                     *stored->client_secret_encrypted)
+                   .ok());
+}
+
+TEST_F(OAuthProviderSettingsTest, AWriteIsSeenByTheDirectoryAtOnce) {
+  ASSERT_TRUE(directory_->Get(kProject).ok());  // Cached now.
+  auto before = (*directory_->Get(kProject))->project;
+  ASSERT_TRUE(settings_->Upsert(kProject, Google()).ok());
+  auto listed = settings_->List(kProject);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  // The snapshot was dropped: the next Get is a new read.
+  auto first = directory_->Get(kProject);
+  ASSERT_TRUE(settings_->Delete(kProject, "google").ok());
+  auto second = directory_->Get(kProject);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first->get(), second->get());
+}
+
+TEST_F(OAuthProviderSettingsTest, RefusesBadSettingsNamingTheField) {
+  struct Case {
+    const char* why;
+    void (*edit)(OAuthProviderInput&);
+  };
+  const Case cases[] = {
+      {"id with capitals", [](OAuthProviderInput& i) { i.provider_id = "G"; }},
+      {"id too long",
+       [](OAuthProviderInput& i) { i.provider_id = std::string(65, 'a'); }},
+      {"unknown type", [](OAuthProviderInput& i) { i.type = "facebook"; }},
+      {"empty client id", [](OAuthProviderInput& i) { i.client_id = ""; }},
+      {"empty secret", [](OAuthProviderInput& i) { i.client_secret = ""; }},
+      {"oidc without issuer", [](OAuthProviderInput& i) { i.type = "oidc"; }},
+      {"http issuer off loopback",
+       [](OAuthProviderInput& i) { i.issuer_url = "http://idp.example"; }},
+      {"issuer with query",
+       [](OAuthProviderInput& i) { i.issuer_url = "https://idp/?a=b"; }},
+      {"scope with a space",
+       [](OAuthProviderInput& i) { i.scopes = {"open id"}; }},
+  };
+  for (const Case& c : cases) {
+    OAuthProviderInput input = Google();
+    c.edit(input);
+    EXPECT_THAT(settings_->Upsert(kProject, input),
+                HasErrorCode(identity::v1::SCHEMA_ERROR))
+        << c.why;
+  }
+  auto listed = settings_->List(kProject);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+
+  OAuthProviderInput local = Google();
+  local.provider_id = "local-idp";
+  local.type = "oidc";
+  local.issuer_url = "http://127.0.0.1:8080/realm";
+  EXPECT_TRUE(settings_->Upsert(kProject, local).ok());
+}
+
+TEST_F(OAuthProviderSettingsTest, DeletingAnUnknownProviderIsNotFound) {
+  EXPECT_THAT(
+      settings_->Delete(kProject, "github"),
+      HasErrorCode(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED));
+}
+
+}  // namespace
+}  // namespace latchkey::service::core

@@ -1,0 +1,288 @@
+#include "service/core/projects.h"
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/core/bootstrap.h"
+#include "service/errors/api_error.h"
+#include "service/errors/error_matchers.h"
+#include "storage/testing/test_database.h"
+
+namespace latchkey::service::core {
+namespace {
+
+using identity::v1::ProjectConfig;
+using ::testing::IsEmpty;
+
+constexpr char kOwner[] = "0b5e7c8d-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
+
+class ProjectAdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite);
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.clock = &clock_;
+    auto db = storage::OpenDatabase(scratch_->url(), options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    // The internal project's user who creates projects.
+    ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
+                     storage::UserRecord user;
+                     user.id = kOwner;
+                     user.project_id = std::string(kInternalProjectId);
+                     user.signed_up_at = user.last_active_at = clock_.Now();
+                     return repos.users().Create(user);
+                   })
+                    .ok());
+    directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
+    admin_ =
+        std::make_unique<ProjectAdmin>(*db_, *directory_, clock_, ceiling_);
+    auto internal = directory_->Get(kInternalProjectId);
+    ASSERT_TRUE(internal.ok()) << internal.status();
+    internal_ = *internal;
+  }
+
+  NewProjectInput ByOwner(std::string name = "Shop") {
+    NewProjectInput input;
+    input.caller_project = internal_.get();
+    claims_.set_sub(kOwner);
+    input.client_user = &claims_;
+    input.display_name = std::move(name);
+    return input;
+  }
+
+  absl::StatusOr<storage::TeamRecord> InternalTeam(const std::string& id) {
+    absl::StatusOr<storage::TeamRecord> team;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                     team =
+                         repos.teams().Get(std::string(kInternalProjectId), id);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return team;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<ProjectDirectory> directory_;
+  Argon2Ceiling ceiling_;
+  std::unique_ptr<ProjectAdmin> admin_;
+  std::shared_ptr<const ProjectSnapshot> internal_;
+  identity::v1::AccessTokenClaims claims_;
+};
+
+TEST_F(ProjectAdminTest, ACreatorOwnsTheProjectThroughANewTeam) {
+  NewProjectInput input = ByOwner();
+  input.description = "the shop";
+  input.config = {{"password_min_length", 12}};
+  auto created = admin_->Create(input);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->project.display_name, "Shop");
+  EXPECT_EQ(created->project.description, "the shop");
+  EXPECT_EQ(created->config.password_min_length(), 12);
+  ASSERT_TRUE(created->project.owner_team_id.has_value());
+  auto team = InternalTeam(*created->project.owner_team_id);
+  ASSERT_TRUE(team.ok()) << team.status();
+  EXPECT_EQ(team->display_name, "Shop");
+
+  auto owned = admin_->ListOwned(kInternalProjectId, kOwner);
+  ASSERT_TRUE(owned.ok()) << owned.status();
+  ASSERT_EQ(owned->size(), 1u);
+  EXPECT_EQ((*owned)[0].project.id, created->project.id);
+  EXPECT_EQ((*owned)[0].config.password_min_length(), 12);
+}
+
+TEST_F(ProjectAdminTest, WithoutAUserTheDeploymentsAdministratorsOwnIt) {
+  NewProjectInput input;
+  input.caller_project = internal_.get();
+  input.display_name = "Keyed";
+  auto created = admin_->Create(input);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->project.owner_team_id, internal_->project.owner_team_id);
+}
+
+TEST_F(ProjectAdminTest, OnlyTheInternalProjectCreatesAndListsProjects) {
+  auto created = admin_->Create(ByOwner());
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto tenant = directory_->Get(created->project.id);
+  ASSERT_TRUE(tenant.ok());
+  NewProjectInput input = ByOwner();
+  input.caller_project = tenant->get();
+  EXPECT_THAT(admin_->Create(input),
+              HasErrorCode(identity::v1::EXPECTED_INTERNAL_PROJECT));
+  EXPECT_THAT(admin_->ListOwned(created->project.id, kOwner),
+              HasErrorCode(identity::v1::EXPECTED_INTERNAL_PROJECT));
+}
+
+TEST_F(ProjectAdminTest, RefusesBadInputBeforeWritingAnything) {
+  EXPECT_THAT(admin_->Create(ByOwner("")),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  NewProjectInput derived = ByOwner();
+  derived.config = {{"enabled_oauth_providers", nlohmann::json::array()}};
+  EXPECT_THAT(admin_->Create(derived),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  NewProjectInput unknown = ByOwner();
+  unknown.config = {{"no_such_key", 1}};
+  EXPECT_THAT(admin_->Create(unknown),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  NewProjectInput costly = ByOwner();
+  costly.config = {{"argon2.memory_kib", ceiling_.max_memory_kib * 2}};
+  EXPECT_THAT(admin_->Create(costly), HasErrorCode(identity::v1::SCHEMA_ERROR));
+  auto owned = admin_->ListOwned(kInternalProjectId, kOwner);
+  ASSERT_TRUE(owned.ok());
+  EXPECT_THAT(*owned, IsEmpty());
+}
+
+TEST_F(ProjectAdminTest, AnonymousAndRestrictedUsersMayNotCreateProjects) {
+  NewProjectInput input = ByOwner();
+  claims_.set_is_anonymous(true);
+  EXPECT_THAT(admin_->Create(input),
+              HasErrorCode(identity::v1::RESTRICTED_USER_NOT_ALLOWED));
+  EXPECT_THAT(admin_->Create(input),
+              HasErrorDetail("restricted_reason", R"({"type":"anonymous"})"));
+  claims_.set_is_anonymous(false);
+  claims_.set_is_restricted(true);
+  claims_.mutable_restricted_reason()->set_type("email_not_verified");
+  EXPECT_THAT(
+      admin_->Create(input),
+      HasErrorDetail("restricted_reason", R"({"type":"email_not_verified"})"));
+}
+
+TEST_F(ProjectAdminTest, ADeletedCreatorIsUserNotFoundAndNothingIsKept) {
+  NewProjectInput input = ByOwner();
+  claims_.set_sub("0b5e7c8d-1f2a-4b3c-8d4e-000000000000");
+  EXPECT_THAT(admin_->Create(input),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  absl::StatusOr<std::vector<storage::ProjectRecord>> all;
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   all = repos.projects().List();
+                   return all.status();
+                 })
+                  .ok());
+  EXPECT_EQ(all->size(), 1u);  // The internal project only.
+}
+
+TEST_F(ProjectAdminTest, UpdateMergesTheOverrideAndIsSeenAtOnce) {
+  auto created = admin_->Create(ByOwner());
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string id = created->project.id;
+  ASSERT_TRUE(directory_->Get(id).ok());  // Cached now.
+  ProjectChanges changes;
+  changes.display_name = "Shop 2";
+  changes.description = "new";
+  changes.config_patch = {{"password_min_length", 10}};
+  auto updated = admin_->Update(id, changes);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->project.display_name, "Shop 2");
+  EXPECT_EQ(updated->config.password_min_length(), 10);
+
+  ProjectChanges more;
+  more.description = std::optional<std::string>();
+  more.config_patch = {{"sign_up_enabled", false}};
+  updated = admin_->Update(id, more);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->project.display_name, "Shop 2");
+  EXPECT_FALSE(updated->project.description.has_value());
+  // Earlier keys stay: the patch is merged, not a replacement.
+  EXPECT_EQ(updated->config.password_min_length(), 10);
+  EXPECT_FALSE(updated->config.sign_up_enabled());
+}
+
+TEST_F(ProjectAdminTest, AnUpdateThatDoesNotValidateWritesNothing) {
+  auto created = admin_->Create(ByOwner());
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string id = created->project.id;
+  ProjectChanges changes;
+  changes.display_name = "Renamed";
+  changes.config_patch = {{"no_such_key", true}};
+  EXPECT_THAT(admin_->Update(id, changes),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  ProjectChanges empty_name;
+  empty_name.display_name = "";
+  EXPECT_THAT(admin_->Update(id, empty_name),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  auto now = admin_->Get(id);
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->project.display_name, "Shop");
+}
+
+TEST_F(ProjectAdminTest, ConfigOverrideTakesTheProjectLevelAndAJsonObject) {
+  auto created = admin_->Create(ByOwner());
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string id = created->project.id;
+  EXPECT_THAT(admin_->UpdateConfigOverride(id, "branch", "{}"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  EXPECT_THAT(admin_->UpdateConfigOverride(id, "project", "[1]"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  EXPECT_THAT(admin_->UpdateConfigOverride(
+                  id, "project", R"({"enabled_oauth_providers.0.id":"x"})"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  auto config = admin_->UpdateConfigOverride(id, "project",
+                                             R"({"password_min_length":9})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->password_min_length(), 9);
+  auto snapshot = directory_->Get(id);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ((*snapshot)->config.password_min_length(), 9);
+}
+
+TEST_F(ProjectAdminTest, ConfigOfListsTheEnabledProviders) {
+  ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
+                   for (const char* id : {"github", "google"}) {
+                     storage::OAuthProviderRecord provider;
+                     provider.project_id = std::string(kInternalProjectId);
+                     provider.provider_id = id;
+                     provider.type = id;
+                     provider.client_id = "c";
+                     provider.enabled = std::string(id) == "google";
+                     provider.created_at = provider.updated_at = clock_.Now();
+                     if (auto s = repos.oauth_providers().Upsert(provider);
+                         !s.ok()) {
+                       return s;
+                     }
+                   }
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  auto config = admin_->ConfigOf(*internal_);
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->enabled_oauth_providers_size(), 1);
+  EXPECT_EQ(config->enabled_oauth_providers(0).id(), "google");
+}
+
+TEST_F(ProjectAdminTest, DeleteDropsTheOwnerTeamUnlessItOwnsMore) {
+  EXPECT_THAT(admin_->Delete(std::string(kInternalProjectId)),
+              HasErrorCode(identity::v1::CANNOT_DELETE_INTERNAL_PROJECT));
+  auto created = admin_->Create(ByOwner());
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string team = *created->project.owner_team_id;
+  ASSERT_TRUE(admin_->Delete(created->project.id).ok());
+  EXPECT_THAT(admin_->Get(created->project.id),
+              HasErrorCode(identity::v1::PROJECT_NOT_FOUND));
+  EXPECT_EQ(InternalTeam(team).status().code(), absl::StatusCode::kNotFound);
+
+  // A project owned by the administrators' team leaves that team alone.
+  NewProjectInput keyed;
+  keyed.caller_project = internal_.get();
+  keyed.display_name = "Keyed";
+  auto other = admin_->Create(keyed);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE(admin_->Delete(other->project.id).ok());
+  if (internal_->project.owner_team_id.has_value()) {
+    EXPECT_TRUE(InternalTeam(*internal_->project.owner_team_id).ok());
+  }
+  auto owned = admin_->ListOwned(kInternalProjectId, kOwner);
+  ASSERT_TRUE(owned.ok());
+  EXPECT_THAT(*owned, IsEmpty());
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
