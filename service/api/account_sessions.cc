@@ -1,181 +1,141 @@
 #include "service/api/account_sessions.h"
 
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/status_macros.h"
 #include "identity/v1/auth.pb.h"
+#include "service/api/auth_common.h"
 #include "service/api/caller_rules.h"
 #include "service/api/protos.h"
+#include "service/core/own_account.h"
+#include "service/core/user_sessions.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
+#include "service/pipeline/service_binder.h"
 
 namespace latchkey::service::api {
 namespace {
 
-using identity::v1::AccessType;
+using identity::v1::DeleteCurrentUserRequest;
+using identity::v1::GetCurrentUserRequest;
+using identity::v1::ListSessionsRequest;
+using identity::v1::ListSessionsResponse;
+using identity::v1::RevokeSessionRequest;
+using identity::v1::SignOutRequest;
+using identity::v1::SuccessResponse;
+using identity::v1::User;
 
-// "me" or an explicit id: the user a session call is about. Clients may
-// only name themselves.
+// "me" (or nothing) or an explicit id: the user a session call is about.
+// Clients may only name themselves.
 absl::StatusOr<std::string> SubjectUser(const Caller& caller,
                                         const std::string& requested) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      std::string user_id,
+      ResolveUserId(caller, requested.empty() ? "me" : requested));
   const std::string* own = caller.user_id();
-  if (requested.empty() || requested == "me") {
-    if (own == nullptr) {
-      return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
-    }
-    return *own;
-  }
-  if (IsClient(caller) && (own == nullptr || *own != requested)) {
+  if (IsClient(caller) && (own == nullptr || *own != user_id)) {
     return ApiError(identity::v1::CLIENT_CANNOT_ACCESS_OTHER_USERS);
   }
-  return requested;
+  return user_id;
 }
+
+// The AuthService RPCs about the signed-in user and their sessions.
+class AccountSessionMethods {
+ public:
+  explicit AccountSessionMethods(AppContext& context)
+      : context_(context), sessions_(SignInServicesOf(context)) {}
+
+  absl::StatusOr<User> GetCurrentUser(CallContext& call,
+                                      const GetCurrentUserRequest&) {
+    const Caller& caller = call.caller();
+    if (!caller.user.has_value()) {
+      return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
+    }
+    absl::StatusOr<User> user;
+    LATCHKEY_RETURN_IF_ERROR(context_.database.Run(
+        [&](storage::Repositories& repos) -> absl::Status {
+          auto view = repos.users().Get(caller.project_id, caller.user->sub());
+          if (!view.ok()) return core::UserNotFoundOr(view.status());
+          user = UserToProto(repos, *view, caller.project->config);
+          return user.status();
+        }));
+    return user;
+  }
+
+  // The contract requires a signed-in user for the rest.
+  absl::StatusOr<SuccessResponse> DeleteCurrentUser(
+      CallContext& call, const DeleteCurrentUserRequest&) {
+    const Caller& caller = call.caller();
+    LATCHKEY_RETURN_IF_ERROR(
+        core::DeleteOwnAccount(context_.database, *caller.project,
+                               caller.user->sub(), IsClient(caller)));
+    return Success();
+  }
+
+  absl::StatusOr<SuccessResponse> SignOut(CallContext& call,
+                                          const SignOutRequest&) {
+    const Caller& caller = call.caller();
+    LATCHKEY_RETURN_IF_ERROR(
+        sessions_.SignOut(caller.project_id, caller.user->refresh_token_id()));
+    return Success();
+  }
+
+  absl::StatusOr<ListSessionsResponse> ListSessions(
+      CallContext& call, const ListSessionsRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              SubjectUser(caller, request.user_id()));
+    // Impersonation sessions are an administrator's business.
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::vector<storage::SessionRecord> sessions,
+        sessions_.List(
+            {caller.project_id, user_id,
+             caller.access_type == identity::v1::ACCESS_TYPE_ADMIN}));
+    const std::string current =
+        caller.user.has_value() ? caller.user->refresh_token_id() : "";
+    ListSessionsResponse response;
+    for (const storage::SessionRecord& session : sessions) {
+      *response.add_items() = SessionToProto(session, session.id == current);
+    }
+    response.set_is_paginated(false);
+    return response;
+  }
+
+  absl::StatusOr<SuccessResponse> RevokeSession(
+      CallContext& call, const RevokeSessionRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              SubjectUser(caller, request.user_id()));
+    core::UserSessions::RevokeInput input{caller.project_id, user_id,
+                                          request.session_id()};
+    if (caller.user.has_value()) {
+      input.current_session_id = caller.user->refresh_token_id();
+    }
+    LATCHKEY_RETURN_IF_ERROR(sessions_.Revoke(input));
+    return Success();
+  }
+
+ private:
+  AppContext& context_;
+  const core::UserSessions sessions_;
+};
 
 }  // namespace
 
 absl::Status RegisterAccountSessionMethods(MethodRegistry& registry,
                                            AppContext& context) {
-  AppContext* ctx = &context;
-
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::GetCurrentUserRequest,
-                         identity::v1::User>(
-          "identity.v1.AuthService.GetCurrentUser",
-          [ctx](CallContext& call, const identity::v1::GetCurrentUserRequest&)
-              -> absl::StatusOr<identity::v1::User> {
-            const Caller& caller = call.caller();
-            if (!caller.user.has_value()) {
-              return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
-            }
-            absl::StatusOr<identity::v1::User> user;
-            absl::Status status = ctx->database.Run(
-                [&](storage::Repositories& repos) -> absl::Status {
-                  auto view =
-                      repos.users().Get(caller.project_id, caller.user->sub());
-                  if (!view.ok()) return core::UserNotFoundOr(view.status());
-                  user = UserToProto(repos, *view, caller.project->config);
-                  return user.status();
-                });
-            if (!status.ok()) return status;
-            return user;
-          })));
-
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::DeleteCurrentUserRequest,
-                         identity::v1::SuccessResponse>(
-          "identity.v1.AuthService.DeleteCurrentUser",
-          [ctx](CallContext& call,
-                const identity::v1::DeleteCurrentUserRequest&)
-              -> absl::StatusOr<identity::v1::SuccessResponse> {
-            const Caller& caller = call.caller();
-            if (IsClient(caller) &&
-                !caller.project->config.client_user_deletion_enabled()) {
-              return ApiError(identity::v1::CLIENT_USER_DELETION_NOT_ENABLED);
-            }
-            // Sessions, memberships, grants and credentials go with the user.
-            absl::Status status = ctx->database.RunInTransaction(
-                [&](storage::Repositories& repos) {
-                  return core::UserNotFoundOr(repos.users().Delete(
-                      caller.project_id, caller.user->sub()));
-                });
-            if (!status.ok()) return status;
-            identity::v1::SuccessResponse response;
-            response.set_success(true);
-            return response;
-          })));
-
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<identity::v1::SignOutRequest,
-                                              identity::v1::SuccessResponse>(
-      "identity.v1.AuthService.SignOut",
-      [ctx](CallContext& call, const identity::v1::SignOutRequest&)
-          -> absl::StatusOr<identity::v1::SuccessResponse> {
-        const Caller& caller = call.caller();
-        const std::string& session_id = caller.user->refresh_token_id();
-        absl::Status status =
-            ctx->database.Run([&](storage::Repositories& repos) {
-              return repos.sessions().Delete(caller.project_id, session_id);
-            });
-        if (status.code() == absl::StatusCode::kNotFound) {
-          return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-        }
-        if (!status.ok()) return status;
-        identity::v1::SuccessResponse response;
-        response.set_success(true);
-        return response;
-      })));
-
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::ListSessionsRequest,
-                         identity::v1::ListSessionsResponse>(
-          "identity.v1.AuthService.ListSessions",
-          [ctx](CallContext& call,
-                const identity::v1::ListSessionsRequest& request)
-              -> absl::StatusOr<identity::v1::ListSessionsResponse> {
-            const Caller& caller = call.caller();
-            LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
-                                      SubjectUser(caller, request.user_id()));
-            const std::string current =
-                caller.user.has_value() ? caller.user->refresh_token_id() : "";
-            // Impersonation sessions are an administrator's business.
-            const bool show_impersonation =
-                caller.access_type == identity::v1::ACCESS_TYPE_ADMIN;
-            identity::v1::ListSessionsResponse response;
-            absl::Status status = ctx->database.Run(
-                [&](storage::Repositories& repos) -> absl::Status {
-                  if (auto user = repos.users().Get(caller.project_id, user_id);
-                      !user.ok()) {
-                    return core::UserNotFoundOr(user.status());
-                  }
-                  auto sessions = repos.sessions().ListActiveForUser(
-                      caller.project_id, user_id, ctx->clock.Now());
-                  if (!sessions.ok()) return sessions.status();
-                  for (const storage::SessionRecord& session : *sessions) {
-                    if (session.is_impersonation && !show_impersonation)
-                      continue;
-                    *response.add_items() =
-                        SessionToProto(session, session.id == current);
-                  }
-                  return absl::OkStatus();
-                });
-            if (!status.ok()) return status;
-            response.set_is_paginated(false);
-            return response;
-          })));
-
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::RevokeSessionRequest,
-                         identity::v1::SuccessResponse>(
-          "identity.v1.AuthService.RevokeSession",
-          [ctx](CallContext& call,
-                const identity::v1::RevokeSessionRequest& request)
-              -> absl::StatusOr<identity::v1::SuccessResponse> {
-            const Caller& caller = call.caller();
-            LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
-                                      SubjectUser(caller, request.user_id()));
-            if (caller.user.has_value() &&
-                request.session_id() == caller.user->refresh_token_id()) {
-              return ApiError(identity::v1::CANNOT_DELETE_CURRENT_SESSION);
-            }
-            absl::Status status = ctx->database.RunInTransaction(
-                [&](storage::Repositories& repos) -> absl::Status {
-                  auto session = repos.sessions().Get(caller.project_id,
-                                                      request.session_id());
-                  // Someone else's session is as absent as a missing one.
-                  if (!session.ok() || session->user_id != user_id) {
-                    return session.ok() || session.status().code() ==
-                                               absl::StatusCode::kNotFound
-                               ? ApiError(identity::v1::SESSION_NOT_FOUND)
-                               : session.status();
-                  }
-                  return repos.sessions().Delete(caller.project_id,
-                                                 request.session_id());
-                });
-            if (!status.ok()) return status;
-            identity::v1::SuccessResponse response;
-            response.set_success(true);
-            return response;
-          })));
-  return absl::OkStatus();
+  using Methods = AccountSessionMethods;
+  ServiceBinder<Methods> bind(registry, "identity.v1.AuthService",
+                              std::make_shared<Methods>(context));
+  bind("GetCurrentUser", &Methods::GetCurrentUser);
+  bind("DeleteCurrentUser", &Methods::DeleteCurrentUser);
+  bind("SignOut", &Methods::SignOut);
+  bind("ListSessions", &Methods::ListSessions);
+  bind("RevokeSession", &Methods::RevokeSession);
+  return bind.status();
 }
 
 }  // namespace latchkey::service::api

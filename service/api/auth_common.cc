@@ -62,15 +62,6 @@ identity::v1::SuccessResponse Success() {
   return response;
 }
 
-absl::Status LimitByIp(AppContext& context, const CallContext& call,
-                       absl::string_view what,
-                       const identity::v1::RateLimit& limit) {
-  return context.rate_limiter.Consume(
-      call.caller().project_id.empty() ? std::string("internal")
-                                       : call.caller().project_id,
-      absl::StrCat(what, "_ip:", call.client_ip()), limit);
-}
-
 absl::StatusOr<identity::v1::CheckCodeResponse> CheckCodeFor(
     AppContext& context, const CallContext& call, absl::string_view purpose,
     const identity::v1::CheckCodeRequest& request) {
@@ -83,7 +74,7 @@ absl::StatusOr<identity::v1::CheckCodeResponse> CheckCodeFor(
   return response;
 }
 
-identity::v1::SignInResponse ToSignInResponse(SignedIn signed_in) {
+identity::v1::SignInResponse ToSignInResponse(core::SignedIn signed_in) {
   identity::v1::SignInResponse response;
   response.set_access_token(std::move(signed_in.access_token));
   response.set_refresh_token(std::move(signed_in.refresh_token));

@@ -8,10 +8,10 @@
 #include "absl/strings/string_view.h"
 #include "identity/v1/common.pb.h"
 #include "service/api/app_context.h"
-#include "service/api/sign_in.h"
 #include "service/core/mail_admission.h"
 #include "service/core/project_directory.h"
 #include "service/core/sign_in_services.h"
+#include "service/core/start_session.h"
 #include "service/mail/email_templates.h"
 #include "service/pipeline/call_context.h"
 
@@ -52,12 +52,6 @@ std::optional<std::string> AnonymousCaller(const Caller& caller);
 // {success: true}.
 identity::v1::SuccessResponse Success();
 
-// Rate-limit keys. The client address limits per origin, the account (the
-// normalised email or user id) per target.
-absl::Status LimitByIp(AppContext& context, const CallContext& call,
-                       absl::string_view what,
-                       const identity::v1::RateLimit& limit);
-
 // The check-code methods: {is_code_valid: true} for a usable code of
 // `purpose`, else its VERIFICATION_CODE_* error. Uses nothing up.
 absl::StatusOr<identity::v1::CheckCodeResponse> CheckCodeFor(
@@ -65,7 +59,7 @@ absl::StatusOr<identity::v1::CheckCodeResponse> CheckCodeFor(
     const identity::v1::CheckCodeRequest& request);
 
 // The token pair of a sign-in as the contract returns it.
-identity::v1::SignInResponse ToSignInResponse(SignedIn signed_in);
+identity::v1::SignInResponse ToSignInResponse(core::SignedIn signed_in);
 
 }  // namespace latchkey::service::api
 

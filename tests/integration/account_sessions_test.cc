@@ -4,7 +4,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "identity/v1/auth.grpc.pb.h"
-#include "service/api/sign_in.h"
+#include "service/core/start_session.h"
 #include "service/core/token_subjects.h"
 #include "tests/integration/test_app.h"
 
@@ -32,13 +32,13 @@ class AccountSessionsTest : public ::testing::Test {
 
   // A user of the internal project with `sessions` sessions; returns the
   // tokens of each.
-  std::vector<service::api::SignedIn> NewUser(const std::string& id,
-                                              int sessions,
-                                              bool impersonation = false) {
+  std::vector<service::core::SignedIn> NewUser(const std::string& id,
+                                               int sessions,
+                                               bool impersonation = false) {
     auto& context = app_->app().context();
     auto project = context.projects.Get("internal");
     EXPECT_TRUE(project.ok());
-    std::vector<service::api::SignedIn> signed_in;
+    std::vector<service::core::SignedIn> signed_in;
     EXPECT_TRUE(context.database
                     .RunInTransaction([&](storage::Repositories& repos) {
                       storage::UserRecord user;
@@ -52,8 +52,9 @@ class AccountSessionsTest : public ::testing::Test {
                       auto view = repos.users().Get("internal", id);
                       if (!view.ok()) return view.status();
                       for (int i = 0; i < sessions; ++i) {
-                        auto started = service::api::StartSession(
-                            context, repos, **project, *view, impersonation);
+                        auto started = service::core::StartSession(
+                            context.sessions, context.token_issuer, repos,
+                            **project, *view, impersonation);
                         if (!started.ok()) return started.status();
                         signed_in.push_back(*started);
                       }
@@ -110,9 +111,11 @@ TEST_F(AccountSessionsTest, ListMarksTheCurrentSessionAndHidesImpersonation) {
                     auto project =
                         app_->app().context().projects.Get("internal");
                     auto view = repos.users().Get("internal", kAnn);
-                    return service::api::StartSession(app_->app().context(),
-                                                      repos, **project, *view,
-                                                      /*is_impersonation=*/true)
+                    return service::core::StartSession(
+                               app_->app().context().sessions,
+                               app_->app().context().token_issuer, repos,
+                               **project, *view,
+                               /*is_impersonation=*/true)
                         .status();
                   })
                   .ok());

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "service/api/sign_in.h"
+#include "service/core/start_session.h"
 #include "tests/integration/admin_fixture.h"
 
 namespace latchkey::testing {
@@ -65,8 +65,9 @@ class RequestAuthenticationTest : public AdminApiTest {
                         [&](storage::Repositories& repos) -> absl::Status {
                           auto view = repos.users().Get(project_id, user.id());
                           if (!view.ok()) return view.status();
-                          auto started = service::api::StartSession(
-                              context(), repos, **project, *view);
+                          auto started = service::core::StartSession(
+                              context().sessions, context().token_issuer, repos,
+                              **project, *view);
                           if (!started.ok()) return started.status();
                           token = started->access_token;
                           return absl::OkStatus();

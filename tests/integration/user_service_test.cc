@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/password_hasher.h"
 #include "gtest/gtest.h"
-#include "service/api/sign_in.h"
+#include "service/core/start_session.h"
 #include "service/core/totp_secrets.h"
 #include "service/errors/api_error.h"
 #include "tests/integration/admin_fixture.h"
@@ -55,18 +55,19 @@ class UserServiceTest : public AdminApiTest {
   }
 
   // A session for `user_id`, as a sign-in would start it.
-  service::api::SignedIn SessionFor(const std::string& user_id) {
+  service::core::SignedIn SessionFor(const std::string& user_id) {
     auto project = context().projects.Get(acme_.id);
     EXPECT_TRUE(project.ok());
-    service::api::SignedIn signed_in;
+    service::core::SignedIn signed_in;
     EXPECT_TRUE(context()
                     .database
                     .RunInTransaction(
                         [&](storage::Repositories& repos) -> absl::Status {
                           auto view = repos.users().Get(acme_.id, user_id);
                           if (!view.ok()) return view.status();
-                          auto started = service::api::StartSession(
-                              context(), repos, **project, *view);
+                          auto started = service::core::StartSession(
+                              context().sessions, context().token_issuer, repos,
+                              **project, *view);
                           if (!started.ok()) return started.status();
                           signed_in = *std::move(started);
                           return absl::OkStatus();
@@ -256,7 +257,7 @@ TEST_F(UserServiceTest, GetUnknownAndMe) {
               "CANNOT_GET_OWN_USER_WITHOUT_USER");
   }
   nlohmann::json created = CreateUser({{"display_name", "Me Myself"}});
-  const service::api::SignedIn session = SessionFor(created["id"]);
+  const service::core::SignedIn session = SessionFor(created["id"]);
   grpc::ClientContext call;
   AsServer(call);
   call.AddMetadata("x-stack-access-token", session.access_token);
@@ -435,8 +436,8 @@ TEST_F(UserServiceTest, PasswordAndTotpCanBeSetAndRemoved) {
 
 TEST_F(UserServiceTest, DeletingAUserEndsEverySessionAtOnce) {
   const std::string id = CreateUser({{"display_name", "Grace"}})["id"];
-  const service::api::SignedIn first = SessionFor(id);
-  const service::api::SignedIn second = SessionFor(id);
+  const service::core::SignedIn first = SessionFor(id);
+  const service::core::SignedIn second = SessionFor(id);
   auto project = context().projects.Get(acme_.id);
   ASSERT_TRUE(project.ok());
   ASSERT_TRUE(
@@ -446,7 +447,7 @@ TEST_F(UserServiceTest, DeletingAUserEndsEverySessionAtOnce) {
   HttpResponse deleted = Rest("DELETE", "/api/v1/users/" + id, "", Server());
   ASSERT_EQ(deleted.status, 200) << deleted.body;
   EXPECT_EQ(deleted.Json(), nlohmann::json({{"success", true}}));
-  for (const service::api::SignedIn* session : {&first, &second}) {
+  for (const service::core::SignedIn* session : {&first, &second}) {
     auto refreshed = context().sessions.Refresh(
         acme_.id, session->refresh_token, (*project)->config);
     ASSERT_FALSE(refreshed.ok());
