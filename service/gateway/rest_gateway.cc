@@ -16,6 +16,7 @@
 #include "service/json/json_writer.h"
 #include "service/pipeline/request_metadata.h"
 #include "service/runtime/request_id.h"
+#include "tools/openapi/openapi_document.h"
 
 namespace latchkey::service::gateway {
 namespace {
@@ -50,7 +51,8 @@ constexpr char kAbout[] =
     "x-stack-super-secret-admin-key as the access type requires; a signed-in\n"
     "user's token goes in x-stack-access-token or authorization: Bearer.\n"
     "The same methods are served over gRPC (package identity.v1, with server\n"
-    "reflection). See README.md.\n";
+    "reflection). The OpenAPI document: GET /api/v1/openapi.json. See\n"
+    "README.md.\n";
 
 void AddCors(HttpResponse& response) {
   response.headers.emplace_back("access-control-allow-origin", "*");
@@ -58,11 +60,13 @@ void AddCors(HttpResponse& response) {
                                 kExposeHeaders);
 }
 
-HttpResponse Plain(int status, std::string body) {
+HttpResponse Plain(
+    int status, std::string body,
+    absl::string_view content_type = "text/plain; charset=utf-8") {
   HttpResponse response;
   response.status = status;
   response.headers.emplace_back("x-stack-request-id", NewRequestId());
-  response.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+  response.headers.emplace_back("content-type", std::string(content_type));
   response.headers.emplace_back("cache-control", kNoStore);
   response.body = std::move(body);
   AddCors(response);
@@ -251,6 +255,10 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   if (request.method == "GET") {
     if (path == "/api/v1" || path == "/api/v1/") {
       return respond(Plain(200, kAbout));
+    }
+    if (path == "/api/v1/openapi.json") {
+      // Generated from the contract at build time (tools/openapi).
+      return respond(Plain(200, std::string(openapi::OpenApiJson()), kJson));
     }
     if (path == "/healthz") return respond(Plain(200, "ok\n"));
     if (path == "/readyz") {
