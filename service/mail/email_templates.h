@@ -25,15 +25,22 @@ struct TemplateValues {
   std::string email;
 };
 
-// The message of `kind` to `to`: the project's template when its config
-// overrides one (email_templates), else the built-in one whose subjects are
-// Stack's ("Verify your email at <Project>", "Sign in to <Project>: Your
-// code is XXXXXX", "Reset your password at <Project>"). Placeholders are
-// replaced once, left to right, so values cannot inject placeholders; line
-// breaks in the subject are removed. Pure; thread-safe.
+// The message of `kind` to `to`, as text and HTML: the project's template
+// when its config overrides one (email_templates; an override without HTML
+// gets its text, escaped, as HTML), else the built-in one whose subjects
+// are Stack's ("Verify your email at <Project>", "Sign in to <Project>:
+// Your code is XXXXXX", "Reset your password at <Project>"); the sign-in
+// code stands alone in its own element of the HTML. Placeholders are
+// replaced once, left to right, so values cannot inject placeholders;
+// values are HTML-escaped in the HTML part; line breaks in the subject are
+// removed. The From display name is the project's name. Pure; thread-safe.
 EmailMessage RenderEmail(absl::string_view kind, const TemplateValues& values,
                          const identity::v1::ProjectConfig& config,
                          absl::string_view to);
+
+// `text` with & < > " ' as character references: safe in HTML text and in
+// quoted attribute values.
+std::string HtmlEscape(absl::string_view text);
 
 }  // namespace latchkey::service::mail
 

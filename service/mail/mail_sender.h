@@ -7,13 +7,19 @@
 
 namespace latchkey::service::mail {
 
-// One plain-text email. Addresses are bare ("ann@example.com").
+// One email: plain text, and HTML too when `html` is set (sent as
+// multipart/alternative). Addresses are bare ("ann@example.com").
 struct EmailMessage {
   std::string to;
   std::string subject;
   std::string text;
   // For logs and metrics only: which flow sent it ("sign_in_code", ...).
   std::string kind;
+  // The same content as HTML; empty: a text-only message.
+  std::string html;
+  // The display name of the From header (the project's name); the address
+  // is the server's. Empty: the bare address.
+  std::string from_name;
 };
 
 // Delivers email, synchronously. Implementations are thread-safe. Requests

@@ -21,6 +21,7 @@ absl::Status OutboxMailSender::Send(const EmailMessage& message) {
       {"to", message.to},
       {"subject", message.subject},
       {"text", message.text},
+      {"html", message.html},
   };
   std::string text =
       line.dump(-1, ' ', false,

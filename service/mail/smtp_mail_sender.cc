@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -50,6 +51,48 @@ std::string EncodeHeaderText(absl::string_view text) {
     base64 += '=';
   }
   return absl::StrCat("=?UTF-8?B?", base64, "?=");
+}
+
+// A text/plain part (or a whole text-only message body): 8bit UTF-8 with
+// CRLF line ends. libcurl doubles a leading "." on a line.
+std::string TextPart(absl::string_view text) {
+  std::string body = absl::StrReplaceAll(text, {{"\r\n", "\n"}});
+  body = absl::StrReplaceAll(body, {{"\n", "\r\n"}});
+  return absl::StrCat(
+      "Content-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\n",
+      body, "\r\n");
+}
+
+// A text/html part in base64 (76-character lines), so that no line of a
+// project's HTML can exceed SMTP's line limit.
+std::string HtmlPart(absl::string_view html) {
+  const std::string encoded = absl::Base64Escape(html);
+  std::string part =
+      "Content-Type: text/html; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  for (size_t i = 0; i < encoded.size(); i += 76) {
+    absl::StrAppend(&part, absl::string_view(encoded).substr(i, 76), "\r\n");
+  }
+  return part;
+}
+
+// `"Display Name" <address>`, or the bare address without a name. The name
+// loses line breaks and control bytes; it is a quoted string when ASCII
+// (with " and \\ escaped) and an RFC 2047 encoded-word otherwise.
+std::string FromHeader(absl::string_view name, absl::string_view address) {
+  std::string clean;
+  for (char c : name) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) continue;
+    clean += c;
+  }
+  if (clean.empty()) return std::string(address);
+  const std::string encoded = EncodeHeaderText(clean);
+  if (encoded != clean) return absl::StrCat(encoded, " <", address, ">");
+  return absl::StrCat(
+      "\"", absl::StrReplaceAll(clean, {{"\\", "\\\\"}, {"\"", "\\\""}}),
+      "\" <", address, ">");
 }
 
 // The upload callback's cursor over the rendered message.
@@ -106,18 +149,25 @@ absl::StatusOr<std::unique_ptr<SmtpMailSender>> SmtpMailSender::Create(
 
 std::string SmtpMailSender::Render(const EmailMessage& message,
                                    absl::string_view message_id) const {
-  // Lines end in CRLF; a body line starting with "." is doubled by libcurl.
-  std::string body = absl::StrReplaceAll(message.text, {{"\r\n", "\n"}});
-  body = absl::StrReplaceAll(body, {{"\n", "\r\n"}});
-  return absl::StrCat("Date: ",
-                      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000",
-                                       absl::Now(), absl::UTCTimeZone()),
-                      "\r\nFrom: ", settings_.from, "\r\nTo: ", message.to,
-                      "\r\nSubject: ", EncodeHeaderText(message.subject),
-                      "\r\nMessage-ID: <", message_id, ">\r\nMIME-Version: 1.0",
-                      "\r\nContent-Type: text/plain; charset=utf-8",
-                      "\r\nContent-Transfer-Encoding: 8bit\r\n\r\n", body,
-                      "\r\n");
+  std::string headers = absl::StrCat(
+      "Date: ",
+      absl::FormatTime("%a, %d %b %Y %H:%M:%S +0000", absl::Now(),
+                       absl::UTCTimeZone()),
+      "\r\nFrom: ", FromHeader(message.from_name, settings_.from),
+      "\r\nTo: ", message.to,
+      "\r\nSubject: ", EncodeHeaderText(message.subject), "\r\nMessage-ID: <",
+      message_id, ">\r\nMIME-Version: 1.0\r\n");
+  if (message.html.empty()) {
+    return absl::StrCat(headers, TextPart(message.text));
+  }
+  // The boundary is derived from the message id, which is random: it cannot
+  // occur in the parts (the HTML is base64, and the text is ours or the
+  // project's, which cannot guess it).
+  const std::string boundary = absl::StrCat("=_latchkey_", message_id);
+  return absl::StrCat(
+      headers, "Content-Type: multipart/alternative; boundary=\"", boundary,
+      "\"\r\n\r\n--", boundary, "\r\n", TextPart(message.text), "--", boundary,
+      "\r\n", HtmlPart(message.html), "--", boundary, "--\r\n");
 }
 
 absl::Status SmtpMailSender::Send(const EmailMessage& message) {

@@ -475,6 +475,38 @@ TEST_F(AuthFlowsTest, OtpSignInCreatesThenFindsTheUser) {
   }
 }
 
+// Stack's clients (and its tests) read the code from the HTML part, where
+// it stands in its own element, and follow the link, which carries the
+// whole code; the From header names the project.
+TEST_F(AuthFlowsTest, SignInCodeMailIsTextAndHtmlFromTheProject) {
+  Configure(R"({"argon2.memory_kib": 1024, "magic_link_enabled": true})");
+  grpc::ClientContext context;
+  TestApp::AsClient(context);
+  identity::v1::SendSignInCodeRequest request;
+  request.set_email("otp@example.com");
+  request.set_callback_url(kCallback);
+  identity::v1::SendSignInCodeResponse response;
+  ASSERT_TRUE(auth_->SendSignInCode(&context, request, &response).ok());
+  auto mails = sink_->WaitForMessages(1);
+  ASSERT_TRUE(mails.ok()) << mails.status();
+  const auto& mail = mails->back();
+  EXPECT_EQ(mail.headers.at("from"), "\"Latchkey\" <auth@latchkey.test>");
+  EXPECT_EQ(mail.headers.at("to"), "otp@example.com");
+  ASSERT_EQ(mail.parts.count("text/plain"), 1u);
+  ASSERT_EQ(mail.parts.count("text/html"), 1u) << mail.body;
+  const std::string& html = mail.parts.at("text/html");
+  std::smatch otp;
+  ASSERT_TRUE(std::regex_search(html, otp, std::regex(">([0-9A-Z]{6})</p>")))
+      << html;
+  const std::string code =
+      absl::AsciiStrToLower(std::string(otp[1])) + response.nonce();
+  EXPECT_NE(html.find(std::string(kCallback) + "?code=" + code),
+            std::string::npos)
+      << html;
+  EXPECT_NE(mail.parts.at("text/plain").find(std::string(otp[1])),
+            std::string::npos);
+}
+
 TEST_F(AuthFlowsTest, TotpUsersNeedTheSecondFactor) {
   SignInResponse signed_up;
   ASSERT_EQ(SignUp("ann@example.com", "correct horse", &signed_up).reason, "");

@@ -16,7 +16,10 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -54,9 +57,11 @@ bool Accepts(int port) {
 // Waits without busy-looping: poll(2) on nothing for `ms`.
 void Pause(int ms) { poll(nullptr, 0, ms); }
 
-SmtpSink::Message Parse(const std::string& raw) {
+// Headers and body of one message or MIME part; maildir files end lines in
+// LF.
+SmtpSink::Message ParseEntity(const std::string& raw) {
   SmtpSink::Message message;
-  std::string text = raw;
+  std::string text = absl::StrReplaceAll(raw, {{"\r\n", "\n"}});
   size_t split = text.find("\n\n");
   std::string head = text.substr(0, split);
   message.body = split == std::string::npos ? "" : text.substr(split + 2);
@@ -71,6 +76,55 @@ SmtpSink::Message Parse(const std::string& raw) {
     last = absl::AsciiStrToLower(line.substr(0, colon));
     message.headers[last] =
         std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+  }
+  return message;
+}
+
+std::string MediaType(const SmtpSink::Message& entity) {
+  auto it = entity.headers.find("content-type");
+  if (it == entity.headers.end()) return "text/plain";
+  return absl::AsciiStrToLower(
+      absl::StripAsciiWhitespace(it->second.substr(0, it->second.find(';'))));
+}
+
+std::string Decoded(const SmtpSink::Message& entity) {
+  auto it = entity.headers.find("content-transfer-encoding");
+  if (it == entity.headers.end() ||
+      absl::AsciiStrToLower(it->second) != "base64") {
+    return entity.body;
+  }
+  std::string compact;
+  for (char c : entity.body) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c))) compact += c;
+  }
+  std::string decoded;
+  if (!absl::Base64Unescape(compact, &decoded)) return "<bad base64>";
+  return decoded;
+}
+
+SmtpSink::Message Parse(const std::string& raw) {
+  SmtpSink::Message message = ParseEntity(raw);
+  const std::string type = MediaType(message);
+  if (!absl::StartsWith(type, "multipart/")) {
+    message.parts[type] = Decoded(message);
+    return message;
+  }
+  const std::string& content_type = message.headers["content-type"];
+  const size_t at = content_type.find("boundary=\"");
+  if (at == std::string::npos) return message;
+  const size_t start = at + std::string("boundary=\"").size();
+  const std::string delimiter =
+      "--" + content_type.substr(start, content_type.find('"', start) - start);
+  std::vector<std::string> chunks = absl::StrSplit(message.body, delimiter);
+  // chunks[0] is the preamble; the last starts with "--" (the end).
+  for (size_t i = 1; i < chunks.size(); ++i) {
+    if (absl::StartsWith(chunks[i], "--")) break;
+    std::string chunk = chunks[i];
+    if (absl::StartsWith(chunk, "\n")) chunk.erase(0, 1);
+    // The line break before a delimiter belongs to the delimiter.
+    if (absl::EndsWith(chunk, "\n")) chunk.pop_back();
+    SmtpSink::Message part = ParseEntity(chunk);
+    message.parts[MediaType(part)] = Decoded(part);
   }
   return message;
 }

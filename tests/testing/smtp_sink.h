@@ -21,7 +21,12 @@ class SmtpSink {
  public:
   struct Message {
     std::map<std::string, std::string> headers;  // names lower-cased
+    // As received (multipart: every part, encoded).
     std::string body;
+    // The parts of a multipart message by media type ("text/plain",
+    // "text/html"), decoded (base64 parts); a single-part message has its
+    // body under its own type.
+    std::map<std::string, std::string> parts;
   };
 
   // UNAVAILABLE when the server does not start within 20 s.
