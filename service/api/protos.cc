@@ -41,6 +41,16 @@ absl::StatusOr<identity::v1::Team> TeamToProto(
 absl::StatusOr<identity::v1::User> UserToProto(
     storage::Repositories& repos, const storage::UserView& view,
     const identity::v1::ProjectConfig& config) {
+  absl::StatusOr<core::UserDetails> details =
+      core::ReadUserDetails(repos, view);
+  if (!details.ok()) return details.status();
+  return UserToProto(*details, config);
+}
+
+absl::StatusOr<identity::v1::User> UserToProto(
+    const core::UserDetails& details,
+    const identity::v1::ProjectConfig& config) {
+  const storage::UserView& view = details.view;
   const storage::UserRecord& user = view.user;
   identity::v1::User out;
   out.set_id(user.id);
@@ -64,24 +74,17 @@ absl::StatusOr<identity::v1::User> UserToProto(
   out.set_has_password(view.has_password);
   out.set_auth_with_email(view.primary_email_auth_enabled &&
                           (view.has_password || user.otp_auth_enabled));
-  auto accounts = repos.oauth_accounts().ListForUser(user.project_id, user.id);
-  if (!accounts.ok()) return accounts.status();
-  for (const storage::OAuthAccountRecord& account : *accounts) {
+  for (const storage::OAuthAccountRecord& account : details.oauth_accounts) {
     identity::v1::OAuthProviderLink* link = out.add_oauth_providers();
     link->set_id(account.provider_id);
     link->set_account_id(account.provider_account_id);
     if (account.email.has_value()) link->set_email(*account.email);
   }
-  if (user.selected_team_id.has_value()) {
-    auto team = repos.teams().Get(user.project_id, *user.selected_team_id);
-    if (team.ok()) {
-      out.set_selected_team_id(*user.selected_team_id);
-      auto team_proto = TeamToProto(*team);
-      if (!team_proto.ok()) return team_proto.status();
-      *out.mutable_selected_team() = *std::move(team_proto);
-    } else if (team.status().code() != absl::StatusCode::kNotFound) {
-      return team.status();
-    }
+  if (user.selected_team_id.has_value() && details.selected_team.has_value()) {
+    out.set_selected_team_id(*user.selected_team_id);
+    auto team_proto = TeamToProto(*details.selected_team);
+    if (!team_proto.ok()) return team_proto.status();
+    *out.mutable_selected_team() = *std::move(team_proto);
   }
   out.set_requires_totp_mfa(view.has_totp);
   out.set_otp_auth_enabled(user.otp_auth_enabled);

@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "identity/v1/common.pb.h"
 #include "identity/v1/project.pb.h"
+#include "service/core/user_details.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
@@ -20,6 +21,11 @@ absl::StatusOr<identity::v1::Team> TeamToProto(const storage::TeamRecord& team);
 // repositories' errors.
 absl::StatusOr<identity::v1::User> UserToProto(
     storage::Repositories& repos, const storage::UserView& user,
+    const identity::v1::ProjectConfig& config);
+
+// The same from details a core use case has read already.
+absl::StatusOr<identity::v1::User> UserToProto(
+    const core::UserDetails& details,
     const identity::v1::ProjectConfig& config);
 
 // A session.

@@ -1,28 +1,28 @@
 #ifndef SERVICE_API_USER_IMPORT_H_
 #define SERVICE_API_USER_IMPORT_H_
 
-#include "absl/status/statusor.h"
+#include <vector>
+
 #include "identity/v1/user.pb.h"
-#include "service/api/app_context.h"
-#include "service/pipeline/call_context.h"
+#include "service/core/user_import.h"
 
 namespace latchkey::service::api {
 
-// UserService.ImportUsers: up to 1000 users from another system (the
-// contract's field rule bounds the count), each with an optional external
-// id, email, display name, metadata and existing password hash (bcrypt
-// $2a$/$2b$/$2y$ or argon2id PHC, stored as given; bcrypt is re-hashed to
-// argon2id by the first password sign-in).
-//
-// Every row runs in its own transaction and gets its own result: "created",
-// "updated" (its external_id was imported before, so the call is
-// idempotent) or "failed" with the catalogue code and text of what was
-// wrong (SCHEMA_ERROR, USER_EMAIL_ALREADY_EXISTS, ...); a bad row never
-// stops the others. Returns an error for the whole call only when the
-// database fails (rows before it are kept). Thread-safe.
-absl::StatusOr<identity::v1::ImportUsersResponse> ImportUsers(
-    AppContext& context, CallContext& call,
+// UserService.ImportUsers on the wire: up to 1000 users from another
+// system (the contract's field rule bounds the count), each with an
+// optional external id, email, display name, metadata and existing
+// password hash. The flow (per-row checks and transactions, re-imports by
+// external id) is core::UserImport; these only convert.
+
+// The request's rows as core::UserImport takes them (metadata as JSON
+// text).
+std::vector<core::ImportRow> ImportRowsOf(
     const identity::v1::ImportUsersRequest& request);
+
+// The per-row results: "created", "updated" or "failed" with the
+// catalogue code's name and text, and the counts.
+identity::v1::ImportUsersResponse ImportResponseOf(
+    const core::ImportResult& result);
 
 }  // namespace latchkey::service::api
 

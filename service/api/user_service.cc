@@ -1,29 +1,25 @@
 #include "service/api/user_service.h"
 
 #include <memory>
+#include <optional>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "common/string_views.h"
-#include "crypto/encoding.h"
-#include "crypto/random.h"
 #include "google/protobuf/descriptor.h"
 #include "identity/v1/auth.pb.h"
 #include "identity/v1/user.pb.h"
 #include "service/api/caller_rules.h"
 #include "service/api/protos.h"
 #include "service/api/user_import.h"
-#include "service/core/emails.h"
-#include "service/core/passwords.h"
 #include "service/core/totp_secrets.h"
-#include "service/core/users.h"
+#include "service/core/user_admin.h"
+#include "service/core/user_import.h"
 #include "service/errors/api_error.h"
 #include "service/json/json_writer.h"
-#include "storage/errors.h"
+#include "service/pipeline/service_binder.h"
 
 namespace latchkey::service::api {
 namespace {
@@ -32,154 +28,18 @@ using google::protobuf::FieldDescriptor;
 using identity::v1::CreateUserRequest;
 using identity::v1::DeleteUserRequest;
 using identity::v1::GetUserRequest;
+using identity::v1::ImportUsersRequest;
+using identity::v1::ImportUsersResponse;
 using identity::v1::ListUsersRequest;
 using identity::v1::ListUsersResponse;
 using identity::v1::SuccessResponse;
+using identity::v1::UpdateCurrentUserRequest;
 using identity::v1::UpdateUserRequest;
 using identity::v1::User;
 
-using common::Std;
-
-// What the handlers share besides the AppContext: the TOTP seed box.
-// Thread-safe.
-struct UserServiceState {
-  crypto::SecretBox totp_box;
-};
-
-absl::Status CheckCountryCode(const std::string& code,
-                              absl::string_view field) {
-  if (code.size() != 2 || !absl::ascii_isupper(code[0]) ||
-      !absl::ascii_isupper(code[1])) {
-    return SchemaError(absl::StrCat(
-        field, " must be an ISO 3166-1 alpha-2 code in capitals, e.g. \"DE\""));
-  }
-  return absl::OkStatus();
-}
-
-// The password part of a create or update: policy and argon2id for a
-// password, a shape check for an imported hash. Runs outside any
-// transaction (hashing takes tens of milliseconds).
-absl::StatusOr<std::optional<core::PasswordHash>> PreparePassword(
-    AppContext& context, const identity::v1::ProjectConfig& config,
-    absl::string_view project_id, const std::optional<std::string>& password,
-    const std::optional<std::string>& password_hash) {
-  if (password.has_value() && password_hash.has_value()) {
-    return SchemaError(
-        "password and password_hash cannot both be set in one request");
-  }
-  if (password.has_value()) {
-    LATCHKEY_RETURN_IF_ERROR(core::CheckPasswordPolicy(*password, config));
-    LATCHKEY_ASSIGN_OR_RETURN(
-        std::string hash,
-        context.passwords.Hash(*password, config, project_id));
-    return core::PasswordHash{std::move(hash),
-                              core::PasswordAlgorithm::kArgon2id};
-  }
-  if (password_hash.has_value()) {
-    LATCHKEY_ASSIGN_OR_RETURN(core::PasswordAlgorithm algorithm,
-                              core::ClassifyImportedPasswordHash(
-                                  *password_hash, "body.password_hash"));
-    return core::PasswordHash{*password_hash, algorithm};
-  }
-  return std::nullopt;
-}
-
-absl::StatusOr<std::string> SealTotp(UserServiceState& state,
-                                     const std::string& project_id,
-                                     const std::string& user_id,
-                                     const std::string& base64) {
-  absl::StatusOr<std::string> seed = crypto::Base64Decode(Std(base64));
-  if (!seed.ok() || seed->size() < core::kMinTotpSecretBytes ||
-      seed->size() > core::kMaxTotpSecretBytes) {
-    return SchemaError(absl::StrCat(
-        "body.totp_secret_base64 must be base64 of ", core::kMinTotpSecretBytes,
-        " to ", core::kMaxTotpSecretBytes, " bytes"));
-  }
-  return core::SealTotpSecret(state.totp_box, project_id, user_id, *seed);
-}
-
-absl::StatusOr<User> ReadUser(storage::Repositories& repos,
-                              const Caller& caller,
-                              const std::string& user_id) {
-  absl::StatusOr<storage::UserView> view =
-      repos.users().Get(caller.project_id, user_id);
-  if (!view.ok()) return core::UserNotFoundOr(view.status());
-  return UserToProto(repos, *view, caller.project->config);
-}
-
-absl::Status ExternalIdTakenOr(const absl::Status& status) {
-  if (storage::ViolatedConstraint(status) == "users_external_id_unique") {
-    return SchemaError("external_id is already used by another user");
-  }
-  return status;
-}
-
-absl::StatusOr<User> CreateUser(AppContext& context, CallContext& call,
-                                const CreateUserRequest& request) {
-  const Caller& caller = call.caller();
-  const identity::v1::ProjectConfig& config = caller.project->config;
-  const absl::Time now = context.clock.Now();
-  core::NewUser user;
-  storage::UserRecord& record = user.user;
-  LATCHKEY_ASSIGN_OR_RETURN(record.id, crypto::RandomUuidV4());
-  record.project_id = caller.project_id;
-  if (request.has_display_name()) record.display_name = request.display_name();
-  if (request.has_profile_image_url()) {
-    record.profile_image_url = request.profile_image_url();
-  }
-  if (request.has_client_metadata()) {
-    record.client_metadata_json = ValueToJsonText(request.client_metadata());
-  }
-  if (request.has_client_read_only_metadata()) {
-    record.client_read_only_metadata_json =
-        ValueToJsonText(request.client_read_only_metadata());
-  }
-  if (request.has_server_metadata()) {
-    record.server_metadata_json = ValueToJsonText(request.server_metadata());
-  }
-  record.is_anonymous = request.is_anonymous();
-  record.otp_auth_enabled = request.otp_auth_enabled();
-  if (request.has_external_id()) record.external_id = request.external_id();
-  if (request.has_country_code()) {
-    LATCHKEY_RETURN_IF_ERROR(
-        CheckCountryCode(request.country_code(), "body.country_code"));
-    record.country_code = request.country_code();
-  }
-  record.signed_up_at = record.last_active_at = now;
-
-  if (request.has_primary_email()) {
-    LATCHKEY_ASSIGN_OR_RETURN(
-        user.primary_email,
-        core::NormalizeEmail(request.primary_email(), "body.primary_email"));
-  }
-  user.primary_email_verified = request.primary_email_verified();
-  if (request.has_primary_email_auth_enabled()) {
-    user.primary_email_auth_enabled = request.primary_email_auth_enabled();
-  }
-  if (record.is_anonymous &&
-      (user.primary_email.has_value() || request.has_password() ||
-       request.has_password_hash())) {
-    return SchemaError(
-        "an anonymous user cannot have a primary_email or a password");
-  }
-  LATCHKEY_ASSIGN_OR_RETURN(
-      user.password,
-      PreparePassword(context, config, caller.project_id,
-                      request.has_password()
-                          ? std::optional<std::string>(request.password())
-                          : std::nullopt,
-                      request.has_password_hash()
-                          ? std::optional<std::string>(request.password_hash())
-                          : std::nullopt));
-
-  absl::StatusOr<User> out;
-  LATCHKEY_RETURN_IF_ERROR(ExternalIdTakenOr(context.database.RunInTransaction(
-      [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(core::CreateUser(repos, user, now));
-        out = ReadUser(repos, caller, record.id);
-        return out.status();
-      })));
-  return out;
+template <typename T>
+std::optional<T> OptionalOf(bool has, const T& value) {
+  return has ? std::optional<T>(value) : std::nullopt;
 }
 
 // Whether an update touches `name`: named by a non-empty mask, or set
@@ -223,202 +83,11 @@ core::Change<T> ChangeOf(bool touched, bool has, const T& value) {
   return std::optional<T>(value);
 }
 
-absl::StatusOr<User> UpdateUser(AppContext& context, UserServiceState& state,
-                                CallContext& call,
-                                const UpdateUserRequest& request) {
-  const Caller& caller = call.caller();
-  const identity::v1::ProjectConfig& config = caller.project->config;
-  LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
-                            ResolveUserId(caller, request.user_id()));
-  const Touched touched(request);
-  LATCHKEY_RETURN_IF_ERROR(touched.CheckMask());
-
-  core::UserChanges changes;
-  const UpdateUserRequest& r = request;
-  changes.display_name =
-      ChangeOf(touched("display_name"), r.has_display_name(), r.display_name());
-  changes.profile_image_url =
-      ChangeOf(touched("profile_image_url"), r.has_profile_image_url(),
-               r.profile_image_url());
-  if (touched("client_metadata")) {
-    changes.client_metadata_json = ValueToJsonText(r.client_metadata());
-  }
-  if (touched("client_read_only_metadata")) {
-    changes.client_read_only_metadata_json =
-        ValueToJsonText(r.client_read_only_metadata());
-  }
-  if (touched("server_metadata")) {
-    changes.server_metadata_json = ValueToJsonText(r.server_metadata());
-  }
-  if (touched("primary_email")) {
-    changes.primary_email = std::optional<std::string>();
-    if (r.has_primary_email()) {
-      LATCHKEY_ASSIGN_OR_RETURN(
-          *changes.primary_email,
-          core::NormalizeEmail(r.primary_email(), "body.primary_email"));
-    }
-  }
-  // A null boolean is false.
-  if (touched("primary_email_verified")) {
-    changes.primary_email_verified = r.primary_email_verified();
-  }
-  if (touched("primary_email_auth_enabled")) {
-    changes.primary_email_auth_enabled = r.primary_email_auth_enabled();
-  }
-  if (touched("otp_auth_enabled"))
-    changes.otp_auth_enabled = r.otp_auth_enabled();
-  if (touched("passkey_auth_enabled")) {
-    changes.passkey_auth_enabled = r.passkey_auth_enabled();
-  }
-  if (touched("restricted_by_admin")) {
-    changes.restricted_by_admin = r.restricted_by_admin();
-  }
-  changes.restricted_by_admin_reason = ChangeOf(
-      touched("restricted_by_admin_reason"), r.has_restricted_by_admin_reason(),
-      r.restricted_by_admin_reason());
-  changes.restricted_by_admin_private_details =
-      ChangeOf(touched("restricted_by_admin_private_details"),
-               r.has_restricted_by_admin_private_details(),
-               r.restricted_by_admin_private_details());
-  changes.selected_team_id =
-      ChangeOf(touched("selected_team_id"), r.has_selected_team_id(),
-               r.selected_team_id());
-  if (touched("country_code") && r.has_country_code()) {
-    LATCHKEY_RETURN_IF_ERROR(
-        CheckCountryCode(r.country_code(), "body.country_code"));
-  }
-  changes.country_code =
-      ChangeOf(touched("country_code"), r.has_country_code(), r.country_code());
-  if (touched("totp_secret_base64")) {
-    changes.totp_secret_sealed = std::optional<std::string>();
-    if (r.has_totp_secret_base64()) {
-      LATCHKEY_ASSIGN_OR_RETURN(
-          *changes.totp_secret_sealed,
-          SealTotp(state, caller.project_id, user_id, r.totp_secret_base64()));
-    }
-  }
-  const bool password_touched = touched("password");
-  const bool hash_touched = touched("password_hash");
-  if (password_touched || hash_touched) {
-    LATCHKEY_ASSIGN_OR_RETURN(
-        std::optional<core::PasswordHash> hash,
-        PreparePassword(context, config, caller.project_id,
-                        password_touched && r.has_password()
-                            ? std::optional<std::string>(r.password())
-                            : std::nullopt,
-                        hash_touched && r.has_password_hash()
-                            ? std::optional<std::string>(r.password_hash())
-                            : std::nullopt));
-    // Null for either removes the password.
-    changes.password = std::move(hash);
-  }
-
-  absl::StatusOr<User> out;
-  LATCHKEY_RETURN_IF_ERROR(ExternalIdTakenOr(context.database.RunInTransaction(
-      [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_RETURN_IF_ERROR(core::UpdateUser(
-            repos, caller.project_id, user_id, changes, context.clock.Now()));
-        out = ReadUser(repos, caller, user_id);
-        return out.status();
-      })));
-  return out;
-}
-
-absl::StatusOr<User> GetUser(AppContext& context, CallContext& call,
-                             const GetUserRequest& request) {
-  const Caller& caller = call.caller();
-  LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
-                            ResolveUserId(caller, request.user_id()));
-  absl::StatusOr<User> out;
-  LATCHKEY_RETURN_IF_ERROR(
-      context.database.Run([&](storage::Repositories& repos) {
-        out = ReadUser(repos, caller, user_id);
-        return out.status();
-      }));
-  return out;
-}
-
-absl::StatusOr<SuccessResponse> DeleteUser(AppContext& context,
-                                           CallContext& call,
-                                           const DeleteUserRequest& request) {
-  const Caller& caller = call.caller();
-  LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
-                            ResolveUserId(caller, request.user_id()));
-  // Sessions, channels, credentials, memberships and grants go with the
-  // row (ON DELETE CASCADE): every refresh token stops working at once.
-  LATCHKEY_RETURN_IF_ERROR(
-      context.database.RunInTransaction([&](storage::Repositories& repos) {
-        return core::UserNotFoundOr(
-            repos.users().Delete(caller.project_id, user_id));
-      }));
-  SuccessResponse out;
-  out.set_success(true);
-  return out;
-}
-
-absl::StatusOr<ListUsersResponse> ListUsers(AppContext& context,
-                                            CallContext& call,
-                                            const ListUsersRequest& request) {
-  const Caller& caller = call.caller();
-  const identity::v1::ProjectConfig& config = caller.project->config;
-  if (request.has_order_by() && request.order_by() != "signed_up_at") {
-    return SchemaError("query.order_by must be signed_up_at");
-  }
-  storage::UserListQuery query;
-  query.limit = request.has_limit() ? request.limit() : 100;
-  if (request.has_cursor() && !request.cursor().empty()) {
-    query.cursor = request.cursor();
-  }
-  query.descending = request.desc();
-  if (request.has_query() && !request.query().empty()) {
-    query.search = request.query();
-  }
-  query.include_anonymous = request.include_anonymous();
-  // Anonymous users are restricted: asking for them asks for restricted
-  // users too, as in Stack.
-  const bool include_restricted = request.include_anonymous() ||
-                                  !request.has_include_restricted() ||
-                                  request.include_restricted();
-  query.include_restricted_by_admin = include_restricted;
-  query.require_verified_primary_email =
-      !include_restricted && config.require_email_verification();
-  if (request.has_team_id() && !request.team_id().empty()) {
-    query.team_id = request.team_id();
-  }
-
-  ListUsersResponse out;
-  absl::Status status =
-      context.database.Run([&](storage::Repositories& repos) -> absl::Status {
-        absl::StatusOr<storage::UserPage> page =
-            repos.users().List(caller.project_id, query);
-        if (!page.ok()) {
-          if (page.status().code() == absl::StatusCode::kInvalidArgument) {
-            return SchemaError(
-                "query.cursor is not a cursor this list handed out for this "
-                "order");
-          }
-          return page.status();
-        }
-        for (const storage::UserView& view : page->users) {
-          LATCHKEY_ASSIGN_OR_RETURN(*out.add_items(),
-                                    UserToProto(repos, view, config));
-        }
-        if (page->next_cursor.has_value()) {
-          out.mutable_pagination()->set_next_cursor(*page->next_cursor);
-        }
-        return absl::OkStatus();
-      });
-  LATCHKEY_RETURN_IF_ERROR(status);
-  out.set_is_paginated(true);
-  out.mutable_pagination();  // Present even on the last page.
-  return out;
-}
-
-}  // namespace
-
+// AuthService.UpdateCurrentUser's request as UpdateUser's on "me": one set
+// of rules. Clients reach only the fields UpdateCurrentUserRequest has, and
+// of those not the server_only ones (refused before any handler runs).
 absl::StatusOr<UpdateUserRequest> AsUpdateOfMe(
-    const identity::v1::UpdateCurrentUserRequest& current) {
-  using google::protobuf::FieldDescriptor;
+    const UpdateCurrentUserRequest& current) {
   UpdateUserRequest request;
   request.set_user_id("me");
   const google::protobuf::Reflection* from = current.GetReflection();
@@ -453,65 +122,213 @@ absl::StatusOr<UpdateUserRequest> AsUpdateOfMe(
   return request;
 }
 
+// The UserService RPCs (and AuthService.UpdateCurrentUser): each turns the
+// request into core::UserAdmin's or core::UserImport's input and the result
+// back.
+class UserMethods {
+ public:
+  UserMethods(AppContext& context, crypto::SecretBox totp_box)
+      : users_(context.database, context.passwords, context.clock,
+               std::move(totp_box)),
+        import_(context.database, context.clock) {}
+
+  absl::StatusOr<User> CreateUser(CallContext& call,
+                                  const CreateUserRequest& request) {
+    const Caller& caller = call.caller();
+    const CreateUserRequest& r = request;
+    core::CreateUserInput input;
+    input.project_id = caller.project_id;
+    input.config = &caller.project->config;
+    input.display_name = OptionalOf(r.has_display_name(), r.display_name());
+    input.profile_image_url =
+        OptionalOf(r.has_profile_image_url(), r.profile_image_url());
+    if (r.has_client_metadata()) {
+      input.client_metadata_json = ValueToJsonText(r.client_metadata());
+    }
+    if (r.has_client_read_only_metadata()) {
+      input.client_read_only_metadata_json =
+          ValueToJsonText(r.client_read_only_metadata());
+    }
+    if (r.has_server_metadata()) {
+      input.server_metadata_json = ValueToJsonText(r.server_metadata());
+    }
+    input.is_anonymous = r.is_anonymous();
+    input.otp_auth_enabled = r.otp_auth_enabled();
+    input.external_id = OptionalOf(r.has_external_id(), r.external_id());
+    input.country_code = OptionalOf(r.has_country_code(), r.country_code());
+    input.primary_email = OptionalOf(r.has_primary_email(), r.primary_email());
+    input.primary_email_verified = r.primary_email_verified();
+    input.primary_email_auth_enabled = OptionalOf(
+        r.has_primary_email_auth_enabled(), r.primary_email_auth_enabled());
+    input.password = OptionalOf(r.has_password(), r.password());
+    input.password_hash = OptionalOf(r.has_password_hash(), r.password_hash());
+    LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user, users_.Create(input));
+    return UserToProto(user, caller.project->config);
+  }
+
+  absl::StatusOr<User> GetUser(CallContext& call,
+                               const GetUserRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              ResolveUserId(caller, request.user_id()));
+    LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user,
+                              users_.Get(caller.project_id, user_id));
+    return UserToProto(user, caller.project->config);
+  }
+
+  absl::StatusOr<User> UpdateUser(CallContext& call,
+                                  const UpdateUserRequest& request) {
+    const Caller& caller = call.caller();
+    core::UpdateUserInput input;
+    input.project_id = caller.project_id;
+    input.config = &caller.project->config;
+    LATCHKEY_ASSIGN_OR_RETURN(input.user_id,
+                              ResolveUserId(caller, request.user_id()));
+    const Touched touched(request);
+    LATCHKEY_RETURN_IF_ERROR(touched.CheckMask());
+
+    const UpdateUserRequest& r = request;
+    core::UserChanges& changes = input.changes;
+    changes.display_name = ChangeOf(touched("display_name"),
+                                    r.has_display_name(), r.display_name());
+    changes.profile_image_url =
+        ChangeOf(touched("profile_image_url"), r.has_profile_image_url(),
+                 r.profile_image_url());
+    if (touched("client_metadata")) {
+      changes.client_metadata_json = ValueToJsonText(r.client_metadata());
+    }
+    if (touched("client_read_only_metadata")) {
+      changes.client_read_only_metadata_json =
+          ValueToJsonText(r.client_read_only_metadata());
+    }
+    if (touched("server_metadata")) {
+      changes.server_metadata_json = ValueToJsonText(r.server_metadata());
+    }
+    input.primary_email = ChangeOf(touched("primary_email"),
+                                   r.has_primary_email(), r.primary_email());
+    // A null boolean is false.
+    if (touched("primary_email_verified")) {
+      changes.primary_email_verified = r.primary_email_verified();
+    }
+    if (touched("primary_email_auth_enabled")) {
+      changes.primary_email_auth_enabled = r.primary_email_auth_enabled();
+    }
+    if (touched("otp_auth_enabled")) {
+      changes.otp_auth_enabled = r.otp_auth_enabled();
+    }
+    if (touched("passkey_auth_enabled")) {
+      changes.passkey_auth_enabled = r.passkey_auth_enabled();
+    }
+    if (touched("restricted_by_admin")) {
+      changes.restricted_by_admin = r.restricted_by_admin();
+    }
+    changes.restricted_by_admin_reason = ChangeOf(
+        touched("restricted_by_admin_reason"),
+        r.has_restricted_by_admin_reason(), r.restricted_by_admin_reason());
+    changes.restricted_by_admin_private_details =
+        ChangeOf(touched("restricted_by_admin_private_details"),
+                 r.has_restricted_by_admin_private_details(),
+                 r.restricted_by_admin_private_details());
+    changes.selected_team_id =
+        ChangeOf(touched("selected_team_id"), r.has_selected_team_id(),
+                 r.selected_team_id());
+    changes.country_code = ChangeOf(touched("country_code"),
+                                    r.has_country_code(), r.country_code());
+    input.totp_secret_base64 =
+        ChangeOf(touched("totp_secret_base64"), r.has_totp_secret_base64(),
+                 r.totp_secret_base64());
+    const bool password_touched = touched("password");
+    const bool hash_touched = touched("password_hash");
+    if (password_touched || hash_touched) {
+      // Null for either removes the password.
+      input.password = core::PasswordChange{
+          OptionalOf(password_touched && r.has_password(), r.password()),
+          OptionalOf(hash_touched && r.has_password_hash(), r.password_hash())};
+    }
+    LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user, users_.Update(input));
+    return UserToProto(user, caller.project->config);
+  }
+
+  absl::StatusOr<User> UpdateCurrentUser(
+      CallContext& call, const UpdateCurrentUserRequest& current) {
+    LATCHKEY_ASSIGN_OR_RETURN(UpdateUserRequest request, AsUpdateOfMe(current));
+    return UpdateUser(call, request);
+  }
+
+  absl::StatusOr<SuccessResponse> DeleteUser(CallContext& call,
+                                             const DeleteUserRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              ResolveUserId(caller, request.user_id()));
+    LATCHKEY_RETURN_IF_ERROR(users_.Delete(caller.project_id, user_id));
+    SuccessResponse out;
+    out.set_success(true);
+    return out;
+  }
+
+  absl::StatusOr<ListUsersResponse> ListUsers(CallContext& call,
+                                              const ListUsersRequest& request) {
+    const Caller& caller = call.caller();
+    const ListUsersRequest& r = request;
+    core::UserListInput input;
+    input.project_id = caller.project_id;
+    input.config = &caller.project->config;
+    input.order_by = OptionalOf(r.has_order_by(), r.order_by());
+    if (r.has_limit()) input.limit = r.limit();
+    input.cursor = OptionalOf(r.has_cursor(), r.cursor());
+    input.descending = r.desc();
+    input.search = OptionalOf(r.has_query(), r.query());
+    input.include_anonymous = r.include_anonymous();
+    input.include_restricted =
+        OptionalOf(r.has_include_restricted(), r.include_restricted());
+    input.team_id = OptionalOf(r.has_team_id(), r.team_id());
+    LATCHKEY_ASSIGN_OR_RETURN(core::UserList list, users_.List(input));
+    ListUsersResponse out;
+    for (const core::UserDetails& user : list.users) {
+      LATCHKEY_ASSIGN_OR_RETURN(*out.add_items(),
+                                UserToProto(user, caller.project->config));
+    }
+    if (list.next_cursor.has_value()) {
+      out.mutable_pagination()->set_next_cursor(*list.next_cursor);
+    }
+    out.set_is_paginated(true);
+    out.mutable_pagination();  // Present even on the last page.
+    return out;
+  }
+
+  absl::StatusOr<ImportUsersResponse> ImportUsers(
+      CallContext& call, const ImportUsersRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::ImportResult result,
+        import_.Run(call.caller().project_id, ImportRowsOf(request)));
+    return ImportResponseOf(result);
+  }
+
+ private:
+  const core::UserAdmin users_;
+  const core::UserImport import_;
+};
+
+}  // namespace
+
 absl::Status RegisterUserService(MethodRegistry& registry,
                                  AppContext& context) {
-  constexpr char kService[] = "identity.v1.UserService.";
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::SecretBox totp_box,
       core::TotpSecretBox(context.config.server_secret,
                           context.config.previous_server_secret));
-  auto state = std::shared_ptr<UserServiceState>(
-      new UserServiceState{std::move(totp_box)});
-  AppContext* ctx = &context;
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<CreateUserRequest, User>(
-      absl::StrCat(kService, "CreateUser"),
-      [ctx](CallContext& call, const CreateUserRequest& request) {
-        return CreateUser(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<GetUserRequest, User>(
-      absl::StrCat(kService, "GetUser"),
-      [ctx](CallContext& call, const GetUserRequest& request) {
-        return GetUser(*ctx, call, request);
-      })));
-  LATCHKEY_RETURN_IF_ERROR((registry.Register<UpdateUserRequest, User>(
-      absl::StrCat(kService, "UpdateUser"),
-      [ctx, state](CallContext& call, const UpdateUserRequest& request) {
-        return UpdateUser(*ctx, *state, call, request);
-      })));
-  // AuthService.UpdateCurrentUser is UpdateUser on "me": one set of rules.
-  // Clients reach only the fields UpdateCurrentUserRequest has, and of
-  // those not the server_only ones (refused before any handler runs).
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::UpdateCurrentUserRequest, User>(
-          "identity.v1.AuthService.UpdateCurrentUser",
-          [ctx, state](CallContext& call,
-                       const identity::v1::UpdateCurrentUserRequest& current)
-              -> absl::StatusOr<User> {
-            LATCHKEY_ASSIGN_OR_RETURN(UpdateUserRequest request,
-                                      AsUpdateOfMe(current));
-            return UpdateUser(*ctx, *state, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<DeleteUserRequest, SuccessResponse>(
-          absl::StrCat(kService, "DeleteUser"),
-          [ctx](CallContext& call, const DeleteUserRequest& request) {
-            return DeleteUser(*ctx, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<ListUsersRequest, ListUsersResponse>(
-          absl::StrCat(kService, "ListUsers"),
-          [ctx](CallContext& call, const ListUsersRequest& request) {
-            return ListUsers(*ctx, call, request);
-          })));
-  LATCHKEY_RETURN_IF_ERROR(
-      (registry.Register<identity::v1::ImportUsersRequest,
-                         identity::v1::ImportUsersResponse>(
-          absl::StrCat(kService, "ImportUsers"),
-          [ctx](CallContext& call,
-                const identity::v1::ImportUsersRequest& request) {
-            return ImportUsers(*ctx, call, request);
-          })));
-  return absl::OkStatus();
+  auto methods = std::make_shared<UserMethods>(context, std::move(totp_box));
+  ServiceBinder<UserMethods> bind(registry, "identity.v1.UserService", methods);
+  bind("CreateUser", &UserMethods::CreateUser);
+  bind("GetUser", &UserMethods::GetUser);
+  bind("UpdateUser", &UserMethods::UpdateUser);
+  bind("DeleteUser", &UserMethods::DeleteUser);
+  bind("ListUsers", &UserMethods::ListUsers);
+  bind("ImportUsers", &UserMethods::ImportUsers);
+  LATCHKEY_RETURN_IF_ERROR(bind.status());
+  ServiceBinder<UserMethods> auth(registry, "identity.v1.AuthService", methods);
+  auth("UpdateCurrentUser", &UserMethods::UpdateCurrentUser);
+  return auth.status();
 }
 
 }  // namespace latchkey::service::api

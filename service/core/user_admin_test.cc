@@ -1,0 +1,280 @@
+#include "service/core/user_admin.h"
+
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "crypto/encoding.h"
+#include "gtest/gtest.h"
+#include "service/core/bootstrap.h"
+#include "service/core/project_config.h"
+#include "service/core/project_directory.h"
+#include "service/core/totp_secrets.h"
+#include "service/errors/error_matchers.h"
+#include "storage/testing/test_database.h"
+
+namespace latchkey::service::core {
+namespace {
+
+const std::string kProject(kInternalProjectId);
+constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+constexpr char kBcryptOfCorrectHorse[] =
+    "$2b$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS";
+
+class UserAdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto scratch = storage::testing::ScratchDatabase::Create(
+        storage::testing::TestBackend::kSqlite);
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = std::move(*scratch);
+    storage::DatabaseOptions options;
+    options.clock = &clock_;
+    auto db = storage::OpenDatabase(scratch_->url(), options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    auto box = TotpSecretBox(kServerSecret, std::nullopt);
+    ASSERT_TRUE(box.ok()) << box.status();
+    admin_ =
+        std::make_unique<UserAdmin>(*db_, passwords_, clock_, *std::move(box));
+    // Cheap argon2: the rules, not the cost, are under test.
+    config_ = DefaultProjectConfig();
+    config_.mutable_argon2()->set_memory_kib(1024);
+    config_.mutable_argon2()->set_iterations(1);
+  }
+
+  CreateUserInput NewUser(std::string email = "ann@example.com") {
+    CreateUserInput input;
+    input.project_id = kProject;
+    input.config = &config_;
+    input.display_name = "Ann";
+    input.primary_email = std::move(email);
+    return input;
+  }
+
+  UpdateUserInput Change(const std::string& user_id) {
+    UpdateUserInput input;
+    input.project_id = kProject;
+    input.config = &config_;
+    input.user_id = user_id;
+    return input;
+  }
+
+  absl::StatusOr<storage::PasswordCredentialRecord> StoredPassword(
+      const std::string& user_id) {
+    absl::StatusOr<storage::PasswordCredentialRecord> record;
+    EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                     record =
+                         repos.credentials().GetPassword(kProject, user_id);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return record;
+  }
+
+  common::FakeClock clock_;
+  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
+  std::unique_ptr<storage::Database> db_;
+  Passwords passwords_{1};
+  std::unique_ptr<UserAdmin> admin_;
+  identity::v1::ProjectConfig config_;
+};
+
+TEST_F(UserAdminTest, CreatesWithANormalisedEmailAndAnArgon2Password) {
+  CreateUserInput input = NewUser("  Ann@Example.COM ");
+  input.password = "correct horse";
+  input.country_code = "DE";
+  auto user = admin_->Create(input);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->view.primary_email, "ann@example.com");
+  EXPECT_TRUE(user->view.primary_email_auth_enabled);
+  EXPECT_TRUE(user->view.has_password);
+  EXPECT_EQ(user->view.user.country_code, "DE");
+  auto stored = StoredPassword(user->view.user.id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->algorithm, "argon2id");
+  auto check = passwords_.Verify("correct horse", stored->password_hash,
+                                 config_, kProject);
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->matches);
+}
+
+TEST_F(UserAdminTest, AcceptsAnImportedBcryptHashAsGiven) {
+  CreateUserInput input = NewUser();
+  input.password_hash = kBcryptOfCorrectHorse;
+  auto user = admin_->Create(input);
+  ASSERT_TRUE(user.ok()) << user.status();
+  auto stored = StoredPassword(user->view.user.id);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->password_hash, kBcryptOfCorrectHorse);
+  EXPECT_EQ(stored->algorithm, "bcrypt");
+}
+
+TEST_F(UserAdminTest, RefusesBadUsersBeforeWritingAnything) {
+  CreateUserInput both = NewUser();
+  both.password = "correct horse";
+  both.password_hash = kBcryptOfCorrectHorse;
+  EXPECT_THAT(admin_->Create(both), HasErrorCode(identity::v1::SCHEMA_ERROR));
+  CreateUserInput short_password = NewUser();
+  short_password.password = "short";
+  EXPECT_THAT(admin_->Create(short_password),
+              HasErrorCode(identity::v1::PASSWORD_TOO_SHORT));
+  CreateUserInput bad_hash = NewUser();
+  bad_hash.password_hash = "plaintext";
+  EXPECT_THAT(admin_->Create(bad_hash),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  CreateUserInput anonymous = NewUser();
+  anonymous.is_anonymous = true;
+  EXPECT_THAT(admin_->Create(anonymous),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  CreateUserInput country = NewUser();
+  country.country_code = "de";
+  EXPECT_THAT(admin_->Create(country),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  CreateUserInput email = NewUser("not an email");
+  EXPECT_THAT(admin_->Create(email), HasErrorCode(identity::v1::SCHEMA_ERROR));
+
+  auto listed = admin_->List({.project_id = kProject, .config = &config_});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_TRUE(listed->users.empty());
+}
+
+TEST_F(UserAdminTest, EmailsAndExternalIdsAreUnique) {
+  CreateUserInput first = NewUser();
+  first.external_id = "crm-1";
+  auto ann = admin_->Create(first);
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  EXPECT_THAT(admin_->Create(NewUser("ANN@example.com")),
+              HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
+  CreateUserInput same_id = NewUser("bob@example.com");
+  same_id.external_id = "crm-1";
+  EXPECT_THAT(admin_->Create(same_id),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+
+  auto bob = admin_->Create(NewUser("bob@example.com"));
+  ASSERT_TRUE(bob.ok()) << bob.status();
+  UpdateUserInput taken = Change(bob->view.user.id);
+  taken.changes.external_id = std::optional<std::string>("crm-1");
+  EXPECT_THAT(admin_->Update(taken), HasErrorCode(identity::v1::SCHEMA_ERROR));
+  UpdateUserInput email = Change(bob->view.user.id);
+  email.primary_email = std::optional<std::string>("Ann@Example.com");
+  EXPECT_THAT(admin_->Update(email),
+              HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
+}
+
+TEST_F(UserAdminTest, UpdatesPasswordTotpAndFields) {
+  CreateUserInput input = NewUser();
+  input.password = "correct horse";
+  auto user = admin_->Create(input);
+  ASSERT_TRUE(user.ok()) << user.status();
+  const std::string id = user->view.user.id;
+
+  UpdateUserInput bad_seed = Change(id);
+  bad_seed.totp_secret_base64 = std::optional<std::string>("c2hvcnQ=");
+  EXPECT_THAT(admin_->Update(bad_seed),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  UpdateUserInput bad_country = Change(id);
+  bad_country.changes.country_code = std::optional<std::string>("Deu");
+  EXPECT_THAT(admin_->Update(bad_country),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+
+  UpdateUserInput change = Change(id);
+  change.changes.display_name = std::optional<std::string>();
+  change.primary_email = std::optional<std::string>(" New@Example.com");
+  change.totp_secret_base64 =
+      std::optional<std::string>(crypto::Base64Encode("0123456789abcdefghij"));
+  change.password = PasswordChange{};  // Neither: no password any more.
+  auto updated = admin_->Update(change);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_FALSE(updated->view.user.display_name.has_value());
+  EXPECT_EQ(updated->view.primary_email, "new@example.com");
+  EXPECT_TRUE(updated->view.has_totp);
+  EXPECT_FALSE(updated->view.has_password);
+
+  UpdateUserInput hash = Change(id);
+  hash.password = PasswordChange{std::nullopt, kBcryptOfCorrectHorse};
+  updated = admin_->Update(hash);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_TRUE(updated->view.has_password);
+}
+
+TEST_F(UserAdminTest, AnUnknownUserIsUserNotFound) {
+  const std::string nobody = "00000000-0000-4000-8000-00000000dead";
+  EXPECT_THAT(admin_->Get(kProject, nobody),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  EXPECT_THAT(admin_->Update(Change(nobody)),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  EXPECT_THAT(admin_->Delete(kProject, nobody),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  auto user = admin_->Create(NewUser());
+  ASSERT_TRUE(user.ok());
+  EXPECT_THAT(admin_->Get("other-project", user->view.user.id),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+  ASSERT_TRUE(admin_->Delete(kProject, user->view.user.id).ok());
+  EXPECT_THAT(admin_->Get(kProject, user->view.user.id),
+              HasErrorCode(identity::v1::USER_NOT_FOUND));
+}
+
+TEST_F(UserAdminTest, ListsPagesAndFilters) {
+  for (const char* email : {"a@example.com", "b@example.com"}) {
+    ASSERT_TRUE(admin_->Create(NewUser(email)).ok());
+    clock_.Advance(absl::Seconds(1));
+  }
+  CreateUserInput anonymous;
+  anonymous.project_id = kProject;
+  anonymous.config = &config_;
+  anonymous.is_anonymous = true;
+  ASSERT_TRUE(admin_->Create(anonymous).ok());
+
+  UserListInput first{.project_id = kProject, .config = &config_};
+  first.limit = 1;
+  auto page = admin_->List(first);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->users.size(), 1u);
+  EXPECT_EQ(page->users[0].view.primary_email, "a@example.com");
+  ASSERT_TRUE(page->next_cursor.has_value());
+  UserListInput second = first;
+  second.cursor = page->next_cursor;
+  page = admin_->List(second);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->users.size(), 1u);
+  EXPECT_EQ(page->users[0].view.primary_email, "b@example.com");
+
+  UserListInput with_anonymous{.project_id = kProject, .config = &config_};
+  with_anonymous.include_anonymous = true;
+  with_anonymous.include_restricted = false;  // Asking for anonymous wins.
+  page = admin_->List(with_anonymous);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->users.size(), 3u);
+
+  UserListInput bad_order{.project_id = kProject, .config = &config_};
+  bad_order.order_by = "display_name";
+  EXPECT_THAT(admin_->List(bad_order),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  UserListInput bad_cursor{.project_id = kProject, .config = &config_};
+  bad_cursor.cursor = "not-a-cursor";
+  EXPECT_THAT(admin_->List(bad_cursor),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+}
+
+TEST_F(UserAdminTest, VerifiedEmailProjectsLeaveOutUnverifiedWhenAsked) {
+  config_.set_require_email_verification(true);
+  CreateUserInput verified = NewUser("v@example.com");
+  verified.primary_email_verified = true;
+  ASSERT_TRUE(admin_->Create(verified).ok());
+  ASSERT_TRUE(admin_->Create(NewUser("u@example.com")).ok());
+  UserListInput all{.project_id = kProject, .config = &config_};
+  auto page = admin_->List(all);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->users.size(), 2u);
+  UserListInput unrestricted = all;
+  unrestricted.include_restricted = false;
+  page = admin_->List(unrestricted);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->users.size(), 1u);
+  EXPECT_EQ(page->users[0].view.primary_email, "v@example.com");
+}
+
+}  // namespace
+}  // namespace latchkey::service::core
