@@ -56,6 +56,32 @@ std::optional<std::string> AnonymousCaller(const Caller& caller) {
   return std::nullopt;
 }
 
+absl::Status CheckBotChallengeShape(bool has_token, const std::string* phase,
+                                    const std::string* unavailable) {
+  if (unavailable != nullptr) {
+    if (*unavailable != "true") {
+      return SchemaError("body.bot_challenge_unavailable must be \"true\"");
+    }
+    if (has_token || phase != nullptr) {
+      return SchemaError(
+          "body.bot_challenge_unavailable cannot come with a bot challenge "
+          "token or phase");
+    }
+    return absl::OkStatus();
+  }
+  if (phase != nullptr) {
+    if (*phase != "invisible" && *phase != "visible") {
+      return SchemaError(
+          "body.bot_challenge_phase must be \"invisible\" or \"visible\"");
+    }
+    if (!has_token) {
+      return SchemaError(
+          "body.bot_challenge_phase needs a bot_challenge_token");
+    }
+  }
+  return absl::OkStatus();
+}
+
 identity::v1::SuccessResponse Success() {
   identity::v1::SuccessResponse response;
   response.set_success(true);

@@ -49,6 +49,24 @@ core::SignInServices SignInServicesOf(AppContext& context);
 // up or in then upgrades that user instead of making another.
 std::optional<std::string> AnonymousCaller(const Caller& caller);
 
+absl::Status CheckBotChallengeShape(bool has_token, const std::string* phase,
+                                    const std::string* unavailable);
+
+// The shape of Stack's bot-challenge fields (the verification itself needs
+// a verifier, which the server does not have yet): a phase of "invisible"
+// or "visible" that comes with a token, and "true" for unavailable, which
+// comes with neither. SCHEMA_ERROR naming the field otherwise.
+template <typename Request>
+absl::Status CheckBotChallengeFields(const Request& request) {
+  return CheckBotChallengeShape(request.has_bot_challenge_token(),
+                                request.has_bot_challenge_phase()
+                                    ? &request.bot_challenge_phase()
+                                    : nullptr,
+                                request.has_bot_challenge_unavailable()
+                                    ? &request.bot_challenge_unavailable()
+                                    : nullptr);
+}
+
 // {success: true}.
 identity::v1::SuccessResponse Success();
 

@@ -39,6 +39,7 @@ class EmailCodeMethods {
 
   absl::StatusOr<SendSignInCodeResponse> SendSignInCode(
       CallContext& call, const SendSignInCodeRequest& request) {
+    LATCHKEY_RETURN_IF_ERROR(CheckBotChallengeFields(request));
     const core::ProjectSnapshot& project = *call.caller().project;
     LATCHKEY_ASSIGN_OR_RETURN(core::CodeMail code,
                               code_sign_in_.SendCode({project, request.email(),

@@ -27,10 +27,14 @@ using identity::v1::PasswordSignInRequest;
 using identity::v1::PasswordSignUpRequest;
 using identity::v1::ResetPasswordRequest;
 using identity::v1::SendPasswordResetCodeRequest;
+using identity::v1::SendPasswordResetCodeResponse;
 using identity::v1::SetPasswordRequest;
 using identity::v1::SignInResponse;
 using identity::v1::SuccessResponse;
 using identity::v1::UpdatePasswordRequest;
+
+// Stack's value for the reset-code answer, which its clients may compare.
+constexpr char kResetCodeAnswer[] = "maybe, only if user with e-mail exists";
 
 // The AuthService RPCs of passwords: sign-up, sign-in and its MFA step,
 // changes, and resets. Each converts the request into a core use case's
@@ -48,6 +52,7 @@ class PasswordMethods {
 
   absl::StatusOr<SignInResponse> PasswordSignUp(
       CallContext& call, const PasswordSignUpRequest& request) {
+    LATCHKEY_RETURN_IF_ERROR(CheckBotChallengeFields(request));
     const Caller& caller = call.caller();
     const core::ProjectSnapshot& project = *caller.project;
     core::PasswordSignUp::Input input{project, request.email(),
@@ -108,9 +113,9 @@ class PasswordMethods {
     return Success();
   }
 
-  // Success whether or not the address has an account: the answer must not
+  // The same answer whether or not the address has an account: it must not
   // tell which addresses exist.
-  absl::StatusOr<SuccessResponse> SendPasswordResetCode(
+  absl::StatusOr<SendPasswordResetCodeResponse> SendPasswordResetCode(
       CallContext& call, const SendPasswordResetCodeRequest& request) {
     const core::ProjectSnapshot& project = *call.caller().project;
     LATCHKEY_ASSIGN_OR_RETURN(
@@ -120,7 +125,9 @@ class PasswordMethods {
       SendCodeMail(context_, project, mail::kPasswordReset,
                    request.callback_url(), *code, /*show_otp=*/false);
     }
-    return Success();
+    SendPasswordResetCodeResponse response;
+    response.set_success(kResetCodeAnswer);
+    return response;
   }
 
   absl::StatusOr<CheckCodeResponse> CheckPasswordResetCode(
