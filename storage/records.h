@@ -76,9 +76,9 @@ struct UserRecord {
   std::string project_id;
   std::optional<std::string> display_name;
   std::optional<std::string> profile_image_url;
-  std::string client_metadata_json = "{}";
-  std::string client_read_only_metadata_json = "{}";
-  std::string server_metadata_json = "{}";
+  std::string client_metadata_json = "null";
+  std::string client_read_only_metadata_json = "null";
+  std::string server_metadata_json = "null";
   bool is_anonymous = false;
   bool restricted_by_admin = false;
   std::optional<std::string> restricted_by_admin_reason;
@@ -201,9 +201,9 @@ struct TeamRecord {
   std::string project_id;
   std::string display_name;
   std::optional<std::string> profile_image_url;
-  std::string client_metadata_json = "{}";
-  std::string client_read_only_metadata_json = "{}";
-  std::string server_metadata_json = "{}";
+  std::string client_metadata_json = "null";
+  std::string client_read_only_metadata_json = "null";
+  std::string server_metadata_json = "null";
   absl::Time created_at;
 };
 

@@ -25,7 +25,7 @@ TEST_P(TeamPermissionTest, TeamsRoundTripUpdateAndList) {
   EXPECT_EQ(got->display_name, "Renamed");
   EXPECT_EQ(got->profile_image_url, "https://img.example/t.png");
   EXPECT_EQ(got->server_metadata_json, R"({"plan":"pro"})");
-  EXPECT_EQ(got->client_metadata_json, "{}");
+  EXPECT_EQ(got->client_metadata_json, "null");  // never set
   EXPECT_EQ(got->created_at, T(2));
   AddTeam("p", "t2");
   AddTeam("q", "t3");

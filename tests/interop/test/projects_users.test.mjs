@@ -185,6 +185,10 @@ test('users are created, listed page by page, updated and imported', async () =>
     });
     assert.equal(created.status, 201, created.text);
     assert.equal(created.json.primary_email, `user${i}@example.com`);
+    // Metadata nobody set is null, as Stack answers, not {}.
+    assert.equal(created.json.client_metadata, null, created.text);
+    assert.equal(created.json.client_read_only_metadata, null, created.text);
+    assert.equal(created.json.server_metadata, null, created.text);
     ids.push(created.json.id);
   }
   const duplicate = await call('/users', {

@@ -84,8 +84,9 @@ for (const version of ['102', '108']) {
       assert.equal(user.primaryEmailVerified, false);
       assert.equal(user.displayName, null);
       assert.equal(user.profileImageUrl, null);
-      assert.deepEqual(user.clientMetadata, {});
-      assert.deepEqual(user.clientReadOnlyMetadata, {});
+      // Never set: null, as Stack's server answers.
+      assert.equal(user.clientMetadata, null);
+      assert.equal(user.clientReadOnlyMetadata, null);
       assert.ok(user.signedUpAt instanceof Date);
       assert.ok(Math.abs(user.signedUpAt.getTime() - Date.now()) < 60_000);
       assert.equal(user.hasPassword, true);

@@ -237,6 +237,9 @@ for (const version of ['102', '108']) {
       const text = await created.text();
       assert.equal(created.status, 201, text);
       const rest = JSON.parse(text);
+      // Metadata nobody set is null, as Stack answers, not {}.
+      assert.equal(rest.client_metadata, null, text);
+      assert.equal(rest.client_read_only_metadata, null, text);
       assert.deepEqual((await user.listTeams()).map((x) => x.id), [rest.id]);
 
       // The SDK's own call also selects the new team (PATCH /users/me).
