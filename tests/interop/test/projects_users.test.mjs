@@ -189,6 +189,8 @@ test('users are created, listed page by page, updated and imported', async () =>
     assert.equal(created.json.client_metadata, null, created.text);
     assert.equal(created.json.client_read_only_metadata, null, created.text);
     assert.equal(created.json.server_metadata, null, created.text);
+    // A Latchkey-only field is left out when unset: the object is Stack's.
+    assert.equal('external_id' in created.json, false, created.text);
     ids.push(created.json.id);
   }
   const duplicate = await call('/users', {
@@ -234,6 +236,8 @@ test('users are created, listed page by page, updated and imported', async () =>
   const again = await call('/users/import', { method: 'POST', headers, body });
   assert.equal(again.json.updated_count, 1, 'idempotent on external_id');
   assert.equal(again.json.items[0].user_id, imported.json.items[0].user_id);
+  const legacy = await call(`/users/${imported.json.items[0].user_id}`, { headers });
+  assert.equal(legacy.json.external_id, 'auth0|42', legacy.text);
 
   // The imported bcrypt password signs in (and is re-hashed to argon2id).
   for (let attempt = 0; attempt < 2; attempt++) {
