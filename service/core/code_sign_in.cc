@@ -4,6 +4,7 @@
 
 #include "common/status_macros.h"
 #include "crypto/random.h"
+#include "service/core/mfa_sign_in.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
 
@@ -51,14 +52,22 @@ absl::StatusOr<CodeSignIn::Result> CodeSignIn::SignIn(
   const std::string email = *code.email;
   const absl::Time now = services_.clock.Now();
   Result result;
+  std::optional<storage::UserView> needs_second_factor;
   LATCHKEY_RETURN_IF_ERROR(services_.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         result.is_new_user = false;
+        needs_second_factor.reset();
         LATCHKEY_RETURN_IF_ERROR(services_.codes.Consume(repos, code));
         std::string user_id;
         auto existing = repos.users().FindByAuthEmail(project_id, email);
         if (existing.ok()) {
           user_id = existing->user.id;
+          // The code replaces the password, not the second factor: the
+          // code is used up, and the TOTP step follows.
+          if (existing->has_totp) {
+            needs_second_factor = *existing;
+            return absl::OkStatus();
+          }
           // Receiving the code proves the address.
           if (!existing->primary_email_verified &&
               existing->primary_email == email) {
@@ -110,6 +119,9 @@ absl::StatusOr<CodeSignIn::Result> CodeSignIn::SignIn(
                          project, *view));
         return absl::OkStatus();
       }));
+  if (needs_second_factor.has_value()) {
+    return RequireSecondFactor(services_, project, *needs_second_factor);
+  }
   return result;
 }
 

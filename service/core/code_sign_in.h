@@ -50,9 +50,11 @@ class CodeSignIn {
   // Verifies the code (VERIFICATION_CODE_* errors; a wrong OTP counts as a
   // failed attempt), then in one transaction: uses it up; an existing
   // account signs in (and its primary address, proven by the code, becomes
-  // verified); an unknown address becomes a new user (or upgrades the
-  // anonymous caller) with the address verified and code sign-in on, unless
-  // sign-up is off (SIGN_UP_NOT_ENABLED); a session.
+  // verified), unless it has TOTP: then MULTI_FACTOR_AUTHENTICATION_REQUIRED
+  // with an attempt code for MfaSignIn, as after a right password; an unknown
+  // address becomes a new user (or upgrades the anonymous caller) with the
+  // address verified and code sign-in on, unless sign-up is off
+  // (SIGN_UP_NOT_ENABLED); a session.
   absl::StatusOr<Result> SignIn(const SignInInput& input) const;
 
  private:

@@ -6,10 +6,12 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "crypto/totp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/core/code_sign_in.h"
 #include "service/core/email_verification.h"
+#include "service/core/mfa_sign_in.h"
 #include "service/core/password_changes.h"
 #include "service/core/password_reset.h"
 #include "service/core/sign_in_fixture.h"
@@ -91,6 +93,31 @@ TEST_F(EmailFlowsTest, CodeSignInUpgradesTheAnonymousCaller) {
   const storage::UserView user = User(anonymous);
   EXPECT_FALSE(user.user.is_anonymous);
   EXPECT_EQ(user.primary_email, "ann@example.com");
+}
+
+// A code stands in for the password, not for the second factor.
+TEST_F(EmailFlowsTest, CodeSignInOfATotpUserAsksForTheSecondFactor) {
+  const std::string ann =
+      AddUser("ann@example.com", std::nullopt, /*with_totp=*/true);
+  auto mail = Codes().SendCode({project_, "ann@example.com", kCallback});
+  ASSERT_TRUE(mail.ok()) << mail.status();
+  auto refused = Codes().SignIn({project_, mail->code, std::nullopt});
+  ASSERT_THAT(refused,
+              HasErrorCode(identity::v1::MULTI_FACTOR_AUTHENTICATION_REQUIRED));
+  EXPECT_EQ(ActiveSessions(ann), 0u);
+  // The code is used up; the attempt code leads on.
+  EXPECT_THAT(Codes().SignIn({project_, mail->code, std::nullopt}),
+              HasErrorCode(identity::v1::VERIFICATION_CODE_ALREADY_USED));
+  const std::string attempt_code =
+      ReadApiError(refused.status())->details["attempt_code"];
+  auto totp = crypto::Totp::Create(kTotpSeed, clock_);
+  ASSERT_TRUE(totp.ok()) << totp.status();
+  auto code = totp->CodeAt(clock_.Now());
+  ASSERT_TRUE(code.ok()) << code.status();
+  MfaSignIn mfa_sign_in(*services_, kServerSecret, std::nullopt);
+  auto signed_in = mfa_sign_in.Run({project_, attempt_code, *code, kAddressA});
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->user_id, ann);
 }
 
 TEST_F(EmailFlowsTest, CodeSignInRefusals) {

@@ -176,7 +176,13 @@ TEST_F(SessionMethodsTest, CreateSessionLifetimeHasContractLimits) {
   request.set_expires_in_millis(999);
   CreateSessionResponse response;
   EXPECT_EQ(ErrorOf(CreateSession(request, &response)).reason, "SCHEMA_ERROR");
+  request.set_expires_in_millis(31'708'800'001);
+  EXPECT_EQ(ErrorOf(CreateSession(request, &response)).reason, "SCHEMA_ERROR");
   EXPECT_TRUE(SessionsOf(user_id).empty());
+  // Stack's maximum, 367 days, is accepted.
+  request.set_expires_in_millis(31'708'800'000);
+  EXPECT_TRUE(CreateSession(request, &response).ok());
+  EXPECT_EQ(SessionsOf(user_id).size(), 1u);
 }
 
 TEST_F(SessionMethodsTest, CreateSessionForAnUnknownUserIsRefused) {
