@@ -28,6 +28,14 @@ absl::StatusOr<CodeMail> CodeSignIn::SendCode(const SendInput& input) const {
         if (!user.ok() && !project.config.sign_up_enabled()) {
           return ApiError(identity::v1::SIGN_UP_NOT_ENABLED);
         }
+        // Someone may have signed up with another's address and a password
+        // of their own: a code to the address must not sign the address's
+        // owner into that account. Once the address is verified it works.
+        if (user.ok() && user->has_password && !user->primary_email_verified) {
+          return ApiError(
+              identity::v1::USER_EMAIL_ALREADY_EXISTS,
+              {{"email", email}, {"would_work_if_email_was_verified", "true"}});
+        }
         VerificationCodes::Spec spec;
         spec.purpose = std::string(kSignInCodePurpose);
         spec.email = email;

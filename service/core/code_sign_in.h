@@ -43,8 +43,11 @@ class CodeSignIn {
 
   // OTP_SIGN_IN_NOT_ENABLED unless the project has code sign-in; the mail
   // admission checks (mail_admission.h); SIGN_UP_NOT_ENABLED for an address
-  // with no account when the project has sign-up off. Stores a sign-in
-  // code (bound to the account when there is one) and returns the mail.
+  // with no account when the project has sign-up off;
+  // USER_EMAIL_ALREADY_EXISTS {email, would_work_if_email_was_verified:
+  // true} for an account with a password whose address is not verified. Stores
+  // a sign-in code (bound to the account when there is one) and returns the
+  // mail.
   absl::StatusOr<CodeMail> SendCode(const SendInput& input) const;
 
   // Verifies the code (VERIFICATION_CODE_* errors; a wrong OTP counts as a

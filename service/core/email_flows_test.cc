@@ -120,6 +120,25 @@ TEST_F(EmailFlowsTest, CodeSignInOfATotpUserAsksForTheSecondFactor) {
   EXPECT_EQ(signed_in->user_id, ann);
 }
 
+// Whoever signed up with a password and someone else's address cannot be
+// signed into by the address's owner through a code, until it is verified.
+TEST_F(EmailFlowsTest, NoCodeForAnUnverifiedAddressOfAPasswordAccount) {
+  const std::string ann = AddUser("ann@example.com", Argon2Of(kPassword));
+  auto refused = Codes().SendCode({project_, "ann@example.com", kCallback});
+  EXPECT_THAT(refused, HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
+  EXPECT_THAT(refused,
+              HasErrorDetail("would_work_if_email_was_verified", "true"));
+  EXPECT_THAT(refused, HasErrorDetail("email", "ann@example.com"));
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   UserChanges changes;
+                   changes.primary_email_verified = true;
+                   return UpdateUser(repos, project_.project.id, ann, changes,
+                                     clock_.Now());
+                 })
+                  .ok());
+  EXPECT_TRUE(Codes().SendCode({project_, "ann@example.com", kCallback}).ok());
+}
+
 TEST_F(EmailFlowsTest, CodeSignInRefusals) {
   project_.config.set_magic_link_enabled(false);
   EXPECT_THAT(Codes().SendCode({project_, "ann@example.com", kCallback}),
@@ -150,7 +169,7 @@ TEST_F(EmailFlowsTest, EveryKindOfMailSpendsOneBudgetPerAddress) {
   project_.config.mutable_rate_limits()
       ->mutable_email_per_address()
       ->set_window_seconds(3600);
-  AddUser("ann@example.com", Argon2Of(kPassword));
+  AddUser("ann@example.com", std::nullopt);
   ASSERT_TRUE(Codes().SendCode({project_, "ann@example.com", kCallback}).ok());
   ASSERT_TRUE(Reset().SendCode({project_, "ann@example.com", kCallback}).ok());
   EXPECT_THAT(Reset().SendCode({project_, "Ann@Example.com", kCallback}),
