@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/random.h"
+#include "service/core/personal_team.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
@@ -30,8 +31,14 @@ absl::StatusOr<SignedIn> AnonymousSignUp::Run(const Input& input) const {
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(repos.users().Create(user.user));
         LATCHKEY_ASSIGN_OR_RETURN(
+            std::optional<std::string> team,
+            MaybeCreatePersonalTeam(repos, project, user,
+                                    user.user.signed_up_at));
+        storage::UserView session_user = user;
+        session_user.user.selected_team_id = team;
+        LATCHKEY_ASSIGN_OR_RETURN(
             signed_in, StartSession(services_.sessions, services_.token_issuer,
-                                    repos, project, user));
+                                    repos, project, session_user));
         return absl::OkStatus();
       }));
   return *std::move(signed_in);

@@ -5,6 +5,7 @@
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "service/core/mfa_sign_in.h"
+#include "service/core/personal_team.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
 
@@ -117,6 +118,11 @@ absl::StatusOr<CodeSignIn::Result> CodeSignIn::SignIn(
             user.primary_email_auth_enabled = true;
             LATCHKEY_RETURN_IF_ERROR(CreateUser(repos, user, now));
             user_id = user.user.id;
+            auto created = repos.users().Get(project_id, user_id);
+            if (!created.ok()) return UserNotFoundOr(created.status());
+            LATCHKEY_RETURN_IF_ERROR(
+                MaybeCreatePersonalTeam(repos, project, *created, now)
+                    .status());
           }
         }
         auto view = repos.users().Get(project_id, user_id);

@@ -7,6 +7,7 @@
 #include "crypto/random.h"
 #include "service/core/emails.h"
 #include "service/core/passwords.h"
+#include "service/core/personal_team.h"
 #include "service/core/redirect_urls.h"
 #include "service/core/team_membership.h"
 #include "service/core/users.h"
@@ -22,25 +23,6 @@ absl::StatusOr<storage::UserView> LoadUser(storage::Repositories& repos,
       repos.users().Get(project_id, user_id);
   if (!view.ok()) return UserNotFoundOr(view.status());
   return view;
-}
-
-// A personal team for a new user, when the project asks for one.
-absl::Status MaybeCreatePersonalTeam(storage::Repositories& repos,
-                                     const ProjectSnapshot& project,
-                                     const storage::UserView& user,
-                                     absl::Time now) {
-  if (!project.config.create_team_on_sign_up()) return absl::OkStatus();
-  storage::TeamRecord team;
-  LATCHKEY_ASSIGN_OR_RETURN(team.id, crypto::RandomUuidV4());
-  team.project_id = project.project.id;
-  team.display_name = user.user.display_name.has_value()
-                          ? absl::StrCat(*user.user.display_name, "'s Team")
-                          : std::string("Personal Team");
-  team.created_at = now;
-  LATCHKEY_RETURN_IF_ERROR(repos.teams().Create(team));
-  return AddMemberWithDefaults(
-      repos, project.project.id, team.id, user.user.id,
-      project.config.team_creator_default_permissions(), team.created_at);
 }
 
 }  // namespace
@@ -113,8 +95,10 @@ absl::StatusOr<PasswordSignUp::Result> PasswordSignUp::Run(
         LATCHKEY_ASSIGN_OR_RETURN(storage::UserView view,
                                   LoadUser(repos, project.project.id, user_id));
         if (!anonymous.has_value()) {
-          LATCHKEY_RETURN_IF_ERROR(MaybeCreatePersonalTeam(
-              repos, project, view, services_.clock.Now()));
+          LATCHKEY_RETURN_IF_ERROR(
+              MaybeCreatePersonalTeam(repos, project, view,
+                                      services_.clock.Now())
+                  .status());
           LATCHKEY_ASSIGN_OR_RETURN(
               view, LoadUser(repos, project.project.id, user_id));
         }
