@@ -167,6 +167,10 @@ absl::Status RequestAuthenticator::Authenticate(const AccessRule& rule,
       (rule.user() == identity::v1::USER_REQUIREMENT_REQUIRED_FOR_CLIENT &&
        *access_type == identity::v1::ACCESS_TYPE_CLIENT);
   if (user_required && !caller.user.has_value()) {
+    if (rule.user_in_schema()) {
+      return SchemaError(
+          "auth.user is required: send the signed-in user's access token");
+    }
     return ApiError(identity::v1::USER_AUTHENTICATION_REQUIRED);
   }
   return absl::OkStatus();

@@ -479,6 +479,43 @@ TEST_F(AuthFlowsTest, OtpSignInCreatesThenFindsTheUser) {
   }
 }
 
+// Where Stack's request schema requires the user, a call without one is a
+// malformed request naming auth.user, not an authentication error.
+TEST_F(AuthFlowsTest, PasswordChangesWithoutAUserAreSchemaErrors) {
+  auto expect_schema_error = [](const grpc::Status& status) {
+    const WireError error = ErrorOf(status);
+    EXPECT_EQ(error.reason, "SCHEMA_ERROR");
+    EXPECT_EQ(error.code, grpc::StatusCode::INVALID_ARGUMENT);
+    auto message = error.details.find("message");
+    ASSERT_NE(message, error.details.end());
+    EXPECT_NE(message->second.find("auth.user"), std::string::npos);
+  };
+  identity::v1::SuccessResponse ok;
+  {
+    grpc::ClientContext context;
+    TestApp::AsClient(context);
+    identity::v1::UpdatePasswordRequest request;
+    request.set_old_password("correct horse");
+    request.set_new_password("another horse");
+    expect_schema_error(auth_->UpdatePassword(&context, request, &ok));
+  }
+  {
+    grpc::ClientContext context;
+    TestApp::AsServer(context);
+    identity::v1::SetPasswordRequest request;
+    request.set_password("another horse");
+    expect_schema_error(auth_->SetPassword(&context, request, &ok));
+  }
+  {
+    grpc::ClientContext context;
+    TestApp::AsServer(context);
+    identity::v1::SendVerificationCodeRequest request;
+    request.set_email("ann@example.com");
+    request.set_callback_url(kCallback);
+    expect_schema_error(auth_->SendVerificationCode(&context, request, &ok));
+  }
+}
+
 // Stack's clients send bot-challenge fields with sign-up and sign-in codes;
 // they are accepted when well formed and refused naming the field when not.
 TEST_F(AuthFlowsTest, BotChallengeFieldsAreAcceptedWhenWellFormed) {

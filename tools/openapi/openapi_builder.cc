@@ -517,7 +517,9 @@ std::vector<ErrorCode> ErrorsFor(const service::CatalogMethod& method,
     }
     if (access.allow_size() < 3) AddUnique(codes, INSUFFICIENT_ACCESS_TYPE);
     if (access.user() != USER_REQUIREMENT_OPTIONAL) {
-      AddUnique(codes, USER_AUTHENTICATION_REQUIRED);
+      // A missing user is a SCHEMA_ERROR where the rule says so.
+      AddUnique(codes, access.user_in_schema() ? SCHEMA_ERROR
+                                               : USER_AUTHENTICATION_REQUIRED);
     }
   }
   for (ErrorCode code :
