@@ -110,7 +110,14 @@ class Validator {
           std::string scratch;
           const std::string& value =
               reflection->GetStringReference(message, field, &scratch);
-          if (rule.required() && value.empty()) {
+          // With presence (proto3 optional), required means sent: an empty
+          // string then reaches the method, which may have its own answer
+          // for it (an empty password is PASSWORD_TOO_SHORT, as in Stack).
+          if (rule.required() && field->has_presence() &&
+              !reflection->HasField(message, field)) {
+            return FieldError(path, "must be defined");
+          }
+          if (rule.required() && !field->has_presence() && value.empty()) {
             return FieldError(path, "must be defined and not empty");
           }
           const int max_bytes = rule.max_length() > 0

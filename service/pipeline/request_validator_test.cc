@@ -41,6 +41,17 @@ TEST(ValidateRequest, MissingRequiredStringIsNamed) {
             "Request validation failed: email must be defined and not empty.");
 }
 
+// A required field with presence must be sent, and may be empty: the
+// method answers for an empty value (an empty password is too short).
+TEST(ValidateRequest, RequiredOptionalStringMustBeSentAndMayBeEmpty) {
+  identity::v1::PasswordSignUpRequest request;
+  request.set_email("a@example.com");
+  EXPECT_EQ(SchemaMessage(ValidateRequest(request, kClient)),
+            "Request validation failed: password must be defined.");
+  request.set_password("");
+  EXPECT_TRUE(ValidateRequest(request, kClient).ok());
+}
+
 TEST(ValidateRequest, OverlongStringIsRefused) {
   identity::v1::PasswordSignUpRequest request;
   request.set_email(std::string(255, 'a'));

@@ -135,6 +135,8 @@ TEST_F(AuthFlowsTest, SignUpRefusals) {
   WireError short_password = SignUp("bob@example.com", "short");
   EXPECT_EQ(short_password.reason, "PASSWORD_TOO_SHORT");
   EXPECT_EQ(short_password.details["min_length"], "8");
+  // An empty password is too short too, as in Stack (not a schema error).
+  EXPECT_EQ(SignUp("bob@example.com", "").reason, "PASSWORD_TOO_SHORT");
   WireError long_password = SignUp("bob@example.com", std::string(71, 'x'));
   EXPECT_EQ(long_password.reason, "PASSWORD_TOO_LONG");
   EXPECT_EQ(long_password.details["maxLength"], "70");
