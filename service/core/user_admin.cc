@@ -1,5 +1,6 @@
 #include "service/core/user_admin.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -202,7 +203,8 @@ absl::StatusOr<UserList> UserAdmin::List(const UserListInput& input) const {
     return SchemaError("query.order_by must be signed_up_at");
   }
   storage::UserListQuery query;
-  query.limit = input.limit.value_or(100);
+  query.limit =
+      std::min(input.limit.value_or(kDefaultUsersPerPage), kMaxUsersPerPage);
   if (input.cursor.has_value() && !input.cursor->empty()) {
     query.cursor = input.cursor;
   }

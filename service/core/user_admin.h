@@ -65,13 +65,18 @@ struct UpdateUserInput {
   std::optional<PasswordChange> password;
 };
 
+// Users per page: when the caller names none, and at most (a larger limit
+// is served as this many, as Stack does).
+inline constexpr int kDefaultUsersPerPage = 100;
+inline constexpr int kMaxUsersPerPage = 200;
+
 // One page of ListUsers.
 struct UserListInput {
   std::string project_id;
   const identity::v1::ProjectConfig* config = nullptr;
   // Only "signed_up_at".
   std::optional<std::string> order_by;
-  // 100 when unset.
+  // kDefaultUsersPerPage when unset; at most kMaxUsersPerPage.
   std::optional<int> limit;
   std::optional<std::string> cursor;
   bool descending = false;

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "crypto/encoding.h"
 #include "gtest/gtest.h"
@@ -214,6 +215,20 @@ TEST_F(UserAdminTest, AnUnknownUserIsUserNotFound) {
   ASSERT_TRUE(admin_->Delete(kProject, user->view.user.id).ok());
   EXPECT_THAT(admin_->Get(kProject, user->view.user.id),
               HasErrorCode(identity::v1::USER_NOT_FOUND));
+}
+
+// A limit above the page size is served as a full page, not refused.
+TEST_F(UserAdminTest, ALargeLimitIsClamped) {
+  for (int i = 0; i <= kMaxUsersPerPage; ++i) {
+    ASSERT_TRUE(
+        admin_->Create(NewUser(absl::StrCat("user", i, "@example.com"))).ok());
+  }
+  UserListInput all{.project_id = kProject, .config = &config_};
+  all.limit = 100000;
+  auto page = admin_->List(all);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->users.size(), static_cast<size_t>(kMaxUsersPerPage));
+  EXPECT_TRUE(page->next_cursor.has_value());
 }
 
 TEST_F(UserAdminTest, ListsPagesAndFilters) {

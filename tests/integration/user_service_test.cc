@@ -554,7 +554,9 @@ TEST_F(UserServiceTest, ListFiltersAndItsRestShape) {
   EXPECT_EQ(last.Json()["pagination"],
             nlohmann::json({{"next_cursor", nullptr}}));
 
-  for (const char* bad : {"?limit=0", "?limit=201", "?order_by=display_name",
+  // Above the page size is clamped, as Stack does.
+  EXPECT_EQ(Rest("GET", "/api/v1/users?limit=201", "", Server()).status, 200);
+  for (const char* bad : {"?limit=0", "?order_by=display_name",
                           "?cursor=garbage", "?include_anonymous=maybe"}) {
     HttpResponse response =
         Rest("GET", std::string("/api/v1/users") + bad, "", Server());
