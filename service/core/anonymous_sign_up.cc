@@ -32,8 +32,8 @@ absl::StatusOr<SignedIn> AnonymousSignUp::Run(const Input& input) const {
         LATCHKEY_RETURN_IF_ERROR(repos.users().Create(user.user));
         LATCHKEY_ASSIGN_OR_RETURN(
             std::optional<std::string> team,
-            MaybeCreatePersonalTeam(repos, project, user,
-                                    user.user.signed_up_at));
+            MaybeCreatePersonalTeam(repos, project.project.id, project.config,
+                                    user, user.user.signed_up_at));
         storage::UserView session_user = user;
         session_user.user.selected_team_id = team;
         LATCHKEY_ASSIGN_OR_RETURN(

@@ -120,9 +120,10 @@ absl::StatusOr<CodeSignIn::Result> CodeSignIn::SignIn(
             user_id = user.user.id;
             auto created = repos.users().Get(project_id, user_id);
             if (!created.ok()) return UserNotFoundOr(created.status());
-            LATCHKEY_RETURN_IF_ERROR(
-                MaybeCreatePersonalTeam(repos, project, *created, now)
-                    .status());
+            LATCHKEY_RETURN_IF_ERROR(MaybeCreatePersonalTeam(repos, project_id,
+                                                             project.config,
+                                                             *created, now)
+                                         .status());
           }
         }
         auto view = repos.users().Get(project_id, user_id);

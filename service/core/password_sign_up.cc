@@ -96,8 +96,8 @@ absl::StatusOr<PasswordSignUp::Result> PasswordSignUp::Run(
                                   LoadUser(repos, project.project.id, user_id));
         if (!anonymous.has_value()) {
           LATCHKEY_RETURN_IF_ERROR(
-              MaybeCreatePersonalTeam(repos, project, view,
-                                      services_.clock.Now())
+              MaybeCreatePersonalTeam(repos, project.project.id, project.config,
+                                      view, services_.clock.Now())
                   .status());
           LATCHKEY_ASSIGN_OR_RETURN(
               view, LoadUser(repos, project.project.id, user_id));

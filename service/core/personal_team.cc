@@ -18,18 +18,19 @@ std::string PersonalTeamName(const storage::UserView& user) {
 }
 
 absl::StatusOr<std::optional<std::string>> MaybeCreatePersonalTeam(
-    storage::Repositories& repos, const ProjectSnapshot& project,
-    const storage::UserView& user, absl::Time now) {
-  if (!project.config.create_team_on_sign_up()) return std::nullopt;
+    storage::Repositories& repos, const std::string& project_id,
+    const identity::v1::ProjectConfig& config, const storage::UserView& user,
+    absl::Time now) {
+  if (!config.create_team_on_sign_up()) return std::nullopt;
   storage::TeamRecord team;
   LATCHKEY_ASSIGN_OR_RETURN(team.id, crypto::RandomUuidV4());
-  team.project_id = project.project.id;
+  team.project_id = project_id;
   team.display_name = PersonalTeamName(user);
   team.created_at = now;
   LATCHKEY_RETURN_IF_ERROR(repos.teams().Create(team));
-  LATCHKEY_RETURN_IF_ERROR(AddMemberWithDefaults(
-      repos, project.project.id, team.id, user.user.id,
-      project.config.team_creator_default_permissions(), now));
+  LATCHKEY_RETURN_IF_ERROR(
+      AddMemberWithDefaults(repos, project_id, team.id, user.user.id,
+                            config.team_creator_default_permissions(), now));
   storage::UserRecord selected = user.user;
   selected.selected_team_id = team.id;
   LATCHKEY_RETURN_IF_ERROR(repos.users().Update(selected));

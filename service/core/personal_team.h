@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "service/core/project_directory.h"
+#include "identity/v1/project.pb.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
@@ -24,8 +24,9 @@ std::string PersonalTeamName(const storage::UserView& user);
 // anonymous user who later signs up keeps the team they have. Returns the
 // team's id, or nullopt when the project makes none.
 absl::StatusOr<std::optional<std::string>> MaybeCreatePersonalTeam(
-    storage::Repositories& repos, const ProjectSnapshot& project,
-    const storage::UserView& user, absl::Time now);
+    storage::Repositories& repos, const std::string& project_id,
+    const identity::v1::ProjectConfig& config, const storage::UserView& user,
+    absl::Time now);
 
 }  // namespace latchkey::service::core
 

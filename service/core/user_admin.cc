@@ -10,6 +10,7 @@
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "service/core/emails.h"
+#include "service/core/personal_team.h"
 #include "service/core/totp_secrets.h"
 #include "service/errors/api_error.h"
 #include "storage/errors.h"
@@ -126,6 +127,12 @@ absl::StatusOr<UserDetails> UserAdmin::Create(
   LATCHKEY_RETURN_IF_ERROR(ExternalIdTakenOr(database_.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(CreateUser(repos, user, now));
+        auto created = repos.users().Get(input.project_id, record.id);
+        if (!created.ok()) return UserNotFoundOr(created.status());
+        LATCHKEY_RETURN_IF_ERROR(
+            MaybeCreatePersonalTeam(repos, input.project_id, *input.config,
+                                    *created, now)
+                .status());
         out = ReadUserDetails(repos, input.project_id, record.id);
         return out.status();
       })));

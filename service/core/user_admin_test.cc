@@ -217,6 +217,19 @@ TEST_F(UserAdminTest, AnUnknownUserIsUserNotFound) {
               HasErrorCode(identity::v1::USER_NOT_FOUND));
 }
 
+// A user a server creates gets a personal team too, when the project asks.
+TEST_F(UserAdminTest, CreatedUsersGetAPersonalTeamWhenTheProjectAsks) {
+  auto plain = admin_->Create(NewUser("plain@example.com"));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->selected_team.has_value());
+
+  config_.set_create_team_on_sign_up(true);
+  auto created = admin_->Create(NewUser("ann@example.com"));
+  ASSERT_TRUE(created.ok()) << created.status();
+  ASSERT_TRUE(created->selected_team.has_value());
+  EXPECT_EQ(created->selected_team->display_name, "Ann's Team");
+}
+
 // A limit above the page size is served as a full page, not refused.
 TEST_F(UserAdminTest, ALargeLimitIsClamped) {
   for (int i = 0; i <= kMaxUsersPerPage; ++i) {
