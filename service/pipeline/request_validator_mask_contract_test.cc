@@ -208,7 +208,7 @@ TEST(MaskContract, ServerOnlyFieldsNamedByAMaskAreRefusedForClientsOnly) {
   for (const char* expected :
        {"identity.v1.AuthService.UpdateCurrentUser server_metadata",
         "identity.v1.AuthService.UpdateCurrentUser client_read_only_metadata",
-        "identity.v1.AuthService.UpdateCurrentUser primary_email",
+        "identity.v1.AuthService.UpdateCurrentUser primary_email_verified",
         "identity.v1.AuthService.UpdateCurrentUser password",
         "identity.v1.AuthService.UpdateCurrentUser primary_email_auth_enabled",
         "identity.v1.TeamPermissionService.UpdateTeam server_metadata",

@@ -98,7 +98,7 @@ TEST(ValidateRequest, MaskNamingServerOnlyFieldIsRefusedForClients) {
 
 TEST(ValidateRequest, EveryServerOnlyFieldOfTheMaskIsRefused) {
   for (const char* name :
-       {"client_read_only_metadata", "primary_email", "primary_email_verified",
+       {"client_read_only_metadata", "primary_email_verified",
         "primary_email_auth_enabled", "password"}) {
     identity::v1::UpdateCurrentUserRequest request;
     request.mutable_update_mask()->add_paths(name);
@@ -209,15 +209,22 @@ TEST(ValidateRequest, NestedMaskPathsResolveAgainstTheMasksHolder) {
 }
 
 TEST(ValidateRequest, IntegerBoundsAreChecked) {
-  identity::v1::ListUsersRequest request;
-  request.set_limit(0);
+  identity::v1::CreateSessionRequest request;
+  request.set_user_id("u");
+  request.set_expires_in_millis(999);
   EXPECT_EQ(SchemaMessage(ValidateRequest(request, kServer)),
-            "Request validation failed: limit must be at least 1.");
-  request.set_limit(201);
+            "Request validation failed: expires_in_millis must be at least "
+            "1000.");
+  request.set_expires_in_millis(31'708'800'001);
   EXPECT_EQ(SchemaMessage(ValidateRequest(request, kServer)),
-            "Request validation failed: limit must be at most 200.");
-  request.set_limit(200);
+            "Request validation failed: expires_in_millis must be at most "
+            "31708800000.");
+  request.set_expires_in_millis(31'708'800'000);
   EXPECT_TRUE(ValidateRequest(request, kServer).ok());
+  identity::v1::ListUsersRequest list;
+  list.set_limit(0);
+  EXPECT_EQ(SchemaMessage(ValidateRequest(list, kServer)),
+            "Request validation failed: limit must be at least 1.");
 }
 
 TEST(ValidateRequest, RepeatedElementsAreCountedAndNamedByIndex) {

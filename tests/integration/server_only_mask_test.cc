@@ -97,7 +97,7 @@ TEST_F(ServerOnlyMaskTest, ClientCannotClearItsServerOnlyUserFields) {
     EXPECT_EQ(error.reason, "SCHEMA_ERROR");
     EXPECT_EQ(error.details["message"], RefusalText(field->name()));
   }
-  EXPECT_GE(probed, 6);
+  EXPECT_GE(probed, 5);
 
   const v1::User after = ServerView(ann);
   EXPECT_EQ(after.server_metadata().string_value(), "tier-gold");
@@ -118,6 +118,38 @@ TEST_F(ServerOnlyMaskTest, ClientCannotClearItsServerOnlyUserFields) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_FALSE(out.has_display_name());
   EXPECT_EQ(ServerView(ann).server_metadata().string_value(), "tier-gold");
+}
+
+// A client may change its own primary email (as in Stack); the new address
+// starts unverified, and one another user signs in with stays theirs.
+TEST_F(ServerOnlyMaskTest, ClientChangesItsOwnEmailWhichStartsUnverified) {
+  const std::string ann = NewUser("Ann", "ann@example.com");
+  NewUser("Bob", "bob@example.com");
+  {
+    grpc::ClientContext context;
+    Server(context);
+    v1::UpdateUserRequest request;
+    request.set_user_id(ann);
+    request.set_primary_email_verified(true);
+    request.set_primary_email_auth_enabled(true);
+    v1::User user;
+    ASSERT_TRUE(users_->UpdateUser(&context, request, &user).ok());
+  }
+  ASSERT_TRUE(ServerView(ann).primary_email_verified());
+  const std::string token = TokenOf(ann);
+  auto change = [&](const std::string& email) {
+    grpc::ClientContext context;
+    Client(context, token);
+    v1::UpdateCurrentUserRequest request;
+    request.set_primary_email(email);
+    v1::User out;
+    return ErrorOf(auth().UpdateCurrentUser(&context, request, &out));
+  };
+  EXPECT_EQ(change("bob@example.com").reason, "USER_EMAIL_ALREADY_EXISTS");
+  EXPECT_EQ(change("Ann.New@Example.com").reason, "");
+  const v1::User after = ServerView(ann);
+  EXPECT_EQ(after.primary_email(), "ann.new@example.com");
+  EXPECT_FALSE(after.primary_email_verified());
 }
 
 TEST_F(ServerOnlyMaskTest, TeamAdminClientCannotClearServerOnlyTeamFields) {
