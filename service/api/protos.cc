@@ -72,8 +72,10 @@ absl::StatusOr<identity::v1::User> UserToProto(
   }
   out.set_signed_up_at_millis(Millis(user.signed_up_at));
   out.set_has_password(view.has_password);
-  out.set_auth_with_email(view.primary_email_auth_enabled &&
-                          (view.has_password || user.otp_auth_enabled));
+  // Stack's meaning: the user has an email-based way in (a password or
+  // email codes), whether or not the current primary address is used for
+  // sign-in.
+  out.set_auth_with_email(view.has_password || user.otp_auth_enabled);
   for (const storage::OAuthAccountRecord& account : details.oauth_accounts) {
     identity::v1::OAuthProviderLink* link = out.add_oauth_providers();
     link->set_id(account.provider_id);

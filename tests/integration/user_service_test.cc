@@ -154,6 +154,18 @@ TEST_F(UserServiceTest, CreateAnswers201WithNormalisedEmailAndServerView) {
                                "$argon2id$v=19$m=19456,t=2,p=1$"));
 }
 
+// auth_with_email says whether the user has an email-based way in (a
+// password or email codes), as Stack computes it: not whether the current
+// address is used for sign-in.
+TEST_F(UserServiceTest, AuthWithEmailFollowsTheEmailBasedMethods) {
+  nlohmann::json codes_only = CreateUser({{"primary_email", "otp@example.com"},
+                                          {"primary_email_auth_enabled", false},
+                                          {"otp_auth_enabled", true}});
+  EXPECT_EQ(codes_only["auth_with_email"], true) << codes_only.dump();
+  nlohmann::json none = CreateUser({{"primary_email", "none@example.com"}});
+  EXPECT_EQ(none["auth_with_email"], false) << none.dump();
+}
+
 TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
   HttpResponse email =
       Rest("POST", "/api/v1/users", R"({"primary_email": "grace at example"})",
