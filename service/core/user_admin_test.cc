@@ -302,6 +302,13 @@ TEST_F(UserAdminTest, VerifiedEmailProjectsLeaveOutUnverifiedWhenAsked) {
   ASSERT_TRUE(page.ok()) << page.status();
   ASSERT_EQ(page->users.size(), 1u);
   EXPECT_EQ(page->users[0].view.primary_email, "v@example.com");
+  // Asking for anonymous users asks for restricted ones too: the
+  // unverified user is back.
+  UserListInput anonymous = unrestricted;
+  anonymous.include_anonymous = true;
+  page = admin_->List(anonymous);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->users.size(), 2u);
 }
 
 }  // namespace
