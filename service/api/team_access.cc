@@ -1,39 +1,33 @@
 #include "service/api/team_access.h"
 
+#include "absl/strings/str_cat.h"
+#include "service/api/caller_rules.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::api::teams {
 
-absl::Status RequireSelfForClient(const Caller& caller,
-                                  const std::string& user_id) {
-  if (!IsClient(caller)) return absl::OkStatus();
-  if (caller.user.has_value() && caller.user->sub() == user_id) {
-    return absl::OkStatus();
-  }
-  return ApiError(identity::v1::CLIENT_CANNOT_ACCESS_OTHER_USERS);
+TeamMethods::TeamMethods(AppContext& context)
+    : context_(context),
+      catalog_(context.database, context.clock),
+      teams_(context.database, context.clock, catalog_),
+      members_(context.database, context.clock, catalog_),
+      invitations_(context.database, context.clock, context.rate_limiter,
+                   catalog_),
+      grants_(context.database, context.clock, catalog_),
+      definitions_(context.database, context.clock, catalog_) {}
+
+core::TeamActor ActorOf(const Caller& caller) {
+  core::TeamActor actor;
+  actor.project_id = caller.project_id;
+  actor.client = IsClient(caller);
+  if (caller.user.has_value()) actor.user_id = caller.user->sub();
+  return actor;
 }
 
-const std::string& ClientUserId(const Caller& caller) {
-  static const std::string* const kNone = new std::string();
-  return caller.user.has_value() ? caller.user->sub() : *kNone;
-}
-
-absl::Status TeamNotFoundOr(const absl::Status& status,
-                            const std::string& team_id) {
-  if (absl::IsNotFound(status)) {
-    return ApiError(identity::v1::TEAM_NOT_FOUND, {{"team_id", team_id}});
-  }
-  return status;
-}
-
-absl::Status RequireClientTeamPermission(
-    storage::Repositories& repos, const Caller& caller,
-    const core::CompiledPermissions& compiled, const std::string& team_id,
-    std::string_view permission_id) {
-  if (!IsClient(caller)) return absl::OkStatus();
-  return core::RequireTeamPermission(repos, compiled, caller.project_id,
-                                     team_id, ClientUserId(caller),
-                                     permission_id);
+v1::SuccessResponse Success() {
+  v1::SuccessResponse response;
+  response.set_success(true);
+  return response;
 }
 
 absl::Status Touched::Check(

@@ -1,69 +1,142 @@
 #ifndef SERVICE_API_TEAM_ACCESS_H_
 #define SERVICE_API_TEAM_ACCESS_H_
 
-#include <functional>
-#include <memory>
+#include <initializer_list>
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
+#include "identity/v1/team_permission.pb.h"
 #include "service/api/app_context.h"
-#include "service/api/caller_rules.h"
 #include "service/core/permission_catalog.h"
-#include "service/core/users.h"
+#include "service/core/permission_definitions.h"
+#include "service/core/permission_grants.h"
+#include "service/core/team_actor.h"
+#include "service/core/team_invitations.h"
+#include "service/core/team_members.h"
+#include "service/core/teams.h"
 #include "service/pipeline/call_context.h"
-#include "service/pipeline/method_registry.h"
 
 namespace latchkey::service::api::teams {
 
-// What the TeamPermissionService handlers share: the compiled permission
-// definitions of every project this process serves (core/
-// permission_catalog.h). Owned by the registered handlers; thread-safe.
-struct TeamServiceState {
-  explicit TeamServiceState(AppContext& context)
-      : catalog(context.database, context.clock) {}
-  core::PermissionCatalog catalog;
+namespace v1 = identity::v1;
+
+// The handlers of identity.v1.TeamPermissionService, bound by
+// RegisterTeamPermissionService (team_service.h). Each converts the request
+// into a core use case's input and its result into the response; the
+// flows and their rules live in service/core (teams.h, team_members.h,
+// team_invitations.h, permission_grants.h, permission_definitions.h).
+// Defined across team_service.cc, team_invitations.cc,
+// permission_service.cc and permission_definitions.cc. Owns the one
+// PermissionCatalog the use cases share. Thread-safe.
+class TeamMethods {
+ public:
+  explicit TeamMethods(AppContext& context);
+
+  // Teams, memberships and profiles (team_service.cc).
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(CallContext& call,
+                                                  const v1::ListTeamsRequest&);
+  absl::StatusOr<v1::Team> CreateTeam(CallContext& call,
+                                      const v1::CreateTeamRequest&);
+  absl::StatusOr<v1::Team> GetTeam(CallContext& call,
+                                   const v1::GetTeamRequest&);
+  absl::StatusOr<v1::Team> UpdateTeam(CallContext& call,
+                                      const v1::UpdateTeamRequest&);
+  absl::StatusOr<v1::SuccessResponse> DeleteTeam(CallContext& call,
+                                                 const v1::DeleteTeamRequest&);
+  absl::StatusOr<v1::TeamMembership> AddTeamMember(
+      CallContext& call, const v1::AddTeamMemberRequest&);
+  absl::StatusOr<v1::SuccessResponse> RemoveTeamMember(
+      CallContext& call, const v1::RemoveTeamMemberRequest&);
+  absl::StatusOr<v1::ListTeamMemberProfilesResponse> ListTeamMemberProfiles(
+      CallContext& call, const v1::ListTeamMemberProfilesRequest&);
+  absl::StatusOr<v1::TeamMemberProfile> GetTeamMemberProfile(
+      CallContext& call, const v1::GetTeamMemberProfileRequest&);
+  absl::StatusOr<v1::TeamMemberProfile> UpdateTeamMemberProfile(
+      CallContext& call, const v1::UpdateTeamMemberProfileRequest&);
+
+  // Invitations (team_invitations.cc).
+  absl::StatusOr<v1::SendTeamInvitationResponse> SendTeamInvitation(
+      CallContext& call, const v1::SendTeamInvitationRequest&);
+  absl::StatusOr<v1::AcceptTeamInvitationResponse> AcceptTeamInvitation(
+      CallContext& call, const v1::AcceptTeamInvitationRequest&);
+  absl::StatusOr<v1::CheckCodeResponse> CheckTeamInvitationCode(
+      CallContext& call, const v1::CheckCodeRequest&);
+  absl::StatusOr<v1::TeamInvitationDetails> GetTeamInvitationDetails(
+      CallContext& call, const v1::GetTeamInvitationDetailsRequest&);
+  absl::StatusOr<v1::ListTeamInvitationsResponse> ListTeamInvitations(
+      CallContext& call, const v1::ListTeamInvitationsRequest&);
+  absl::StatusOr<v1::SuccessResponse> RevokeTeamInvitation(
+      CallContext& call, const v1::RevokeTeamInvitationRequest&);
+
+  // Grants, listing and checks (permission_service.cc).
+  absl::StatusOr<v1::TeamPermission> GrantTeamPermission(
+      CallContext& call, const v1::GrantTeamPermissionRequest&);
+  absl::StatusOr<v1::SuccessResponse> RevokeTeamPermission(
+      CallContext& call, const v1::RevokeTeamPermissionRequest&);
+  absl::StatusOr<v1::ProjectPermission> GrantProjectPermission(
+      CallContext& call, const v1::GrantProjectPermissionRequest&);
+  absl::StatusOr<v1::SuccessResponse> RevokeProjectPermission(
+      CallContext& call, const v1::RevokeProjectPermissionRequest&);
+  absl::StatusOr<v1::ListTeamPermissionsResponse> ListTeamPermissions(
+      CallContext& call, const v1::ListTeamPermissionsRequest&);
+  absl::StatusOr<v1::ListProjectPermissionsResponse> ListProjectPermissions(
+      CallContext& call, const v1::ListProjectPermissionsRequest&);
+  absl::StatusOr<v1::CheckPermissionResponse> CheckPermission(
+      CallContext& call, const v1::CheckPermissionRequest&);
+  absl::StatusOr<v1::BatchCheckPermissionsResponse> BatchCheckPermissions(
+      CallContext& call, const v1::BatchCheckPermissionsRequest&);
+
+  // Definitions, one member per scope (permission_definitions.cc).
+  absl::StatusOr<v1::ListPermissionDefinitionsResponse>
+  ListTeamPermissionDefinitions(CallContext& call,
+                                const v1::ListPermissionDefinitionsRequest&);
+  absl::StatusOr<v1::PermissionDefinition> CreateTeamPermissionDefinition(
+      CallContext& call, const v1::CreatePermissionDefinitionRequest&);
+  absl::StatusOr<v1::PermissionDefinition> UpdateTeamPermissionDefinition(
+      CallContext& call, const v1::UpdatePermissionDefinitionRequest&);
+  absl::StatusOr<v1::SuccessResponse> DeleteTeamPermissionDefinition(
+      CallContext& call, const v1::DeletePermissionDefinitionRequest&);
+  absl::StatusOr<v1::ListPermissionDefinitionsResponse>
+  ListProjectPermissionDefinitions(CallContext& call,
+                                   const v1::ListPermissionDefinitionsRequest&);
+  absl::StatusOr<v1::PermissionDefinition> CreateProjectPermissionDefinition(
+      CallContext& call, const v1::CreatePermissionDefinitionRequest&);
+  absl::StatusOr<v1::PermissionDefinition> UpdateProjectPermissionDefinition(
+      CallContext& call, const v1::UpdatePermissionDefinitionRequest&);
+  absl::StatusOr<v1::SuccessResponse> DeleteProjectPermissionDefinition(
+      CallContext& call, const v1::DeletePermissionDefinitionRequest&);
+
+ private:
+  absl::StatusOr<v1::ListPermissionDefinitionsResponse> ListDefinitions(
+      CallContext& call, storage::PermissionScope scope);
+  absl::StatusOr<v1::PermissionDefinition> CreateDefinition(
+      CallContext& call, storage::PermissionScope scope,
+      const v1::CreatePermissionDefinitionRequest& r);
+  absl::StatusOr<v1::PermissionDefinition> UpdateDefinition(
+      CallContext& call, storage::PermissionScope scope,
+      const v1::UpdatePermissionDefinitionRequest& r);
+  absl::StatusOr<v1::SuccessResponse> DeleteDefinition(
+      CallContext& call, storage::PermissionScope scope,
+      const v1::DeletePermissionDefinitionRequest& r);
+
+  AppContext& context_;
+  core::PermissionCatalog catalog_;
+  const core::Teams teams_;
+  const core::TeamMembers members_;
+  const core::TeamInvitations invitations_;
+  const core::PermissionGrants grants_;
+  const core::PermissionDefinitions definitions_;
 };
 
-// Registers one TeamPermissionService method by its short name.
-template <typename Request, typename Response>
-absl::Status RegisterTeamMethod(
-    MethodRegistry& registry, absl::string_view method,
-    std::function<absl::StatusOr<Response>(CallContext&, const Request&)>
-        handler) {
-  return registry.Register<Request, Response>(
-      absl::StrCat("identity.v1.TeamPermissionService.", method),
-      std::move(handler));
-}
+// The caller as the team use cases see it.
+core::TeamActor ActorOf(const Caller& caller);
 
-// For client callers, who act only as themselves: the resolved id must be
-// the caller's (CLIENT_CANNOT_ACCESS_OTHER_USERS otherwise). Server and
-// admin callers may name anyone.
-absl::Status RequireSelfForClient(const Caller& caller,
-                                  const std::string& user_id);
-
-// The client's own user id. The contract makes every TeamPermissionService
-// method that clients may call require a signed-in user for them, so this
-// is always present for clients.
-const std::string& ClientUserId(const Caller& caller);
-
-// TEAM_NOT_FOUND {team_id} for storage's NOT_FOUND; anything else
-// unchanged.
-absl::Status TeamNotFoundOr(const absl::Status& status,
-                            const std::string& team_id);
-
-// When the caller is a client: RequireTeamPermission (core) for its own
-// user in `team_id`, i.e. TEAM_MEMBERSHIP_NOT_FOUND or
-// TEAM_PERMISSION_REQUIRED. Nothing for server and admin callers.
-absl::Status RequireClientTeamPermission(
-    storage::Repositories& repos, const Caller& caller,
-    const core::CompiledPermissions& compiled, const std::string& team_id,
-    std::string_view permission_id);
+// {"success": true}.
+v1::SuccessResponse Success();
 
 // PATCH semantics shared by the update methods: a field is touched when a
 // non-empty update_mask names it (REST fills the mask from the body's
