@@ -114,6 +114,8 @@ class ProjectMethods {
     view->set_client_user_deletion_enabled(
         config.client_user_deletion_enabled());
     view->set_allow_localhost(config.allow_localhost());
+    view->set_allow_user_api_keys(config.allow_user_api_keys());
+    view->set_allow_team_api_keys(config.allow_team_api_keys());
     *view->mutable_enabled_oauth_providers() = config.enabled_oauth_providers();
     *view->mutable_domains() = config.domains();
     return out;

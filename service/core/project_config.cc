@@ -33,6 +33,8 @@ ProjectConfig BuildDefaults() {
   config.set_client_team_creation_enabled(false);
   config.set_client_user_deletion_enabled(false);
   config.set_allow_localhost(true);
+  config.set_allow_user_api_keys(false);
+  config.set_allow_team_api_keys(false);
   config.set_require_email_verification(false);
   config.set_require_publishable_client_key(false);
   config.set_access_token_lifetime_seconds(600);

@@ -289,6 +289,7 @@ TEST_F(ProjectServiceTest, CurrentProjectIsTheClientViewWithEnabledProviders) {
                 "sign_up_enabled", "credential_enabled", "magic_link_enabled",
                 "passkey_enabled", "client_team_creation_enabled",
                 "client_user_deletion_enabled", "allow_localhost",
+                "allow_user_api_keys", "allow_team_api_keys",
                 "enabled_oauth_providers", "domains"}));
   EXPECT_EQ(body["config"]["enabled_oauth_providers"],
             nlohmann::json::parse(R"([{"id": "github"}])"));

@@ -150,6 +150,11 @@ test('the project is configured with validated dotted keys', async () => {
 
   const current = await call('/projects/current', { headers: client(state.project) });
   assert.equal(current.status, 200, current.text);
+  // Stack's keys, in Stack's order, and nothing more.
+  assert.deepEqual(Object.keys(current.json.config), [
+    'sign_up_enabled', 'credential_enabled', 'magic_link_enabled', 'passkey_enabled',
+    'client_team_creation_enabled', 'client_user_deletion_enabled', 'allow_localhost',
+    'allow_user_api_keys', 'allow_team_api_keys', 'enabled_oauth_providers', 'domains']);
   assert.deepEqual(current.json, {
     id: state.project,
     display_name: 'Acme',
@@ -161,6 +166,8 @@ test('the project is configured with validated dotted keys', async () => {
       client_team_creation_enabled: false,
       client_user_deletion_enabled: false,
       allow_localhost: true,
+      allow_user_api_keys: false,
+      allow_team_api_keys: false,
       enabled_oauth_providers: [],
       domains: [{ domain: 'https://*.acme.test', handler_path: '/handler' }],
     },
