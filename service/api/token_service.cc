@@ -13,9 +13,11 @@
 #include "crypto/jwks.h"
 #include "identity/v1/token.pb.h"
 #include "nlohmann/json.hpp"
+#include "service/api/auth_common.h"
 #include "service/api/oauth_client.h"
 #include "service/core/access_tokens.h"
 #include "service/core/refresh_session.h"
+#include "service/core/user_sessions.h"
 #include "service/errors/api_error.h"
 #include "service/pipeline/service_binder.h"
 
@@ -45,10 +47,6 @@ using identity::v1::ValidateAccessTokenResponse;
 
 constexpr absl::Duration kWebSocketTokenLifetime = absl::Seconds(60);
 
-absl::Status RefreshTokenNotFound() {
-  return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
-}
-
 // Whether an OAuth `scope` asks for nothing beyond what every token grants.
 bool ScopeIsGranted(absl::string_view scope) {
   for (absl::string_view item : absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
@@ -75,6 +73,7 @@ class TokenMethods {
  public:
   explicit TokenMethods(AppContext& context)
       : context_(context),
+        sessions_(SignInServicesOf(context)),
         refresh_(context.database, context.sessions, context.rate_limiter,
                  context.token_issuer) {}
 
@@ -99,6 +98,7 @@ class TokenMethods {
 
  private:
   AppContext& context_;
+  const core::UserSessions sessions_;
   const core::RefreshSession refresh_;
 };
 
@@ -265,27 +265,11 @@ absl::StatusOr<CreateWebSocketTokenResponse> TokenMethods::CreateWebSocketToken(
   const Caller& caller = call.caller();
   // USER_REQUIREMENT_REQUIRED: authentication guarantees a user.
   const identity::v1::AccessTokenClaims& user = *caller.user;
-  absl::StatusOr<storage::SessionRecord> session;
-  LATCHKEY_RETURN_IF_ERROR(
-      context_.database.Run([&](storage::Repositories& repos) {
-        session = repos.sessions().Get(Std(caller.project_id),
-                                       Std(user.refresh_token_id()));
-        return session.status().code() == absl::StatusCode::kNotFound
-                   ? absl::OkStatus()
-                   : session.status();
-      }));
-  if (!session.ok() || session->user_id != user.sub() ||
-      (session->expires_at.has_value() &&
-       *session->expires_at <= context_.clock.Now())) {
-    return RefreshTokenNotFound();
-  }
-  core::TokenSubject subject;
-  subject.project_id = caller.project_id;
-  subject.user_id = user.sub();
-  subject.session_id = user.refresh_token_id();
-  LATCHKEY_ASSIGN_OR_RETURN(core::IssuedToken issued,
-                            context_.token_issuer.IssueWebSocketToken(
-                                subject, kWebSocketTokenLifetime));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      core::IssuedToken issued,
+      sessions_.IssueWebSocketToken(caller.project_id, user.sub(),
+                                    user.refresh_token_id(),
+                                    kWebSocketTokenLifetime));
   CreateWebSocketTokenResponse response;
   response.set_token(std::move(issued.token));
   response.set_expires_at_millis(absl::ToUnixMillis(issued.expires_at));

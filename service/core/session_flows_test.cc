@@ -116,6 +116,27 @@ TEST_F(SessionFlowsTest, SignOutEndsTheSessionOnce) {
               HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
 }
 
+// A WebSocket token is a new credential: only for a live session of the
+// same user, although the access token asking may outlive its session.
+TEST_F(SessionFlowsTest, WebSocketTokensOnlyForALiveSessionOfTheUser) {
+  const std::string ann = AddUser("ann@example.com", std::nullopt);
+  const std::string bob = AddUser("bob@example.com", std::nullopt);
+  const SignedIn session = SessionFor(ann);
+  const std::string project_id = project_.project.id;
+  auto token = Sessions().IssueWebSocketToken(
+      project_id, ann, session.session.id, absl::Seconds(60));
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_FALSE(token->token.empty());
+  EXPECT_EQ(token->expires_at, clock_.Now() + absl::Seconds(60));
+  EXPECT_THAT(Sessions().IssueWebSocketToken(
+                  project_id, bob, session.session.id, absl::Seconds(60)),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+  ASSERT_TRUE(Sessions().SignOut(project_id, session.session.id).ok());
+  EXPECT_THAT(Sessions().IssueWebSocketToken(
+                  project_id, ann, session.session.id, absl::Seconds(60)),
+              HasErrorCode(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED));
+}
+
 TEST_F(SessionFlowsTest, ClientsDeleteTheirAccountOnlyWhereAllowed) {
   const std::string ann = AddUser("ann@example.com", std::nullopt);
   SessionFor(ann);

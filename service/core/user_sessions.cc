@@ -70,6 +70,29 @@ absl::Status UserSessions::Revoke(const RevokeInput& input) const {
       });
 }
 
+absl::StatusOr<IssuedToken> UserSessions::IssueWebSocketToken(
+    const std::string& project_id, const std::string& user_id,
+    const std::string& session_id, absl::Duration lifetime) const {
+  absl::StatusOr<storage::SessionRecord> session;
+  LATCHKEY_RETURN_IF_ERROR(
+      services_.database.Run([&](storage::Repositories& repos) {
+        session = repos.sessions().Get(project_id, session_id);
+        return session.status().code() == absl::StatusCode::kNotFound
+                   ? absl::OkStatus()
+                   : session.status();
+      }));
+  if (!session.ok() || session->user_id != user_id ||
+      (session->expires_at.has_value() &&
+       *session->expires_at <= services_.clock.Now())) {
+    return ApiError(identity::v1::REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED);
+  }
+  TokenSubject subject;
+  subject.project_id = project_id;
+  subject.user_id = user_id;
+  subject.session_id = session_id;
+  return services_.token_issuer.IssueWebSocketToken(subject, lifetime);
+}
+
 absl::Status UserSessions::SignOut(const std::string& project_id,
                                    const std::string& session_id) const {
   absl::Status status =

@@ -59,6 +59,14 @@ class UserSessions {
   // for a missing session or another user's (which must look the same).
   absl::Status Revoke(const RevokeInput& input) const;
 
+  // A short-lived token for a WebSocket handshake, for a user whose session
+  // is still live (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED when it has ended,
+  // expired, or is another user's): an access token outlives its session,
+  // a new credential must not.
+  absl::StatusOr<IssuedToken> IssueWebSocketToken(
+      const std::string& project_id, const std::string& user_id,
+      const std::string& session_id, absl::Duration lifetime) const;
+
   // Ends the session; REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED when it is gone.
   absl::Status SignOut(const std::string& project_id,
                        const std::string& session_id) const;
