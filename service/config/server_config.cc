@@ -81,18 +81,25 @@ absl::Status CheckSecret(absl::string_view setting, absl::string_view secret) {
   return absl::OkStatus();
 }
 
-absl::Status CheckKey(absl::string_view setting, absl::string_view key,
-                      absl::string_view prefix) {
-  if (!absl::StartsWith(key, prefix) || key.size() < prefix.size() + 32 ||
-      key.size() > 256) {
-    return Invalid(setting, absl::StrCat("must start with \"", prefix,
-                                         "\" followed by at least 32 "
-                                         "characters"));
+// Keys an operator gives may be in any format (a deployment moving from
+// Stack keeps its apps' keys, e.g. Stack's seeded development keys); they
+// need only be long enough to guess at no better than the generated ones,
+// and safe in an HTTP header. Keys Latchkey generates keep their prefixes.
+constexpr size_t kMinOperatorKeyLength = 32;
+constexpr size_t kMaxOperatorKeyLength = 256;
+
+absl::Status CheckKey(absl::string_view setting, absl::string_view key) {
+  if (key.size() < kMinOperatorKeyLength ||
+      key.size() > kMaxOperatorKeyLength) {
+    return Invalid(setting,
+                   absl::StrCat("must be ", kMinOperatorKeyLength, " to ",
+                                kMaxOperatorKeyLength, " characters long"));
   }
   for (char c : key) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
-        c != '-') {
-      return Invalid(setting, "may contain only letters, digits, _ and -");
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      return Invalid(setting,
+                     "may contain only visible ASCII characters (no spaces)");
     }
   }
   return absl::OkStatus();
@@ -435,15 +442,15 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   const InternalProjectKeys& keys = config.internal_keys;
   if (!keys.publishable_client_key.empty()) {
     LATCHKEY_RETURN_IF_ERROR(
-        CheckKey(kEnvPublishableKey, keys.publishable_client_key, "pck_"));
+        CheckKey(kEnvPublishableKey, keys.publishable_client_key));
   }
   if (!keys.secret_server_key.empty()) {
     LATCHKEY_RETURN_IF_ERROR(
-        CheckKey(kEnvSecretServerKey, keys.secret_server_key, "ssk_"));
+        CheckKey(kEnvSecretServerKey, keys.secret_server_key));
   }
   if (!keys.super_secret_admin_key.empty()) {
     LATCHKEY_RETURN_IF_ERROR(
-        CheckKey(kEnvAdminKey, keys.super_secret_admin_key, "sak_"));
+        CheckKey(kEnvAdminKey, keys.super_secret_admin_key));
   }
   return config;
 }

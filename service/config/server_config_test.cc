@@ -87,12 +87,39 @@ TEST(LoadServerConfig, BadSettingsAreNamed) {
   bad_db.database = "mysql://x";
   EXPECT_NE(LoadServerConfig(bad_db, env).status().message().find("--database"),
             absl::string_view::npos);
-  auto bad_key = LoadServerConfig(
+  for (const char* bad :
+       {"ssk_tooshort", "a key with spaces in it that is long enough",
+        "\x01control-bytes-in-a-key-that-is-long-enough"}) {
+    auto bad_key = LoadServerConfig(
+        flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                    {"LATCHKEY_INTERNAL_SECRET_SERVER_KEY", bad}}));
+    EXPECT_NE(
+        bad_key.status().message().find("LATCHKEY_INTERNAL_SECRET_SERVER_KEY"),
+        absl::string_view::npos)
+        << bad;
+  }
+}
+
+// A deployment moving from Stack keeps its apps' keys: Stack's seeded
+// development keys, with no prefix of ours, are accepted as they are.
+TEST(LoadServerConfig, OperatorKeysMayBeInAnyFormatOfSufficientLength) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  const std::string publishable =
+      "this-publishable-client-key-is-for-local-development-only";
+  const std::string secret =
+      "this-secret-server-key-is-for-local-development-only";
+  const std::string admin =
+      "this-super-secret-admin-key-is-for-local-development-only";
+  auto config = LoadServerConfig(
       flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
-                  {"LATCHKEY_INTERNAL_SECRET_SERVER_KEY", "pck_wrongprefix"}}));
-  EXPECT_NE(
-      bad_key.status().message().find("LATCHKEY_INTERNAL_SECRET_SERVER_KEY"),
-      absl::string_view::npos);
+                  {"LATCHKEY_INTERNAL_PUBLISHABLE_CLIENT_KEY", publishable},
+                  {"LATCHKEY_INTERNAL_SECRET_SERVER_KEY", secret},
+                  {"LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY", admin}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->internal_keys.publishable_client_key, publishable);
+  EXPECT_EQ(config->internal_keys.secret_server_key, secret);
+  EXPECT_EQ(config->internal_keys.super_secret_admin_key, admin);
 }
 
 TEST(LoadServerConfig, PasswordHashConcurrency) {
