@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "identity/v1/team_permission.pb.h"
 #include "service/api/app_context.h"
+#include "service/api/touched_fields.h"
 #include "service/core/permission_catalog.h"
 #include "service/core/permission_definitions.h"
 #include "service/core/permission_grants.h"
@@ -137,27 +138,6 @@ core::TeamActor ActorOf(const Caller& caller);
 
 // {"success": true}.
 v1::SuccessResponse Success();
-
-// PATCH semantics shared by the update methods: a field is touched when a
-// non-empty update_mask names it (REST fills the mask from the body's
-// keys, so `"x": null` clears x), or, with an empty mask (a gRPC caller
-// that sent none), when it is set (non-empty, for repeated fields).
-class Touched {
- public:
-  Touched(const google::protobuf::Message& request,
-          const google::protobuf::FieldMask& mask)
-      : request_(request), mask_(mask) {}
-
-  // SCHEMA_ERROR when the mask names a field that is not in the request or
-  // one of `fixed` (path fields, which an update cannot change).
-  absl::Status Check(std::initializer_list<absl::string_view> fixed) const;
-
-  bool operator()(absl::string_view name) const;
-
- private:
-  const google::protobuf::Message& request_;
-  const google::protobuf::FieldMask& mask_;
-};
 
 }  // namespace latchkey::service::api::teams
 

@@ -13,6 +13,7 @@
 #include "identity/v1/user.pb.h"
 #include "service/api/caller_rules.h"
 #include "service/api/protos.h"
+#include "service/api/touched_fields.h"
 #include "service/api/user_import.h"
 #include "service/core/totp_secrets.h"
 #include "service/core/user_admin.h"
@@ -41,40 +42,6 @@ template <typename T>
 std::optional<T> OptionalOf(bool has, const T& value) {
   return has ? std::optional<T>(value) : std::nullopt;
 }
-
-// Whether an update touches `name`: named by a non-empty mask, or set
-// (for an empty mask).
-class Touched {
- public:
-  explicit Touched(const UpdateUserRequest& request) : request_(request) {}
-
-  absl::Status CheckMask() const {
-    for (const std::string& path : request_.update_mask().paths()) {
-      const FieldDescriptor* field =
-          request_.GetDescriptor()->FindFieldByName(path);
-      if (field == nullptr || path == "user_id" || path == "update_mask") {
-        return SchemaError(absl::StrCat("update_mask names an unknown field \"",
-                                        path.substr(0, 64), "\""));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  bool operator()(const std::string& name) const {
-    const FieldDescriptor* field =
-        request_.GetDescriptor()->FindFieldByName(name);
-    if (request_.update_mask().paths_size() == 0) {
-      return request_.GetReflection()->HasField(request_, field);
-    }
-    for (const std::string& path : request_.update_mask().paths()) {
-      if (path == name) return true;
-    }
-    return false;
-  }
-
- private:
-  const UpdateUserRequest& request_;
-};
 
 template <typename T>
 core::Change<T> ChangeOf(bool touched, bool has, const T& value) {
@@ -184,8 +151,8 @@ class UserMethods {
     input.config = &caller.project->config;
     LATCHKEY_ASSIGN_OR_RETURN(input.user_id,
                               ResolveUserId(caller, request.user_id()));
-    const Touched touched(request);
-    LATCHKEY_RETURN_IF_ERROR(touched.CheckMask());
+    const Touched touched(request, request.update_mask());
+    LATCHKEY_RETURN_IF_ERROR(touched.Check({"user_id"}));
 
     const UpdateUserRequest& r = request;
     core::UserChanges& changes = input.changes;
