@@ -100,6 +100,15 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "latchkeyd: the Latchkey identity server (gRPC + REST). Settings come "
       "from flags, then LATCHKEY_* environment variables; see README.md.");
+  // absl's own --help filters flags by file name and would list none; ours
+  // groups every setting with its environment variable and default.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-help" || arg == "-h") {
+      std::cout << latchkey::service::ServerHelpText();
+      return 0;
+    }
+  }
   absl::ParseCommandLine(argc, argv);
 
   // Every thread started from here on inherits this mask, so the signals

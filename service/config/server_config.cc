@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -453,6 +454,140 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
         CheckKey(kEnvAdminKey, keys.super_secret_admin_key));
   }
   return config;
+}
+
+namespace {
+
+struct SettingHelp {
+  const char* flag;  // without "--"; empty for environment-only settings
+  const char* env;
+  const char* default_value;
+  const char* description;
+};
+
+struct SettingGroup {
+  const char* title;
+  std::vector<SettingHelp> settings;
+};
+
+const std::vector<SettingGroup>& SettingGroups() {
+  static const auto* groups = new std::vector<SettingGroup>{
+      {"Listeners",
+       {{"grpc_address", "LATCHKEY_GRPC_ADDRESS", "127.0.0.1:50051",
+         "gRPC listen address, HOST:PORT (port 0: any free port)"},
+        {"http_address", "LATCHKEY_HTTP_ADDRESS", "127.0.0.1:8080",
+         "REST listen address, HOST:PORT"},
+        {"public_url", "LATCHKEY_PUBLIC_URL", "http://<http_address>",
+         "public base URL, used in JWT issuers"},
+        {"trusted_proxies", "LATCHKEY_TRUSTED_PROXIES", "none",
+         "comma-separated addresses and CIDR networks of proxies whose "
+         "X-Forwarded-For names the client (at most 64)"},
+        {"shutdown_grace_seconds", "LATCHKEY_SHUTDOWN_GRACE_SECONDS", "10",
+         "on SIGTERM/SIGINT, how long in-flight calls may finish"}}},
+      {"Storage",
+       {{"database", "LATCHKEY_DATABASE", "sqlite:<data_dir>/latchkey.db",
+         "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"},
+        {"data_dir", "LATCHKEY_DATA_DIR", "./latchkey-data",
+         "directory for the SQLite file and dev-mode secrets"}}},
+      {"TLS",
+       {{"", "", "",
+         "latchkeyd serves plaintext gRPC and HTTP; terminate TLS in a proxy "
+         "or load balancer in front of it (and list it in "
+         "--trusted_proxies)"}}},
+      {"Mail",
+       {{"", "LATCHKEY_SMTP_URL", "none",
+         "smtp://[user:password@]host:587 (STARTTLS) or smtps://host:465; "
+         "without it dev mode writes <data_dir>/outbox.jsonl and otherwise "
+         "no email is sent"},
+        {"", "LATCHKEY_SMTP_FROM", "none",
+         "sender address (required with LATCHKEY_SMTP_URL)"},
+        {"", "LATCHKEY_SMTP_TLS", "required",
+         "required, opportunistic or none (local relays)"}}},
+      {"Limits",
+       {{"worker_threads", "LATCHKEY_WORKER_THREADS", "16",
+         "threads running method handlers"},
+        {"password_hash_concurrency", "LATCHKEY_PASSWORD_HASH_CONCURRENCY",
+         "the CPUs the process may use",
+         "argon2 password hashes computed at once; more wait their turn"},
+        {"password_hash_queue_per_project",
+         "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "8",
+         "hashes of one project that may wait; more get 429 RATE_LIMITED"},
+        {"argon2_max_memory_kib", "LATCHKEY_ARGON2_MAX_MEMORY_KIB", "65536",
+         "the most argon2 memory a project may configure (1024 to 1048576)"},
+        {"argon2_max_iterations", "LATCHKEY_ARGON2_MAX_ITERATIONS", "4",
+         "the most argon2 iterations a project may configure (1 to 16)"},
+        {"argon2_max_parallelism", "LATCHKEY_ARGON2_MAX_PARALLELISM", "4",
+         "the most argon2 lanes a project may configure (1 to 16)"},
+        {"http_max_body_bytes", "LATCHKEY_HTTP_MAX_BODY_BYTES", "1048576",
+         "largest request body; larger gets 413"},
+        {"http_max_header_bytes", "LATCHKEY_HTTP_MAX_HEADER_BYTES", "16384",
+         "largest request line + headers; larger gets 431"},
+        {"http_max_header_count", "LATCHKEY_HTTP_MAX_HEADER_COUNT", "100",
+         "most request headers; more gets 431"},
+        {"http_max_url_bytes", "LATCHKEY_HTTP_MAX_URL_BYTES", "8192",
+         "longest request URL; longer gets 414"},
+        {"http_request_timeout_ms", "LATCHKEY_HTTP_REQUEST_TIMEOUT_MS", "10000",
+         "time to receive a whole request; slower gets 408"},
+        {"http_idle_timeout_ms", "LATCHKEY_HTTP_IDLE_TIMEOUT_MS", "30000",
+         "how long an idle keep-alive connection stays open"},
+        {"http_max_connections", "LATCHKEY_HTTP_MAX_CONNECTIONS", "4096",
+         "most open HTTP connections; more get 503"},
+        {"http_max_connections_per_address",
+         "LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS", "256",
+         "most open HTTP connections from one address (0: no cap; trusted "
+         "proxies excepted)"}}},
+      {"Dev",
+       {{"dev", "LATCHKEY_DEV=1", "off",
+         "development mode: generate the server secret and internal keys "
+         "once and keep them in <data_dir>/dev-secrets.env; never in "
+         "production"}}},
+      {"Secrets (environment only: flags show in ps)",
+       {{"", "LATCHKEY_SERVER_SECRET", "required unless --dev",
+         "base64url of at least 32 random bytes; every signing key derives "
+         "from it"},
+        {"", "LATCHKEY_PREVIOUS_SERVER_SECRET", "none",
+         "during a rotation: the old secret, still published and accepted"},
+        {"", "LATCHKEY_INTERNAL_PUBLISHABLE_CLIENT_KEY", "generated in dev",
+         "internal project keys seeded on first start (32 to 256 visible "
+         "ASCII characters)"},
+        {"", "LATCHKEY_INTERNAL_SECRET_SERVER_KEY", "generated in dev", ""},
+        {"", "LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY", "generated in dev",
+         ""},
+        {"", "LATCHKEY_ADMIN_RECOVERY_KEY", "none",
+         "enables operator password recovery (at least 32 characters)"}}},
+  };
+  return *groups;
+}
+
+}  // namespace
+
+std::string ServerHelpText() {
+  std::string text =
+      "latchkeyd: the Latchkey identity server (gRPC + REST).\n"
+      "Usage: latchkeyd [--flag=value ...]\n"
+      "A flag wins over its environment variable, which wins over the "
+      "default.\n";
+  for (const SettingGroup& group : SettingGroups()) {
+    absl::StrAppend(&text, "\n", group.title, ":\n");
+    for (const SettingHelp& setting : group.settings) {
+      std::string head =
+          setting.flag[0] != '\0' ? absl::StrCat("--", setting.flag) : "";
+      if (setting.env[0] != '\0') {
+        absl::StrAppend(&head, head.empty() ? "" : "  ", "env ", setting.env);
+      }
+      if (setting.default_value[0] != '\0') {
+        absl::StrAppend(&head, "  default: ", setting.default_value);
+      }
+      if (!head.empty()) absl::StrAppend(&text, "  ", head, "\n");
+      if (setting.description[0] != '\0') {
+        absl::StrAppend(&text, "      ", setting.description, "\n");
+      }
+    }
+  }
+  absl::StrAppend(&text,
+                  "\nlatchkeyd --helpfull lists every flag of the binary, "
+                  "including the libraries' own.\n");
+  return text;
 }
 
 }  // namespace latchkey::service

@@ -125,6 +125,11 @@ using EnvironmentReader =
 // The process environment.
 std::optional<std::string> ReadProcessEnvironment(absl::string_view name);
 
+// latchkeyd --help: every setting with its flag (if any), environment
+// variable and default, grouped (listeners, storage, TLS, mail, limits,
+// dev, secrets). Kept next to LoadServerConfig so the two change together.
+std::string ServerHelpText();
+
 // Resolves flags, environment and defaults into a validated configuration.
 // In dev mode a missing server secret and missing internal-project keys
 // are generated once and kept in <data_dir>/dev-secrets.env (mode 0600),
