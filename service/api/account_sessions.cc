@@ -11,8 +11,8 @@
 #include "service/api/caller_rules.h"
 #include "service/api/protos.h"
 #include "service/core/own_account.h"
+#include "service/core/user_details.h"
 #include "service/core/user_sessions.h"
-#include "service/core/users.h"
 #include "service/errors/api_error.h"
 #include "service/pipeline/service_binder.h"
 
@@ -54,15 +54,11 @@ class AccountSessionMethods {
     if (!caller.user.has_value()) {
       return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
     }
-    absl::StatusOr<User> user;
-    LATCHKEY_RETURN_IF_ERROR(context_.database.Run(
-        [&](storage::Repositories& repos) -> absl::Status {
-          auto view = repos.users().Get(caller.project_id, caller.user->sub());
-          if (!view.ok()) return core::UserNotFoundOr(view.status());
-          user = UserToProto(repos, *view, caller.project->config);
-          return user.status();
-        }));
-    return user;
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::UserDetails details,
+        core::LoadUserDetails(context_.database, caller.project_id,
+                              caller.user->sub()));
+    return UserToProto(details, caller.project->config);
   }
 
   // The contract requires a signed-in user for the rest.

@@ -36,4 +36,16 @@ absl::StatusOr<UserDetails> ReadUserDetails(storage::Repositories& repos,
   return ReadUserDetails(repos, *std::move(view));
 }
 
+absl::StatusOr<UserDetails> LoadUserDetails(storage::Database& database,
+                                            const std::string& project_id,
+                                            const std::string& user_id) {
+  absl::StatusOr<UserDetails> details;
+  LATCHKEY_RETURN_IF_ERROR(
+      database.Run([&](storage::Repositories& repos) -> absl::Status {
+        details = ReadUserDetails(repos, project_id, user_id);
+        return details.status();
+      }));
+  return details;
+}
+
 }  // namespace latchkey::service::core

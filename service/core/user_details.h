@@ -31,6 +31,11 @@ absl::StatusOr<UserDetails> ReadUserDetails(storage::Repositories& repos,
                                             const std::string& project_id,
                                             const std::string& user_id);
 
+// The same in a read of its own (the signed-in user reading themselves).
+absl::StatusOr<UserDetails> LoadUserDetails(storage::Database& database,
+                                            const std::string& project_id,
+                                            const std::string& user_id);
+
 }  // namespace latchkey::service::core
 
 #endif  // SERVICE_CORE_USER_DETAILS_H_
