@@ -39,15 +39,6 @@ absl::StatusOr<identity::v1::Team> TeamToProto(
 }
 
 absl::StatusOr<identity::v1::User> UserToProto(
-    storage::Repositories& repos, const storage::UserView& view,
-    const identity::v1::ProjectConfig& config) {
-  absl::StatusOr<core::UserDetails> details =
-      core::ReadUserDetails(repos, view);
-  if (!details.ok()) return details.status();
-  return UserToProto(*details, config);
-}
-
-absl::StatusOr<identity::v1::User> UserToProto(
     const core::UserDetails& details,
     const identity::v1::ProjectConfig& config) {
   const storage::UserView& view = details.view;

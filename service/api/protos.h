@@ -5,7 +5,6 @@
 #include "identity/v1/common.pb.h"
 #include "identity/v1/project.pb.h"
 #include "service/core/user_details.h"
-#include "storage/database.h"
 #include "storage/records.h"
 
 namespace latchkey::service::api {
@@ -16,14 +15,8 @@ namespace latchkey::service::api {
 // A team. INTERNAL when stored metadata is not JSON.
 absl::StatusOr<identity::v1::Team> TeamToProto(const storage::TeamRecord& team);
 
-// A user, with what the User message needs from other tables (OAuth
-// accounts, the selected team) read through `repos`. Returns the
-// repositories' errors.
-absl::StatusOr<identity::v1::User> UserToProto(
-    storage::Repositories& repos, const storage::UserView& user,
-    const identity::v1::ProjectConfig& config);
-
-// The same from details a core use case has read already.
+// A user, from the details a core use case has read (the user with its
+// OAuth accounts and selected team).
 absl::StatusOr<identity::v1::User> UserToProto(
     const core::UserDetails& details,
     const identity::v1::ProjectConfig& config);
