@@ -1,0 +1,487 @@
+// latchkeyctl: Latchkey's command line for operators and scripts, a gRPC
+// client of latchkeyd. `latchkeyctl help` lists commands and exit codes.
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "identity/v1/auth.grpc.pb.h"
+#include "identity/v1/project.grpc.pb.h"
+#include "identity/v1/token.grpc.pb.h"
+#include "identity/v1/user.grpc.pb.h"
+#include "tools/latchkeyctl/connection.h"
+#include "tools/latchkeyctl/output.h"
+
+namespace latchkey::ctl {
+namespace {
+
+struct CommandHelp {
+  const char* usage;
+  const char* about;
+  const char* example;
+};
+
+const std::map<std::string, CommandHelp>& Help() {
+  static const auto* help = new std::map<std::string, CommandHelp>{
+      {"health",
+       {"health [--wait SECONDS]", "whether latchkeyd answers (gRPC health)",
+        "latchkeyctl health --wait 30"}},
+      {"jwks",
+       {"jwks", "the project's public signing keys (no credentials needed)",
+        "latchkeyctl --project internal jwks --json"}},
+      {"setup",
+       {"setup --email E --password P [--display_name N]",
+        "creates the first administrator (internal project); prints their "
+        "user id, and their tokens with --show-secrets",
+        "latchkeyctl setup --email admin@example.com --password 'long "
+        "passphrase' --show-secrets --field access_token"}},
+      {"projects",
+       {"projects list | create NAME [--description D] | get | delete",
+        "list: the projects the signed-in administrator (--access_token) "
+        "owns; create: a project (internal admin key or an administrator's "
+        "token); get/delete: the --project itself (admin)",
+        "latchkeyctl --data_dir .data projects create 'My app' --field id"}},
+      {"keys",
+       {"keys list | create [--description D] [--kinds "
+        "publishable,server,admin] [--days N] | revoke ID",
+        "API key sets of --project (admin); new keys show only with "
+        "--show-secrets, and only in create's answer",
+        "latchkeyctl --project $PROJECT keys create --kinds publishable "
+        "--show-secrets --field publishable_client_key"}},
+      {"users",
+       {"users list [--query Q] | create --email E [--password P] "
+        "[--display_name N] | get ID | delete ID",
+        "users of --project (server or admin access)",
+        "latchkeyctl --data_dir .data users list --json"}},
+      {"tokens",
+       {"tokens validate TOKEN",
+        "checks an access token of --project (server or admin access): the "
+        "verified claims, or the reason it is refused",
+        "latchkeyctl --data_dir .data tokens validate \"$ACCESS_TOKEN\""}},
+  };
+  return *help;
+}
+
+void PrintUsage(std::ostream& out) {
+  out << "Usage: latchkeyctl [options] COMMAND [args]\n\nCommands:\n";
+  for (const auto& [name, help] : Help()) {
+    out << "  " << help.usage << "\n      " << help.about << "\n";
+  }
+  out << R"(  help [COMMAND]
+      this text, or one command's with an example
+
+Options (anywhere on the line; --name=value or --name value):
+  --address HOST:PORT   latchkeyd's gRPC address (env LATCHKEY_ADDRESS;
+                        default 127.0.0.1:50051)
+  --project ID          the project to act on (env LATCHKEY_PROJECT;
+                        default internal)
+  --admin_key KEY       super-secret admin key (env LATCHKEY_ADMIN_KEY)
+  --server_key KEY      secret server key (env LATCHKEY_SERVER_KEY)
+  --access_token JWT    a signed-in user's access token, used as an admin
+                        access token for projects they own (env
+                        LATCHKEY_ACCESS_TOKEN)
+  --data_dir DIR        latchkeyd --dev's data directory: the internal
+                        project's keys from DIR/dev-secrets.env (env
+                        LATCHKEY_DATA_DIR)
+  --tls, --tls_ca_file PEM
+                        TLS to a proxy in front of latchkeyd (latchkeyd
+                        itself serves plaintext)
+  --timeout SECONDS     per call (default 10)
+  --json                answers as JSON (for scripts)
+  --field NAME          print one top-level field of the answer
+  --show-secrets        print keys and tokens instead of hiding them
+
+Exit codes: 0 done; 1 the server refused (the line names the error code);
+2 bad command line; 3 no server at --address; 4 credentials missing or
+refused.
+)";
+}
+
+// The parsed command line: options by name, and the other words in order.
+struct CommandLine {
+  std::map<std::string, std::string> options;
+  std::vector<std::string> words;
+  bool Has(const std::string& name) const { return options.count(name) > 0; }
+  std::string Get(const std::string& name, std::string fallback = "") const {
+    auto it = options.find(name);
+    return it == options.end() ? fallback : it->second;
+  }
+};
+
+bool IsBooleanOption(const std::string& name) {
+  return name == "json" || name == "show-secrets" || name == "tls" ||
+         name == "help";
+}
+
+bool Parse(int argc, char** argv, CommandLine& line, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (!absl::StartsWith(arg, "--") || arg == "--") {
+      line.words.push_back(arg);
+      continue;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (!IsBooleanOption(name)) {
+      if (i + 1 >= argc) {
+        error = absl::StrCat("--", name, " needs a value");
+        return false;
+      }
+      value = argv[++i];
+    } else {
+      value = "true";
+    }
+    line.options[name] = value;
+  }
+  return true;
+}
+
+int Usage(const std::string& message) {
+  std::cerr << "latchkeyctl: " << message << " (see: latchkeyctl help)"
+            << std::endl;
+  return kExitUsage;
+}
+
+class Cli {
+ public:
+  Cli(const CommandLine& line, Connection connection)
+      : line_(line), connection_(std::move(connection)) {
+    output_.json = line.Has("json");
+    output_.show_secrets = line.Has("show-secrets");
+    output_.field = line.Get("field");
+  }
+
+  int Run() {
+    const std::vector<std::string>& w = line_.words;
+    const std::string command = w[0];
+    const std::string sub = w.size() > 1 ? w[1] : "";
+    if (command == "health") return Health();
+    if (command == "jwks") return Jwks();
+    if (command == "setup") return Setup();
+    if (command == "projects") return Projects(sub);
+    if (command == "keys") return Keys(sub);
+    if (command == "users") return Users(sub);
+    if (command == "tokens" && sub == "validate") return ValidateToken();
+    return Usage(absl::StrCat("unknown command \"", command, " ", sub, "\""));
+  }
+
+ private:
+  std::string Arg(size_t index) const {
+    return index < line_.words.size() ? line_.words[index] : "";
+  }
+
+  int Fail(const grpc::Status& status) {
+    CallError error = DescribeError(status, connection_.options());
+    std::cerr << "latchkeyctl: " << error.line << std::endl;
+    return error.exit_code;
+  }
+
+  int Print(const google::protobuf::Message& message,
+            const std::vector<std::string>& columns = {}) {
+    if (!PrintMessage(message, output_, columns)) {
+      return Usage(
+          absl::StrCat("the answer has no field \"", output_.field, "\""));
+    }
+    return kExitOk;
+  }
+
+  template <typename Call, typename Response>
+  int Do(Access access, Call call, Response& response,
+         const std::vector<std::string>& columns = {}) {
+    std::unique_ptr<grpc::ClientContext> context = connection_.Context(access);
+    grpc::Status status = call(context.get(), &response);
+    if (!status.ok()) return Fail(status);
+    return Print(response, columns);
+  }
+
+  int Health() {
+    int wait = 0;
+    if (line_.Has("wait") && !absl::SimpleAtoi(line_.Get("wait"), &wait)) {
+      return Usage("--wait takes seconds");
+    }
+    const auto deadline =
+        std::chrono::system_clock::now() + std::chrono::seconds(wait);
+    auto stub = identity::v1::TokenService::NewStub(connection_.channel());
+    for (;;) {
+      // A JWKS read goes through the whole pipeline and the key ring but
+      // needs no credentials.
+      identity::v1::GetJwksRequest request;
+      request.set_project_id("internal");
+      identity::v1::Jwks jwks;
+      std::unique_ptr<grpc::ClientContext> context =
+          connection_.Context(Access::kNone);
+      if (wait > 0) context->set_wait_for_ready(true);
+      if (wait > 0) context->set_deadline(deadline);
+      grpc::Status status = stub->GetJwks(context.get(), request, &jwks);
+      if (status.ok()) {
+        if (output_.json) {
+          std::cout << "{\"status\":\"SERVING\",\"address\":\""
+                    << connection_.options().address << "\"}\n";
+        } else {
+          std::cout << "SERVING at " << connection_.options().address << "\n";
+        }
+        return kExitOk;
+      }
+      if (std::chrono::system_clock::now() >= deadline) return Fail(status);
+    }
+  }
+
+  int Jwks() {
+    auto stub = identity::v1::TokenService::NewStub(connection_.channel());
+    identity::v1::GetJwksRequest request;
+    request.set_project_id(connection_.options().project);
+    identity::v1::Jwks response;
+    return Do(
+        Access::kNone,
+        [&](grpc::ClientContext* c, identity::v1::Jwks* r) {
+          return stub->GetJwks(c, request, r);
+        },
+        response);
+  }
+
+  int Setup() {
+    if (!line_.Has("email") || !line_.Has("password")) {
+      return Usage("setup needs --email and --password");
+    }
+    auto stub = identity::v1::AuthService::NewStub(connection_.channel());
+    identity::v1::SetupFirstAdminRequest request;
+    request.set_email(line_.Get("email"));
+    request.set_password(line_.Get("password"));
+    request.set_display_name(line_.Get("display_name", "Administrator"));
+    identity::v1::SignInResponse response;
+    return Do(
+        Access::kNone,
+        [&](grpc::ClientContext* c, identity::v1::SignInResponse* r) {
+          return stub->SetupFirstAdmin(c, request, r);
+        },
+        response);
+  }
+
+  int Projects(const std::string& sub) {
+    auto stub = identity::v1::ProjectService::NewStub(connection_.channel());
+    if (sub == "list") {
+      identity::v1::ListProjectsResponse response;
+      return Do(
+          Access::kClient,
+          [&](grpc::ClientContext* c, identity::v1::ListProjectsResponse* r) {
+            return stub->ListProjects(c, {}, r);
+          },
+          response, {"id", "display_name", "created_at_millis"});
+    }
+    if (sub == "create") {
+      if (Arg(2).empty()) return Usage("projects create needs a NAME");
+      identity::v1::CreateProjectRequest request;
+      request.set_display_name(Arg(2));
+      if (line_.Has("description")) {
+        request.set_description(line_.Get("description"));
+      }
+      identity::v1::Project response;
+      // An administrator's token creates as that user (who then owns the
+      // project); else the internal admin key.
+      const Access access = connection_.options().admin_key.empty()
+                                ? Access::kClient
+                                : Access::kAdmin;
+      return Do(
+          access,
+          [&](grpc::ClientContext* c, identity::v1::Project* r) {
+            return stub->CreateProject(c, request, r);
+          },
+          response);
+    }
+    if (sub == "get") {
+      identity::v1::Project response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::Project* r) {
+            return stub->GetProject(c, {}, r);
+          },
+          response);
+    }
+    if (sub == "delete") {
+      identity::v1::SuccessResponse response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::SuccessResponse* r) {
+            return stub->DeleteProject(c, {}, r);
+          },
+          response);
+    }
+    return Usage("projects takes list, create, get or delete");
+  }
+
+  int Keys(const std::string& sub) {
+    auto stub = identity::v1::ProjectService::NewStub(connection_.channel());
+    if (sub == "list") {
+      identity::v1::ListApiKeySetsResponse response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::ListApiKeySetsResponse* r) {
+            return stub->ListApiKeySets(c, {}, r);
+          },
+          response,
+          {"id", "description", "expires_at_millis",
+           "manually_revoked_at_millis"});
+    }
+    if (sub == "create") {
+      identity::v1::CreateApiKeySetRequest request;
+      request.set_description(line_.Get("description", "latchkeyctl"));
+      int days = 365;
+      if (!absl::SimpleAtoi(line_.Get("days", "365"), &days) || days < 1) {
+        return Usage("--days takes a number of days, at least 1");
+      }
+      request.set_expires_at_millis(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              (std::chrono::system_clock::now() + std::chrono::hours(24) * days)
+                  .time_since_epoch())
+              .count());
+      const std::string kinds = line_.Get("kinds", "publishable,server");
+      request.set_has_publishable_client_key(
+          absl::StrContains(kinds, "publishable"));
+      request.set_has_secret_server_key(absl::StrContains(kinds, "server"));
+      request.set_has_super_secret_admin_key(absl::StrContains(kinds, "admin"));
+      identity::v1::CreatedApiKeySet response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::CreatedApiKeySet* r) {
+            return stub->CreateApiKeySet(c, request, r);
+          },
+          response);
+    }
+    if (sub == "revoke") {
+      if (Arg(2).empty()) return Usage("keys revoke needs a key set ID");
+      identity::v1::UpdateApiKeySetRequest request;
+      request.set_api_key_set_id(Arg(2));
+      request.set_revoked(true);
+      identity::v1::ApiKeySet response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::ApiKeySet* r) {
+            return stub->UpdateApiKeySet(c, request, r);
+          },
+          response);
+    }
+    return Usage("keys takes list, create or revoke");
+  }
+
+  int Users(const std::string& sub) {
+    auto stub = identity::v1::UserService::NewStub(connection_.channel());
+    if (sub == "list") {
+      identity::v1::ListUsersRequest request;
+      if (line_.Has("query")) request.set_query(line_.Get("query"));
+      identity::v1::ListUsersResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, identity::v1::ListUsersResponse* r) {
+            return stub->ListUsers(c, request, r);
+          },
+          response, {"id", "primary_email", "display_name"});
+    }
+    if (sub == "create") {
+      identity::v1::CreateUserRequest request;
+      if (line_.Has("email")) request.set_primary_email(line_.Get("email"));
+      if (line_.Has("password")) request.set_password(line_.Get("password"));
+      if (line_.Has("display_name")) {
+        request.set_display_name(line_.Get("display_name"));
+      }
+      identity::v1::User response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, identity::v1::User* r) {
+            return stub->CreateUser(c, request, r);
+          },
+          response);
+    }
+    if (sub == "get" || sub == "delete") {
+      if (Arg(2).empty()) return Usage("users " + sub + " needs a user ID");
+      if (sub == "get") {
+        identity::v1::GetUserRequest request;
+        request.set_user_id(Arg(2));
+        identity::v1::User response;
+        return Do(
+            Access::kServer,
+            [&](grpc::ClientContext* c, identity::v1::User* r) {
+              return stub->GetUser(c, request, r);
+            },
+            response);
+      }
+      identity::v1::DeleteUserRequest request;
+      request.set_user_id(Arg(2));
+      identity::v1::SuccessResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, identity::v1::SuccessResponse* r) {
+            return stub->DeleteUser(c, request, r);
+          },
+          response);
+    }
+    return Usage("users takes list, create, get or delete");
+  }
+
+  int ValidateToken() {
+    if (Arg(2).empty()) return Usage("tokens validate needs a TOKEN");
+    auto stub = identity::v1::TokenService::NewStub(connection_.channel());
+    identity::v1::ValidateAccessTokenRequest request;
+    request.set_access_token(Arg(2));
+    identity::v1::ValidateAccessTokenResponse response;
+    return Do(
+        Access::kServer,
+        [&](grpc::ClientContext* c,
+            identity::v1::ValidateAccessTokenResponse* r) {
+          return stub->ValidateAccessToken(c, request, r);
+        },
+        response);
+  }
+
+  const CommandLine& line_;
+  Connection connection_;
+  OutputOptions output_;
+};
+
+int Main(int argc, char** argv) {
+  CommandLine line;
+  std::string error;
+  if (!Parse(argc, argv, line, error)) return Usage(error);
+  if (line.words.empty() || line.words[0] == "help" || line.Has("help")) {
+    const std::string topic = line.words.size() > 1 ? line.words[1] : "";
+    auto it = Help().find(topic);
+    if (it == Help().end()) {
+      PrintUsage(std::cout);
+    } else {
+      std::cout << "latchkeyctl " << it->second.usage << "\n  "
+                << it->second.about << "\nExample:\n  " << it->second.example
+                << "\n";
+    }
+    return line.words.empty() && !line.Has("help") ? kExitUsage : kExitOk;
+  }
+  ConnectionOptions options;
+  options.address = line.Get("address");
+  options.project = line.Get("project");
+  options.admin_key = line.Get("admin_key");
+  options.server_key = line.Get("server_key");
+  options.access_token = line.Get("access_token");
+  options.data_dir = line.Get("data_dir");
+  options.tls = line.Has("tls") || line.Has("tls_ca_file");
+  options.tls_ca_file = line.Get("tls_ca_file");
+  if (line.Has("timeout") &&
+      !absl::SimpleAtoi(line.Get("timeout"), &options.timeout_seconds)) {
+    return Usage("--timeout takes seconds");
+  }
+  if (absl::Status status = ResolveOptions(options); !status.ok()) {
+    std::cerr << "latchkeyctl: " << status.message() << std::endl;
+    return kExitCredentials;
+  }
+  Cli cli(line, Connection(options));
+  return cli.Run();
+}
+
+}  // namespace
+}  // namespace latchkey::ctl
+
+int main(int argc, char** argv) { return latchkey::ctl::Main(argc, argv); }
