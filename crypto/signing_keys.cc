@@ -8,7 +8,9 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "common/status_macros.h"
 #include "crypto/encoding.h"
@@ -43,9 +45,6 @@ struct ParamFree {
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
@@ -56,7 +55,6 @@ using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
 absl::Status OpenSslError(std::string_view what) {
@@ -161,10 +159,54 @@ absl::StatusOr<DerivedKeyMaterial> DeriveKeyMaterial(
   return out;
 }
 
+// The key and a small pool of ready signing and verifying contexts. Setting
+// up an EVP context (provider lookup, key import into the provider) costs
+// about as much as the ECDSA arithmetic itself, so each context is
+// initialised once and reused: a call borrows one, uses it, and returns it.
+// ECDSA sign/verify keep no state between calls on an initialised context.
 struct SigningKey::Pkey {
+  // Contexts kept per key and operation: about one per busy thread.
+  static constexpr size_t kMaxPooled = 16;
+
   explicit Pkey(EVP_PKEY* p) : pkey(p) {}
-  ~Pkey() { EVP_PKEY_free(pkey); }
+  ~Pkey() {
+    for (EVP_PKEY_CTX* ctx : sign_pool) EVP_PKEY_CTX_free(ctx);
+    for (EVP_PKEY_CTX* ctx : verify_pool) EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pkey);
+  }
+
+  // A context ready for EVP_PKEY_sign (or _verify), or null if OpenSSL fails.
+  PkeyCtxPtr Borrow(bool sign) const {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      std::vector<EVP_PKEY_CTX*>& pool = sign ? sign_pool : verify_pool;
+      if (!pool.empty()) {
+        PkeyCtxPtr ctx(pool.back());
+        pool.pop_back();
+        return ctx;
+      }
+    }
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+    if (!ctx) return nullptr;
+    if ((sign ? EVP_PKEY_sign_init(ctx.get())
+              : EVP_PKEY_verify_init(ctx.get())) != 1 ||
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()) != 1) {
+      return nullptr;
+    }
+    return ctx;
+  }
+
+  // Gives a context back after a call that did not fail inside OpenSSL.
+  void Return(bool sign, PkeyCtxPtr ctx) const {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<EVP_PKEY_CTX*>& pool = sign ? sign_pool : verify_pool;
+    if (pool.size() < kMaxPooled) pool.push_back(ctx.release());
+  }
+
   EVP_PKEY* const pkey;
+  mutable std::mutex mu;
+  mutable std::vector<EVP_PKEY_CTX*> sign_pool;
+  mutable std::vector<EVP_PKEY_CTX*> verify_pool;
 };
 
 SigningKey::SigningKey(std::unique_ptr<Pkey> pkey, std::string kid,
@@ -256,18 +298,18 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Create(
 
 absl::StatusOr<std::string> SigningKey::SignEs256(
     std::string_view message) const {
-  MdCtxPtr md_ctx(EVP_MD_CTX_new());
+  const std::string digest = Sha256(message);
   // A DER ECDSA-P256 signature is at most 72 bytes.
   unsigned char der[80];
   size_t der_len = sizeof(der);
-  if (!md_ctx ||
-      EVP_DigestSignInit(md_ctx.get(), nullptr, EVP_sha256(), nullptr,
-                         pkey_->pkey) != 1 ||
-      EVP_DigestSign(md_ctx.get(), der, &der_len,
-                     reinterpret_cast<const unsigned char*>(message.data()),
-                     message.size()) != 1) {
+  PkeyCtxPtr ctx = pkey_->Borrow(/*sign=*/true);
+  if (!ctx ||
+      EVP_PKEY_sign(ctx.get(), der, &der_len,
+                    reinterpret_cast<const unsigned char*>(digest.data()),
+                    digest.size()) != 1) {
     return OpenSslError("ECDSA sign");
   }
+  pkey_->Return(/*sign=*/true, std::move(ctx));
   const unsigned char* p = der;
   EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
   if (!sig) return OpenSslError("d2i_ECDSA_SIG");
@@ -304,17 +346,16 @@ absl::Status SigningKey::VerifyEs256(std::string_view message,
   unsigned char* der_end = der;
   // i2d writes at most 72 bytes for two 32-byte integers.
   int der_len = i2d_ECDSA_SIG(sig.get(), &der_end);
-  MdCtxPtr md_ctx(EVP_MD_CTX_new());
-  if (der_len <= 0 || !md_ctx ||
-      EVP_DigestVerifyInit(md_ctx.get(), nullptr, EVP_sha256(), nullptr,
-                           pkey_->pkey) != 1) {
-    return OpenSslError("ECDSA verify setup");
-  }
+  PkeyCtxPtr ctx = pkey_->Borrow(/*sign=*/false);
+  if (der_len <= 0 || !ctx) return OpenSslError("ECDSA verify setup");
+  const std::string digest = Sha256(message);
   // 1 is a valid signature; 0 is a wrong one, and a negative value is a
-  // malformed one (e.g. r = 0). Only 1 passes.
-  int rc = EVP_DigestVerify(
-      md_ctx.get(), der, static_cast<size_t>(der_len),
-      reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  // malformed one (e.g. r = 0). Only 1 passes. A refusal leaves the context
+  // as it was, so it goes back to the pool either way.
+  int rc = EVP_PKEY_verify(
+      ctx.get(), der, static_cast<size_t>(der_len),
+      reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  pkey_->Return(/*sign=*/false, std::move(ctx));
   if (rc != 1) {
     ERR_clear_error();
     return absl::UnauthenticatedError("ES256 signature does not verify");
