@@ -1,6 +1,9 @@
 // latchkeyctl: Latchkey's command line for operators and scripts, a gRPC
 // client of latchkeyd. `latchkeyctl help` lists commands and exit codes.
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -9,6 +12,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/util/json_util.h"
 #include "identity/v1/auth.grpc.pb.h"
 #include "identity/v1/project.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
@@ -57,6 +63,21 @@ const std::map<std::string, CommandHelp>& Help() {
         "[--display_name N] | get ID | delete ID",
         "users of --project (server or admin access)",
         "latchkeyctl --data_dir .data users list --json"}},
+      {"config",
+       {"config get | set JSON",
+        "the --project's effective configuration (admin); set merges dotted "
+        "keys into the project override (a JSON merge patch: null restores "
+        "the default)",
+        "latchkeyctl --data_dir .data config set '{\"password_min_length\": "
+        "10}'"}},
+      {"import",
+       {"users import FILE",
+        "imports users from JSON lines (one ImportedUser object per line, "
+        "as ImportUsers takes) or CSV (FILE.csv: a header row of the same "
+        "field names), 1000 rows per call; a summary of created, updated "
+        "and failed rows with each failure's line and reason",
+        "latchkeyctl --project $PROJECT --server_key $KEY users import "
+        "users.jsonl"}},
       {"tokens",
        {"tokens validate TOKEN",
         "checks an access token of --project (server or admin access): the "
@@ -169,6 +190,7 @@ class Cli {
     if (command == "keys") return Keys(sub);
     if (command == "users") return Users(sub);
     if (command == "tokens" && sub == "validate") return ValidateToken();
+    if (command == "config") return Config(sub);
     return Usage(absl::StrCat("unknown command \"", command, " ", sub, "\""));
   }
 
@@ -421,7 +443,8 @@ class Cli {
           },
           response);
     }
-    return Usage("users takes list, create, get or delete");
+    if (sub == "import") return Import(Arg(2));
+    return Usage("users takes list, create, get, delete or import");
   }
 
   int ValidateToken() {
@@ -437,6 +460,158 @@ class Cli {
           return stub->ValidateAccessToken(c, request, r);
         },
         response);
+  }
+
+  int Config(const std::string& sub) {
+    auto stub = identity::v1::ProjectService::NewStub(connection_.channel());
+    identity::v1::ProjectConfig response;
+    if (sub == "get") {
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::ProjectConfig* r) {
+            return stub->GetConfig(c, {}, r);
+          },
+          response);
+    }
+    if (sub == "set") {
+      if (Arg(2).empty()) return Usage("config set needs a JSON object");
+      identity::v1::UpdateConfigOverrideRequest request;
+      request.set_level("project");
+      request.set_config_override_string(Arg(2));
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, identity::v1::ProjectConfig* r) {
+            return stub->UpdateConfigOverride(c, request, r);
+          },
+          response);
+    }
+    return Usage("config takes get or set");
+  }
+
+  // One CSV line, with "quoted, fields" and "" for a quote.
+  static std::vector<std::string> SplitCsv(const std::string& line) {
+    std::vector<std::string> fields(1);
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        fields.emplace_back();
+      } else {
+        fields.back() += c;
+      }
+    }
+    return fields;
+  }
+
+  // A CSV row as the JSON object ImportedUser reads (empty cells unset;
+  // true/false and numbers as they are).
+  static std::string CsvRowAsJson(const std::vector<std::string>& header,
+                                  const std::vector<std::string>& cells) {
+    google::protobuf::Struct row;
+    for (size_t i = 0; i < header.size() && i < cells.size(); ++i) {
+      if (cells[i].empty()) continue;
+      auto& value = (*row.mutable_fields())[header[i]];
+      double number;
+      if (cells[i] == "true" || cells[i] == "false") {
+        value.set_bool_value(cells[i] == "true");
+      } else if (header[i] == "signed_up_at_millis" &&
+                 absl::SimpleAtod(cells[i], &number)) {
+        value.set_number_value(number);
+      } else {
+        value.set_string_value(cells[i]);
+      }
+    }
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(row, &json);
+    return json;
+  }
+
+  int Import(const std::string& path) {
+    if (path.empty()) return Usage("users import needs a FILE");
+    std::ifstream in(path);
+    if (!in) return Usage(absl::StrCat("cannot read ", path));
+    const bool csv = absl::EndsWith(path, ".csv");
+    identity::v1::ImportUsersResponse summary;
+    std::vector<std::pair<int, identity::v1::ImportedUser>> rows;
+    std::vector<std::string> header;
+    std::string text;
+    int line_number = 0;
+    while (std::getline(in, text)) {
+      ++line_number;
+      if (absl::StripAsciiWhitespace(text).empty()) continue;
+      if (csv && header.empty()) {
+        header = SplitCsv(std::string(absl::StripAsciiWhitespace(text)));
+        continue;
+      }
+      const std::string json =
+          csv ? CsvRowAsJson(
+                    header,
+                    SplitCsv(std::string(absl::StripAsciiWhitespace(text))))
+              : text;
+      identity::v1::ImportedUser user;
+      if (!google::protobuf::util::JsonStringToMessage(json, &user).ok()) {
+        auto* failed = summary.add_items();
+        failed->set_index(line_number);
+        failed->set_outcome("failed");
+        failed->set_error_code("SCHEMA_ERROR");
+        failed->set_error_message(
+            "not an ImportedUser object (unknown field or wrong type)");
+        summary.set_failed_count(summary.failed_count() + 1);
+        continue;
+      }
+      rows.emplace_back(line_number, std::move(user));
+    }
+    auto stub = identity::v1::UserService::NewStub(connection_.channel());
+    const bool progress = ::isatty(2) && !output_.json;
+    constexpr size_t kBatch = 1000;
+    for (size_t start = 0; start < rows.size(); start += kBatch) {
+      identity::v1::ImportUsersRequest request;
+      const size_t end = std::min(rows.size(), start + kBatch);
+      for (size_t i = start; i < end; ++i) {
+        *request.add_users() = rows[i].second;
+      }
+      identity::v1::ImportUsersResponse response;
+      std::unique_ptr<grpc::ClientContext> context =
+          connection_.Context(Access::kServer);
+      grpc::Status status =
+          stub->ImportUsers(context.get(), request, &response);
+      if (!status.ok()) return Fail(status);
+      for (const auto& result : response.items()) {
+        if (result.outcome() != "failed") continue;
+        auto* failed = summary.add_items();
+        *failed = result;
+        failed->set_index(rows[start + result.index()].first);
+      }
+      summary.set_created_count(summary.created_count() +
+                                response.created_count());
+      summary.set_updated_count(summary.updated_count() +
+                                response.updated_count());
+      summary.set_failed_count(summary.failed_count() +
+                               response.failed_count());
+      if (progress) {
+        std::cerr << "\rimported " << end << "/" << rows.size() << " rows"
+                  << std::flush;
+      }
+    }
+    if (progress) std::cerr << "\n";
+    if (output_.json) {
+      PrintMessage(summary, output_);
+    } else {
+      std::cout << "created " << summary.created_count() << ", updated "
+                << summary.updated_count() << ", failed "
+                << summary.failed_count() << "\n";
+      for (const auto& failed : summary.items()) {
+        std::cout << path << ":" << failed.index() << ": "
+                  << failed.error_code() << ": " << failed.error_message()
+                  << "\n";
+      }
+    }
+    return summary.failed_count() > 0 ? kExitRefused : kExitOk;
   }
 
   const CommandLine& line_;

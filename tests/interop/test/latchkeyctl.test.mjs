@@ -3,6 +3,9 @@
 // and exit code for bad credentials and a missing server.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { latchkeyctlBinary } from '../lib/latchkeyctl.mjs';
@@ -71,6 +74,55 @@ describe('latchkeyctl', () => {
     assert.ok(JSON.parse(revoked.stdout).manually_revoked_at_millis);
     const refused = await ctl(['--server_key', keySet.secret_server_key, 'users', 'list']);
     assert.equal(refused.code, 4);
+  });
+
+  test('config get and set (a merge patch; a bad key changes nothing)', async () => {
+    const dev = ['--data_dir', server.dataDir];
+    const set = await ctl([...dev, 'config', 'set', '{"password_min_length": 12}', '--json']);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(JSON.parse(set.stdout).password_min_length, 12);
+    const bad = await ctl([...dev, 'config', 'set', '{"no_such_key": 1}']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^latchkeyctl: SCHEMA_ERROR: /);
+    const got = await ctl([...dev, 'config', 'get', '--field', 'password_min_length']);
+    assert.equal(got.stdout.trim(), '12');
+  });
+
+  test('users import: JSON lines and CSV, bad rows reported by line, good rows kept', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'latchkeyctl-import-'));
+    try {
+      const jsonl = path.join(dir, 'users.jsonl');
+      writeFileSync(jsonl, [
+        JSON.stringify({ external_id: 'a1', primary_email: 'a1@example.com' }),
+        '{"external_id": "a2", "no_such_field": true}',
+        '',
+        JSON.stringify({ external_id: 'a3', primary_email: 'not an email' }),
+        JSON.stringify({ external_id: 'a4', primary_email: 'a4@example.com', display_name: 'Four' }),
+      ].join('\n'));
+      const dev = ['--data_dir', server.dataDir];
+      const result = await ctl([...dev, 'users', 'import', jsonl, '--json']);
+      assert.equal(result.code, 1, result.stderr);
+      const summary = JSON.parse(result.stdout);
+      assert.equal(summary.created_count, 2);
+      assert.equal(summary.failed_count, 2);
+      assert.deepEqual(summary.items.map((i) => [i.index, i.error_code]).sort(),
+          [[2, 'SCHEMA_ERROR'], [4, 'SCHEMA_ERROR']]);
+      // Again: the same external ids update instead of creating.
+      const again = JSON.parse((await ctl([...dev, 'users', 'import', jsonl, '--json'])).stdout);
+      assert.equal(again.updated_count, 2);
+      assert.equal(again.created_count, 0);
+      const csv = path.join(dir, 'users.csv');
+      writeFileSync(csv, 'external_id,primary_email,display_name\n' +
+          'c1,c1@example.com,"Lovelace, Ada"\nc2,bad address,x\n');
+      const fromCsv = await ctl([...dev, 'users', 'import', csv]);
+      assert.equal(fromCsv.code, 1);
+      assert.match(fromCsv.stdout, /^created 1, updated 0, failed 1$/m);
+      assert.match(fromCsv.stdout, /users\.csv:3: SCHEMA_ERROR: /);
+      const ada = JSON.parse((await ctl([...dev, 'users', 'list', '--query', 'c1@', '--json'])).stdout);
+      assert.equal(ada.items[0].display_name, 'Lovelace, Ada');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('bad credentials: one line naming the code, exit 4', async () => {
