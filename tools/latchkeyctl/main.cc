@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "identity/v1/auth.grpc.pb.h"
 #include "identity/v1/project.grpc.pb.h"
+#include "identity/v1/team_permission.grpc.pb.h"
 #include "identity/v1/token.grpc.pb.h"
 #include "identity/v1/user.grpc.pb.h"
 #include "tools/latchkeyctl/connection.h"
@@ -78,6 +79,22 @@ const std::map<std::string, CommandHelp>& Help() {
         "and failed rows with each failure's line and reason",
         "latchkeyctl --project $PROJECT --server_key $KEY users import "
         "users.jsonl"}},
+      {"teams",
+       {"teams list [--user ID] | create NAME | members TEAM | add TEAM USER "
+        "| remove TEAM USER",
+        "teams of --project (server or admin access)",
+        "latchkeyctl --data_dir .data teams create Engineering --field id"}},
+      {"permissions",
+       {"permissions list | define ID [--contains A,B] | grant TEAM USER ID "
+        "| revoke TEAM USER ID | check USER ID [--team TEAM]",
+        "team permission definitions (admin), grants (server) and checks "
+        "(project scope without --team)",
+        "latchkeyctl --data_dir .data permissions check $USER read --team "
+        "$TEAM"}},
+      {"sessions",
+       {"sessions list USER | revoke USER SESSION",
+        "a user's refresh sessions (server or admin access)",
+        "latchkeyctl --data_dir .data sessions list $USER"}},
       {"tokens",
        {"tokens validate TOKEN",
         "checks an access token of --project (server or admin access): the "
@@ -191,6 +208,9 @@ class Cli {
     if (command == "users") return Users(sub);
     if (command == "tokens" && sub == "validate") return ValidateToken();
     if (command == "config") return Config(sub);
+    if (command == "teams") return Teams(sub);
+    if (command == "permissions") return Permissions(sub);
+    if (command == "sessions") return Sessions(sub);
     return Usage(absl::StrCat("unknown command \"", command, " ", sub, "\""));
   }
 
@@ -612,6 +632,180 @@ class Cli {
       }
     }
     return summary.failed_count() > 0 ? kExitRefused : kExitOk;
+  }
+
+  int Teams(const std::string& sub) {
+    auto stub =
+        identity::v1::TeamPermissionService::NewStub(connection_.channel());
+    using namespace identity::v1;  // NOLINT: message names read better bare
+    if (sub == "list") {
+      ListTeamsRequest request;
+      if (line_.Has("user")) request.set_user_id(line_.Get("user"));
+      ListTeamsResponse response;
+      return Do(Access::kServer,
+                [&](grpc::ClientContext* c, ListTeamsResponse* r) {
+                  return stub->ListTeams(c, request, r);
+                },
+                response, {"id", "display_name"});
+    }
+    if (sub == "create") {
+      if (Arg(2).empty()) return Usage("teams create needs a NAME");
+      CreateTeamRequest request;
+      request.set_display_name(Arg(2));
+      Team response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, Team* r) {
+            return stub->CreateTeam(c, request, r);
+          },
+          response);
+    }
+    if (sub == "members") {
+      if (Arg(2).empty()) return Usage("teams members needs a TEAM");
+      ListTeamMemberProfilesRequest request;
+      request.set_team_id(Arg(2));
+      ListTeamMemberProfilesResponse response;
+      return Do(Access::kServer,
+                [&](grpc::ClientContext* c, ListTeamMemberProfilesResponse* r) {
+                  return stub->ListTeamMemberProfiles(c, request, r);
+                },
+                response, {"user_id", "display_name"});
+    }
+    if (sub == "add" || sub == "remove") {
+      if (Arg(3).empty()) return Usage("teams " + sub + " needs TEAM USER");
+      if (sub == "add") {
+        AddTeamMemberRequest request;
+        request.set_team_id(Arg(2));
+        request.set_user_id(Arg(3));
+        TeamMembership response;
+        return Do(
+            Access::kServer,
+            [&](grpc::ClientContext* c, TeamMembership* r) {
+              return stub->AddTeamMember(c, request, r);
+            },
+            response);
+      }
+      RemoveTeamMemberRequest request;
+      request.set_team_id(Arg(2));
+      request.set_user_id(Arg(3));
+      SuccessResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, SuccessResponse* r) {
+            return stub->RemoveTeamMember(c, request, r);
+          },
+          response);
+    }
+    return Usage("teams takes list, create, members, add or remove");
+  }
+
+  int Permissions(const std::string& sub) {
+    auto stub =
+        identity::v1::TeamPermissionService::NewStub(connection_.channel());
+    using namespace identity::v1;  // NOLINT: message names read better bare
+    if (sub == "list") {
+      ListPermissionDefinitionsResponse response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, ListPermissionDefinitionsResponse* r) {
+            return stub->ListTeamPermissionDefinitions(c, {}, r);
+          },
+          response, {"id", "description", "contained_permission_ids"});
+    }
+    if (sub == "define") {
+      if (Arg(2).empty()) return Usage("permissions define needs an ID");
+      CreatePermissionDefinitionRequest request;
+      request.set_id(Arg(2));
+      if (line_.Has("description")) {
+        request.set_description(line_.Get("description"));
+      }
+      for (absl::string_view id :
+           absl::StrSplit(line_.Get("contains"), ',', absl::SkipEmpty())) {
+        request.add_contained_permission_ids(std::string(id));
+      }
+      PermissionDefinition response;
+      return Do(
+          Access::kAdmin,
+          [&](grpc::ClientContext* c, PermissionDefinition* r) {
+            return stub->CreateTeamPermissionDefinition(c, request, r);
+          },
+          response);
+    }
+    if (sub == "grant" || sub == "revoke") {
+      if (Arg(4).empty()) {
+        return Usage("permissions " + sub + " needs TEAM USER PERMISSION");
+      }
+      if (sub == "grant") {
+        GrantTeamPermissionRequest request;
+        request.set_team_id(Arg(2));
+        request.set_user_id(Arg(3));
+        request.set_permission_id(Arg(4));
+        TeamPermission response;
+        return Do(
+            Access::kServer,
+            [&](grpc::ClientContext* c, TeamPermission* r) {
+              return stub->GrantTeamPermission(c, request, r);
+            },
+            response);
+      }
+      RevokeTeamPermissionRequest request;
+      request.set_team_id(Arg(2));
+      request.set_user_id(Arg(3));
+      request.set_permission_id(Arg(4));
+      SuccessResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, SuccessResponse* r) {
+            return stub->RevokeTeamPermission(c, request, r);
+          },
+          response);
+    }
+    if (sub == "check") {
+      if (Arg(3).empty()) return Usage("permissions check needs USER ID");
+      CheckPermissionRequest request;
+      request.set_user_id(Arg(2));
+      request.set_permission_id(Arg(3));
+      if (line_.Has("team")) request.set_team_id(line_.Get("team"));
+      CheckPermissionResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, CheckPermissionResponse* r) {
+            return stub->CheckPermission(c, request, r);
+          },
+          response);
+    }
+    return Usage("permissions takes list, define, grant, revoke or check");
+  }
+
+  int Sessions(const std::string& sub) {
+    auto stub = identity::v1::AuthService::NewStub(connection_.channel());
+    using namespace identity::v1;  // NOLINT: message names read better bare
+    if (sub == "list") {
+      if (Arg(2).empty()) return Usage("sessions list needs a USER");
+      ListSessionsRequest request;
+      request.set_user_id(Arg(2));
+      ListSessionsResponse response;
+      return Do(Access::kServer,
+                [&](grpc::ClientContext* c, ListSessionsResponse* r) {
+                  return stub->ListSessions(c, request, r);
+                },
+                response,
+                {"id", "created_at", "last_used_at", "is_impersonation"});
+    }
+    if (sub == "revoke") {
+      if (Arg(3).empty()) return Usage("sessions revoke needs USER SESSION");
+      RevokeSessionRequest request;
+      request.set_user_id(Arg(2));
+      request.set_session_id(Arg(3));
+      SuccessResponse response;
+      return Do(
+          Access::kServer,
+          [&](grpc::ClientContext* c, SuccessResponse* r) {
+            return stub->RevokeSession(c, request, r);
+          },
+          response);
+    }
+    return Usage("sessions takes list or revoke");
   }
 
   const CommandLine& line_;

@@ -125,6 +125,31 @@ describe('latchkeyctl', () => {
     }
   });
 
+  test('teams, permissions and sessions', async () => {
+    const dev = ['--data_dir', server.dataDir];
+    const json = async (args) => {
+      const result = await ctl([...dev, ...args, '--json']);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+    const user = await json(['users', 'create', '--email', 'tess@example.com', '--password', 'correct horse']);
+    const team = await json(['teams', 'create', 'Engineering']);
+    assert.ok((await json(['teams', 'list'])).items.some((t) => t.id === team.id));
+    await json(['teams', 'add', team.id, user.id]);
+    assert.deepEqual((await json(['teams', 'members', team.id])).items.map((m) => m.user_id), [user.id]);
+    await json(['permissions', 'define', 'read']);
+    await json(['permissions', 'define', 'write', '--contains', 'read']);
+    assert.ok((await json(['permissions', 'list'])).items.some((p) => p.id === 'write'));
+    await json(['permissions', 'grant', team.id, user.id, 'write']);
+    const check = await json(['permissions', 'check', user.id, 'read', '--team', team.id]);
+    assert.equal(check.allowed, true);
+    assert.equal(check.reason, 'contained');
+    await json(['permissions', 'revoke', team.id, user.id, 'write']);
+    assert.equal((await json(['permissions', 'check', user.id, 'read', '--team', team.id])).allowed, false);
+    await json(['teams', 'remove', team.id, user.id]);
+    assert.deepEqual((await json(['sessions', 'list', user.id])).items, []);
+  });
+
   test('bad credentials: one line naming the code, exit 4', async () => {
     const result = await ctl(['users', 'list', '--json'],
         { LATCHKEY_ADMIN_KEY: 'sak_not-the-right-key-not-the-right-key-xx' });
