@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -46,6 +47,13 @@ const std::map<std::string, CommandHelp>& Help() {
         "user id, and their tokens with --show-secrets",
         "latchkeyctl setup --email admin@example.com --password 'long "
         "passphrase' --show-secrets --field access_token"}},
+      {"recover",
+       {"recover --email E --new_password P",
+        "sets an internal-project user's password with the recovery key "
+        "from env LATCHKEY_ADMIN_RECOVERY_KEY (latchkeyd must have the same "
+        "one) and ends their sessions",
+        "LATCHKEY_ADMIN_RECOVERY_KEY=... latchkeyctl recover --email "
+        "admin@example.com --new_password 'new passphrase'"}},
       {"projects",
        {"projects list | create NAME [--description D] | get | delete",
         "list: the projects the signed-in administrator (--access_token) "
@@ -203,6 +211,7 @@ class Cli {
     if (command == "health") return Health();
     if (command == "jwks") return Jwks();
     if (command == "setup") return Setup();
+    if (command == "recover") return Recover();
     if (command == "projects") return Projects(sub);
     if (command == "keys") return Keys(sub);
     if (command == "users") return Users(sub);
@@ -302,6 +311,27 @@ class Cli {
         Access::kNone,
         [&](grpc::ClientContext* c, identity::v1::SignInResponse* r) {
           return stub->SetupFirstAdmin(c, request, r);
+        },
+        response);
+  }
+
+  int Recover() {
+    const char* key = std::getenv("LATCHKEY_ADMIN_RECOVERY_KEY");
+    if (!line_.Has("email") || !line_.Has("new_password") || key == nullptr) {
+      return Usage(
+          "recover needs --email, --new_password and "
+          "LATCHKEY_ADMIN_RECOVERY_KEY in the environment");
+    }
+    auto stub = identity::v1::AuthService::NewStub(connection_.channel());
+    identity::v1::RecoverAdminPasswordRequest request;
+    request.set_email(line_.Get("email"));
+    request.set_new_password(line_.Get("new_password"));
+    request.set_recovery_key(key);
+    identity::v1::SuccessResponse response;
+    return Do(
+        Access::kNone,
+        [&](grpc::ClientContext* c, identity::v1::SuccessResponse* r) {
+          return stub->RecoverAdminPassword(c, request, r);
         },
         response);
   }
