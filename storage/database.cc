@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "storage/errors.h"
 #include "storage/postgres/pg_backend.h"
 #include "storage/sqlite/sqlite_backend.h"
@@ -81,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
   } else {
     const std::string_view scheme = url.substr(0, url.find(':'));
     return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported database URL scheme '", Sv(scheme),
+        "unsupported database URL scheme '", common::Absl(scheme),
         "': expected sqlite:PATH, postgres://... or postgresql://..."));
   }
   return std::make_unique<Database>(std::move(backend), options);

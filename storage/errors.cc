@@ -2,6 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 #include "storage/sql.h"
 
 namespace latchkey::storage {
@@ -14,9 +15,10 @@ constexpr char kRetryableUrl[] = "type.latchkey.dev/storage.retryable";
 
 absl::Status UniqueViolationError(std::string_view constraint,
                                   std::string_view detail) {
-  absl::Status status = absl::AlreadyExistsError(absl::StrCat(
-      "unique constraint ", Sv(constraint), " violated: ", Sv(detail)));
-  status.SetPayload(kConstraintUrl, absl::Cord(Sv(constraint)));
+  absl::Status status = absl::AlreadyExistsError(
+      absl::StrCat("unique constraint ", common::Absl(constraint),
+                   " violated: ", common::Absl(detail)));
+  status.SetPayload(kConstraintUrl, absl::Cord(common::Absl(constraint)));
   return status;
 }
 
@@ -24,14 +26,14 @@ absl::Status ForeignKeyViolationError(std::string_view constraint,
                                       std::string_view detail) {
   absl::Status status = absl::NotFoundError(
       absl::StrCat("referenced row does not exist (foreign key ",
-                   Sv(constraint), "): ", Sv(detail)));
-  status.SetPayload(kConstraintUrl, absl::Cord(Sv(constraint)));
+                   common::Absl(constraint), "): ", common::Absl(detail)));
+  status.SetPayload(kConstraintUrl, absl::Cord(common::Absl(constraint)));
   return status;
 }
 
 absl::Status RetryableConflictError(std::string_view detail) {
-  absl::Status status = absl::AbortedError(
-      absl::StrCat("transaction conflict, safe to retry: ", Sv(detail)));
+  absl::Status status = absl::AbortedError(absl::StrCat(
+      "transaction conflict, safe to retry: ", common::Absl(detail)));
   status.SetPayload(kRetryableUrl, absl::Cord("1"));
   return status;
 }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 
 namespace latchkey::storage {
 namespace {
@@ -60,7 +61,7 @@ absl::Status ApplyMigrations(
     if (!status.ok()) {
       return absl::Status(status.code(),
                           absl::StrCat("migration ", migration.version, " (",
-                                       Sv(migration.description),
+                                       common::Absl(migration.description),
                                        ") failed: ", status.message()));
     }
     LATCHKEY_RETURN_IF_ERROR(

@@ -6,14 +6,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/repository_util.h"
 
 namespace latchkey::storage {
 namespace {
 
 absl::Status DefinitionNotFound(std::string_view scope, std::string_view id) {
-  return absl::NotFoundError(
-      absl::StrCat(Sv(scope), " permission ", Sv(id), " is not defined"));
+  return absl::NotFoundError(absl::StrCat(common::Absl(scope), " permission ",
+                                          common::Absl(id), " is not defined"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/string_views.h"
 
 namespace latchkey::storage {
 
@@ -11,11 +12,12 @@ absl::Status ValidateJson(std::string_view field, std::string_view json) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
-      absl::StrCat(Sv(field), " is not valid JSON"));
+      absl::StrCat(common::Absl(field), " is not valid JSON"));
 }
 
 absl::Status NotFound(std::string_view what, std::string_view id) {
-  return absl::NotFoundError(absl::StrCat(Sv(what), " ", Sv(id), " not found"));
+  return absl::NotFoundError(
+      absl::StrCat(common::Absl(what), " ", common::Absl(id), " not found"));
 }
 
 absl::Status RequireAffected(const SqlResult& result, std::string_view what,

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/string_views.h"
 
 // The narrow seam between the shared repository code and the two backends:
 // SQL text with bound parameters in, rows of text cells out. Repositories
@@ -22,11 +23,6 @@
 namespace latchkey::storage {
 
 enum class Dialect { kSqlite, kPostgres };
-
-// Debian's Abseil is built with its own absl::string_view (not an alias of
-// std::string_view), so std::string_view must be converted explicitly
-// before it meets absl::StrCat, absl::Status or absl string utilities.
-inline absl::string_view Sv(std::string_view s) { return {s.data(), s.size()}; }
 
 // One bound parameter. Times are stored as int64 microseconds since the Unix
 // epoch in both dialects (portable, exact, and orderable for cursors).

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/repository_util.h"
 
 namespace latchkey::storage {
@@ -152,8 +153,9 @@ absl::StatusOr<TeamMemberRecord> TeamRepository::GetMember(
                   " AND m.user_id = $3",
                   {project_id, team_id, user_id}));
   if (result.rows.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "user ", Sv(user_id), " is not a member of team ", Sv(team_id)));
+    return absl::NotFoundError(absl::StrCat("user ", common::Absl(user_id),
+                                            " is not a member of team ",
+                                            common::Absl(team_id)));
   }
   return ReadMember(result.rows[0]);
 }

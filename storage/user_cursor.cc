@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/string_views.h"
 #include "storage/sql.h"
 
 namespace latchkey::storage {
@@ -29,7 +30,7 @@ std::string EncodeUserCursor(const UserCursor& cursor) {
 absl::StatusOr<UserCursor> DecodeUserCursor(std::string_view token) {
   std::string plain;
   if (token.empty() || token.size() > 512 ||
-      !absl::WebSafeBase64Unescape(Sv(token), &plain)) {
+      !absl::WebSafeBase64Unescape(common::Absl(token), &plain)) {
     return BadCursor();
   }
   std::vector<std::string> parts =

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/repository_util.h"
 #include "storage/user_cursor.h"
 
@@ -120,15 +121,15 @@ absl::StatusOr<UserView> UserRepository::GetOne(
 
 absl::StatusOr<UserView> UserRepository::Get(std::string_view project_id,
                                              std::string_view user_id) {
-  static const std::string kSql =
-      absl::StrCat(Sv(kViewSelect), "WHERE u.project_id = $1 AND u.id = $2");
+  static const std::string kSql = absl::StrCat(
+      common::Absl(kViewSelect), "WHERE u.project_id = $1 AND u.id = $2");
   return GetOne(kSql, {project_id, user_id}, "user", user_id);
 }
 
 absl::StatusOr<UserView> UserRepository::FindByAuthEmail(
     std::string_view project_id, std::string_view email) {
   static const std::string kSql = absl::StrCat(
-      Sv(kViewSelect),
+      common::Absl(kViewSelect),
       "WHERE u.project_id = $1 AND u.id = (SELECT c.user_id FROM"
       " contact_channels c WHERE c.project_id = $1 AND c.type = 'email'"
       " AND c.value = $2 AND c.used_for_auth = TRUE)");
@@ -137,8 +138,9 @@ absl::StatusOr<UserView> UserRepository::FindByAuthEmail(
 
 absl::StatusOr<UserView> UserRepository::FindByExternalId(
     std::string_view project_id, std::string_view external_id) {
-  static const std::string kSql = absl::StrCat(
-      Sv(kViewSelect), "WHERE u.project_id = $1 AND u.external_id = $2");
+  static const std::string kSql =
+      absl::StrCat(common::Absl(kViewSelect),
+                   "WHERE u.project_id = $1 AND u.external_id = $2");
   return GetOne(kSql, {project_id, external_id}, "user with external id",
                 external_id);
 }
@@ -212,8 +214,8 @@ absl::StatusOr<UserPage> UserRepository::List(std::string_view project_id,
     params.push_back(std::move(p));
     return absl::StrCat("$", params.size());
   };
-  std::string sql =
-      absl::StrCat(Sv(kViewSelect), "WHERE u.project_id = ", bind(project_id));
+  std::string sql = absl::StrCat(common::Absl(kViewSelect),
+                                 "WHERE u.project_id = ", bind(project_id));
   if (!query.include_anonymous)
     absl::StrAppend(&sql, " AND u.is_anonymous = FALSE");
   if (!query.include_restricted_by_admin) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/errors.h"
 
 namespace latchkey::storage::postgres {
@@ -47,10 +48,10 @@ std::string RedactPostgresUrl(std::string_view url) {
   const size_t colon = url.find(':', authority);
   std::string out(url.substr(0, at));
   if (colon != std::string_view::npos && colon < at) {
-    out = absl::StrCat(Sv(url.substr(0, colon)), ":***");
+    out = absl::StrCat(common::Absl(url.substr(0, colon)), ":***");
   }
   // Query parameters may carry a password too; leave them out.
-  absl::StrAppend(&out, Sv(url.substr(at, url.find('?', at) - at)));
+  absl::StrAppend(&out, common::Absl(url.substr(at, url.find('?', at) - at)));
   return out;
 }
 
@@ -136,7 +137,7 @@ bool PgConnection::LooksReusable() {
 }
 
 absl::StatusOr<std::string> PgConnection::Prepare(std::string_view sql) {
-  auto it = statements_.find(Sv(sql));
+  auto it = statements_.find(common::Absl(sql));
   if (it != statements_.end()) return it->second;
   std::string name = absl::StrCat("lk", statements_.size() + 1);
   const std::string text(sql);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/connection_pool.h"
 #include "storage/errors.h"
 #include "storage/migrator.h"
@@ -98,7 +99,7 @@ absl::StatusOr<std::unique_ptr<Backend>> OpenSqliteBackend(
   if (path == ":memory:" ||
       path.find("mode=memory") != std::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "in-memory SQLite databases are not supported ('", Sv(path),
+        "in-memory SQLite databases are not supported ('", common::Absl(path),
         "'): each pooled connection would see a different database"));
   }
   const std::string file(path);

@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/errors.h"
 #include "storage/sqlite/migrations.h"
 
@@ -21,8 +22,8 @@ namespace {
 constexpr std::string_view kUniquePrefix = "UNIQUE constraint failed: ";
 
 absl::Status OpenError(const std::string& path, std::string_view why) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("cannot open SQLite database at '", path, "': ", Sv(why)));
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cannot open SQLite database at '", path, "': ", common::Absl(why)));
 }
 
 // The database holds password hashes, token hashes and sealed secrets: only
@@ -79,7 +80,7 @@ absl::Status SqliteError(int extended_code, std::string_view message) {
     case SQLITE_CONSTRAINT_DATATYPE:
     case SQLITE_TOOBIG:
     case SQLITE_MISMATCH:
-      return absl::InvalidArgumentError(Sv(message));
+      return absl::InvalidArgumentError(common::Absl(message));
     default:
       break;
   }
@@ -88,20 +89,20 @@ absl::Status SqliteError(int extended_code, std::string_view message) {
     case SQLITE_LOCKED:
       return RetryableConflictError(message);
     case SQLITE_FULL:
-      return absl::ResourceExhaustedError(Sv(message));
+      return absl::ResourceExhaustedError(common::Absl(message));
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_READONLY:
     case SQLITE_AUTH:
-      return absl::FailedPreconditionError(Sv(message));
+      return absl::FailedPreconditionError(common::Absl(message));
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return absl::DataLossError(Sv(message));
+      return absl::DataLossError(common::Absl(message));
     case SQLITE_INTERRUPT:
-      return absl::CancelledError(Sv(message));
+      return absl::CancelledError(common::Absl(message));
     default:
-      return absl::InternalError(
-          absl::StrCat("SQLite error ", extended_code, ": ", Sv(message)));
+      return absl::InternalError(absl::StrCat("SQLite error ", extended_code,
+                                              ": ", common::Absl(message)));
   }
 }
 
@@ -154,7 +155,7 @@ SqliteConnection::~SqliteConnection() {
 }
 
 absl::StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql) {
-  auto it = statements_.find(Sv(sql));
+  auto it = statements_.find(common::Absl(sql));
   if (it != statements_.end()) return it->second;
   const std::string rewritten = RewritePlaceholdersForSqlite(sql);
   sqlite3_stmt* stmt = nullptr;
@@ -182,9 +183,9 @@ absl::StatusOr<SqlResult> SqliteConnection::Execute(
   } resetter{stmt};
 
   if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
-    return absl::InternalError(
-        absl::StrCat("statement expects ", sqlite3_bind_parameter_count(stmt),
-                     " parameters, got ", params.size(), ": ", Sv(sql)));
+    return absl::InternalError(absl::StrCat(
+        "statement expects ", sqlite3_bind_parameter_count(stmt),
+        " parameters, got ", params.size(), ": ", common::Absl(sql)));
   }
   for (size_t i = 0; i < params.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
