@@ -10,6 +10,7 @@
 #include "service/core/bootstrap.h"
 #include "service/core/project_directory.h"
 #include "service/errors/error_matchers.h"
+#include "storage/testing/opened_scratch.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -22,15 +23,11 @@ const std::string kProject(kInternalProjectId);
 class ApiKeySetsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite);
-    ASSERT_TRUE(scratch.ok()) << scratch.status();
-    scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.clock = &clock_;
-    auto db = storage::OpenDatabase(scratch_->url(), options);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    auto opened = storage::testing::OpenScratch(
+        storage::testing::TestBackend::kSqlite, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    scratch_ = std::move(opened->scratch);
+    db_ = std::move(opened->database);
     ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
     directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
     sets_ = std::make_unique<ApiKeySets>(*db_, clock_);

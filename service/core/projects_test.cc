@@ -9,6 +9,7 @@
 #include "service/core/bootstrap.h"
 #include "service/errors/api_error.h"
 #include "service/errors/error_matchers.h"
+#include "storage/testing/opened_scratch.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -22,15 +23,11 @@ constexpr char kOwner[] = "0b5e7c8d-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
 class ProjectAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite);
-    ASSERT_TRUE(scratch.ok()) << scratch.status();
-    scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.clock = &clock_;
-    auto db = storage::OpenDatabase(scratch_->url(), options);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    auto opened = storage::testing::OpenScratch(
+        storage::testing::TestBackend::kSqlite, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    scratch_ = std::move(opened->scratch);
+    db_ = std::move(opened->database);
     ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
     // The internal project's user who creates projects.
     ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {

@@ -10,6 +10,7 @@
 #include "service/core/refresh_successors.h"
 #include "service/errors/api_error.h"
 #include "service/errors/error_matchers.h"
+#include "storage/testing/opened_scratch.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -24,15 +25,11 @@ class RefreshSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clock_.Set(absl::FromUnixMillis(1'700'000'000'250));
-    auto scratch = storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite);
-    ASSERT_TRUE(scratch.ok()) << scratch.status();
-    scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.clock = &clock_;
-    auto db = storage::OpenDatabase(scratch_->url(), options);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    auto opened = storage::testing::OpenScratch(
+        storage::testing::TestBackend::kSqlite, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    scratch_ = std::move(opened->scratch);
+    db_ = std::move(opened->database);
     for (const char* project : {kProject, kOther}) {
       ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
                        storage::ProjectRecord record;

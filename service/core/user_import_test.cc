@@ -8,6 +8,7 @@
 #include "service/core/bootstrap.h"
 #include "service/core/project_directory.h"
 #include "service/errors/api_error.h"
+#include "storage/testing/opened_scratch.h"
 #include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
@@ -20,15 +21,11 @@ constexpr char kBcrypt[] =
 class UserImportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto scratch = storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite);
-    ASSERT_TRUE(scratch.ok()) << scratch.status();
-    scratch_ = std::move(*scratch);
-    storage::DatabaseOptions options;
-    options.clock = &clock_;
-    auto db = storage::OpenDatabase(scratch_->url(), options);
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
+    auto opened = storage::testing::OpenScratch(
+        storage::testing::TestBackend::kSqlite, &clock_);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    scratch_ = std::move(opened->scratch);
+    db_ = std::move(opened->database);
     ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
     import_ = std::make_unique<UserImport>(*db_, clock_);
   }
