@@ -36,7 +36,9 @@ struct CommandHelp {
 const std::map<std::string, CommandHelp>& Help() {
   static const auto* help = new std::map<std::string, CommandHelp>{
       {"health",
-       {"health [--wait SECONDS]", "whether latchkeyd answers (gRPC health)",
+       {"health [--wait SECONDS]",
+        "whether latchkeyd answers (a credential-free JWKS read; --wait "
+        "retries until it does)",
         "latchkeyctl health --wait 30"}},
       {"jwks",
        {"jwks", "the project's public signing keys (no credentials needed)",
