@@ -40,3 +40,13 @@ test('docs/quickstart.sh runs as written', async () => {
     assert.equal(await server.stop(), 0);
   }
 });
+
+test('the README shows docs/quickstart.sh exactly', async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const script = readFileSync(path.join(repoRoot, 'docs', 'quickstart.sh'), 'utf8');
+  const block = /<!-- quickstart\.sh begins -->\n```sh\n([\s\S]*?)```\n<!-- quickstart\.sh ends -->/
+      .exec(readme);
+  assert.ok(block, 'README.md has no quickstart.sh block');
+  assert.equal(block[1], script, 'README.md and docs/quickstart.sh differ: copy the file into the README');
+});
