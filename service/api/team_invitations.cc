@@ -75,13 +75,14 @@ absl::StatusOr<v1::ListTeamInvitationsResponse>
 TeamMethods::ListTeamInvitations(CallContext& call,
                                  const v1::ListTeamInvitationsRequest& r) {
   LATCHKEY_ASSIGN_OR_RETURN(
-      std::vector<storage::TeamInvitationRecord> pending,
+      core::TeamInvitations::Pending pending,
       invitations_.List(ActorOf(call.caller()), r.team_id()));
   v1::ListTeamInvitationsResponse response;
-  for (const storage::TeamInvitationRecord& invitation : pending) {
+  for (const storage::TeamInvitationRecord& invitation : pending.invitations) {
     v1::TeamInvitation* item = response.add_items();
     item->set_id(invitation.id);
     item->set_team_id(invitation.team_id);
+    item->set_team_display_name(pending.team_display_name);
     item->set_recipient_email(invitation.recipient_email);
     item->set_expires_at_millis(Millis(invitation.expires_at));
   }

@@ -184,17 +184,20 @@ absl::StatusOr<TeamInvitations::Details> TeamInvitations::GetDetails(
   return details;
 }
 
-absl::StatusOr<std::vector<storage::TeamInvitationRecord>>
-TeamInvitations::List(const TeamActor& actor,
-                      const std::string& team_id) const {
+absl::StatusOr<TeamInvitations::Pending> TeamInvitations::List(
+    const TeamActor& actor, const std::string& team_id) const {
   LATCHKEY_ASSIGN_OR_RETURN(auto compiled, catalog_.Get(actor.project_id));
-  std::vector<storage::TeamInvitationRecord> pending;
+  Pending pending;
   LATCHKEY_RETURN_IF_ERROR(
       database_.Run([&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_RETURN_IF_ERROR(
             RequireForTeam(repos, actor, *compiled, team_id,
                            {"$read_members", "$invite_members"}));
-        LATCHKEY_ASSIGN_OR_RETURN(pending,
+        absl::StatusOr<storage::TeamRecord> team =
+            repos.teams().Get(actor.project_id, team_id);
+        if (!team.ok()) return TeamNotFoundOr(team.status(), team_id);
+        pending.team_display_name = team->display_name;
+        LATCHKEY_ASSIGN_OR_RETURN(pending.invitations,
                                   repos.team_invitations().ListPending(
                                       actor.project_id, team_id, clock_.Now()));
         return absl::OkStatus();

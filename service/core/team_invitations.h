@@ -93,9 +93,15 @@ class TeamInvitations {
   absl::StatusOr<Details> GetDetails(const std::string& project_id,
                                      const std::string& code) const;
 
-  // The team's pending (unused, unexpired) invitations.
-  absl::StatusOr<std::vector<storage::TeamInvitationRecord>> List(
-      const TeamActor& actor, const std::string& team_id) const;
+  // A team's pending (unused, unexpired) invitations, with the team's name
+  // (every invitation object carries it).
+  struct Pending {
+    std::string team_display_name;
+    std::vector<storage::TeamInvitationRecord> invitations;
+  };
+
+  absl::StatusOr<Pending> List(const TeamActor& actor,
+                               const std::string& team_id) const;
 
   absl::Status Revoke(const TeamActor& actor, const std::string& team_id,
                       const std::string& invitation_id) const;

@@ -70,9 +70,10 @@ TEST_F(TeamInvitationsTest, SendNormalisesAndLinks) {
   EXPECT_EQ(CodeOf(*sent).size(), 45u);
   auto pending = invitations().List(Server(), kTeam);
   ASSERT_TRUE(pending.ok());
-  ASSERT_EQ(pending->size(), 1u);
-  EXPECT_EQ((*pending)[0].id, sent->invitation_id);
-  EXPECT_EQ((*pending)[0].invited_by_user_id.value_or(""), kAnn);
+  EXPECT_EQ(pending->team_display_name, "T");
+  ASSERT_EQ(pending->invitations.size(), 1u);
+  EXPECT_EQ(pending->invitations[0].id, sent->invitation_id);
+  EXPECT_EQ(pending->invitations[0].invited_by_user_id.value_or(""), kAnn);
 }
 
 TEST_F(TeamInvitationsTest, SendRefusals) {

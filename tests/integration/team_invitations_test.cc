@@ -104,6 +104,7 @@ TEST_F(TeamInvitationsTest, InvitedUserJoinsWithTheCodeFromTheMail) {
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_EQ(pending[0].id(), sent.id());
   EXPECT_EQ(pending[0].recipient_email(), "guest@example.com");
+  EXPECT_EQ(pending[0].team_display_name(), "Rocket Club");
   EXPECT_EQ(pending[0].expires_at_millis(),
             absl::ToUnixMillis(clock_.Now() + absl::Hours(24 * 7)));
 
