@@ -201,6 +201,9 @@ class UserMethods {
                  r.selected_team_id());
     changes.country_code = ChangeOf(touched("country_code"),
                                     r.has_country_code(), r.country_code());
+    if (touched("is_anonymous") && r.has_is_anonymous()) {
+      changes.is_anonymous = r.is_anonymous();
+    }
     input.totp_secret_base64 =
         ChangeOf(touched("totp_secret_base64"), r.has_totp_secret_base64(),
                  r.totp_secret_base64());

@@ -205,6 +205,12 @@ absl::Status UpdateUser(storage::Repositories& repos,
   if (changes.server_metadata_json.has_value()) {
     user.server_metadata_json = *changes.server_metadata_json;
   }
+  if (changes.is_anonymous.has_value()) {
+    if (*changes.is_anonymous && !user.is_anonymous) {
+      return SchemaError("body.is_anonymous can only be set to false");
+    }
+    user.is_anonymous = *changes.is_anonymous && user.is_anonymous;
+  }
   if (changes.otp_auth_enabled.has_value()) {
     user.otp_auth_enabled = *changes.otp_auth_enabled;
   }

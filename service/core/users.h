@@ -88,6 +88,9 @@ struct UserChanges {
   Change<std::string> country_code;
   Change<std::string> external_id;
   std::optional<absl::Time> signed_up_at;
+  // Only false: an anonymous user becomes a regular one, keeping its id,
+  // data and teams (true is a SCHEMA_ERROR: nobody is made anonymous).
+  std::optional<bool> is_anonymous;
 };
 
 // Applies `changes` to user `user_id` of `project_id`.

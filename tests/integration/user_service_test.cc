@@ -166,6 +166,23 @@ TEST_F(UserServiceTest, AuthWithEmailFollowsTheEmailBasedMethods) {
   EXPECT_EQ(none["auth_with_email"], false) << none.dump();
 }
 
+// An administrator may turn an anonymous user into a regular one (Stack
+// allows is_anonymous: false on PATCH), never the other way.
+TEST_F(UserServiceTest, AnonymousUserBecomesRegularButNotBack) {
+  const std::string guest = CreateUser({{"is_anonymous", true}})["id"];
+  HttpResponse made = Rest("PATCH", "/api/v1/users/" + guest,
+                           R"({"is_anonymous": false})", Server());
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_EQ(made.Json()["is_anonymous"], false);
+  EXPECT_EQ(made.Json()["id"], guest);
+  HttpResponse back = Rest("PATCH", "/api/v1/users/" + guest,
+                           R"({"is_anonymous": true})", Server());
+  EXPECT_EQ(back.Json()["code"], "SCHEMA_ERROR") << back.body;
+  EXPECT_EQ(Rest("GET", "/api/v1/users/" + guest, "", Server())
+                .Json()["is_anonymous"],
+            false);
+}
+
 TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
   HttpResponse email =
       Rest("POST", "/api/v1/users", R"({"primary_email": "grace at example"})",
