@@ -130,6 +130,31 @@ TEST_F(SignatureTest, WrongLengthAndZeroSignaturesAreRejected) {
             StatusCode::kUnauthenticated);
 }
 
+// Signing and verifying borrow pooled OpenSSL contexts: under concurrency
+// (more threads than the pool holds) every signature must still be this
+// key's over this message, and a tampered one must still fail.
+TEST_F(SignatureTest, ConcurrentSignAndVerifyStayCorrect) {
+  constexpr int kThreads = 24;
+  constexpr int kRounds = 40;
+  std::vector<std::thread> threads;
+  std::vector<int> failures(kThreads, 0);
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        const std::string message =
+            "message " + std::to_string(t) + "/" + std::to_string(i);
+        auto sig = key_->SignEs256(message);
+        if (!sig.ok() || !key_->VerifyEs256(message, *sig).ok() ||
+            key_->VerifyEs256(message + "!", *sig).ok()) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+}
+
 TEST(ServerSecretTest, ValidatesAlphabetAndLength) {
   EXPECT_TRUE(ValidateServerSecret(kSecret).ok());
   EXPECT_TRUE(ValidateServerSecret(std::string(kSecret) + "=").ok());
