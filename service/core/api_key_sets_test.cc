@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/core/bootstrap.h"
+#include "service/core/internal_project_fixture.h"
 #include "service/core/project_directory.h"
 #include "service/errors/error_matchers.h"
 #include "storage/testing/opened_scratch.h"
@@ -20,15 +21,11 @@ using ::testing::StartsWith;
 
 const std::string kProject(kInternalProjectId);
 
-class ApiKeySetsTest : public ::testing::Test {
+class ApiKeySetsTest : public InternalProjectTest {
  protected:
   void SetUp() override {
-    auto opened = storage::testing::OpenScratch(
-        storage::testing::TestBackend::kSqlite, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    scratch_ = std::move(opened->scratch);
-    db_ = std::move(opened->database);
-    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    InternalProjectTest::SetUp();
+    if (HasFatalFailure()) return;
     directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
     sets_ = std::make_unique<ApiKeySets>(*db_, clock_);
   }
@@ -42,9 +39,6 @@ class ApiKeySetsTest : public ::testing::Test {
     return input;
   }
 
-  common::FakeClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
   std::unique_ptr<ProjectDirectory> directory_;
   std::unique_ptr<ApiKeySets> sets_;
 };

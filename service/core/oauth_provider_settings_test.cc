@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "service/core/bootstrap.h"
+#include "service/core/internal_project_fixture.h"
 #include "service/core/oauth_client_secrets.h"
 #include "service/errors/error_matchers.h"
 #include "storage/testing/opened_scratch.h"
@@ -17,15 +18,11 @@ namespace {
 const std::string kProject(kInternalProjectId);
 constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 
-class OAuthProviderSettingsTest : public ::testing::Test {
+class OAuthProviderSettingsTest : public InternalProjectTest {
  protected:
   void SetUp() override {
-    auto opened = storage::testing::OpenScratch(
-        storage::testing::TestBackend::kSqlite, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    scratch_ = std::move(opened->scratch);
-    db_ = std::move(opened->database);
-    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    InternalProjectTest::SetUp();
+    if (HasFatalFailure()) return;
     directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
     auto box = OAuthClientSecretBox(kServerSecret, std::nullopt);
     ASSERT_TRUE(box.ok()) << box.status();
@@ -44,9 +41,6 @@ class OAuthProviderSettingsTest : public ::testing::Test {
     return input;
   }
 
-  common::FakeClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
   std::unique_ptr<ProjectDirectory> directory_;
   std::unique_ptr<OAuthProviderSettings> settings_;
 };

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/core/bootstrap.h"
+#include "service/core/internal_project_fixture.h"
 #include "service/errors/api_error.h"
 #include "service/errors/error_matchers.h"
 #include "storage/testing/opened_scratch.h"
@@ -20,15 +21,11 @@ using ::testing::IsEmpty;
 
 constexpr char kOwner[] = "0b5e7c8d-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
 
-class ProjectAdminTest : public ::testing::Test {
+class ProjectAdminTest : public InternalProjectTest {
  protected:
   void SetUp() override {
-    auto opened = storage::testing::OpenScratch(
-        storage::testing::TestBackend::kSqlite, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    scratch_ = std::move(opened->scratch);
-    db_ = std::move(opened->database);
-    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    InternalProjectTest::SetUp();
+    if (HasFatalFailure()) return;
     // The internal project's user who creates projects.
     ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
                      storage::UserRecord user;
@@ -66,9 +63,6 @@ class ProjectAdminTest : public ::testing::Test {
     return team;
   }
 
-  common::FakeClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
   std::unique_ptr<ProjectDirectory> directory_;
   Argon2Ceiling ceiling_;
   std::unique_ptr<ProjectAdmin> admin_;

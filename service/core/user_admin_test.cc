@@ -8,6 +8,7 @@
 #include "crypto/encoding.h"
 #include "gtest/gtest.h"
 #include "service/core/bootstrap.h"
+#include "service/core/internal_project_fixture.h"
 #include "service/core/project_config.h"
 #include "service/core/project_directory.h"
 #include "service/core/totp_secrets.h"
@@ -23,15 +24,11 @@ constexpr char kServerSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 constexpr char kBcryptOfCorrectHorse[] =
     "$2b$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS";
 
-class UserAdminTest : public ::testing::Test {
+class UserAdminTest : public InternalProjectTest {
  protected:
   void SetUp() override {
-    auto opened = storage::testing::OpenScratch(
-        storage::testing::TestBackend::kSqlite, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    scratch_ = std::move(opened->scratch);
-    db_ = std::move(opened->database);
-    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    InternalProjectTest::SetUp();
+    if (HasFatalFailure()) return;
     auto box = TotpSecretBox(kServerSecret, std::nullopt);
     ASSERT_TRUE(box.ok()) << box.status();
     admin_ =
@@ -71,9 +68,6 @@ class UserAdminTest : public ::testing::Test {
     return record;
   }
 
-  common::FakeClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
   Passwords passwords_{1};
   std::unique_ptr<UserAdmin> admin_;
   identity::v1::ProjectConfig config_;

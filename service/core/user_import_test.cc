@@ -6,6 +6,7 @@
 #include "common/clock.h"
 #include "gtest/gtest.h"
 #include "service/core/bootstrap.h"
+#include "service/core/internal_project_fixture.h"
 #include "service/core/project_directory.h"
 #include "service/errors/api_error.h"
 #include "storage/testing/opened_scratch.h"
@@ -18,15 +19,11 @@ const std::string kProject(kInternalProjectId);
 constexpr char kBcrypt[] =
     "$2b$04$qZiodmJyMOYxJxdHjO7bg.J4a.hUzhSXqV/7k8VIA4OgG7N6mq3rS";
 
-class UserImportTest : public ::testing::Test {
+class UserImportTest : public InternalProjectTest {
  protected:
   void SetUp() override {
-    auto opened = storage::testing::OpenScratch(
-        storage::testing::TestBackend::kSqlite, &clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    scratch_ = std::move(opened->scratch);
-    db_ = std::move(opened->database);
-    ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
+    InternalProjectTest::SetUp();
+    if (HasFatalFailure()) return;
     import_ = std::make_unique<UserImport>(*db_, clock_);
   }
 
@@ -40,9 +37,6 @@ class UserImportTest : public ::testing::Test {
     return view;
   }
 
-  common::FakeClock clock_;
-  std::unique_ptr<storage::testing::ScratchDatabase> scratch_;
-  std::unique_ptr<storage::Database> db_;
   std::unique_ptr<UserImport> import_;
 };
 
