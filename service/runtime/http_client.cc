@@ -1,0 +1,205 @@
+#include "service/runtime/http_client.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace latchkey::service {
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct UrlParts {
+  std::string scheme;
+  std::string host;
+};
+
+std::optional<UrlParts> ParseUrl(absl::string_view url) {
+  GlobalInit();
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(),
+                                                             curl_url_cleanup);
+  if (handle == nullptr) return std::nullopt;
+  const std::string copy(url);
+  if (curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), 0) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  UrlParts parts;
+  for (auto [part, out] : {std::pair{CURLUPART_SCHEME, &parts.scheme},
+                           std::pair{CURLUPART_HOST, &parts.host}}) {
+    char* value = nullptr;
+    if (curl_url_get(handle.get(), part, &value, 0) != CURLUE_OK) {
+      return std::nullopt;
+    }
+    *out = absl::AsciiStrToLower(value);
+    curl_free(value);
+  }
+  return parts;
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  if (host == "localhost" || host == "[::1]") return true;
+  // 127.0.0.0/8 as a dotted quad (curl normalises other spellings).
+  if (!absl::ConsumePrefix(&host, "127.")) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return dots == 2;
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* sink = static_cast<std::pair<std::string*, size_t>*>(user);
+  const size_t n = size * count;
+  if (sink->first->size() + n > sink->second) return 0;  // aborts the read
+  sink->first->append(data, n);
+  return n;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* headers =
+      static_cast<std::vector<std::pair<std::string, std::string>>*>(user);
+  const size_t n = size * count;
+  absl::string_view line(data, n);
+  // A status line starts each response (a 100 Continue's too): keep only
+  // the final response's headers.
+  if (absl::StartsWith(line, "HTTP/")) {
+    headers->clear();
+    return n;
+  }
+  const size_t colon = line.find(':');
+  if (colon == absl::string_view::npos) return n;
+  headers->emplace_back(
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+      std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  return n;
+}
+
+bool HasLineBreak(absl::string_view text) {
+  return text.find_first_of("\r\n") != absl::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<std::string> OutboundResponse::Header(
+    absl::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+bool IsAllowedOutboundUrl(absl::string_view url, bool allow_loopback_http) {
+  std::optional<UrlParts> parts = ParseUrl(url);
+  if (!parts.has_value() || parts->host.empty()) return false;
+  if (parts->scheme == "https") return true;
+  return parts->scheme == "http" && allow_loopback_http &&
+         IsLoopbackHost(parts->host);
+}
+
+CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options)
+    : options_(std::move(options)) {
+  GlobalInit();
+}
+
+absl::StatusOr<OutboundResponse> CurlHttpClient::Send(
+    const OutboundRequest& request) const {
+  if (!IsAllowedOutboundUrl(request.url, options_.allow_loopback_http)) {
+    return absl::InvalidArgumentError(
+        "Outbound URL refused: it must be https (plain http only to a "
+        "loopback host, and only where tests allow it).");
+  }
+  if (HasLineBreak(request.method) || request.method.empty()) {
+    return absl::InvalidArgumentError("Outbound request method is malformed.");
+  }
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
+                                                           curl_easy_cleanup);
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(
+      nullptr, curl_slist_free_all);
+  for (const auto& [name, value] : request.headers) {
+    if (HasLineBreak(name) || HasLineBreak(value)) {
+      return absl::InvalidArgumentError("Outbound header is malformed.");
+    }
+    const std::string line = absl::StrCat(name, ": ", value);
+    curl_slist* grown = curl_slist_append(header_list.get(), line.c_str());
+    if (grown == nullptr) return absl::InternalError("curl_slist_append");
+    header_list.release();
+    header_list.reset(grown);
+  }
+
+  OutboundResponse response;
+  std::pair<std::string*, size_t> sink{&response.body,
+                                       options_.max_response_bytes};
+  CURL* h = curl.get();
+  curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!options_.ca_file.empty()) {
+    curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  curl_easy_setopt(
+      h, CURLOPT_CONNECTTIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
+  curl_easy_setopt(
+      h, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(absl::ToInt64Milliseconds(options_.total_timeout)));
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                   static_cast<curl_off_t>(options_.max_response_bytes));
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "latchkey");
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
+  if (request.method == "GET") {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (request.method == "POST") {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+    } else {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
+
+  const CURLcode code = curl_easy_perform(h);
+  switch (code) {
+    case CURLE_OK:
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      return absl::DeadlineExceededError(absl::StrCat(
+          "Outbound request timed out: ", curl_easy_strerror(code)));
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+      return absl::ResourceExhaustedError(
+          "Outbound response body is larger than the limit.");
+    default:
+      return absl::UnavailableError(
+          absl::StrCat("Outbound request failed: ", curl_easy_strerror(code)));
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  response.status = static_cast<int>(status);
+  return response;
+}
+
+}  // namespace latchkey::service
