@@ -165,6 +165,113 @@ describe('latchkeyctl', () => {
     assert.deepEqual((await json(['sessions', 'list', user.id])).items, []);
   });
 
+  test('users update: only the fields given; --clear sets null; bad arguments exit 2', async () => {
+    const dev = ['--data_dir', server.dataDir];
+    const json = async (args) => {
+      const result = await ctl([...dev, ...args, '--json']);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+    const user = await json(['users', 'create', '--email', 'hopper@example.com', '--display_name', 'Grace']);
+    const updated = await json(['users', 'update', user.id, '--display_name', 'Grace Hopper',
+      '--server_metadata', '{"plan": "pro", "seats": 3}', '--client_metadata', '["a", 1]',
+      '--email_verified', 'true', '--password', 'a brand new passphrase', '--country_code', 'US']);
+    assert.equal(updated.display_name, 'Grace Hopper');
+    assert.deepEqual(updated.server_metadata, { plan: 'pro', seats: 3 });
+    assert.deepEqual(updated.client_metadata, ['a', 1]);
+    assert.equal(updated.primary_email_verified, true);
+    assert.equal(updated.has_password, true);
+    assert.equal(updated.country_code, 'US');
+    // What was not named stays: the email, and the metadata on the next update.
+    const renamed = await json(['users', 'update', user.id, '--email', 'grace.hopper@example.com',
+      '--restricted', 'true', '--restricted_reason', 'billing']);
+    assert.equal(renamed.primary_email, 'grace.hopper@example.com');
+    assert.equal(renamed.display_name, 'Grace Hopper');
+    assert.deepEqual(renamed.server_metadata, { plan: 'pro', seats: 3 });
+    assert.equal(renamed.restricted_by_admin, true);
+    assert.equal(renamed.restricted_by_admin_reason, 'billing');
+    const cleared = await json(['users', 'update', user.id, '--clear', 'display_name,password',
+      '--restricted', 'false']);
+    assert.equal(cleared.display_name ?? null, null);
+    assert.equal(cleared.has_password, false);
+    assert.equal(cleared.restricted_by_admin, false);
+    assert.equal((await ctl([...dev, 'users', 'get', user.id, '--field', 'primary_email'])).stdout.trim(),
+        'grace.hopper@example.com');
+
+    const usage = async (args, pattern) => {
+      const result = await ctl([...dev, ...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+      assert.match(result.stderr, pattern);
+    };
+    await usage(['users', 'update'], /^latchkeyctl: users update needs a user ID/);
+    await usage(['users', 'update', user.id], /^latchkeyctl: users update needs at least one field/);
+    await usage(['users', 'update', user.id, '--server_metadata', '{not json'],
+        /^latchkeyctl: --server_metadata takes a JSON value/);
+    await usage(['users', 'update', user.id, '--email_verified', 'yes'],
+        /^latchkeyctl: --email_verified takes true or false/);
+    await usage(['users', 'update', user.id, '--clear', 'email_verified'], /^latchkeyctl: --clear takes /);
+    await usage(['users', 'update', user.id, '--display_name', 'x', '--clear', 'display_name'],
+        /contradict/);
+    await usage(['users', 'update', user.id, '--displayname', 'typo'],
+        /^latchkeyctl: users update takes no --displayname/);
+    const missing = await ctl([...dev, 'users', 'update', '00000000-0000-4000-8000-000000000000',
+      '--display_name', 'Nobody']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^latchkeyctl: USER_NOT_FOUND: /);
+    const badEmail = await ctl([...dev, 'users', 'update', user.id, '--email', 'not an email']);
+    assert.equal(badEmail.code, 1);
+    assert.match(badEmail.stderr, /^latchkeyctl: SCHEMA_ERROR: /);
+  });
+
+  test('permissions in project scope: define, list, grant, check, revoke; bad arguments', async () => {
+    const dev = ['--data_dir', server.dataDir];
+    const json = async (args) => {
+      const result = await ctl([...dev, ...args, '--json']);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+    const user = await json(['users', 'create', '--email', 'proj-perm@example.com']);
+    await json(['permissions', 'define', 'billing:read', '--scope', 'project', '--description', 'see invoices']);
+    const admin = await json(['permissions', 'define', 'billing:admin', '--scope', 'project',
+      '--contains', 'billing:read']);
+    assert.deepEqual(admin.contained_permission_ids, ['billing:read']);
+    const projectDefs = (await json(['permissions', 'list', '--scope', 'project'])).items.map((p) => p.id);
+    assert.ok(projectDefs.includes('billing:admin') && projectDefs.includes('billing:read'));
+    const teamDefs = (await json(['permissions', 'list'])).items.map((p) => p.id);
+    assert.ok(!teamDefs.includes('billing:admin'), 'a project-scope definition listed in team scope');
+    const grant = await json(['permissions', 'grant', user.id, 'billing:admin', '--scope', 'project']);
+    assert.deepEqual([grant.id, grant.user_id], ['billing:admin', user.id]);
+    const check = await json(['permissions', 'check', user.id, 'billing:read']);
+    assert.equal(check.allowed, true);
+    assert.equal(check.reason, 'contained');
+    assert.equal((await json(['permissions', 'revoke', user.id, 'billing:admin', '--scope', 'project'])).success,
+        true);
+    assert.equal((await json(['permissions', 'check', user.id, 'billing:read'])).allowed, false);
+
+    const usage = async (args, pattern) => {
+      const result = await ctl([...dev, ...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+      assert.match(result.stderr, pattern);
+    };
+    await usage(['permissions', 'list', '--scope', 'org'], /^latchkeyctl: --scope takes team or project/);
+    await usage(['permissions', 'grant', user.id, '--scope', 'project'],
+        /^latchkeyctl: permissions grant --scope project needs USER PERMISSION/);
+    await usage(['permissions', 'revoke', 'some-team', user.id, 'billing:read', '--scope', 'project'],
+        /^latchkeyctl: permissions revoke --scope project needs USER PERMISSION/);
+    await usage(['permissions', 'define', '--scope', 'project'], /^latchkeyctl: permissions define needs an ID/);
+    await usage(['permissions', 'check', user.id, 'billing:read', '--scope', 'project'],
+        /^latchkeyctl: permissions check takes --team/);
+    const unknown = await ctl([...dev, 'permissions', 'grant', user.id, 'no_such_permission', '--scope', 'project']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^latchkeyctl: PERMISSION_NOT_FOUND: /);
+    const bad = await ctl([...dev, 'permissions', 'define', 'Not An Id!', '--scope', 'project']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^latchkeyctl: SCHEMA_ERROR: /);
+  });
+
   test('bad credentials: one line naming the code, exit 4', async () => {
     const result = await ctl(['users', 'list', '--json'],
         { LATCHKEY_ADMIN_KEY: 'sak_not-the-right-key-not-the-right-key-xx' });
@@ -186,5 +293,86 @@ describe('latchkeyctl', () => {
     const help = await run(['help', 'keys']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Example:\n  latchkeyctl /);
+  });
+});
+
+describe('latchkeyctl projects (an administrator\'s own project)', () => {
+  let server;
+  let ctl;
+  before(async () => {
+    server = await startLatchkeyd();
+    const plain = (args, env) => run(['--address', server.grpcAddress, ...args], env);
+    const setup = await plain(['setup', '--email', 'owner@example.com', '--password', 'a long passphrase',
+      '--show-secrets', '--field', 'access_token']);
+    assert.equal(setup.code, 0, setup.stderr);
+    const token = setup.stdout.trim();
+    ctl = (args) => plain(args, { LATCHKEY_ACCESS_TOKEN: token });
+  });
+  after(async () => {
+    if (server) assert.equal(await server.stop(), 0);
+  });
+
+  test('projects create, list, get, update, delete; bad arguments exit 2 or name the code', async () => {
+    const json = async (args) => {
+      const result = await ctl([...args, '--json']);
+      assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    };
+    const project = await json(['projects', 'create', 'My app', '--description', 'first']);
+    assert.equal(project.display_name, 'My app');
+    assert.ok((await json(['projects', 'list'])).items.some((p) => p.id === project.id));
+    const on = ['--project', project.id];
+    assert.equal((await json([...on, 'projects', 'get'])).description, 'first');
+
+    const updated = await json([...on, 'projects', 'update', '--display_name', 'Renamed',
+      '--description', 'second', '--config', '{"password_min_length": 11, "sign_up_enabled": false}']);
+    assert.equal(updated.id, project.id);
+    assert.equal(updated.display_name, 'Renamed');
+    assert.equal(updated.description, 'second');
+    assert.equal(updated.config.password_min_length, 11);
+    assert.equal(updated.config.sign_up_enabled, false);
+    // Only what is given changes.
+    const renamed = await json([...on, 'projects', 'update', '--display_name', 'Renamed again']);
+    assert.equal(renamed.description, 'second');
+    assert.equal(renamed.config.password_min_length, 11);
+    const got = await json([...on, 'projects', 'get']);
+    assert.equal(got.display_name, 'Renamed again');
+    assert.equal(got.config.sign_up_enabled, false);
+
+    const usage = async (args, pattern) => {
+      const result = await ctl([...on, ...args]);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+      assert.match(result.stderr, pattern);
+    };
+    await usage(['projects', 'update'], /^latchkeyctl: projects update needs --display_name, --description or --config/);
+    await usage(['projects', 'update', '--config', 'not json'], /^latchkeyctl: --config takes a JSON object/);
+    await usage(['projects', 'update', '--config', '[1, 2]'], /^latchkeyctl: --config takes a JSON object/);
+    await usage(['projects', 'update', 'Renamed'], /^latchkeyctl: projects update takes options only/);
+    await usage(['projects', 'update', '--name', 'typo'], /^latchkeyctl: projects update takes no --name/);
+    const badKey = await ctl([...on, 'projects', 'update', '--config', '{"no_such_key": 1}']);
+    assert.equal(badKey.code, 1);
+    assert.match(badKey.stderr, /^latchkeyctl: SCHEMA_ERROR: /);
+    const emptyName = await ctl([...on, 'projects', 'update', '--display_name', '']);
+    assert.equal(emptyName.code, 1);
+    assert.match(emptyName.stderr, /^latchkeyctl: SCHEMA_ERROR: /);
+    assert.equal((await json([...on, 'projects', 'get'])).display_name, 'Renamed again');
+
+    assert.equal((await json([...on, 'projects', 'delete'])).success, true);
+    assert.ok(!(await json(['projects', 'list'])).items.some((p) => p.id === project.id));
+    const gone = await ctl([...on, 'projects', 'get']);
+    assert.notEqual(gone.code, 0);
+    assert.equal(gone.stderr.trim().split('\n').length, 1);
+  });
+
+  test('help for the new commands has an example', async () => {
+    for (const [topic, pattern] of [['projects', /projects update/], ['users', /users update/],
+      ['permissions', /--scope project/]]) {
+      const help = await run(['help', topic]);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, pattern);
+      assert.match(help.stdout, /Example:\n  latchkeyctl /);
+    }
   });
 });
