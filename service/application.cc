@@ -124,8 +124,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->jwt_verifier_ = std::make_unique<crypto::JwtVerifier>(verifier);
   app->token_issuer_ = std::make_unique<core::AccessTokenIssuer>(
       *app->keys_, clock, app->config_.public_url);
+  app->token_cache_ = std::make_unique<core::VerifiedTokenCache>(
+      core::VerifiedTokenCache::Options{
+          .max_entries = static_cast<size_t>(config.token_cache_entries)});
   app->token_verifier_ = std::make_unique<core::AccessTokenVerifier>(
-      *app->jwt_verifier_, app->config_.public_url);
+      *app->jwt_verifier_, app->config_.public_url, clock, *app->token_cache_);
   app->projects_ =
       std::make_unique<core::ProjectDirectory>(*app->database_, clock);
   std::optional<std::string_view> previous_secret;

@@ -60,6 +60,7 @@ class Application {
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<crypto::JwtVerifier> jwt_verifier_;
   std::unique_ptr<core::AccessTokenIssuer> token_issuer_;
+  std::unique_ptr<core::VerifiedTokenCache> token_cache_;
   std::unique_ptr<core::AccessTokenVerifier> token_verifier_;
   std::unique_ptr<core::ProjectDirectory> projects_;
   std::unique_ptr<core::SessionManager> sessions_;

@@ -54,6 +54,10 @@ ABSL_FLAG(int64_t, password_hash_queue_per_project, -1,
           "password hashes of one project that may wait for a hashing "
           "thread; more get 429 RATE_LIMITED (env "
           "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT; default 8)");
+ABSL_FLAG(int64_t, token_cache_entries, -1,
+          "verified access tokens remembered until their exp, so a token "
+          "seen again is not verified again; 0 turns the cache off (env "
+          "LATCHKEY_TOKEN_CACHE_ENTRIES; default 10000, 0 to 1000000)");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "addresses and CIDR networks of load balancers and proxies whose "
           "X-Forwarded-For names the client, comma-separated (env "
@@ -142,6 +146,7 @@ int main(int argc, char** argv) {
   flags.argon2_max_parallelism = absl::GetFlag(FLAGS_argon2_max_parallelism);
   flags.password_hash_queue_per_project =
       absl::GetFlag(FLAGS_password_hash_queue_per_project);
+  flags.token_cache_entries = absl::GetFlag(FLAGS_token_cache_entries);
   flags.http_max_url_bytes = absl::GetFlag(FLAGS_http_max_url_bytes);
   flags.http_request_timeout_ms = absl::GetFlag(FLAGS_http_request_timeout_ms);
   flags.http_idle_timeout_ms = absl::GetFlag(FLAGS_http_idle_timeout_ms);

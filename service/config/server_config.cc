@@ -306,6 +306,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
        "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT",
        flags.password_hash_queue_per_project,
        &config.password_hash_queue_per_project, 1, 100000},
+      {"--token_cache_entries", "LATCHKEY_TOKEN_CACHE_ENTRIES",
+       flags.token_cache_entries, &config.token_cache_entries, 0, 1000000},
   };
   for (const auto& limit : hash_limits) {
     const std::string text =
@@ -512,6 +514,9 @@ const std::vector<SettingGroup>& SettingGroups() {
         {"password_hash_queue_per_project",
          "LATCHKEY_PASSWORD_HASH_QUEUE_PER_PROJECT", "8",
          "hashes of one project that may wait; more get 429 RATE_LIMITED"},
+        {"token_cache_entries", "LATCHKEY_TOKEN_CACHE_ENTRIES", "10000",
+         "verified access tokens remembered until their exp (0 to 1000000; "
+         "0 turns the cache off)"},
         {"argon2_max_memory_kib", "LATCHKEY_ARGON2_MAX_MEMORY_KIB", "65536",
          "the most argon2 memory a project may configure (1024 to 1048576)"},
         {"argon2_max_iterations", "LATCHKEY_ARGON2_MAX_ITERATIONS", "4",

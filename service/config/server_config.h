@@ -79,6 +79,9 @@ struct ServerConfig {
   // Password hashes of one project that may wait for a hashing thread;
   // more are refused RATE_LIMITED (core::Passwords).
   int64_t password_hash_queue_per_project = 8;
+  // Verified access tokens remembered until their exp
+  // (core::VerifiedTokenCache); 0 turns the cache off.
+  int64_t token_cache_entries = 10000;
   absl::Duration shutdown_grace = absl::Seconds(10);
   HttpSettings http;
   SmtpConfig smtp;
@@ -106,7 +109,8 @@ struct ConfigFlags {
   int64_t argon2_max_iterations = -1;
   int64_t argon2_max_parallelism = -1;
   int64_t password_hash_queue_per_project = -1;
-  int shutdown_grace_seconds = -1;  // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
+  int64_t token_cache_entries = -1;  // LATCHKEY_TOKEN_CACHE_ENTRIES, 10000
+  int shutdown_grace_seconds = -1;   // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
   int64_t http_max_body_bytes = -1;
   int64_t http_max_header_bytes = -1;

@@ -188,6 +188,28 @@ TEST(LoadServerConfig, Argon2CeilingAndHashQueuePerProject) {
   }
 }
 
+TEST(LoadServerConfig, TokenCacheEntries) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->token_cache_entries, 10000);
+  auto off =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                   {"LATCHKEY_TOKEN_CACHE_ENTRIES", "0"}}));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->token_cache_entries, 0);
+  for (const char* bad : {"-1", "1000001", "many"}) {
+    auto config =
+        LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                     {"LATCHKEY_TOKEN_CACHE_ENTRIES", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find("--token_cache_entries"),
+              absl::string_view::npos);
+  }
+}
+
 TEST(LoadServerConfig, TrustedProxies) {
   ConfigFlags flags;
   flags.data_dir = TempDir();

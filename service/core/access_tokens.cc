@@ -1,5 +1,7 @@
 #include "service/core/access_tokens.h"
 
+#include <algorithm>
+#include <memory>
 #include <string_view>
 
 #include "absl/strings/match.h"
@@ -201,8 +203,19 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
   for (const std::string& audience : options.allowed_audiences) {
     options.allowed_issuers.push_back(IssuerFor(public_url_, audience));
   }
+  std::string cache_key;
+  if (cache_ != nullptr && token.size() <= crypto::kMaxJwtSize) {
+    cache_key = VerifiedTokenCache::KeyOf(Std(token));
+    std::optional<AccessTokenClaims> cached =
+        FromCache(cache_key, options.allowed_audiences);
+    if (cached.has_value()) return *std::move(cached);
+  }
   crypto::JwtVerification result = verifier_.Verify(Std(token), options);
-  if (result.ok()) return ToProto(result.claims);
+  if (result.ok()) {
+    AccessTokenClaims claims = ToProto(result.claims);
+    if (!cache_key.empty()) Remember(cache_key, result, claims);
+    return claims;
+  }
 
   switch (result.failure) {
     case crypto::JwtFailure::kExpired: {
@@ -247,6 +260,42 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
     default:
       return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
   }
+}
+
+std::optional<AccessTokenClaims> AccessTokenVerifier::FromCache(
+    absl::string_view cache_key,
+    const std::vector<std::string>& accepted_audiences) const {
+  const absl::Time now = clock_->Now();
+  std::shared_ptr<const VerifiedToken> hit = cache_->Find(cache_key, now);
+  if (hit == nullptr) return std::nullopt;
+  // Before exp by construction of Find. An iat ahead of now (a clock that
+  // went back, or a signer's clock ahead of ours) goes to the full check
+  // and its leeway. The issuer needs no check: it was checked against the
+  // one issuer of this audience when the token went in.
+  if (hit->issued_at > now) return std::nullopt;
+  if (std::find(accepted_audiences.begin(), accepted_audiences.end(),
+                hit->audience) == accepted_audiences.end()) {
+    return std::nullopt;  // the full path names the exact refusal
+  }
+  return hit->claims;
+}
+
+void AccessTokenVerifier::Remember(absl::string_view cache_key,
+                                   const crypto::JwtVerification& result,
+                                   const AccessTokenClaims& claims) const {
+  auto kid = result.header.find("kid");
+  if (kid == result.header.end() || !kid->is_string()) return;
+  // We never issue nbf; a token carrying one is left to the full check.
+  if (result.claims.contains("nbf")) return;
+  VerifiedToken entry;
+  entry.claims = claims;
+  entry.audience = claims.aud();
+  entry.kid = kid->get<std::string>();
+  entry.issued_at = absl::FromUnixSeconds(claims.iat());
+  // The claims were checked to carry a numeric exp; the proto keeps whole
+  // seconds, which is what the verifier compared against.
+  entry.expires_at = result.expires_at.value_or(absl::InfinitePast());
+  cache_->Insert(cache_key, std::move(entry), clock_->Now());
 }
 
 absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyAdmin(

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -11,6 +12,7 @@
 #include "crypto/jwt.h"
 #include "crypto/signing_keys.h"
 #include "identity/v1/token.pb.h"
+#include "service/core/verified_token_cache.h"
 
 namespace latchkey::service::core {
 
@@ -95,11 +97,26 @@ struct TokenAcceptance {
 // ANONYMOUS_AUTHENTICATION_NOT_ALLOWED, RESTRICTED_USER_NOT_ALLOWED (with
 // restricted_reason), or INTERNAL_ERROR when crypto fails. No database is
 // touched. Thread-safe.
+//
+// With a cache, a token that verified is remembered until its exp
+// (verified_token_cache.h): seeing it again costs a SHA-256 and a lookup,
+// and the checks that depend on the caller (which audiences it accepts)
+// still run on every call. Only successes are cached; every refusal is
+// worked out in full each time, so its error is always exact.
 class AccessTokenVerifier {
  public:
   AccessTokenVerifier(const crypto::JwtVerifier& verifier,
                       std::string public_url)
       : verifier_(verifier), public_url_(std::move(public_url)) {}
+  // `clock` must be the verifier's clock; both it and `cache` must outlive
+  // this object.
+  AccessTokenVerifier(const crypto::JwtVerifier& verifier,
+                      std::string public_url, const common::Clock& clock,
+                      VerifiedTokenCache& cache)
+      : verifier_(verifier),
+        public_url_(std::move(public_url)),
+        clock_(&clock),
+        cache_(&cache) {}
 
   absl::StatusOr<identity::v1::AccessTokenClaims> Verify(
       absl::string_view token, absl::string_view project_id,
@@ -116,8 +133,20 @@ class AccessTokenVerifier {
       absl::string_view token, absl::string_view project_id) const;
 
  private:
+  // The cached claims of `token` when it verified before and `accepted`
+  // takes its audience; nullopt sends the caller down the full path.
+  std::optional<identity::v1::AccessTokenClaims> FromCache(
+      absl::string_view cache_key,
+      const std::vector<std::string>& accepted_audiences) const;
+  // Caches a token that has just verified.
+  void Remember(absl::string_view cache_key,
+                const crypto::JwtVerification& result,
+                const identity::v1::AccessTokenClaims& claims) const;
+
   const crypto::JwtVerifier& verifier_;
   const std::string public_url_;
+  const common::Clock* clock_ = nullptr;
+  VerifiedTokenCache* cache_ = nullptr;
 };
 
 }  // namespace latchkey::service::core

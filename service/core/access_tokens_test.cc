@@ -21,7 +21,8 @@ class AccessTokensTest : public ::testing::Test {
       : ring_(*crypto::KeyRing::Create({.current_secret = kSecret})),
         jwt_(*crypto::JwtVerifier::Create(*ring_, clock_)),
         issuer_(*ring_, clock_, kUrl),
-        verifier_(jwt_, kUrl) {}
+        verifier_(jwt_, kUrl),
+        cached_verifier_(jwt_, kUrl, clock_, cache_) {}
 
   TokenSubject Subject(const char* project = kProject) {
     TokenSubject subject;
@@ -61,6 +62,8 @@ class AccessTokensTest : public ::testing::Test {
   crypto::JwtVerifier jwt_;
   AccessTokenIssuer issuer_;
   AccessTokenVerifier verifier_;
+  VerifiedTokenCache cache_{{}};
+  AccessTokenVerifier cached_verifier_;
 };
 
 TEST_F(AccessTokensTest, CarriesExactlyStacksClaims) {
@@ -197,6 +200,97 @@ TEST_F(AccessTokensTest, AdminTokensMustBeInternalProjectTokens) {
   clock_.Advance(absl::Hours(1));
   EXPECT_EQ(Code(verifier_.VerifyAdmin(*internal).status()),
             identity::v1::ADMIN_ACCESS_TOKEN_EXPIRED);
+}
+
+// The cached verifier answers a token it has seen with the same claims,
+// without verifying it again.
+TEST_F(AccessTokensTest, CachedVerifierAnswersARepeatFromTheCache) {
+  auto token = Token(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  auto first = cached_verifier_.Verify(*token, kProject, {});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(cache_.stats().entries, 1u);
+  auto second = cached_verifier_.Verify(*token, kProject, {});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(cache_.stats().hits, 1u);
+  EXPECT_EQ(second->SerializeAsString(), first->SerializeAsString());
+}
+
+// A cached token still passes the caller's own gate on every call, and the
+// refusal is the exact one the full path gives.
+TEST_F(AccessTokensTest, CachedTokenIsStillGatedByEachCaller) {
+  TokenSubject anonymous = Subject();
+  anonymous.is_anonymous = true;
+  auto anon = Token(anonymous, absl::Minutes(10));
+  ASSERT_TRUE(
+      cached_verifier_.Verify(*anon, kProject, {.allow_anonymous = true}).ok());
+  EXPECT_EQ(Code(cached_verifier_.Verify(*anon, kProject, {}).status()),
+            identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
+
+  TokenSubject pending = Subject();
+  pending.email_verification_pending = true;
+  auto restricted = Token(pending, absl::Minutes(10));
+  ASSERT_TRUE(
+      cached_verifier_.Verify(*restricted, kProject, {.allow_restricted = true})
+          .ok());
+  auto refused = cached_verifier_.Verify(*restricted, kProject, {});
+  EXPECT_EQ(Code(refused.status()), identity::v1::RESTRICTED_USER_NOT_ALLOWED);
+  EXPECT_EQ(ReadApiError(refused.status())->details["restricted_reason"],
+            R"({"type":"email_not_verified"})");
+
+  auto normal = Token(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(cached_verifier_.Verify(*normal, kProject, {}).ok());
+  EXPECT_EQ(Code(cached_verifier_.Verify(*normal, kOtherProject, {}).status()),
+            identity::v1::INVALID_PROJECT_FOR_ACCESS_TOKEN);
+  EXPECT_EQ(Code(cached_verifier_.VerifyAdmin(*normal).status()),
+            identity::v1::UNPARSABLE_ADMIN_ACCESS_TOKEN);
+}
+
+TEST_F(AccessTokensTest, CachedTokenIsNeverServedPastItsExp) {
+  auto token = Token(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(cached_verifier_.Verify(*token, kProject, {}).ok());
+  clock_.Advance(absl::Minutes(10));
+  // At exp the cache no longer answers; the full check still forgives its
+  // leeway, and does not put the token back.
+  const uint64_t hits = cache_.stats().hits;
+  EXPECT_TRUE(cached_verifier_.Verify(*token, kProject, {}).ok());
+  EXPECT_EQ(cache_.stats().hits, hits);
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(Code(cached_verifier_.Verify(*token, kProject, {}).status()),
+            identity::v1::ACCESS_TOKEN_EXPIRED);
+  EXPECT_EQ(cache_.stats().hits, hits);
+}
+
+// A token differing from a cached one in any byte is verified in full, and
+// a refused token is never cached.
+TEST_F(AccessTokensTest, TamperedAndRefusedTokensAreNeverCached) {
+  auto token = Token(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(cached_verifier_.Verify(*token, kProject, {}).ok());
+  std::string tampered = *token;
+  tampered[tampered.size() - 3] ^= 1;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_EQ(Code(cached_verifier_.Verify(tampered, kProject, {}).status()),
+              identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  }
+  auto other = Token(Subject(kOtherProject), absl::Minutes(10));
+  EXPECT_FALSE(cached_verifier_.Verify(*other, kProject, {}).ok());
+  EXPECT_FALSE(cached_verifier_.Verify("nonsense", kProject, {}).ok());
+  EXPECT_EQ(cache_.stats().entries, 1u);
+  EXPECT_EQ(cache_.stats().hits, 0u);
+}
+
+// When the key that signed a token is retired, the token goes back to a
+// full verification.
+TEST_F(AccessTokensTest, RetiringAKidEmptiesItsCachedTokens) {
+  auto token = Token(Subject(), absl::Minutes(10));
+  ASSERT_TRUE(cached_verifier_.Verify(*token, kProject, {}).ok());
+  const std::string header =
+      *crypto::Base64UrlDecode(token->substr(0, token->find('.')));
+  cache_.DropKid(nlohmann::json::parse(header)["kid"].get<std::string>());
+  EXPECT_EQ(cache_.stats().entries, 0u);
+  ASSERT_TRUE(cached_verifier_.Verify(*token, kProject, {}).ok());
+  EXPECT_EQ(cache_.stats().hits, 0u);
+  EXPECT_EQ(cache_.stats().entries, 1u);
 }
 
 }  // namespace
