@@ -358,7 +358,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), version_);
-    for (auto& [name, value] : response.headers) out->set(name, value);
+    for (auto& [name, value] : response.headers) {
+      // Set-Cookie is the one header that repeats instead of folding.
+      if (name == "set-cookie") {
+        out->insert(name, value);
+      } else {
+        out->set(name, value);
+      }
+    }
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive);
     out->prepare_payload();

@@ -42,7 +42,8 @@ absl::Status BindPairs(absl::string_view text, absl::string_view location,
                        const std::set<std::string>& path_fields,
                        const JsonReadOptions& options,
                        google::protobuf::Message& message,
-                       std::set<std::string>* present) {
+                       std::set<std::string>* present,
+                       bool ignore_unknown_keys = false) {
   if (text.empty()) return absl::OkStatus();
   for (absl::string_view pair : absl::StrSplit(text, '&')) {
     if (pair.empty()) continue;
@@ -56,6 +57,10 @@ absl::Status BindPairs(absl::string_view text, absl::string_view location,
                  : BodyParsingError("The form body has a malformed %-escape.");
     }
     std::vector<std::string> field_path = absl::StrSplit(*key, '.');
+    if (ignore_unknown_keys &&
+        message.GetDescriptor()->FindFieldByName(field_path[0]) == nullptr) {
+      continue;
+    }
     if (path_fields.count(field_path[0])) {
       return ValidationFailed(
           absl::StrCat(location, ".", *key, " is already given in the path"));
@@ -137,7 +142,13 @@ absl::Status BindRequest(const HttpRequestParts& request,
 
   // Stage 2: the query string. With body "*" every field comes from the
   // body, so any query parameter is unknown.
-  if (has_body_rule) {
+  if (has_body_rule && rule.ignore_unknown_keys) {
+    if (auto status = BindPairs(request.query, "query", path_fields, options,
+                                message, nullptr, /*ignore_unknown_keys=*/true);
+        !status.ok()) {
+      return status;
+    }
+  } else if (has_body_rule) {
     if (!request.query.empty()) {
       std::vector<std::string> keys;
       for (absl::string_view pair : absl::StrSplit(request.query, '&')) {
@@ -148,8 +159,9 @@ absl::Status BindRequest(const HttpRequestParts& request,
             "query contains unknown properties: ", absl::StrJoin(keys, ", ")));
       }
     }
-  } else if (auto status = BindPairs(request.query, "query", path_fields,
-                                     options, message, nullptr);
+  } else if (auto status =
+                 BindPairs(request.query, "query", path_fields, options,
+                           message, nullptr, rule.ignore_unknown_keys);
              !status.ok()) {
     return status;
   }
@@ -168,7 +180,7 @@ absl::Status BindRequest(const HttpRequestParts& request,
     if (media_type == "application/x-www-form-urlencoded" &&
         rule.body_encoding == identity::v1::BODY_ENCODING_FORM) {
       if (auto status = BindPairs(request.body, "body", path_fields, options,
-                                  message, &present);
+                                  message, &present, rule.ignore_unknown_keys);
           !status.ok()) {
         return status;
       }

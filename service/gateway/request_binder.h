@@ -29,6 +29,9 @@ struct BindingRule {
   identity::v1::BodyEncoding body_encoding = identity::v1::BODY_ENCODING_JSON;
   // Whether the caller may set server_only fields.
   bool allow_server_only = true;
+  // Query and form keys that name no field are skipped, and with a body
+  // rule the query is bound too (AccessRule.ignore_unknown_keys).
+  bool ignore_unknown_keys = false;
 };
 
 // Builds the request message in stages: path variables, then the query

@@ -172,5 +172,36 @@ TEST(BindRequest, ClientsCannotSetServerOnlyFields) {
             "unknown properties: server_metadata");
 }
 
+TEST(BindRequest, IgnoreUnknownKeysSkipsForeignQueryParameters) {
+  identity::v1::OAuthAuthorizeRequest request;
+  HttpRequestParts parts{
+      .query = "client_id=p&ttclid=123&stack_response_mode=json&state=s"};
+  EXPECT_EQ(Problem(BindRequest(parts, NoBody(), request)).substr(0, 12),
+            "SCHEMA_ERROR");
+  request.Clear();
+  BindingRule lenient = NoBody();
+  lenient.ignore_unknown_keys = true;
+  EXPECT_EQ(Problem(BindRequest(parts, lenient, request)), "");
+  EXPECT_EQ(request.client_id(), "p");
+  EXPECT_EQ(request.state(), "s");
+}
+
+TEST(BindRequest, IgnoreUnknownKeysReadsQueryAndFormTogether) {
+  identity::v1::OAuthCallbackRequest request;
+  HttpRequestParts parts{.query = "state=from-query",
+                         .content_type = "application/x-www-form-urlencoded",
+                         .body = "code=c1&user=%7B%7D&id_token=x"};
+  BindingRule strict{.body_field = "*",
+                     .body_encoding = identity::v1::BODY_ENCODING_FORM};
+  EXPECT_EQ(Problem(BindRequest(parts, strict, request)).substr(0, 12),
+            "SCHEMA_ERROR");
+  request.Clear();
+  BindingRule lenient = strict;
+  lenient.ignore_unknown_keys = true;
+  EXPECT_EQ(Problem(BindRequest(parts, lenient, request)), "");
+  EXPECT_EQ(request.state(), "from-query");
+  EXPECT_EQ(request.code(), "c1");
+}
+
 }  // namespace
 }  // namespace latchkey::service::gateway

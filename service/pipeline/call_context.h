@@ -10,6 +10,7 @@
 #include "identity/v1/options.pb.h"
 #include "identity/v1/token.pb.h"
 #include "service/core/project_directory.h"
+#include "service/pipeline/call_runner.h"
 #include "service/pipeline/request_metadata.h"
 
 namespace latchkey::service {
@@ -57,12 +58,23 @@ class CallContext {
   const Caller& caller() const { return caller_; }
   Caller& mutable_caller() { return caller_; }
 
+  // REST only: the raw Cookie header (see CallEnvelope::cookie_header).
+  const std::string& cookie_header() const { return cookie_header_; }
+  void set_cookie_header(std::string header) {
+    cookie_header_ = std::move(header);
+  }
+  // What the method asks of its HTTP answer (status, cookies); REST only.
+  HttpDirectives& http() { return http_; }
+  const HttpDirectives& http() const { return http_; }
+
  private:
   std::string request_id_;
   RequestMetadata metadata_;
   std::string client_ip_;
   absl::Time deadline_;
   Caller caller_;
+  std::string cookie_header_;
+  HttpDirectives http_;
 };
 
 }  // namespace latchkey::service

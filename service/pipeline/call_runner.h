@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -26,6 +27,24 @@ struct CallEnvelope {
   std::string client_ip;
   absl::Time deadline = absl::InfiniteFuture();
   Transport transport = Transport::kGrpc;
+  // REST only: the request's Cookie header as sent (empty for gRPC). Kept
+  // out of RequestMetadata, which is forwarded as gRPC metadata and holds
+  // credentials only; methods that use a browser cookie (the OAuth
+  // callback's state cookie) read it from CallContext::cookie_header().
+  std::string cookie_header;
+};
+
+// What a method may ask of its HTTP answer beyond the response message.
+// The REST gateway applies it; gRPC has no such thing and ignores it.
+struct HttpDirectives {
+  // Replaces the method's declared http_status on success (0: keep it). A
+  // 3xx answer takes its Location from the response's `location` field.
+  int status = 0;
+  // Whole Set-Cookie values, sent with the answer whatever its outcome (an
+  // error too: a cookie read once must be cleared even when the call fails).
+  std::vector<std::string> set_cookies;
+  // Answer a 3xx with the JSON body `{}` rather than no body.
+  bool json_body_on_redirect = false;
 };
 
 // One call's transport side, driven by the runner on a worker thread:
@@ -44,6 +63,11 @@ class PendingCall {
   // `status` is OK; it lives until Finish returns.
   virtual void Finish(const absl::Status& status,
                       const google::protobuf::Message& response) = 0;
+
+  // The method's HTTP directives, given just before Finish (not at all
+  // when the call never reached a method). Transports without HTTP ignore
+  // them.
+  virtual void SetHttpDirectives(const HttpDirectives& /*directives*/) {}
 };
 
 // Runs calls through the one request pipeline (authenticate, validate,

@@ -78,6 +78,7 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   CallContext context(std::move(envelope.request_id),
                       std::move(envelope.metadata),
                       std::move(envelope.client_ip), envelope.deadline);
+  context.set_cookie_header(std::move(envelope.cookie_header));
   google::protobuf::Arena arena;
   google::protobuf::Message* request = method.request_prototype->New(&arena);
   google::protobuf::Message* response = method.response_prototype->New(&arena);
@@ -99,6 +100,7 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   const absl::Status public_status = ToPublicError(status);
   LogCall(method.grpc_path, context, envelope.transport, start, status,
           public_status);
+  call.SetHttpDirectives(context.http());
   call.Finish(public_status, *response);
 }
 
