@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <iostream>
+#include <set>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -67,13 +69,32 @@ int ValidateToken(const Invocation& in) {
   auto stub = TokenService::NewStub(in.connection().channel());
   ValidateAccessTokenRequest request;
   request.set_access_token(in.Arg(2));
+  request.set_allow_anonymous(in.line().Has("allow_anonymous"));
+  request.set_allow_restricted(in.line().Has("allow_restricted"));
   ValidateAccessTokenResponse response;
-  return in.Do(
-      Access::kServer,
-      [&](grpc::ClientContext* c, ValidateAccessTokenResponse* r) {
-        return stub->ValidateAccessToken(c, request, r);
-      },
-      response);
+  std::unique_ptr<grpc::ClientContext> context =
+      in.connection().Context(Access::kServer);
+  grpc::Status status =
+      stub->ValidateAccessToken(context.get(), request, &response);
+  if (status.ok()) return in.Print(response);
+  // These codes are about the token being checked, not the caller's
+  // credentials (kServer sends no access token of its own): the answer
+  // the command exists for, so exit 1 rather than 4.
+  const std::string code = ErrorCodeOf(status);
+  static const auto* token_codes = new std::set<std::string>{
+      "UNPARSABLE_ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRED",
+      "INVALID_PROJECT_FOR_ACCESS_TOKEN",
+      "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED", "RESTRICTED_USER_NOT_ALLOWED"};
+  if (token_codes->count(code) == 0) return in.Fail(status);
+  std::cerr << "latchkeyctl: " << code << ": " << status.error_message()
+            << " (the token given to validate is not valid for --project "
+            << in.connection().options().project;
+  if (code == "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED" ||
+      code == "RESTRICTED_USER_NOT_ALLOWED") {
+    std::cerr << "; --allow_anonymous / --allow_restricted accept it";
+  }
+  std::cerr << ")" << std::endl;
+  return kExitRefused;
 }
 
 int Run(const Invocation& in) {
@@ -96,9 +117,10 @@ const CommandGroup& TokenCommands() {
           {"jwks", "jwks",
            "the project's public signing keys (no credentials needed)",
            "latchkeyctl --project internal jwks --json"},
-          {"tokens", "tokens validate TOKEN",
+          {"tokens",
+           "tokens validate TOKEN [--allow_anonymous] [--allow_restricted]",
            "checks an access token of --project (server or admin access): the "
-           "verified claims, or the reason it is refused",
+           "verified claims, or the reason it is refused (exit 1)",
            "latchkeyctl --data_dir .data tokens validate \"$ACCESS_TOKEN\""},
       }};
   return *group;

@@ -130,6 +130,18 @@ std::unique_ptr<grpc::ClientContext> Connection::Context(Access access) const {
   return context;
 }
 
+std::string ErrorCodeOf(const grpc::Status& status) {
+  std::string code = "UNKNOWN";
+  google::rpc::Status details;
+  if (details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) code = info.reason();
+    }
+  }
+  return code;
+}
+
 CallError DescribeError(const grpc::Status& status,
                         const ConnectionOptions& options) {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
@@ -140,14 +152,7 @@ CallError DescribeError(const grpc::Status& status,
                      "; start it (./tools/dev run) or set --address / "
                      "LATCHKEY_ADDRESS")};
   }
-  std::string code = "UNKNOWN";
-  google::rpc::Status details;
-  if (details.ParseFromString(status.error_details())) {
-    for (const auto& any : details.details()) {
-      google::rpc::ErrorInfo info;
-      if (any.UnpackTo(&info)) code = info.reason();
-    }
-  }
+  const std::string code = ErrorCodeOf(status);
   std::string advice;
   int exit_code = kExitRefused;
   if (absl::StrContains(code, "ADMIN_KEY") ||

@@ -57,6 +57,9 @@ inline constexpr int kExitUsage = 2;        // bad command line or input file
 inline constexpr int kExitUnreachable = 3;  // no server at --address
 inline constexpr int kExitCredentials = 4;  // credentials missing or refused
 
+// The error code (errors.proto) in a status's ErrorInfo, or "UNKNOWN".
+std::string ErrorCodeOf(const grpc::Status& status);
+
 // Maps a gRPC status to the error code from its ErrorInfo and advice.
 CallError DescribeError(const grpc::Status& status,
                         const ConnectionOptions& options);

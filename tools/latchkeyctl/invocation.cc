@@ -11,7 +11,8 @@ namespace {
 
 bool IsBooleanOption(const std::string& name) {
   return name == "json" || name == "show-secrets" || name == "tls" ||
-         name == "help";
+         name == "help" || name == "allow_anonymous" ||
+         name == "allow_restricted";
 }
 
 // Options every command takes (connection and output).

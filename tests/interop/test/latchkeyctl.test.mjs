@@ -299,14 +299,15 @@ describe('latchkeyctl', () => {
 describe('latchkeyctl projects (an administrator\'s own project)', () => {
   let server;
   let ctl;
+  let owner;
   before(async () => {
     server = await startLatchkeyd();
     const plain = (args, env) => run(['--address', server.grpcAddress, ...args], env);
     const setup = await plain(['setup', '--email', 'owner@example.com', '--password', 'a long passphrase',
-      '--show-secrets', '--field', 'access_token']);
+      '--show-secrets', '--json']);
     assert.equal(setup.code, 0, setup.stderr);
-    const token = setup.stdout.trim();
-    ctl = (args) => plain(args, { LATCHKEY_ACCESS_TOKEN: token });
+    owner = JSON.parse(setup.stdout);
+    ctl = (args) => plain(args, { LATCHKEY_ACCESS_TOKEN: owner.access_token });
   });
   after(async () => {
     if (server) assert.equal(await server.stop(), 0);
@@ -364,6 +365,39 @@ describe('latchkeyctl projects (an administrator\'s own project)', () => {
     const gone = await ctl([...on, 'projects', 'get']);
     assert.notEqual(gone.code, 0);
     assert.equal(gone.stderr.trim().split('\n').length, 1);
+  });
+
+  test('tokens validate: the claims, or the token\'s failure (exit 1, not a credentials error); sessions list and revoke', async () => {
+    const dev = ['--data_dir', server.dataDir];
+    const valid = await ctl([...dev, 'tokens', 'validate', owner.access_token, '--json']);
+    assert.equal(valid.code, 0, valid.stderr);
+    const { claims } = JSON.parse(valid.stdout);
+    assert.equal(claims.sub, owner.user_id);
+    assert.equal(claims.aud, 'internal');
+    const field = await ctl([...dev, 'tokens', 'validate', owner.access_token, '--field', 'claims']);
+    assert.match(field.stdout, new RegExp(owner.user_id));
+    const garbage = await ctl([...dev, 'tokens', 'validate', 'not.a.token']);
+    assert.equal(garbage.code, 1, garbage.stderr);
+    assert.equal(garbage.stderr.trim().split('\n').length, 1);
+    assert.match(garbage.stderr, /^latchkeyctl: UNPARSABLE_ACCESS_TOKEN: .*the token given to validate/);
+    assert.doesNotMatch(garbage.stderr, /give credentials/);
+    const missing = await ctl([...dev, 'tokens', 'validate']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^latchkeyctl: tokens validate needs a TOKEN/);
+    const unknown = await ctl([...dev, 'tokens', 'frobnicate']);
+    assert.equal(unknown.code, 2);
+
+    const sessions = await ctl([...dev, 'sessions', 'list', owner.user_id, '--json']);
+    assert.equal(sessions.code, 0, sessions.stderr);
+    const items = JSON.parse(sessions.stdout).items;
+    assert.equal(items.length, 1);
+    const revoked = await ctl([...dev, 'sessions', 'revoke', owner.user_id, items[0].id, '--json']);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal(JSON.parse(revoked.stdout).success, true);
+    assert.deepEqual(JSON.parse((await ctl([...dev, 'sessions', 'list', owner.user_id, '--json'])).stdout).items, []);
+    const again = await ctl([...dev, 'sessions', 'revoke', owner.user_id]);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /^latchkeyctl: sessions revoke needs USER SESSION/);
   });
 
   test('help for the new commands has an example', async () => {
