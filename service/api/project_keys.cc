@@ -72,7 +72,7 @@ OAuthProvider ProviderToProto(const storage::OAuthProviderRecord& record) {
 class ProjectKeyMethods {
  public:
   ProjectKeyMethods(AppContext& context, crypto::SecretBox client_secret_box)
-      : key_sets_(context.database, context.clock),
+      : key_sets_(context.projects, context.clock),
         providers_(context.database, context.projects, context.clock,
                    std::move(client_secret_box)) {}
 

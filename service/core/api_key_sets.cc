@@ -118,6 +118,9 @@ absl::StatusOr<storage::ApiKeySetRecord> ApiKeySets::Update(
                                   repos.api_keys().Get(project_id, id));
         return absl::OkStatus();
       });
+  // Also when the transaction failed: whatever happened, forgetting costs
+  // one database read on the next use of a key.
+  directory_.Invalidate(project_id);
   if (!status.ok()) return ApiKeyNotFound(status);
   return updated;
 }

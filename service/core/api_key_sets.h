@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "service/core/project_directory.h"
 #include "storage/database.h"
 #include "storage/records.h"
 
@@ -49,8 +50,11 @@ struct ApiKeySetChanges {
 // database's otherwise. Thread-safe; every member must outlive it.
 class ApiKeySets {
  public:
-  ApiKeySets(storage::Database& database, const common::Clock& clock)
-      : database_(database), clock_(clock) {}
+  // Changes go through `directory`'s database, and each one drops the
+  // keys the directory remembers for the project, so a revocation takes
+  // effect in this process at once.
+  ApiKeySets(ProjectDirectory& directory, const common::Clock& clock)
+      : directory_(directory), database_(directory.database()), clock_(clock) {}
 
   absl::StatusOr<CreatedApiKeys> Create(const NewApiKeySetInput& input) const;
 
@@ -67,6 +71,7 @@ class ApiKeySets {
       const ApiKeySetChanges& changes) const;
 
  private:
+  ProjectDirectory& directory_;
   storage::Database& database_;
   const common::Clock& clock_;
 };

@@ -27,7 +27,7 @@ class ApiKeySetsTest : public InternalProjectTest {
     InternalProjectTest::SetUp();
     if (HasFatalFailure()) return;
     directory_ = std::make_unique<ProjectDirectory>(*db_, clock_);
-    sets_ = std::make_unique<ApiKeySets>(*db_, clock_);
+    sets_ = std::make_unique<ApiKeySets>(*directory_, clock_);
   }
 
   NewApiKeySetInput Input() {
@@ -104,6 +104,12 @@ TEST_F(ApiKeySetsTest, RevokingStopsTheKeysAndCannotBeUndone) {
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_THAT(sets_->Update(kProject, created->set.id, {.revoked = false}),
               HasErrorCode(identity::v1::SCHEMA_ERROR));
+  // Checked once, so the directory remembers it: the revocation must still
+  // stop it at once in this process.
+  ASSERT_TRUE(directory_
+                  ->VerifyKey(kProject, storage::ApiKeyKind::kSecretServer,
+                              *created->secret_server_key)
+                  .ok());
   const absl::Time revoked_at = clock_.Now();
   auto revoked = sets_->Update(kProject, created->set.id,
                                {.description = "old", .revoked = true});
@@ -119,6 +125,40 @@ TEST_F(ApiKeySetsTest, RevokingStopsTheKeysAndCannotBeUndone) {
   revoked = sets_->Update(kProject, created->set.id, {.revoked = true});
   ASSERT_TRUE(revoked.ok()) << revoked.status();
   EXPECT_EQ(revoked->revoked_at, revoked_at);
+}
+
+// Another replica (another directory over the same database) remembers a
+// key it checked for at most the cache TTL, and never past the key's own
+// expiry.
+TEST_F(ApiKeySetsTest, AnotherReplicaStopsAcceptingARevokedKeyWithinTheTtl) {
+  ProjectDirectory replica(*db_, clock_, absl::Seconds(2));
+  NewApiKeySetInput input = Input();
+  input.expires_at = clock_.Now() + absl::Seconds(10);
+  auto created = sets_->Create(input);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string key = *created->secret_server_key;
+  const auto kind = storage::ApiKeyKind::kSecretServer;
+  ASSERT_TRUE(replica.VerifyKey(kProject, kind, key).ok());
+  // Remembered only as the kind and for the project it checked out for.
+  EXPECT_FALSE(
+      replica.VerifyKey(kProject, storage::ApiKeyKind::kSuperSecretAdmin, key)
+          .ok());
+  EXPECT_FALSE(replica.VerifyKey("other", kind, key).ok());
+  ASSERT_TRUE(sets_->Update(kProject, created->set.id, {.revoked = true}).ok());
+  EXPECT_FALSE(directory_->VerifyKey(kProject, kind, key).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(replica.VerifyKey(kProject, kind, key).ok());  // within TTL
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_FALSE(replica.VerifyKey(kProject, kind, key).ok());
+
+  // A remembered key is not served past its expiry.
+  auto expiring = sets_->Create(input);
+  ASSERT_TRUE(expiring.ok()) << expiring.status();
+  clock_.Advance(absl::Seconds(7));
+  const std::string short_lived = *expiring->secret_server_key;
+  ASSERT_TRUE(replica.VerifyKey(kProject, kind, short_lived).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_FALSE(replica.VerifyKey(kProject, kind, short_lived).ok());
 }
 
 TEST_F(ApiKeySetsTest, AnotherProjectsSetIsNotFound) {

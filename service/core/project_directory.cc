@@ -10,8 +10,9 @@
 namespace latchkey::service::core {
 namespace {
 
-// Bounds memory when many projects are touched; refilled on demand.
+// Bound memory when many projects or keys are touched; refilled on demand.
 constexpr size_t kMaxCachedProjects = 10000;
+constexpr size_t kMaxCheckedKeys = 10000;
 
 using common::Std;
 
@@ -81,12 +82,37 @@ absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> ProjectDirectory::Load(
 void ProjectDirectory::Invalidate(absl::string_view project_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   cache_.erase(std::string(project_id));
+  for (auto it = checked_keys_.begin(); it != checked_keys_.end();) {
+    if (it->second.project_id == project_id) {
+      it = checked_keys_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 absl::Status ProjectDirectory::VerifyKey(absl::string_view project_id,
                                          storage::ApiKeyKind kind,
                                          absl::string_view key) {
   const std::string hash = crypto::HashToken(Std(key));
+  // The kind is part of the cache key: a key is only ever good as the kind
+  // it was issued as.
+  std::string cache_key = hash;
+  cache_key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
+  const absl::Time checked_at = clock_.Now();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = checked_keys_.find(cache_key);
+    if (it != checked_keys_.end()) {
+      const CheckedKey& checked = it->second;
+      const bool fresh = checked_at - checked.checked_at < cache_ttl_ &&
+                         checked_at < checked.expires_at;
+      if (fresh && checked.project_id == project_id) return absl::OkStatus();
+      // A key shown to another project is checked (and refused) in full,
+      // without forgetting it for its own.
+      if (!fresh) checked_keys_.erase(it);
+    }
+  }
   absl::StatusOr<storage::ApiKeySetRecord> set;
   absl::Status status = database_.Run([&](storage::Repositories& repos) {
     set = repos.api_keys().FindByKeyHash(kind, hash);
@@ -100,6 +126,10 @@ absl::Status ProjectDirectory::VerifyKey(absl::string_view project_id,
       set->expires_at <= now) {
     return absl::NotFoundError("no live key");
   }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (checked_keys_.size() >= kMaxCheckedKeys) checked_keys_.clear();
+  checked_keys_[cache_key] =
+      CheckedKey{set->project_id, set->expires_at, checked_at};
   return absl::OkStatus();
 }
 

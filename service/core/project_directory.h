@@ -26,8 +26,12 @@ struct ProjectSnapshot {
 // Reads projects for request authentication and every method, with a short
 // per-process cache: a change made through another replica is seen within
 // `cache_ttl` (2 s by default); a change made through this process is seen
-// at once (Invalidate). API keys are never cached: a revoked or expired key
-// stops working on the next request everywhere. Thread-safe.
+// at once (Invalidate). API keys that checked out are remembered for the
+// same `cache_ttl`, by their hash: a key revoked through this process stops
+// working at once (Invalidate drops the project's keys), one revoked
+// through another replica within `cache_ttl`, and an expired key at its
+// expiry everywhere. Unknown or refused keys are never remembered.
+// Thread-safe.
 class ProjectDirectory {
  public:
   ProjectDirectory(storage::Database& database, const common::Clock& clock,
@@ -37,13 +41,15 @@ class ProjectDirectory {
   absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> Get(
       absl::string_view project_id);
 
-  // Drops the cached copy after a write.
+  // Drops the cached copy and the remembered keys of the project after a
+  // write (config, key sets, deletion).
   void Invalidate(absl::string_view project_id);
 
   // Whether `key` is a live key of `kind` for `project_id`: found by its
   // hash, compared again in constant time, not revoked, not expired.
   // Returns OK, NOT_FOUND (no such live key of this project), or the
-  // database's error.
+  // database's error. A key that passed within `cache_ttl` passes again
+  // without a database read, unless it has expired since.
   absl::Status VerifyKey(absl::string_view project_id, storage::ApiKeyKind kind,
                          absl::string_view key);
 
@@ -60,6 +66,12 @@ class ProjectDirectory {
     std::shared_ptr<const ProjectSnapshot> snapshot;
     absl::Time fetched_at;
   };
+  // A key that checked out, remembered by kind and hash.
+  struct CheckedKey {
+    std::string project_id;
+    absl::Time expires_at;
+    absl::Time checked_at;
+  };
   absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> Load(
       const std::string& project_id);
 
@@ -68,6 +80,7 @@ class ProjectDirectory {
   const absl::Duration cache_ttl_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> cache_;
+  std::unordered_map<std::string, CheckedKey> checked_keys_;
 };
 
 // The id of the project that administers all others.
