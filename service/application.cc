@@ -9,6 +9,7 @@
 #include "service/gateway/http_server.h"
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
+#include "service/mesh/ext_authz.h"
 #include "service/runtime/json_log.h"
 
 namespace latchkey::service {
@@ -174,13 +175,22 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   server_options.trusted_proxies = config.trusted_proxies;
   storage::Database* db = app->database_.get();
   server_options.readiness_probe = [db] { return db->Ping(); };
+  // Envoy's ext_authz, and through it the REST gateway's forward auth.
+  app->mesh_permissions_ =
+      std::make_unique<core::PermissionCatalog>(*app->database_, clock);
+  app->ext_authz_ = std::make_unique<mesh::ExtAuthz>(
+      *app->token_verifier_, *app->projects_, *app->mesh_permissions_);
+  server_options.extra_services.push_back(&mesh::AuthorizationService());
   api::AppContext* context = app->context_.get();
+  const mesh::ExtAuthz* ext_authz = app->ext_authz_.get();
   LATCHKEY_ASSIGN_OR_RETURN(
-      app->server_, LatchkeyServer::Start(server_options, *app->authenticator_,
-                                          [context](MethodRegistry& registry) {
-                                            return api::RegisterServices(
-                                                registry, *context);
-                                          }));
+      app->server_,
+      LatchkeyServer::Start(
+          server_options, *app->authenticator_,
+          [context, ext_authz](MethodRegistry& registry) -> absl::Status {
+            LATCHKEY_RETURN_IF_ERROR(api::RegisterServices(registry, *context));
+            return mesh::RegisterAuthorization(registry, *ext_authz);
+          }));
 
   LatchkeyServer* server = app->server_.get();
   LATCHKEY_RETURN_IF_ERROR(

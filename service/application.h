@@ -11,10 +11,12 @@
 #include "service/api/app_context.h"
 #include "service/config/server_config.h"
 #include "service/core/access_tokens.h"
+#include "service/core/permission_catalog.h"
 #include "service/core/project_directory.h"
 #include "service/core/sessions.h"
 #include "service/gateway/rest_gateway.h"
 #include "service/latchkey_server.h"
+#include "service/mesh/ext_authz.h"
 #include "service/pipeline/request_authenticator.h"
 #include "storage/database.h"
 
@@ -70,6 +72,10 @@ class Application {
   std::unique_ptr<mail::MailQueue> mail_;
   std::unique_ptr<api::AppContext> context_;
   std::unique_ptr<RequestAuthenticator> authenticator_;
+  // The ext_authz policy's permission engine (definitions cached per
+  // process like CheckPermission's; grants read on every check).
+  std::unique_ptr<core::PermissionCatalog> mesh_permissions_;
+  std::unique_ptr<mesh::ExtAuthz> ext_authz_;
   std::unique_ptr<LatchkeyServer> server_;
   std::unique_ptr<gateway::RestGateway> gateway_;
   bool shut_down_ = false;

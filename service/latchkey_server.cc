@@ -18,9 +18,12 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
     const std::function<absl::Status(MethodRegistry&)>& register_methods) {
   std::unique_ptr<LatchkeyServer> server(new LatchkeyServer());
   server->options_ = std::move(options);
-  LATCHKEY_ASSIGN_OR_RETURN(
-      server->registry_,
-      MethodRegistry::Create(MethodRegistry::IdentityServices()));
+  std::vector<const google::protobuf::ServiceDescriptor*> services =
+      MethodRegistry::IdentityServices();
+  services.insert(services.end(), server->options_.extra_services.begin(),
+                  server->options_.extra_services.end());
+  LATCHKEY_ASSIGN_OR_RETURN(server->registry_,
+                            MethodRegistry::Create(services));
   if (register_methods) {
     LATCHKEY_RETURN_IF_ERROR(register_methods(*server->registry_));
   }

@@ -42,6 +42,9 @@ class LatchkeyServer {
     int max_request_bytes = 4 * 1024 * 1024;
     // Proxies in front of the gRPC port whose x-forwarded-for counts.
     TrustedProxies trusted_proxies;
+    // Services served besides the five identity services (through the same
+    // registry and pipeline), e.g. Envoy's ext_authz Authorization.
+    std::vector<const google::protobuf::ServiceDescriptor*> extra_services;
   };
 
   // Builds the registry from the identity.v1 descriptors; lets `register`

@@ -27,6 +27,8 @@ LAYERS = [
     ["//service/config"],
     ["//service/api"],
     ["//service/grpc", "//service/gateway"],
+    # ext_authz: answers with the REST gateway's error form, so above it.
+    ["//service/mesh"],
     ["//service"],
 ]
 LAYER_OF = {pkg: i for i, layer in enumerate(LAYERS) for pkg in layer}
