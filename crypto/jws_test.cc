@@ -1,115 +1,25 @@
 #include "crypto/jws.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-
 #include <memory>
 #include <string>
 
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
+#include "crypto/jws_test_signer.h"
 #include "gtest/gtest.h"
 
 namespace latchkey::crypto {
 namespace {
 
-// A key pair made for the test, with its public JWK, that signs as `alg`.
-struct TestKey {
-  std::string alg;
-  EVP_PKEY* pkey = nullptr;
-  nlohmann::json jwk;
-  ~TestKey() { EVP_PKEY_free(pkey); }
-};
+using Key = TestJwsSigner;
 
-std::string BnBytes(EVP_PKEY* key, const char* name, size_t pad = 0) {
-  BIGNUM* bn = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &bn);
-  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  if (out.size() < pad) out.insert(0, pad - out.size(), '\0');
-  return out;
+std::unique_ptr<Key> MakeKey(const std::string& alg, const std::string& kid) {
+  return std::make_unique<Key>(alg, kid);
 }
 
-std::unique_ptr<TestKey> MakeKey(const std::string& alg,
-                                 const std::string& kid) {
-  auto key = std::make_unique<TestKey>();
-  key->alg = alg;
-  if (alg[0] == 'R' || alg[0] == 'P') {
-    key->pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
-    key->jwk = {
-        {"kty", "RSA"},
-        {"n", Base64UrlEncode(BnBytes(key->pkey, OSSL_PKEY_PARAM_RSA_N))},
-        {"e", Base64UrlEncode(BnBytes(key->pkey, OSSL_PKEY_PARAM_RSA_E))}};
-  } else if (alg == "ES256") {
-    key->pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-    key->jwk = {
-        {"kty", "EC"},
-        {"crv", "P-256"},
-        {"x",
-         Base64UrlEncode(BnBytes(key->pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32))},
-        {"y",
-         Base64UrlEncode(BnBytes(key->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32))}};
-  } else {
-    key->pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
-    unsigned char raw[32];
-    size_t length = sizeof(raw);
-    EVP_PKEY_get_raw_public_key(key->pkey, raw, &length);
-    key->jwk = {{"kty", "OKP"},
-                {"crv", "Ed25519"},
-                {"x", Base64UrlEncode(
-                          std::string(reinterpret_cast<char*>(raw), length))}};
-  }
-  key->jwk["kid"] = kid;
-  return key;
-}
-
-const EVP_MD* MdFor(const std::string& alg) {
-  if (alg == "EdDSA") return nullptr;
-  if (alg.substr(2) == "384") return EVP_sha384();
-  if (alg.substr(2) == "512") return EVP_sha512();
-  return EVP_sha256();
-}
-
-std::string Sign(const TestKey& key, const nlohmann::json& header,
+std::string Sign(const Key& key, const nlohmann::json& header,
                  const nlohmann::json& claims) {
-  const std::string input =
-      Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_PKEY_CTX* pctx = nullptr;
-  EVP_DigestSignInit(ctx, &pctx, MdFor(key.alg), nullptr, key.pkey);
-  if (key.alg[0] == 'P') {
-    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING);
-    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST);
-  }
-  size_t length = 0;
-  EVP_DigestSign(ctx, nullptr, &length,
-                 reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  std::string signature(length, '\0');
-  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()),
-                 &length, reinterpret_cast<const unsigned char*>(input.data()),
-                 input.size());
-  signature.resize(length);
-  EVP_MD_CTX_free(ctx);
-  if (key.alg == "ES256") {
-    // DER -> r || s.
-    const unsigned char* p =
-        reinterpret_cast<const unsigned char*>(signature.data());
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(length));
-    std::string raw(64, '\0');
-    BN_bn2binpad(ECDSA_SIG_get0_r(sig),
-                 reinterpret_cast<unsigned char*>(raw.data()), 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(sig),
-                 reinterpret_cast<unsigned char*>(raw.data() + 32), 32);
-    ECDSA_SIG_free(sig);
-    signature = raw;
-  }
-  return input + "." + Base64UrlEncode(signature);
+  return key.Sign(header, claims);
 }
 
 const nlohmann::json kClaims = {{"iss", "https://idp.example"},
@@ -119,7 +29,7 @@ TEST(JwsTest, EveryAlgorithmVerifiesWithItsKey) {
   for (const std::string alg :
        {"RS256", "RS384", "RS512", "PS256", "ES256", "EdDSA"}) {
     auto key = MakeKey(alg, "k1");
-    const nlohmann::json jwks = {{"keys", {key->jwk}}};
+    const nlohmann::json jwks = {{"keys", {key->jwk()}}};
     const std::string token =
         Sign(*key, {{"alg", alg}, {"kid", "k1"}}, kClaims);
     absl::StatusOr<VerifiedJws> verified = VerifyJwsWithJwks(token, jwks);
@@ -131,7 +41,7 @@ TEST(JwsTest, EveryAlgorithmVerifiesWithItsKey) {
 
 TEST(JwsTest, ATamperedPayloadOrSignatureFails) {
   auto key = MakeKey("RS256", "k1");
-  const nlohmann::json jwks = {{"keys", {key->jwk}}};
+  const nlohmann::json jwks = {{"keys", {key->jwk()}}};
   const std::string token =
       Sign(*key, {{"alg", "RS256"}, {"kid", "k1"}}, kClaims);
   const size_t dot = token.find('.');
@@ -150,7 +60,7 @@ TEST(JwsTest, ATamperedPayloadOrSignatureFails) {
 TEST(JwsTest, AnotherKeysSignatureFails) {
   auto signer = MakeKey("ES256", "k1");
   auto published = MakeKey("ES256", "k1");
-  const nlohmann::json jwks = {{"keys", {published->jwk}}};
+  const nlohmann::json jwks = {{"keys", {published->jwk()}}};
   EXPECT_EQ(VerifyJwsWithJwks(
                 Sign(*signer, {{"alg", "ES256"}, {"kid", "k1"}}, kClaims), jwks)
                 .status()
@@ -160,7 +70,7 @@ TEST(JwsTest, AnotherKeysSignatureFails) {
 
 TEST(JwsTest, NoneAndHmacAreRefused) {
   auto key = MakeKey("RS256", "k1");
-  const nlohmann::json jwks = {{"keys", {key->jwk}}};
+  const nlohmann::json jwks = {{"keys", {key->jwk()}}};
   for (const char* alg : {"none", "HS256", "RS1", ""}) {
     const std::string token =
         Base64UrlEncode(nlohmann::json({{"alg", alg}, {"kid", "k1"}}).dump()) +
@@ -177,25 +87,27 @@ TEST(JwsTest, KeySelection) {
   const std::string by_k2 =
       Sign(*k2, {{"alg", "RS256"}, {"kid", "k2"}}, kClaims);
   // The kid picks the key among several.
-  EXPECT_TRUE(VerifyJwsWithJwks(by_k2, {{"keys", {k1->jwk, k2->jwk}}}).ok());
+  EXPECT_TRUE(
+      VerifyJwsWithJwks(by_k2, {{"keys", {k1->jwk(), k2->jwk()}}}).ok());
   // An unknown kid: NOT_FOUND, so the caller may refetch the set.
-  EXPECT_EQ(VerifyJwsWithJwks(by_k2, {{"keys", {k1->jwk}}}).status().code(),
+  EXPECT_EQ(VerifyJwsWithJwks(by_k2, {{"keys", {k1->jwk()}}}).status().code(),
             absl::StatusCode::kNotFound);
   // A key for encryption, or for another algorithm, is never used.
-  nlohmann::json enc = k2->jwk;
+  nlohmann::json enc = k2->jwk();
   enc["use"] = "enc";
   EXPECT_EQ(VerifyJwsWithJwks(by_k2, {{"keys", {enc}}}).status().code(),
             absl::StatusCode::kNotFound);
-  nlohmann::json other_alg = k2->jwk;
+  nlohmann::json other_alg = k2->jwk();
   other_alg["alg"] = "PS256";
   EXPECT_EQ(VerifyJwsWithJwks(by_k2, {{"keys", {other_alg}}}).status().code(),
             absl::StatusCode::kNotFound);
   // Without a kid: the only fitting key, never a guess among several.
   const std::string no_kid = Sign(*k2, {{"alg", "RS256"}}, kClaims);
-  EXPECT_TRUE(VerifyJwsWithJwks(no_kid, {{"keys", {k2->jwk}}}).ok());
-  EXPECT_EQ(
-      VerifyJwsWithJwks(no_kid, {{"keys", {k1->jwk, k2->jwk}}}).status().code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_TRUE(VerifyJwsWithJwks(no_kid, {{"keys", {k2->jwk()}}}).ok());
+  EXPECT_EQ(VerifyJwsWithJwks(no_kid, {{"keys", {k1->jwk(), k2->jwk()}}})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(JwsTest, MalformedTokensAreInvalidArgument) {
