@@ -166,6 +166,16 @@ CallError DescribeError(const grpc::Status& status,
         "the server key was refused; check LATCHKEY_SERVER_KEY "
         "(--server_key) and --project";
     exit_code = kExitCredentials;
+  } else if (code == "INVALID_RECOVERY_KEY") {
+    advice =
+        "LATCHKEY_ADMIN_RECOVERY_KEY must be the key latchkeyd was started "
+        "with";
+    exit_code = kExitCredentials;
+  } else if (code == "RECOVERY_NOT_ENABLED") {
+    // The server's setting, not the caller's credentials: exit 1.
+    advice =
+        "restart latchkeyd with LATCHKEY_ADMIN_RECOVERY_KEY set (32 "
+        "characters or more) to allow recovery";
   } else if (absl::StrContains(code, "ACCESS_TOKEN") ||
              absl::StrContains(code, "ACCESS_TYPE") ||
              absl::StrContains(code, "PROJECT_AUTHENTICATION") ||

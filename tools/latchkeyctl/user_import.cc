@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,15 @@ std::string CsvRowAsJson(const std::vector<std::string>& header,
   return json;
 }
 
+// A bar on stderr, redrawn in place (only on a terminal).
+void ShowProgress(size_t done, size_t total) {
+  constexpr size_t kWidth = 30;
+  const size_t filled = total == 0 ? kWidth : done * kWidth / total;
+  std::cerr << "\r[" << std::string(filled, '#')
+            << std::string(kWidth - filled, '.') << "] " << done << "/" << total
+            << " rows" << std::flush;
+}
+
 }  // namespace
 
 int ImportUsers(const Invocation& in, const std::string& path) {
@@ -104,6 +114,7 @@ int ImportUsers(const Invocation& in, const std::string& path) {
   auto stub = UserService::NewStub(in.connection().channel());
   const bool progress = ::isatty(2) && !in.output().json;
   constexpr size_t kBatch = 1000;
+  if (progress) ShowProgress(0, rows.size());
   for (size_t start = 0; start < rows.size(); start += kBatch) {
     ImportUsersRequest request;
     const size_t end = std::min(rows.size(), start + kBatch);
@@ -126,10 +137,7 @@ int ImportUsers(const Invocation& in, const std::string& path) {
     summary.set_updated_count(summary.updated_count() +
                               response.updated_count());
     summary.set_failed_count(summary.failed_count() + response.failed_count());
-    if (progress) {
-      std::cerr << "\rimported " << end << "/" << rows.size() << " rows"
-                << std::flush;
-    }
+    if (progress) ShowProgress(end, rows.size());
   }
   if (progress) std::cerr << "\n";
   if (in.output().json) {

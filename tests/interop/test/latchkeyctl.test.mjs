@@ -52,7 +52,7 @@ describe('latchkeyctl', () => {
     const recover = await ctl(['recover', '--email', 'root@example.com', '--new_password', 'another passphrase'],
         { LATCHKEY_ADMIN_RECOVERY_KEY: 'r'.repeat(40) });
     assert.equal(recover.code, 1);
-    assert.match(recover.stderr, /^latchkeyctl: RECOVERY_NOT_ENABLED: /);
+    assert.match(recover.stderr, /^latchkeyctl: RECOVERY_NOT_ENABLED: .*restart latchkeyd with LATCHKEY_ADMIN_RECOVERY_KEY/);
   });
 
   test('users with the dev data dir, and the admin key from the environment', async () => {
@@ -135,6 +135,34 @@ describe('latchkeyctl', () => {
       assert.match(fromCsv.stdout, /users\.csv:3: SCHEMA_ERROR: /);
       const ada = JSON.parse((await ctl([...dev, 'users', 'list', '--query', 'c1@', '--json'])).stdout);
       assert.equal(ada.items[0].display_name, 'Lovelace, Ada');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('users import: a progress bar on a terminal, none when piped', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'latchkeyctl-progress-'));
+    try {
+      const jsonl = path.join(dir, 'users.jsonl');
+      writeFileSync(jsonl, [
+        JSON.stringify({ external_id: 'p1', primary_email: 'p1@example.com' }),
+        JSON.stringify({ external_id: 'p2', primary_email: 'p2@example.com' }),
+      ].join('\n'));
+      const args = ['--address', server.grpcAddress, '--data_dir', server.dataDir, 'users', 'import', jsonl];
+      const piped = await run(args);
+      assert.equal(piped.code, 0, piped.stderr);
+      assert.equal(piped.stderr, '');
+      // script(1) (util-linux, always on Debian) runs it on a pseudo-terminal.
+      const quote = (word) => `'${word.replaceAll("'", "'\\''")}'`;
+      const command = [latchkeyctlBinary(), ...args].map(quote).join(' ');
+      const onTerminal = await new Promise((resolve) => {
+        execFile('script', ['-qefc', command, '/dev/null'], { env: { PATH: process.env.PATH } },
+            (error, stdout) => resolve({ code: error ? error.code : 0, stdout }));
+      });
+      assert.equal(onTerminal.code, 0, onTerminal.stdout);
+      assert.match(onTerminal.stdout, /\[\.{30}\] 0\/2 rows/);
+      assert.match(onTerminal.stdout, /\[#{30}\] 2\/2 rows/);
+      assert.match(onTerminal.stdout, /created 0, updated 2, failed 0/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -300,8 +328,9 @@ describe('latchkeyctl projects (an administrator\'s own project)', () => {
   let server;
   let ctl;
   let owner;
+  const recoveryKey = 'k'.repeat(40);
   before(async () => {
-    server = await startLatchkeyd();
+    server = await startLatchkeyd({ env: { LATCHKEY_ADMIN_RECOVERY_KEY: recoveryKey } });
     const plain = (args, env) => run(['--address', server.grpcAddress, ...args], env);
     const setup = await plain(['setup', '--email', 'owner@example.com', '--password', 'a long passphrase',
       '--show-secrets', '--json']);
@@ -408,5 +437,21 @@ describe('latchkeyctl projects (an administrator\'s own project)', () => {
       assert.match(help.stdout, pattern);
       assert.match(help.stdout, /Example:\n  latchkeyctl /);
     }
+  });
+
+  // Last: it ends the owner's sessions.
+  test('recover: a wrong key is refused with its code; the right one sets the password', async () => {
+    const recover = (key) => run(['--address', server.grpcAddress, 'recover', '--email', 'owner@example.com',
+      '--new_password', 'a recovered passphrase', '--json'], key ? { LATCHKEY_ADMIN_RECOVERY_KEY: key } : {});
+    const missing = await recover(undefined);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^latchkeyctl: recover needs .*LATCHKEY_ADMIN_RECOVERY_KEY/);
+    const wrong = await recover('w'.repeat(40));
+    assert.equal(wrong.code, 4, wrong.stderr);
+    assert.equal(wrong.stderr.trim().split('\n').length, 1);
+    assert.match(wrong.stderr, /^latchkeyctl: INVALID_RECOVERY_KEY: .*LATCHKEY_ADMIN_RECOVERY_KEY/);
+    const right = await recover(recoveryKey);
+    assert.equal(right.code, 0, right.stderr);
+    assert.equal(JSON.parse(right.stdout).success, true);
   });
 });
