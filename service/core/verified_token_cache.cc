@@ -1,6 +1,8 @@
 #include "service/core/verified_token_cache.h"
 
 #include <algorithm>
+#include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "crypto/hashing.h"
@@ -34,7 +36,7 @@ VerifiedTokenCache::VerifiedTokenCache(Options options) {
     // max_entries exactly.
     shard->capacity = options.max_entries / shard_count +
                       (i < options.max_entries % shard_count ? 1 : 0);
-    absl::MutexLock lock(&shard->mutex);
+    std::unique_lock lock(shard->mutex);
     shard->slots = std::make_unique<Slot[]>(shard->capacity);
     shard->index.reserve(shard->capacity);
     shards_.push_back(std::move(shard));
@@ -56,7 +58,7 @@ std::shared_ptr<const VerifiedToken> VerifiedTokenCache::Find(
   if (shards_.empty()) return nullptr;
   Shard& shard = ShardOf(key);
   {
-    absl::ReaderMutexLock lock(&shard.mutex);
+    std::shared_lock lock(shard.mutex);
     auto it = shard.index.find(key);
     if (it != shard.index.end()) {
       const Slot& slot = shard.slots[it->second];
@@ -115,7 +117,7 @@ void VerifiedTokenCache::Insert(absl::string_view key, VerifiedToken token,
   if (bytes > max_bytes_per_shard_) return;
   auto shared = std::make_shared<const VerifiedToken>(std::move(token));
   Shard& shard = ShardOf(key);
-  absl::MutexLock lock(&shard.mutex);
+  std::unique_lock lock(shard.mutex);
   if (auto it = shard.index.find(key); it != shard.index.end()) {
     Clear(shard, it->second);
   }
@@ -134,7 +136,7 @@ void VerifiedTokenCache::Insert(absl::string_view key, VerifiedToken token,
 
 void VerifiedTokenCache::DropKid(absl::string_view kid) {
   for (const std::unique_ptr<Shard>& shard : shards_) {
-    absl::MutexLock lock(&shard->mutex);
+    std::unique_lock lock(shard->mutex);
     for (size_t i = 0; i < shard->capacity; ++i) {
       const Slot& slot = shard->slots[i];
       if (!slot.key.empty() && slot.token->kid == kid) Clear(*shard, i);
@@ -147,7 +149,7 @@ VerifiedTokenCache::Stats VerifiedTokenCache::stats() const {
   stats.hits = hits_.load(std::memory_order_relaxed);
   stats.misses = misses_.load(std::memory_order_relaxed);
   for (const std::unique_ptr<Shard>& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard->mutex);
+    std::shared_lock lock(shard->mutex);
     stats.entries += shard->index.size();
     stats.bytes += shard->bytes;
   }

@@ -40,9 +40,12 @@ if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ];
   load_pin=(taskset -c 1)
 fi
 
+# LATCHKEY_BENCH_OUTPUT_BASE runs the optimized build in a Bazel server of
+# its own, so that it does not hold the lock of the everyday one.
+bench_bazel=(bazel ${LATCHKEY_BENCH_OUTPUT_BASE:+--output_base="$LATCHKEY_BENCH_OUTPUT_BASE"})
 bench_build() {
-  bazel build -c opt //service:latchkeyd "$@" >&2
-  bench_bin="$(bazel info -c opt bazel-bin 2>/dev/null)"
+  "${bench_bazel[@]}" build -c opt //service:latchkeyd "$@" >&2
+  bench_bin="$("${bench_bazel[@]}" info -c opt bazel-bin 2>/dev/null)"
 }
 
 bench_free_ports() {
