@@ -72,7 +72,8 @@ const CommandGroup& SetupCommands() {
            "same one) and ends their sessions",
            "LATCHKEY_ADMIN_RECOVERY_KEY=... latchkeyctl recover --email "
            "admin@example.com --new_password 'new passphrase'"},
-      }};
+      },
+      {"setup", "recover"}};
   return *group;
 }
 

@@ -122,7 +122,8 @@ const CommandGroup& TokenCommands() {
            "checks an access token of --project (server or admin access): the "
            "verified claims, or the reason it is refused (exit 1)",
            "latchkeyctl --data_dir .data tokens validate \"$ACCESS_TOKEN\""},
-      }};
+      },
+      {"health", "jwks"}};
   return *group;
 }
 

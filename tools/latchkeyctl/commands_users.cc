@@ -224,7 +224,8 @@ const CommandGroup& UserCommands() {
       {
           {"users",
            "users list [--query Q] | create --email E [--password P] "
-           "[--display_name N] | get ID | update ID [options] | delete ID",
+           "[--display_name N] | get ID | update ID [options] | delete ID | "
+           "import FILE",
            "users of --project (server or admin access). update changes "
            "only what it is given: --display_name, --email, --email_verified "
            "true|false, --email_auth_enabled true|false, --password, "
@@ -233,7 +234,7 @@ const CommandGroup& UserCommands() {
            "--restricted true|false, --restricted_reason, --country_code, "
            "--selected_team, --otp_auth_enabled true|false, "
            "--passkey_auth_enabled true|false; --clear NAME,... sets those "
-           "(text or JSON ones) to null",
+           "(text or JSON ones) to null. import: see latchkeyctl help import",
            "latchkeyctl --data_dir .data users list --json\n  latchkeyctl "
            "--data_dir .data users update $USER --display_name "
            "'Ada Lovelace' --server_metadata '{\"plan\": \"pro\"}'"},

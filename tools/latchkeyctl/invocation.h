@@ -88,6 +88,9 @@ struct CommandGroup {
   std::vector<std::string> names;
   int (*run)(const Invocation& invocation);
   std::vector<CommandHelp> help;
+  // Those of `names` that send no credentials: they run even when
+  // --data_dir has no secrets file yet (a dev server still starting).
+  std::vector<std::string> credential_free = {};
 };
 
 }  // namespace latchkey::ctl

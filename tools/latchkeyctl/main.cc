@@ -29,6 +29,22 @@ const std::vector<const CommandGroup*>& Groups() {
   return *groups;
 }
 
+const CommandGroup* FindGroup(const std::string& command) {
+  for (const CommandGroup* group : Groups()) {
+    for (const std::string& name : group->names) {
+      if (name == command) return group;
+    }
+  }
+  return nullptr;
+}
+
+bool IsCredentialFree(const CommandGroup& group, const std::string& command) {
+  for (const std::string& name : group.credential_free) {
+    if (name == command) return true;
+  }
+  return false;
+}
+
 // Help topics by name (sorted, as `help` lists them).
 const std::map<std::string, const CommandHelp*>& Help() {
   static const auto* help = [] {
@@ -107,19 +123,19 @@ int Main(int argc, char** argv) {
       !absl::SimpleAtoi(line.Get("timeout"), &options.timeout_seconds)) {
     return Usage("--timeout takes seconds");
   }
-  if (absl::Status status = ResolveOptions(options); !status.ok()) {
+  const std::string command = line.words[0];
+  const CommandGroup* group = FindGroup(command);
+  if (group == nullptr) {
+    return Usage(absl::StrCat("unknown command \"", command, " ",
+                              line.words.size() > 1 ? line.words[1] : "",
+                              "\""));
+  }
+  if (absl::Status status = ResolveOptions(options);
+      !status.ok() && !IsCredentialFree(*group, command)) {
     std::cerr << "latchkeyctl: " << status.message() << std::endl;
     return kExitCredentials;
   }
-  const Invocation invocation(line, Connection(options));
-  const std::string command = invocation.Arg(0);
-  for (const CommandGroup* group : Groups()) {
-    for (const std::string& name : group->names) {
-      if (name == command) return group->run(invocation);
-    }
-  }
-  return Usage(absl::StrCat("unknown command \"", command, " ",
-                            invocation.Arg(1), "\""));
+  return group->run(Invocation(line, Connection(options)));
 }
 
 }  // namespace

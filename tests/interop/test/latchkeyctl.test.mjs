@@ -310,6 +310,21 @@ describe('latchkeyctl', () => {
     assert.doesNotMatch(result.stderr, /not-the-right-key/);
   });
 
+  test('health and jwks need no secrets file in --data_dir (a dev server still starting); other commands do', async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), 'latchkeyctl-empty-'));
+    try {
+      const health = await ctl(['--data_dir', empty, 'health', '--json']);
+      assert.equal(health.code, 0, health.stderr);
+      assert.equal(JSON.parse(health.stdout).status, 'SERVING');
+      assert.equal((await ctl(['--data_dir', empty, 'jwks', '--json'])).code, 0);
+      const users = await ctl(['--data_dir', empty, 'users', 'list']);
+      assert.equal(users.code, 4);
+      assert.match(users.stderr, /^latchkeyctl: cannot read .*dev-secrets\.env/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
   test('a missing server: exit 3 naming the address', async () => {
     const result = await run(['--address', '127.0.0.1:1', 'health', '--timeout', '2']);
     assert.equal(result.code, 3);
