@@ -52,6 +52,16 @@ class Backend {
   // commits on its own. Returns fn's status.
   virtual absl::Status RunAutocommit(
       absl::FunctionRef<absl::Status(SqlExecutor&)> fn) = 0;
+
+  // Runs `fn` for writes whose loss in a crash does no harm (rate-limit
+  // counters): their commit need not wait for the write to reach disk.
+  // The statements `fn` runs must each be atomic on their own, as with
+  // RunAutocommit; they may run inside one transaction. By default (SQLite,
+  // whose WAL commits do not wait for a sync anyway) this is RunAutocommit.
+  virtual absl::Status RunLossTolerant(
+      absl::FunctionRef<absl::Status(SqlExecutor&)> fn) {
+    return RunAutocommit(fn);
+  }
 };
 
 }  // namespace latchkey::storage

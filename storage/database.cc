@@ -64,6 +64,14 @@ absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
   });
 }
 
+absl::Status Database::RunLossTolerant(
+    absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  return backend_->RunLossTolerant([&](SqlExecutor& executor) {
+    Repositories repositories(executor);
+    return fn(repositories);
+  });
+}
+
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
     std::string_view url, const DatabaseOptions& options) {
   std::unique_ptr<Backend> backend;

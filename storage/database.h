@@ -61,6 +61,17 @@ class Database {
   // Never retried. Returns fn's status.
   absl::Status Run(absl::FunctionRef<absl::Status(Repositories&)> fn);
 
+  // Like Run, for writes a crash may lose without harm (rate-limit
+  // counters, which are only ever an approximate defence): on PostgreSQL
+  // their commit does not wait for the write-ahead log to reach disk
+  // (synchronous_commit off for that transaction alone), which is most of
+  // a durable write's cost; a crash of the database server can lose the
+  // last fraction of a second of them. They are visible to every other
+  // connection at once, as any commit. Never use it for data a caller is
+  // told was saved.
+  absl::Status RunLossTolerant(
+      absl::FunctionRef<absl::Status(Repositories&)> fn);
+
  private:
   std::unique_ptr<Backend> backend_;
   DatabaseOptions options_;

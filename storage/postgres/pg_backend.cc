@@ -93,6 +93,26 @@ class PgBackend final : public Backend {
     return status;
   }
 
+  // One transaction with synchronous_commit off for itself alone: its
+  // COMMIT returns before the WAL flush. READ COMMITTED, because the
+  // statements run here are single atomic upserts that need no snapshot,
+  // and so never fail with a serialization conflict.
+  absl::Status RunLossTolerant(
+      absl::FunctionRef<absl::Status(SqlExecutor&)> fn) override {
+    LATCHKEY_ASSIGN_OR_RETURN(Pool::Lease conn, AcquireHealthy());
+    absl::Status status =
+        conn->Execute("BEGIN ISOLATION LEVEL READ COMMITTED", {}).status();
+    if (status.ok()) {
+      status =
+          conn->Execute("SET LOCAL synchronous_commit TO OFF", {}).status();
+      if (!status.ok()) Rollback(conn);
+    } else if (!conn->ok()) {
+      conn.Discard();
+    }
+    if (!status.ok()) return status;
+    return Finish(conn, fn(*conn));
+  }
+
  private:
   static absl::Status Begin(PgConnection& conn, Isolation isolation) {
     return conn
