@@ -11,6 +11,7 @@
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
 #include "service/errors/api_error.h"
+#include "service/gateway/forward_auth.h"
 #include "service/gateway/request_binder.h"
 #include "service/gateway/stack_error.h"
 #include "service/json/json_writer.h"
@@ -210,6 +211,9 @@ absl::Status RestGateway::Serve(const MethodCatalog& catalog,
           Target{&method, routes[i].first, routes[i].second, BodyOf(rule, i)});
     }
   }
+  for (const CatalogMethod& method : catalog.methods()) {
+    if (method.descriptor->full_name() == kCheckMethod) check_method_ = &method;
+  }
   RouteTable::Builder builder;
   for (size_t i = 0; i < targets_.size(); ++i) {
     const Target& target = targets_[i];
@@ -237,6 +241,11 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   const size_t question = target.find('?');
   absl::string_view path = target.substr(0, question);
 
+  // Proxies ask with the original request's method (any), and answer only
+  // 2xx, 401 or 403 meaningfully: no CORS, no route table.
+  if (check_method_ != nullptr && IsForwardAuthPath(path)) {
+    return ForwardAuth(std::move(request), std::move(respond));
+  }
   if (request.method == "OPTIONS") {
     HttpResponse response;
     response.status = 204;
@@ -451,6 +460,27 @@ void RestGateway::Call(const Target& target, RouteTable::Match match,
       std::make_unique<RestCall>(target, std::move(match.bindings),
                                  std::move(request), std::move(respond),
                                  std::move(request_id), client_access));
+}
+
+void RestGateway::ForwardAuth(HttpRequest request,
+                              HttpServer::Respond respond) {
+  CallEnvelope envelope;
+  envelope.transport = Transport::kRest;
+  envelope.request_id = NewRequestId();
+  envelope.deadline = absl::Now() + options_.call_deadline;
+  std::string forwarded_for;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "x-forwarded-for") {
+      absl::StrAppend(&forwarded_for, forwarded_for.empty() ? "" : ",", value);
+    }
+  }
+  envelope.client_ip =
+      options_.trusted_proxies.ClientAddress(request.client_ip, forwarded_for);
+  std::string request_id = envelope.request_id;
+  runner_->Submit(
+      *check_method_->descriptor, std::move(envelope),
+      std::make_unique<ForwardAuthCall>(std::move(request), std::move(respond),
+                                        std::move(request_id)));
 }
 
 }  // namespace latchkey::service::gateway

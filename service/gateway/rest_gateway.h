@@ -74,12 +74,16 @@ class RestGateway {
   void Handle(HttpRequest request, HttpServer::Respond respond);
   void Call(const Target& target, RouteTable::Match match, HttpRequest request,
             HttpServer::Respond respond);
+  // GET (any method) /forward-auth: the request as an ext_authz Check.
+  void ForwardAuth(HttpRequest request, HttpServer::Respond respond);
 
   Options options_;
   std::atomic<bool> serving_{false};
   std::vector<Target> targets_;
   std::unique_ptr<const RouteTable> routes_;
   CallRunner* runner_ = nullptr;
+  // Envoy's Authorization.Check when the catalog serves it (forward auth).
+  const CatalogMethod* check_method_ = nullptr;
   std::unique_ptr<HttpServer> http_;
 };
 

@@ -39,11 +39,10 @@ async function signUp(server) {
 }
 
 // {alice, bob, anonymous, teamId, permission}: alice holds the project
-// permission `permission` and team_admin in team `teamId` (whose system
+// permission `permission` (made here; a fresh name unless given) and team_admin in team `teamId` (whose system
 // permissions include $read_members); bob holds neither; anonymous is an
 // anonymous user. Each user is {userId, accessToken}.
-export async function meshIdentities(server) {
-  const permission = `read_docs_${++counter}`;
+export async function meshIdentities(server, { permission = `read_docs_${++counter}` } = {}) {
   await api(server, 'POST', '/project-permission-definitions', {
     access: 'admin', body: { id: permission },
   });

@@ -89,6 +89,16 @@ test('every route the contract declares is documented', () => {
   assert.deepEqual(extra, ['GET /api/v1', 'GET /api/v1/openapi.json', 'GET /healthz', 'GET /readyz']);
 });
 
+// Served and left out on purpose: /forward-auth is for reverse proxies
+// (nginx auth_request, Caddy forward_auth), not part of the REST API. It
+// takes any method and answers only 200, 401 or 403 (docs/mesh.md).
+test('the forward-auth endpoint is served but not documented', async () => {
+  assert.equal(document.paths['/forward-auth'], undefined);
+  const answer = await probe('GET', '/forward-auth');
+  assert.equal(answer.status, 401);
+  assert.equal(answer.json?.code, 'USER_AUTHENTICATION_REQUIRED');
+});
+
 // A request on a route, with no credentials; path variables get a value
 // that names nothing.
 async function probe(method, route) {
