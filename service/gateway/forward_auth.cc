@@ -20,6 +20,7 @@ using envoy::service::auth::v3::CheckResponse;
 
 constexpr char kNoStore[] = "no-store, max-age=0";
 constexpr char kTeamIdHeader[] = "x-latchkey-team-id";
+constexpr size_t kMaxHeaderValueBytes = 8192;
 
 // Query parameter -> context extension.
 constexpr std::pair<absl::string_view, absl::string_view> kRequirements[] = {
@@ -44,6 +45,11 @@ CheckRequest CheckRequestFor(const HttpRequest& request) {
   auto* http = attributes->mutable_request()->mutable_http();
   auto& headers = *http->mutable_headers();
   for (const auto& [name, value] : request.headers) {
+    // The pipeline refuses a request string over its default limit (8 KiB)
+    // before the policy runs, and the policy reads nothing that long (a
+    // token, a team id): leave such a header (a large Cookie) out rather
+    // than fail the check.
+    if (value.size() > kMaxHeaderValueBytes) continue;
     std::string& joined = headers[name];
     absl::StrAppend(&joined, joined.empty() ? "" : ",", value);
   }

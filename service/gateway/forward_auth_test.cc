@@ -92,6 +92,15 @@ TEST(CheckRequestFor, MalformedEscapesAreTakenAsWritten) {
             "read%zzdocs");
 }
 
+TEST(CheckRequestFor, HeadersTooLongToCheckAreLeftOut) {
+  CheckRequest check = CheckRequestFor(Verify(
+      "/forward-auth",
+      {{"cookie", std::string(9000, 'c')}, {"authorization", "Bearer t"}}));
+  const auto& headers = check.attributes().request().http().headers();
+  EXPECT_EQ(headers.count("cookie"), 0u);
+  EXPECT_EQ(headers.at("authorization"), "Bearer t");
+}
+
 TEST(CheckRequestFor, RepeatedHeadersAreJoinedAsEnvoyJoinsThem) {
   CheckRequest check =
       CheckRequestFor(Verify("/forward-auth", {{"x-latchkey-user-id", "a"},

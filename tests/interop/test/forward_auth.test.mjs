@@ -212,6 +212,15 @@ for (const [name, proxy] of Object.entries(proxies)) {
       assert.equal(refused.reached, false);
     });
 
+    test('a header too long to check (a large cookie) does not stop the check', async () => {
+      // Straight to latchkeyd: nginx's default header buffers stop at 8 KiB.
+      const response = await fetch(`${server.httpUrl}/forward-auth`, {
+        headers: { ...bearer(ids.alice), cookie: `session=${'x'.repeat(9000)}` },
+      });
+      assert.equal(response.status, 200, await response.text());
+      assert.equal(response.headers.get('x-latchkey-user-id'), ids.alice.userId);
+    });
+
     test('anonymous users are refused by default', async () => {
       const answer = await send('/hello', { headers: bearer(ids.anonymous) });
       assert.equal(answer.status, 401, answer.text);
