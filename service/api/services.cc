@@ -3,6 +3,7 @@
 #include "common/status_macros.h"
 #include "service/api/account_sessions.h"
 #include "service/api/email_code_auth.h"
+#include "service/api/oauth_sign_in.h"
 #include "service/api/password_auth.h"
 #include "service/api/project_service.h"
 #include "service/api/session_methods.h"
@@ -19,6 +20,7 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
   LATCHKEY_RETURN_IF_ERROR(RegisterSessionMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterPasswordMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterEmailCodeMethods(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterOAuthSignInMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterProjectService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterUserService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterSetupService(registry, context));

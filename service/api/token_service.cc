@@ -15,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "service/api/auth_common.h"
 #include "service/api/oauth_client.h"
+#include "service/api/oauth_sign_in.h"
 #include "service/core/access_tokens.h"
 #include "service/core/refresh_session.h"
 #include "service/core/user_sessions.h"
@@ -71,14 +72,19 @@ absl::Status CheckProjectExists(AppContext& context,
 // context: thread-safe.
 class TokenMethods {
  public:
-  explicit TokenMethods(AppContext& context)
+  TokenMethods(AppContext& context,
+               std::shared_ptr<const core::OAuthSignIn> oauth_sign_in)
       : context_(context),
+        oauth_sign_in_(std::move(oauth_sign_in)),
         sessions_(SignInServicesOf(context)),
         refresh_(context.database, context.sessions, context.rate_limiter,
                  context.token_issuer) {}
 
   absl::StatusOr<OAuthTokenResponse> OAuthToken(
       CallContext& call, const OAuthTokenRequest& request);
+  // grant_type=authorization_code: the code of an OAuth sign-in.
+  absl::StatusOr<OAuthTokenResponse> AuthorizationCodeGrant(
+      const core::ProjectSnapshot& project, const OAuthTokenRequest& request);
   absl::StatusOr<RefreshAccessTokenResponse> RefreshAccessToken(
       CallContext& call, const RefreshAccessTokenRequest& request);
   absl::StatusOr<SuccessResponse> RevokeRefreshToken(
@@ -98,6 +104,7 @@ class TokenMethods {
 
  private:
   AppContext& context_;
+  const std::shared_ptr<const core::OAuthSignIn> oauth_sign_in_;
   const core::UserSessions sessions_;
   const core::RefreshSession refresh_;
 };
@@ -109,9 +116,7 @@ absl::StatusOr<OAuthTokenResponse> TokenMethods::OAuthToken(
       AuthenticateOAuthClient(context_.projects, request.client_id(),
                               request.client_secret()));
   if (request.grant_type() == "authorization_code") {
-    return ApiError(identity::v1::INVALID_AUTHORIZATION_CODE, {},
-                    "The authorization code is not valid: this server does "
-                    "not offer OAuth sign-in yet, so it has issued no codes.");
+    return AuthorizationCodeGrant(*project, request);
   }
   if (request.grant_type() != "refresh_token") {
     return ApiError(identity::v1::UNSUPPORTED_GRANT_TYPE,
@@ -141,6 +146,34 @@ absl::StatusOr<OAuthTokenResponse> TokenMethods::OAuthToken(
   if (refreshed.next_refresh_token.has_value()) {
     response.set_refresh_token(*std::move(refreshed.next_refresh_token));
   }
+  return response;
+}
+
+absl::StatusOr<OAuthTokenResponse> TokenMethods::AuthorizationCodeGrant(
+    const core::ProjectSnapshot& project, const OAuthTokenRequest& request) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      core::OAuthSignIn::ExchangeResult result,
+      oauth_sign_in_->Exchange({.project = project,
+                                .code = request.code(),
+                                .redirect_uri = request.redirect_uri(),
+                                .code_verifier = request.code_verifier()}));
+  OAuthTokenResponse response;
+  response.set_access_token(std::move(result.signed_in.access_token));
+  response.set_token_type("Bearer");
+  response.set_expires_in(project.config.access_token_lifetime_seconds());
+  response.set_scope(std::string(kOAuthScope));
+  response.set_refresh_token(std::move(result.signed_in.refresh_token));
+  // Both spellings: Stack's and the one its SDK reads.
+  response.set_is_new_user(result.new_user);
+  response.set_new_user_camel(result.new_user);
+  google::protobuf::Value after;
+  if (result.after_callback_redirect_url.has_value()) {
+    after.set_string_value(*result.after_callback_redirect_url);
+  } else {
+    after.set_null_value(google::protobuf::NULL_VALUE);
+  }
+  *response.mutable_after_callback_redirect_url() = after;
+  *response.mutable_after_callback_redirect_url_camel() = std::move(after);
   return response;
 }
 
@@ -302,8 +335,11 @@ absl::StatusOr<ListSigningKeysResponse> TokenMethods::ListSigningKeys(
 
 absl::Status RegisterTokenService(MethodRegistry& registry,
                                   AppContext& context) {
-  ServiceBinder<TokenMethods> bind(registry, "identity.v1.TokenService",
-                                   std::make_shared<TokenMethods>(context));
+  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const core::OAuthSignIn> oauth,
+                            MakeOAuthSignIn(context));
+  ServiceBinder<TokenMethods> bind(
+      registry, "identity.v1.TokenService",
+      std::make_shared<TokenMethods>(context, std::move(oauth)));
   bind("OAuthToken", &TokenMethods::OAuthToken);
   bind("RefreshAccessToken", &TokenMethods::RefreshAccessToken);
   bind("RevokeRefreshToken", &TokenMethods::RevokeRefreshToken);

@@ -229,6 +229,13 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
   if (config.display_name_for_emails().size() > 256) {
     return InvalidConfig("display_name_for_emails is too long");
   }
+  static const std::set<std::string> kMergeStrategies = {
+      "", "link_method", "raise_error", "allow_duplicates"};
+  if (!kMergeStrategies.count(config.oauth_account_merge_strategy())) {
+    return InvalidConfig(
+        "oauth_account_merge_strategy must be link_method, raise_error or "
+        "allow_duplicates");
+  }
   return absl::OkStatus();
 }
 

@@ -90,6 +90,8 @@ class Writer {
       const identity::v1::FieldRule& rule = RuleOf(field);
       if (rule.server_only() && !options_.include_server_only) continue;
       if (IsUpdateMask(field)) continue;
+      const std::string& key =
+          rule.rest_name().empty() ? field->name() : rule.rest_name();
       if (field->is_map()) {
         nlohmann::ordered_json map = nlohmann::ordered_json::object();
         const FieldDescriptor* key_field = field->message_type()->map_key();
@@ -99,18 +101,18 @@ class Writer {
           map[entry.GetReflection()->GetString(entry, key_field)] =
               Scalar(entry, value_field);
         }
-        out[field->name()] = std::move(map);
+        out[key] = std::move(map);
       } else if (field->is_repeated()) {
         nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
           list.push_back(RepeatedElement(message, field, j));
         }
-        out[field->name()] = std::move(list);
+        out[key] = std::move(list);
       } else if (field->has_presence() &&
                  !reflection->HasField(message, field)) {
-        if (!rule.omit_if_unset()) out[field->name()] = nullptr;
+        if (!rule.omit_if_unset()) out[key] = nullptr;
       } else {
-        out[field->name()] = Scalar(message, field);
+        out[key] = Scalar(message, field);
       }
     }
     return out;

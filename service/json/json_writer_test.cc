@@ -42,6 +42,29 @@ TEST(MessageToJson, OmitIfUnsetLeavesKeysOut) {
   EXPECT_EQ(MessageToJson(response, {})["refresh_token"], "r");
 }
 
+TEST(MessageToJson, RestNameRenamesTheKeyAndValueNullIsNull) {
+  identity::v1::OAuthTokenResponse response;
+  response.set_is_new_user(true);
+  response.set_new_user_camel(true);
+  response.mutable_after_callback_redirect_url()->set_null_value(
+      google::protobuf::NULL_VALUE);
+  response.mutable_after_callback_redirect_url_camel()->set_string_value(
+      "https://app.example/after");
+  auto out = MessageToJson(response, {});
+  EXPECT_EQ(out["is_new_user"], true);
+  EXPECT_EQ(out["newUser"], true);
+  EXPECT_FALSE(out.contains("new_user_camel"));
+  ASSERT_TRUE(out.contains("after_callback_redirect_url"));
+  EXPECT_TRUE(out["after_callback_redirect_url"].is_null());
+  EXPECT_EQ(out["afterCallbackRedirectUrl"], "https://app.example/after");
+  // Unset, they are left out (the refresh grant's shape).
+  response.Clear();
+  out = MessageToJson(response, {});
+  EXPECT_FALSE(out.contains("newUser"));
+  EXPECT_FALSE(out.contains("after_callback_redirect_url"));
+  EXPECT_FALSE(out.contains("afterCallbackRedirectUrl"));
+}
+
 TEST(MessageToJson, UpdateMaskIsNeverWritten) {
   identity::v1::UpdateCurrentUserRequest request;
   request.mutable_update_mask()->add_paths("display_name");

@@ -189,7 +189,7 @@ TEST_F(TokenServiceTest, PublicClientSecretIsRefusedWhenTheProjectNeedsAKey) {
                   .ok());
 }
 
-TEST_F(TokenServiceTest, AuthorizationCodeGrantHasNoValidCodeYet) {
+TEST_F(TokenServiceTest, AuthorizationCodeGrantRefusesAnUnknownCode) {
   OAuthTokenRequest request;
   request.set_grant_type("authorization_code");
   request.set_code("some-code");
@@ -199,7 +199,6 @@ TEST_F(TokenServiceTest, AuthorizationCodeGrantHasNoValidCodeYet) {
   OAuthTokenResponse response;
   grpc::Status status = tokens().OAuthToken(&call, request, &response);
   EXPECT_EQ(ErrorOf(status).reason, "INVALID_AUTHORIZATION_CODE");
-  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("OAuth sign-in"));
 }
 
 TEST_F(TokenServiceTest, OtherGrantTypesAreUnsupported) {

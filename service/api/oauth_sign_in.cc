@@ -1,0 +1,164 @@
+#include "service/api/oauth_sign_in.h"
+
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "common/status_macros.h"
+#include "identity/v1/auth.pb.h"
+#include "service/api/auth_common.h"
+#include "service/api/oauth_client.h"
+#include "service/core/oauth_client_secrets.h"
+#include "service/core/oauth_providers.h"
+#include "service/errors/api_error.h"
+#include "service/pipeline/service_binder.h"
+#include "service/runtime/http_client.h"
+
+namespace latchkey::service::api {
+namespace {
+
+using identity::v1::OAuthAuthorizeRequest;
+using identity::v1::OAuthCallbackRequest;
+using identity::v1::RedirectResponse;
+
+std::optional<std::string> GetEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+// Everything the use case refers to, kept alive together.
+struct OAuthParts {
+  explicit OAuthParts(CurlHttpClientOptions options, const common::Clock& clock,
+                      crypto::SecretBox secret_box)
+      : http(std::move(options)),
+        providers(http, clock),
+        box(std::move(secret_box)) {}
+
+  CurlHttpClient http;
+  core::OAuthProviderClient providers;
+  crypto::SecretBox box;
+  std::optional<core::OAuthSignIn> sign_in;
+};
+
+class OAuthMethods {
+ public:
+  OAuthMethods(AppContext& context,
+               std::shared_ptr<const core::OAuthSignIn> sign_in)
+      : context_(context), sign_in_(std::move(sign_in)) {}
+
+  absl::StatusOr<RedirectResponse> OAuthAuthorize(
+      CallContext& call, const OAuthAuthorizeRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::shared_ptr<const core::ProjectSnapshot> project,
+        AuthenticateOAuthClient(context_.projects, request.client_id(),
+                                request.client_secret()));
+    core::OAuthSignIn::AuthorizeInput input{.project = *project};
+    input.provider_id = request.provider_id();
+    input.redirect_uri = request.redirect_uri();
+    input.scope = request.scope();
+    input.state = request.state();
+    input.grant_type = request.grant_type();
+    input.code_challenge = request.code_challenge();
+    input.code_challenge_method = request.code_challenge_method();
+    input.response_type = request.response_type();
+    input.type = request.type();
+    input.provider_scope = request.provider_scope();
+    input.error_redirect_url = !request.error_redirect_uri().empty()
+                                   ? request.error_redirect_uri()
+                                   : request.error_redirect_url();
+    input.after_callback_redirect_url = request.after_callback_redirect_url();
+    input.json_mode = request.stack_response_mode() == "json" ||
+                      request.hexclave_response_mode() == "json";
+    if (!request.token().empty()) {
+      core::TokenAcceptance any_user;
+      any_user.allow_anonymous = true;
+      any_user.allow_restricted = true;
+      LATCHKEY_ASSIGN_OR_RETURN(
+          identity::v1::AccessTokenClaims claims,
+          context_.token_verifier.Verify(request.token(), project->project.id,
+                                         any_user));
+      input.token_user_id = claims.sub();
+      input.token_user_is_anonymous = claims.is_anonymous();
+    }
+    LATCHKEY_ASSIGN_OR_RETURN(core::OAuthSignIn::AuthorizeResult result,
+                              sign_in_->Authorize(input));
+    RedirectResponse response;
+    response.set_location(std::move(result.location));
+    if (input.json_mode) {
+      call.http().status = 200;
+    } else if (result.set_cookie.has_value()) {
+      call.http().set_cookies.push_back(*std::move(result.set_cookie));
+    }
+    return response;
+  }
+
+  absl::StatusOr<RedirectResponse> OAuthCallback(
+      CallContext& call, const OAuthCallbackRequest& request) {
+    core::OAuthSignIn::CallbackOutcome outcome =
+        sign_in_->Callback({.provider_id = request.provider_id(),
+                            .code = request.code(),
+                            .state = request.state(),
+                            .error = request.error(),
+                            .error_description = request.error_description(),
+                            .cookie_header = call.cookie_header()});
+    call.http().set_cookies = std::move(outcome.set_cookies);
+    if (!outcome.error.ok()) return outcome.error;
+    call.http().status = outcome.http_status;
+    call.http().json_body_on_redirect = true;
+    RedirectResponse response;
+    response.set_location(std::move(outcome.location));
+    return response;
+  }
+
+ private:
+  AppContext& context_;
+  const std::shared_ptr<const core::OAuthSignIn> sign_in_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const core::OAuthSignIn>> MakeOAuthSignIn(
+    AppContext& context) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      crypto::SecretBox box,
+      core::OAuthClientSecretBox(context.config.server_secret,
+                                 context.config.previous_server_secret));
+  CurlHttpClientOptions options;
+  options.allow_loopback_http =
+      GetEnv("LATCHKEY_OAUTH_ALLOW_LOOPBACK_HTTP") == "true";
+  auto parts = std::make_shared<OAuthParts>(std::move(options), context.clock,
+                                            std::move(box));
+  std::vector<std::string> ids = absl::StrSplit(
+      GetEnv("LATCHKEY_OAUTH_PROVIDERS").value_or("google,github,discord"), ',',
+      absl::SkipWhitespace());
+  for (std::string& id : ids) id = std::string(absl::StripAsciiWhitespace(id));
+  parts->sign_in.emplace(core::OAuthSignInDeps{
+      .services = SignInServicesOf(context),
+      .projects = context.projects,
+      .providers = parts->providers,
+      .client_secret_box = parts->box,
+      .public_url =
+          std::string(absl::StripSuffix(context.config.public_url, "/")),
+      .internal_providers = core::OAuthProvidersFromEnvironment(ids, GetEnv)});
+  const core::OAuthSignIn* sign_in = &*parts->sign_in;
+  return std::shared_ptr<const core::OAuthSignIn>(std::move(parts), sign_in);
+}
+
+absl::Status RegisterOAuthSignInMethods(MethodRegistry& registry,
+                                        AppContext& context) {
+  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const core::OAuthSignIn> sign_in,
+                            MakeOAuthSignIn(context));
+  ServiceBinder<OAuthMethods> bind(
+      registry, "identity.v1.AuthService",
+      std::make_shared<OAuthMethods>(context, std::move(sign_in)));
+  bind("OAuthAuthorize", &OAuthMethods::OAuthAuthorize);
+  bind("OAuthCallback", &OAuthMethods::OAuthCallback);
+  return bind.status();
+}
+
+}  // namespace latchkey::service::api

@@ -1,0 +1,425 @@
+// OAuth / OpenID Connect sign-in against a real OpenID provider: npm
+// oidc-provider, started here on a loopback port with one static client and
+// driven headlessly through its development login and consent forms with
+// fetch (manual redirects, a cookie jar). Latchkey is configured with a
+// generic "oidc" provider pointing at it by issuer URL (discovery, JWKS,
+// id_token and userinfo all go over the wire).
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+
+import * as oidc from 'oidc-provider';
+
+import { startLatchkeyd } from '../lib/latchkeyd.mjs';
+
+const APP_CALLBACK = 'http://localhost:3000/oauth-callback';
+const PROVIDER_ID = 'testidp';
+const CLIENT_ID = 'latchkey-client';
+const CLIENT_SECRET = 'a-client-secret-for-tests-only';
+
+// The provider's accounts: id -> claims.
+const ACCOUNTS = new Map();
+function addAccount(id, email, verified = true) {
+  ACCOUNTS.set(id, { sub: id, email, email_verified: verified, name: `Person ${id}` });
+}
+
+function listen(server) {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+}
+
+// Starts oidc-provider for Latchkey's callback URL; returns {issuer, close}.
+async function startIdp(latchkeyUrl) {
+  const server = http.createServer();
+  const port = await listen(server);
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new oidc.Provider(issuer, {
+    clients: [{
+      client_id: CLIENT_ID,
+      client_secret: CLIENT_SECRET,
+      redirect_uris: [`${latchkeyUrl}/api/v1/auth/oauth/callback/${PROVIDER_ID}`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    findAccount: async (ctx, id) => ({
+      accountId: id,
+      claims: async () => ACCOUNTS.get(id) ?? { sub: id },
+    }),
+    features: { devInteractions: { enabled: true } },
+  });
+  // The development interactions log a warning per request; quiet here.
+  provider.on('server_error', () => {});
+  server.on('request', provider.callback());
+  return { issuer, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+// A minimal cookie jar (name=value per host; paths ignored: one test user).
+class Jar {
+  constructor() { this.byHost = new Map(); }
+  header(url) {
+    const jar = this.byHost.get(new URL(url).host);
+    return jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
+  }
+  take(url, response) {
+    const host = new URL(url).host;
+    if (!this.byHost.has(host)) this.byHost.set(host, new Map());
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair.indexOf('=');
+      this.byHost.get(host).set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+  }
+}
+
+async function go(jar, url, init = {}) {
+  const cookie = jar.header(url);
+  const response = await fetch(url, {
+    redirect: 'manual',
+    ...init,
+    headers: { ...(init.headers ?? {}), ...(cookie ? { cookie } : {}) },
+  });
+  jar.take(url, response);
+  return response;
+}
+
+// Follows the provider's redirects and answers its login and consent forms
+// as `login`, until the browser is sent to Latchkey's callback; returns
+// that URL. `abort`: press the provider's "cancel" instead of logging in.
+async function throughProvider(jar, authorizeUrl, login, { abort = false } = {}) {
+  let url = authorizeUrl;
+  for (let step = 0; step < 20; step++) {
+    if (url.includes('/api/v1/auth/oauth/callback/')) return url;
+    const response = await go(jar, url);
+    if (response.status >= 300 && response.status < 400) {
+      url = new URL(response.headers.get('location'), url).href;
+      continue;
+    }
+    const html = await response.text();
+    assert.equal(response.status, 200, html.slice(0, 300));
+    const action = new URL(url).pathname;
+    if (abort) {
+      url = new URL(`${action}/abort`, url).href;
+      continue;
+    }
+    const form = html.includes('name="prompt" value="login"')
+      ? { prompt: 'login', login, password: 'anything' }
+      : { prompt: 'consent' };
+    const posted = await go(jar, new URL(action, url).href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    assert.ok(posted.status >= 300 && posted.status < 400, `form answered ${posted.status}`);
+    url = new URL(posted.headers.get('location'), url).href;
+  }
+  throw new Error('the provider never sent the browser back');
+}
+
+const s256 = (verifier) => createHash('sha256').update(verifier).digest('base64url');
+
+describe('OAuth sign-in with a real OpenID provider', () => {
+  let server;
+  let idp;
+
+  const admin = () => ({
+    'content-type': 'application/json',
+    'x-stack-project-id': 'internal',
+    'x-stack-access-type': 'admin',
+    'x-stack-super-secret-admin-key': server.keys.superSecretAdminKey,
+  });
+  const serverHeaders = () => ({
+    'content-type': 'application/json',
+    'x-stack-project-id': 'internal',
+    'x-stack-access-type': 'server',
+    'x-stack-secret-server-key': server.keys.secretServerKey,
+  });
+  const configure = async (overrides) => {
+    const response = await fetch(`${server.httpUrl}/api/v1/internal/config/override/project`, {
+      method: 'PATCH', headers: admin(),
+      body: JSON.stringify({ config_override_string: JSON.stringify(overrides) }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+  const upsertProvider = async (enabled = true) => {
+    const response = await fetch(`${server.httpUrl}/api/v1/internal/oauth-providers/${PROVIDER_ID}`, {
+      method: 'PUT', headers: admin(),
+      body: JSON.stringify({
+        type: 'oidc', client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
+        issuer_url: idp.issuer, enabled,
+      }),
+    });
+    assert.equal(response.status, 200, await response.text());
+  };
+
+  before(async () => {
+    server = await startLatchkeyd({ env: { LATCHKEY_OAUTH_ALLOW_LOOPBACK_HTTP: 'true' } });
+    idp = await startIdp(server.httpUrl);
+    await configure({ allow_localhost: true, sign_up_enabled: true });
+    await upsertProvider(true);
+  });
+  after(async () => {
+    if (idp) await idp.close();
+    if (server) assert.equal(await server.stop(), 0);
+  });
+
+  // Starts a sign-in; returns what the app keeps and the provider URL.
+  async function authorize({ json = true, extra = {} } = {}) {
+    const verifier = randomBytes(32).toString('base64url');
+    const state = randomBytes(8).toString('hex');
+    const query = new URLSearchParams({
+      client_id: 'internal',
+      client_secret: server.keys.publishableClientKey,
+      redirect_uri: APP_CALLBACK,
+      scope: 'legacy',
+      state,
+      grant_type: 'authorization_code',
+      code_challenge: s256(verifier),
+      code_challenge_method: 'S256',
+      response_type: 'code',
+      ttclid: 'a-parameter-a-browser-added',
+      ...(json ? { stack_response_mode: 'json' } : {}),
+      ...extra,
+    });
+    const response = await fetch(
+      `${server.httpUrl}/api/v1/auth/oauth/authorize/${PROVIDER_ID}?${query}`, { redirect: 'manual' });
+    return { response, verifier, state };
+  }
+
+  async function exchange(code, verifier, redirectUri = APP_CALLBACK, asJson = false) {
+    const fields = {
+      grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
+      client_id: 'internal', client_secret: server.keys.publishableClientKey,
+    };
+    const response = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, asJson
+      ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) }
+      : {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+    return { status: response.status, body: await response.json() };
+  }
+
+  // The whole browser trip in JSON mode; returns {callback, verifier, state}.
+  async function signInThroughProvider(login, options = {}) {
+    const jar = new Jar();
+    const { response, verifier, state } = await authorize(options);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('set-cookie'), null);
+    const { location } = await response.json();
+    const callbackUrl = await throughProvider(jar, location, login, options);
+    const callback = await go(jar, callbackUrl);
+    return { callback, verifier, state, jar };
+  }
+
+  function appRedirect(callback) {
+    const location = new URL(callback.headers.get('location'));
+    assert.equal(`${location.origin}${location.pathname}`, APP_CALLBACK);
+    return location.searchParams;
+  }
+
+  async function me(accessToken) {
+    const response = await fetch(`${server.httpUrl}/api/v1/users/me`, {
+      headers: {
+        'x-stack-project-id': 'internal', 'x-stack-access-type': 'client',
+        'x-stack-publishable-client-key': server.keys.publishableClientKey,
+        'x-stack-access-token': accessToken,
+      },
+    });
+    assert.equal(response.status, 200);
+    return response.json();
+  }
+
+  test('sign up through the provider, then sign in again as the same user', async () => {
+    addAccount('alice', 'alice@idp.example');
+    const first = await signInThroughProvider('alice');
+    assert.equal(first.callback.status, 303, await first.callback.text());
+    const params = appRedirect(first.callback);
+    assert.deepEqual([...params.keys()].sort(), ['code', 'state']);
+    assert.equal(params.get('state'), first.state);
+    assert.match(params.get('code'), /^[0-9a-f]{64}$/);
+
+    const tokens = await exchange(params.get('code'), first.verifier);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(tokens.body.token_type, 'Bearer');
+    assert.equal(tokens.body.scope, 'legacy');
+    assert.equal(tokens.body.is_new_user, true);
+    assert.equal(tokens.body.newUser, true);
+    assert.equal(tokens.body.after_callback_redirect_url, null);
+    assert.equal(tokens.body.afterCallbackRedirectUrl, null);
+    assert.equal('id_token' in tokens.body, false);
+    assert.ok(tokens.body.refresh_token);
+    const user = await me(tokens.body.access_token);
+    assert.equal(user.primary_email, 'alice@idp.example');
+    assert.equal(user.primary_email_verified, true);
+    assert.equal(user.display_name, 'Person alice');
+
+    const again = await signInThroughProvider('alice');
+    assert.equal(again.callback.status, 303);
+    const second = await exchange(appRedirect(again.callback).get('code'), again.verifier, APP_CALLBACK, true);
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal(second.body.is_new_user, false);
+    assert.equal((await me(second.body.access_token)).id, user.id);
+  });
+
+  test('redirect mode: 307 with the inner-state cookie, checked and cleared at the callback', async () => {
+    addAccount('rita', 'rita@idp.example');
+    const { response, verifier } = await authorize({ json: false });
+    assert.equal(response.status, 307);
+    const cookie = response.headers.get('set-cookie');
+    assert.match(cookie, /^stack-oauth-inner-[^;]+=[^;]+; Path=\/; Expires=[^;]+; Max-Age=\d+;( Secure;)? HttpOnly$/);
+    const jar = new Jar();
+    jar.take(server.httpUrl, response);
+    const callbackUrl = await throughProvider(jar, response.headers.get('location'), 'rita');
+
+    // Without the cookie the callback refuses, and still clears it.
+    const bare = await fetch(callbackUrl, { redirect: 'manual' });
+    assert.equal(bare.status, 400);
+    assert.equal((await bare.json()).code, 'OAUTH_CALLBACK_STATE_INVALID');
+    assert.match(bare.headers.get('set-cookie'), /^stack-oauth-inner-[^=]+=; Path=\/; Expires=Thu, 01 Jan 1970/);
+
+    // That refusal did not use the state up: with the cookie it goes through.
+    const callback = await go(jar, callbackUrl);
+    const body = await callback.text();
+    assert.equal(callback.status, 303, body);
+    assert.deepEqual(JSON.parse(body), {});
+    assert.match(callback.headers.get('set-cookie'), /1970/);
+    const tokens = await exchange(appRedirect(callback).get('code'), verifier);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+
+    // The provider's redirect replayed: the state is single use.
+    const replay = await go(jar, callbackUrl);
+    assert.equal(replay.status, 400);
+    assert.equal((await replay.json()).code, 'OAUTH_CALLBACK_STATE_INVALID');
+  });
+
+  test('a replayed code is refused and revokes the session it started', async () => {
+    addAccount('bob', 'bob@idp.example');
+    const trip = await signInThroughProvider('bob');
+    const code = appRedirect(trip.callback).get('code');
+    const first = await exchange(code, trip.verifier);
+    assert.equal(first.status, 200);
+    const replay = await exchange(code, trip.verifier);
+    assert.equal(replay.status, 400);
+    assert.equal(replay.body.code, 'INVALID_AUTHORIZATION_CODE');
+    const refresh = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token', refresh_token: first.body.refresh_token,
+        client_id: 'internal', client_secret: server.keys.publishableClientKey,
+      }).toString(),
+    });
+    assert.equal(refresh.status, 401, await refresh.text());
+  });
+
+  test('a wrong verifier or redirect_uri is refused, and the code survives for the right one', async () => {
+    addAccount('carol', 'carol@idp.example');
+    const trip = await signInThroughProvider('carol');
+    const code = appRedirect(trip.callback).get('code');
+    const wrongVerifier = await exchange(code, randomBytes(32).toString('base64url'));
+    assert.equal(wrongVerifier.status, 400);
+    assert.equal(wrongVerifier.body.code, 'INVALID_AUTHORIZATION_CODE');
+    const wrongRedirect = await exchange(code, trip.verifier, `${APP_CALLBACK}/`);
+    assert.equal(wrongRedirect.status, 400);
+    assert.equal(wrongRedirect.body.code, 'INVALID_AUTHORIZATION_CODE');
+    const right = await exchange(code, trip.verifier);
+    assert.equal(right.status, 200, JSON.stringify(right.body));
+  });
+
+  test('an unknown or forged state is refused', async () => {
+    for (const state of ['', 'internal.forged-state', 'no-such-project.x', 'garbage']) {
+      const response = await fetch(
+        `${server.httpUrl}/api/v1/auth/oauth/callback/${PROVIDER_ID}?code=abc&state=${encodeURIComponent(state)}`,
+        { redirect: 'manual' });
+      assert.equal(response.status, 400, state);
+      assert.equal((await response.json()).code, 'OAUTH_CALLBACK_STATE_INVALID', state);
+      assert.equal(response.headers.get('set-cookie'), null);
+    }
+  });
+
+  test('the provider denying access comes back to the app as an error redirect', async () => {
+    const trip = await signInThroughProvider('nobody', { abort: true });
+    assert.equal(trip.callback.status, 307, await trip.callback.text());
+    const params = appRedirect(trip.callback);
+    assert.equal(params.get('error'), 'server_error');
+    assert.equal(params.get('errorCode'), 'OAUTH_PROVIDER_ACCESS_DENIED');
+    assert.ok(params.get('message'));
+    assert.deepEqual(JSON.parse(params.get('details')), {});
+  });
+
+  test('an email that signs in elsewhere links only when both sides verified it', async () => {
+    // A password user whose email is not verified: refused, as Stack does.
+    const email = 'dave@example.com';
+    const created = await fetch(`${server.httpUrl}/api/v1/users`, {
+      method: 'POST', headers: serverHeaders(),
+      body: JSON.stringify({ primary_email: email, password: 'correct horse battery' }),
+    });
+    const daveText = await created.text();
+    assert.equal(created.status, 201, daveText);
+    const dave = JSON.parse(daveText);
+    addAccount('dave-at-idp', email, true);
+    const refused = await signInThroughProvider('dave-at-idp');
+    assert.equal(refused.callback.status, 307);
+    const params = appRedirect(refused.callback);
+    assert.equal(params.get('errorCode'), 'CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE');
+    assert.deepEqual(JSON.parse(params.get('details')), {
+      type: 'email', contact_channel_value: email, would_work_if_email_was_verified: true,
+    });
+
+    // Verified on our side too: the provider account links to that user.
+    const verified = await fetch(`${server.httpUrl}/api/v1/users/${dave.id}`, {
+      method: 'PATCH', headers: serverHeaders(), body: JSON.stringify({ primary_email_verified: true }),
+    });
+    assert.equal(verified.status, 200, await verified.text());
+    const linked = await signInThroughProvider('dave-at-idp');
+    assert.equal(linked.callback.status, 303, await linked.callback.text());
+    const tokens = await exchange(appRedirect(linked.callback).get('code'), linked.verifier);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+    assert.equal(tokens.body.is_new_user, false);
+    assert.equal((await me(tokens.body.access_token)).id, dave.id);
+
+    // The provider's unverified email never takes over an account.
+    const erin = await fetch(`${server.httpUrl}/api/v1/users`, {
+      method: 'POST', headers: serverHeaders(),
+      body: JSON.stringify({ primary_email: 'erin@example.com', primary_email_verified: true, password: 'correct horse battery' }),
+    });
+    assert.equal(erin.status, 201);
+    addAccount('erin-at-idp', 'erin@example.com', false);
+    const notVerified = await signInThroughProvider('erin-at-idp');
+    assert.equal(appRedirect(notVerified.callback).get('errorCode'),
+      'CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE');
+  });
+
+  test('sign-up disabled is an error redirect; a disabled provider is refused at authorize', async () => {
+    addAccount('frank', 'frank@idp.example');
+    await configure({ sign_up_enabled: false });
+    try {
+      const trip = await signInThroughProvider('frank');
+      assert.equal(trip.callback.status, 307);
+      assert.equal(appRedirect(trip.callback).get('errorCode'), 'SIGN_UP_NOT_ENABLED');
+    } finally {
+      await configure({ sign_up_enabled: true });
+    }
+
+    await upsertProvider(false);
+    try {
+      const { response } = await authorize();
+      assert.equal(response.status, 400);
+      assert.equal((await response.json()).code, 'OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
+    } finally {
+      await upsertProvider(true);
+    }
+    const unknown = await fetch(
+      `${server.httpUrl}/api/v1/auth/oauth/authorize/nope?client_id=internal&client_secret=${server.keys.publishableClientKey}` +
+      `&redirect_uri=${encodeURIComponent(APP_CALLBACK)}&state=s&code_challenge=c&grant_type=authorization_code&response_type=code&code_challenge_method=S256`);
+    assert.equal(unknown.status, 400);
+    assert.equal((await unknown.json()).code, 'OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
+  });
+
+  test('an untrusted redirect_uri is refused at the callback', async () => {
+    addAccount('gina', 'gina@idp.example');
+    const trip = await signInThroughProvider('gina', { extra: { redirect_uri: 'https://evil.example/cb' } });
+    assert.equal(trip.callback.status, 400);
+    assert.equal((await trip.callback.json()).code, 'REDIRECT_URL_NOT_WHITELISTED');
+  });
+});
