@@ -104,6 +104,8 @@ struct UserView {
   bool primary_email_auth_enabled = false;
   bool has_password = false;
   bool has_totp = false;
+  // Whether any OAuth account is linked: lets a reader skip listing them.
+  bool has_oauth_accounts = false;
 };
 
 struct ContactChannelRecord {

@@ -24,7 +24,8 @@ constexpr std::string_view kViewSelect =
     " u.signed_up_at_us, u.last_active_at_us,"
     " pe.value, pe.is_verified, pe.used_for_auth,"
     " EXISTS (SELECT 1 FROM password_credentials pc WHERE pc.user_id = u.id),"
-    " EXISTS (SELECT 1 FROM totp_secrets ts WHERE ts.user_id = u.id)"
+    " EXISTS (SELECT 1 FROM totp_secrets ts WHERE ts.user_id = u.id),"
+    " EXISTS (SELECT 1 FROM oauth_accounts oa WHERE oa.user_id = u.id)"
     " FROM users u LEFT JOIN contact_channels pe"
     " ON pe.user_id = u.id AND pe.type = 'email' AND pe.is_primary = TRUE ";
 
@@ -56,6 +57,7 @@ UserView ReadView(const SqlRow& row) {
   view.primary_email_auth_enabled = row.Bool(22);
   view.has_password = row.Bool(23);
   view.has_totp = row.Bool(24);
+  view.has_oauth_accounts = row.Bool(25);
   return view;
 }
 

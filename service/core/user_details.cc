@@ -12,9 +12,12 @@ absl::StatusOr<UserDetails> ReadUserDetails(storage::Repositories& repos,
   UserDetails out;
   out.view = std::move(view);
   const storage::UserRecord& user = out.view.user;
-  LATCHKEY_ASSIGN_OR_RETURN(
-      out.oauth_accounts,
-      repos.oauth_accounts().ListForUser(user.project_id, user.id));
+  // Most users link no provider; the view says so, saving a round trip.
+  if (out.view.has_oauth_accounts) {
+    LATCHKEY_ASSIGN_OR_RETURN(
+        out.oauth_accounts,
+        repos.oauth_accounts().ListForUser(user.project_id, user.id));
+  }
   if (user.selected_team_id.has_value()) {
     absl::StatusOr<storage::TeamRecord> team =
         repos.teams().Get(user.project_id, *user.selected_team_id);

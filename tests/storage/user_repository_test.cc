@@ -88,6 +88,7 @@ TEST_P(UserRepositoryTest, CreateThenGetRoundTripsEveryField) {
   EXPECT_EQ(got->primary_email, std::nullopt);
   EXPECT_FALSE(got->has_password);
   EXPECT_FALSE(got->has_totp);
+  EXPECT_FALSE(got->has_oauth_accounts);
 }
 
 TEST_P(UserRepositoryTest, UnknownUserIsNotFound) {
@@ -170,6 +171,20 @@ TEST_P(UserRepositoryTest, ViewDerivesPrimaryEmailAndCredentials) {
   EXPECT_TRUE(view->primary_email_auth_enabled);
   EXPECT_TRUE(view->has_password);
   EXPECT_TRUE(view->has_totp);
+  EXPECT_FALSE(view->has_oauth_accounts);
+  OAuthAccountRecord account;
+  account.id = "o1";
+  account.project_id = "p";
+  account.user_id = Uuid(1);
+  account.provider_id = "github";
+  account.provider_account_id = "12345";
+  account.created_at = T(3);
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().Create(account);
+              }).ok());
+  view = Get("p", Uuid(1));
+  ASSERT_TRUE(view.ok());
+  EXPECT_TRUE(view->has_oauth_accounts);
 }
 
 TEST_P(UserRepositoryTest, FindByAuthEmailOnlyMatchesSignInChannels) {
