@@ -212,3 +212,16 @@ test('team permission, in the team a request header names', async () => {
     403, 'TEAM_PERMISSION_REQUIRED');
   assertDenied(await check(envoyRequest(bearer(ids.alice), route)), 403, 'TEAM_PERMISSION_REQUIRED');
 });
+
+test('a selected team travels as x-latchkey-team-id', async () => {
+  const ok = assertAllowed(await check(envoyRequest(bearer(ids.aliceInTeam))));
+  assert.equal(byName(ok.headers)['x-latchkey-team-id'].header.value, ids.teamId);
+  assert.equal(byName(ok.headers)['x-latchkey-team-id'].append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
+});
+
+test('restricted users: 403 unless the route admits them', async () => {
+  assertDenied(await check(envoyRequest(bearer(ids.restricted))), 403, 'RESTRICTED_USER_NOT_ALLOWED');
+  const ok = assertAllowed(await check(envoyRequest(bearer(ids.restricted),
+    { 'latchkey.allow_restricted': 'true' })));
+  assert.equal(byName(ok.headers)['x-latchkey-user-id'].header.value, ids.restricted.userId);
+});

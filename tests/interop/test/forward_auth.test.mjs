@@ -221,6 +221,20 @@ for (const [name, proxy] of Object.entries(proxies)) {
       assert.equal(response.headers.get('x-latchkey-user-id'), ids.alice.userId);
     });
 
+    test('a selected team reaches the app', async () => {
+      const answer = await send('/hello', {
+        headers: { ...bearer(ids.aliceInTeam), 'x-latchkey-team-id': 'forged-team' },
+      });
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.upstream.headers['x-latchkey-team-id'], ids.teamId);
+    });
+
+    test('a restricted user is refused with 403', async () => {
+      const answer = await send('/hello', { headers: bearer(ids.restricted) });
+      assert.equal(answer.status, 403, answer.text);
+      assert.equal(answer.reached, false);
+    });
+
     test('anonymous users are refused by default', async () => {
       const answer = await send('/hello', { headers: bearer(ids.anonymous) });
       assert.equal(answer.status, 401, answer.text);
