@@ -416,6 +416,55 @@ describe('OAuth sign-in with a real OpenID provider', () => {
     assert.equal((await unknown.json()).code, 'OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
   });
 
+  // Stack's own SDK builds the authorize URL and does the code exchange
+  // (oauth4webapi): its StackClientInterface, as signInWithOAuth and
+  // callOAuthCallback use it, minus the window.location and cookie plumbing
+  // Node has no browser for.
+  for (const version of ['102', '108']) {
+    test(`Stack SDK 2.8.${version}: its authorize URL and code exchange complete a sign-in`, async () => {
+      const sdk = await import(`stack-js-${version}`);
+      const app = new sdk.StackClientApp({
+        baseUrl: server.httpUrl,
+        projectId: 'internal',
+        publishableClientKey: server.keys.publishableClientKey,
+        tokenStore: 'memory',
+      });
+      addAccount(`sdk-${version}`, `sdk-${version}@idp.example`);
+      const codeVerifier = randomBytes(32).toString('base64url');
+      const state = randomBytes(16).toString('base64url');
+      const built = new URL(await app._interface.getOAuthUrl({
+        provider: PROVIDER_ID,
+        redirectUrl: APP_CALLBACK,
+        errorRedirectUrl: APP_CALLBACK,
+        afterCallbackRedirectUrl: 'http://localhost:3000/after',
+        codeChallenge: s256(codeVerifier),
+        state,
+        type: 'authenticate',
+        session: await app._getSession(),
+      }));
+      // What authorizeOAuth adds before its fetch.
+      built.searchParams.set('hexclave_response_mode', 'json');
+      built.searchParams.set('stack_response_mode', 'json');
+      const answer = await fetch(built, { method: 'GET' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+      const jar = new Jar();
+      const callbackUrl = await throughProvider(jar, (await answer.json()).location, `sdk-${version}`);
+      const callback = await go(jar, callbackUrl);
+      assert.equal(callback.status, 303, await callback.text());
+      const appUrl = new URL(callback.headers.get('location'));
+      const result = await app._interface.callOAuthCallback({
+        oauthParams: appUrl.searchParams,
+        redirectUri: APP_CALLBACK,
+        codeVerifier,
+        state,
+      });
+      assert.equal(result.newUser, true);
+      assert.equal(result.afterCallbackRedirectUrl, 'http://localhost:3000/after');
+      assert.equal((await me(result.accessToken)).primary_email, `sdk-${version}@idp.example`);
+    });
+  }
+
   test('an untrusted redirect_uri is refused at the callback', async () => {
     addAccount('gina', 'gina@idp.example');
     const trip = await signInThroughProvider('gina', { extra: { redirect_uri: 'https://evil.example/cb' } });
