@@ -70,6 +70,16 @@ ContactChannelRepository::ListForUser(std::string_view project_id,
   return ReadAll(result);
 }
 
+absl::StatusOr<std::vector<ContactChannelRecord>>
+ContactChannelRepository::ListForProject(std::string_view project_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("SELECT " LK_CHANNEL_COLUMNS " FROM contact_channels"
+                  " WHERE project_id = $1 ORDER BY created_at_us, id",
+                  {project_id}));
+  return ReadAll(result);
+}
+
 absl::StatusOr<ContactChannelRecord> ContactChannelRepository::FindAuthChannel(
     std::string_view project_id, std::string_view type,
     std::string_view value) {

@@ -34,6 +34,10 @@ class ContactChannelRepository {
   absl::StatusOr<std::vector<ContactChannelRecord>> ListForUser(
       std::string_view project_id, std::string_view user_id);
 
+  // Every channel in the project, oldest first.
+  absl::StatusOr<std::vector<ContactChannelRecord>> ListForProject(
+      std::string_view project_id);
+
   // The channel used for sign-in with this value, or NOT_FOUND.
   absl::StatusOr<ContactChannelRecord> FindAuthChannel(
       std::string_view project_id, std::string_view type,

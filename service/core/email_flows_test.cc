@@ -205,8 +205,9 @@ TEST_F(EmailFlowsTest, VerificationCodeIsVoidAfterTheAddressChanges) {
                                      clock_.Now());
                  })
                   .ok());
+  // The code names the old address, which the user no longer has.
   EXPECT_THAT(Verification().Verify(project_, mail->code),
-              HasErrorCode(identity::v1::VERIFICATION_CODE_NOT_FOUND));
+              HasErrorCode(identity::v1::UNKNOWN_CONTACT_CHANNEL));
   EXPECT_FALSE(User(ann).primary_email_verified);
 }
 

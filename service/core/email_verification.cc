@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "common/status_macros.h"
 #include "service/core/users.h"
@@ -52,20 +53,22 @@ absl::Status EmailVerification::Verify(const ProjectSnapshot& project,
         if (!code.user_id.has_value() || !code.email.has_value()) {
           return ApiError(identity::v1::VERIFICATION_CODE_NOT_FOUND);
         }
-        auto user = repos.users().Get(project_id, *code.user_id);
-        if (!user.ok()) return UserNotFoundOr(user.status());
-        // The address changed since the mail went out: the code proves
-        // nothing about the new one.
-        if (user->primary_email != code.email) {
-          return ApiError(identity::v1::VERIFICATION_CODE_NOT_FOUND);
+        // The code names a user and an address, not a channel: whichever of
+        // the user's channels has that address now is the one proven.
+        LATCHKEY_ASSIGN_OR_RETURN(
+            std::vector<storage::ContactChannelRecord> channels,
+            repos.contact_channels().ListForUser(project_id, *code.user_id));
+        for (storage::ContactChannelRecord& channel : channels) {
+          if (channel.type != "email" || channel.value != *code.email) {
+            continue;
+          }
+          if (channel.is_verified) {
+            return ApiError(identity::v1::EMAIL_ALREADY_VERIFIED);
+          }
+          channel.is_verified = true;
+          return repos.contact_channels().Update(channel);
         }
-        if (user->primary_email_verified) {
-          return ApiError(identity::v1::EMAIL_ALREADY_VERIFIED);
-        }
-        UserChanges changes;
-        changes.primary_email_verified = true;
-        return UpdateUser(repos, project_id, *code.user_id, changes,
-                          services_.clock.Now());
+        return ApiError(identity::v1::UNKNOWN_CONTACT_CHANNEL);
       });
 }
 

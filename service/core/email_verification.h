@@ -12,7 +12,7 @@
 
 namespace latchkey::service::core {
 
-// Proving a user's primary address: a code mailed to it, then used.
+// Proving a user's address: a code mailed to it, then used.
 class EmailVerification {
  public:
   struct SendInput {
@@ -32,10 +32,12 @@ class EmailVerification {
   // bound to the user and the address, and returns the mail.
   absl::StatusOr<CodeMail> SendCode(const SendInput& input) const;
 
-  // Verifies and uses the code, and marks the address verified.
-  // VERIFICATION_CODE_NOT_FOUND also when the user's primary address
-  // changed since the mail went out (the code proves nothing about the new
-  // one); EMAIL_ALREADY_VERIFIED when it already is.
+  // Verifies and uses the code, and marks the user's contact channel with
+  // the code's address verified (primary or not: the per-channel send of
+  // contact_channels.h issues the same codes). UNKNOWN_CONTACT_CHANNEL when
+  // the user no longer has that address (deleted, or the primary changed:
+  // the code proves nothing about the new one); EMAIL_ALREADY_VERIFIED when
+  // it already is.
   absl::Status Verify(const ProjectSnapshot& project,
                       absl::string_view code) const;
 

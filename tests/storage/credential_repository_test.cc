@@ -91,6 +91,32 @@ TEST_P(CredentialRepositoryTest, ContactChannelsRoundTripAndList) {
       absl::StatusCode::kNotFound);
 }
 
+TEST_P(CredentialRepositoryTest, ContactChannelsOfAProjectListOldestFirst) {
+  AddUser("q", Uuid(3), T(1));
+  ContactChannelRecord late =
+      Channel("c1", Uuid(1), "a@example.com", true, true);
+  late.created_at = T(9);
+  ContactChannelRecord early =
+      Channel("c2", Uuid(2), "b@example.com", false, false);
+  early.created_at = T(4);
+  ContactChannelRecord other =
+      Channel("c3", Uuid(3), "c@example.com", false, false);
+  other.project_id = "q";
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                LATCHKEY_RETURN_IF_ERROR(r.contact_channels().Create(late));
+                LATCHKEY_RETURN_IF_ERROR(r.contact_channels().Create(early));
+                return r.contact_channels().Create(other);
+              }).ok());
+  auto list = Call([&](Repositories& r) {
+    return r.contact_channels().ListForProject("p");
+  });
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 2u);  // Project q's channel is not listed.
+  EXPECT_EQ((*list)[0].id, "c2");
+  EXPECT_EQ((*list)[0].user_id, Uuid(2));
+  EXPECT_EQ((*list)[1].id, "c1");
+}
+
 TEST_P(CredentialRepositoryTest, ContactChannelConstraintsAreNamed) {
   ASSERT_TRUE(Call([&](Repositories& r) {
                 return r.contact_channels().Create(
