@@ -112,6 +112,23 @@ absl::StatusOr<ContactChannelRecord> ChannelOf(storage::Repositories& repos,
   return channel;
 }
 
+// Channel ids are UUIDs (lower-case, as Latchkey makes them); anything else
+// is a malformed request rather than an unknown channel.
+absl::Status CheckChannelId(const std::string& id, const char* field) {
+  bool ok = id.size() == 36;
+  for (size_t i = 0; ok && i < id.size(); ++i) {
+    const char c = id[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      ok = c == '-';
+    } else {
+      ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+    }
+  }
+  if (ok) return absl::OkStatus();
+  return SchemaError(absl::StrCat(field, " must be a UUID"));
+}
+
 absl::Status ErrorIfNotFound(const absl::Status& status,
                              identity::v1::ErrorCode code) {
   if (status.code() == absl::StatusCode::kNotFound) return ApiError(code);
@@ -133,6 +150,10 @@ absl::StatusOr<std::vector<ContactChannelRecord>> ContactChannels::List(
     const ProjectSnapshot& project, const ChannelActor& actor,
     const std::optional<std::string>& user_id,
     const std::optional<std::string>& channel_id) const {
+  if (channel_id.has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckChannelId(*channel_id, "query.contact_channel_id"));
+  }
   std::optional<std::string> owner;
   if (user_id.has_value()) {
     LATCHKEY_ASSIGN_OR_RETURN(owner, ResolveUser(actor, *user_id));
@@ -220,6 +241,8 @@ absl::StatusOr<ContactChannelRecord> ContactChannels::Get(
     const ProjectSnapshot& project, const ChannelActor& actor,
     const std::string& user_id, const std::string& channel_id) const {
   LATCHKEY_ASSIGN_OR_RETURN(std::string owner, ResolveUser(actor, user_id));
+  LATCHKEY_RETURN_IF_ERROR(
+      CheckChannelId(channel_id, "params.contact_channel_id"));
   std::optional<ContactChannelRecord> channel;
   LATCHKEY_RETURN_IF_ERROR(
       services_.database.Run([&](storage::Repositories& repos) -> absl::Status {
@@ -240,6 +263,8 @@ absl::StatusOr<ContactChannelRecord> ContactChannels::Update(
     const std::string& user_id, const std::string& channel_id,
     const Changes& changes) const {
   LATCHKEY_ASSIGN_OR_RETURN(std::string owner, ResolveUser(actor, user_id));
+  LATCHKEY_RETURN_IF_ERROR(
+      CheckChannelId(channel_id, "params.contact_channel_id"));
   if (changes.type.has_value()) {
     LATCHKEY_RETURN_IF_ERROR(CheckType(*changes.type, "body.type"));
   }
@@ -296,6 +321,8 @@ absl::Status ContactChannels::Delete(const ProjectSnapshot& project,
                                      const std::string& user_id,
                                      const std::string& channel_id) const {
   LATCHKEY_ASSIGN_OR_RETURN(std::string owner, ResolveUser(actor, user_id));
+  LATCHKEY_RETURN_IF_ERROR(
+      CheckChannelId(channel_id, "params.contact_channel_id"));
   const std::string& project_id = project.project.id;
   return services_.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
@@ -319,6 +346,8 @@ absl::StatusOr<CodeMail> ContactChannels::SendVerificationCode(
       std::string owner,
       ResolveUser(actor, user_id,
                   identity::v1::CLIENT_CANNOT_VERIFY_OTHER_USERS));
+  LATCHKEY_RETURN_IF_ERROR(
+      CheckChannelId(channel_id, "params.contact_channel_id"));
   const std::string& project_id = project.project.id;
   // The channel's checks come before the mail admission, which spends the
   // address's mail budget.

@@ -73,6 +73,7 @@ class ContactChannels {
       const CreateInput& input) const;
 
   // CONTACT_CHANNEL_NOT_FOUND (404) when the user has no such channel.
+  // Channel ids that are not UUIDs are a SCHEMA_ERROR in every method.
   absl::StatusOr<storage::ContactChannelRecord> Get(
       const ProjectSnapshot& project, const ChannelActor& actor,
       const std::string& user_id, const std::string& channel_id) const;

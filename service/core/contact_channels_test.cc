@@ -247,6 +247,18 @@ TEST_F(ContactChannelsTest, SendVerificationCodeRefusals) {
               HasErrorCode(identity::v1::REDIRECT_URL_NOT_WHITELISTED));
 }
 
+TEST_F(ContactChannelsTest, ChannelIdsMustBeUuids) {
+  EXPECT_THAT(Channels().Get(project_, Server(), ann_, "c1"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  EXPECT_THAT(Channels().Delete(project_, Server(), ann_, "c1"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  EXPECT_THAT(Channels().List(project_, Server(), ann_, "c1"),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  EXPECT_THAT(Channels().Get(project_, Server(), ann_,
+                             "00000000-0000-4000-8000-999999999999"),
+              HasErrorCode(identity::v1::CONTACT_CHANNEL_NOT_FOUND));
+}
+
 TEST_F(ContactChannelsTest, VerifyingADeletedChannelIsRefused) {
   auto work = Add(Server(), ann_, "work@example.com", false);
   ASSERT_TRUE(work.ok()) << work.status();

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 
+import * as grpc from '@grpc/grpc-js';
+import { GrpcReflection } from 'grpc-js-reflection-client';
+
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
@@ -249,6 +252,52 @@ test('the per-channel verification mail verifies that channel', async () => {
   assertError(await call(`/contact-channels/me/${created.json.id}/send-verification-code`, {
     method: 'POST', headers: client(ann.token), body: { callback_url: CALLBACK },
   }), 409, 'EMAIL_ALREADY_VERIFIED');
+
+  // A second channel used for sign-in signs the same user in.
+  const signIn = await call('/auth/password/sign-in', {
+    method: 'POST', headers: client(), body: { email: work, password: 'correct horse' },
+  });
+  assert.equal(signIn.status, 200, signIn.text);
+  assert.equal(signIn.json.user_id, ann.id);
+});
+
+test('a channel id that is not a UUID is a schema error', async () => {
+  const ann = await signUp();
+  assertError(await call('/contact-channels/me/not-a-uuid', { headers: client(ann.token) }),
+              400, 'SCHEMA_ERROR');
+  assertError(await call('/contact-channels?user_id=me&contact_channel_id=x', {
+    headers: client(ann.token),
+  }), 400, 'SCHEMA_ERROR');
+});
+
+test('gRPC: UserService.ListContactChannels and CreateContactChannel', async () => {
+  const ann = await signUp();
+  const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
+  const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
+  const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
+  const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set('x-stack-project-id', 'internal');
+  metadata.set('x-stack-access-type', 'server');
+  metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
+  const unary = (method, request) => new Promise((resolve, reject) =>
+    stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+  try {
+    const work = address('grpc');
+    const created = await unary('createContactChannel', {
+      user_id: ann.id, value: work, type: 'email', used_for_auth: false,
+    });
+    assert.equal(created.value, work);
+    assert.equal(created.user_id, ann.id);
+    const list = await unary('listContactChannels', { user_id: ann.id });
+    assert.deepEqual(list.items.map((c) => c.value), [ann.email, work]);
+    const taken = await unary('createContactChannel', {
+      user_id: ann.id, value: work, type: 'email', used_for_auth: false,
+    }).catch((error) => error);
+    assert.equal(taken.code, grpc.status.ALREADY_EXISTS);
+  } finally {
+    stub.close();
+  }
 });
 
 for (const version of ['102', '108']) {
