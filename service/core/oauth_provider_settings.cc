@@ -50,12 +50,13 @@ absl::Status Validate(const OAuthProviderInput& input) {
         "params.provider_id must be 1 to 64 lower-case letters, digits, '_' "
         "or '-', starting with a letter or digit");
   }
-  static constexpr absl::string_view kTypes[] = {"google", "github",
-                                                 "microsoft", "oidc"};
+  static constexpr absl::string_view kTypes[] = {
+      "google", "github", "microsoft", "oidc", "discord", "gitlab", "spotify"};
   if (std::find(std::begin(kTypes), std::end(kTypes), input.type) ==
       std::end(kTypes)) {
     return SchemaError(
-        "body.type must be one of google, github, microsoft, oidc");
+        "body.type must be one of google, github, microsoft, oidc, discord, "
+        "gitlab, spotify");
   }
   if (input.client_id.empty()) {
     return SchemaError("body.client_id must not be empty");

@@ -54,10 +54,87 @@ std::string Form(
   return absl::StrJoin(pairs, "&");
 }
 
+// Providers that are not OpenID Connect: one row each, read by one code
+// path. Endpoints as the providers document them; `issuer_url`, when set,
+// replaces their origins (a self-hosted GitLab or GitHub Enterprise, or a
+// local stand-in in tests) and keeps the paths.
+enum class Verified { kField, kAlways, kNever };
+
+struct TableRow {
+  const char* type;
+  const char* authorize_url;
+  const char* token_url;
+  const char* user_url;
+  // A list of {email, primary, verified} (GitHub), or "".
+  const char* emails_url;
+  const char* base_scopes;
+  bool pkce;
+  // client_secret_post instead of client_secret_basic.
+  bool secret_in_body;
+  const char* id_key;
+  const char* name_key;
+  const char* picture_key;
+  const char* email_key;
+  Verified verified;
+  // For Verified::kField: the boolean, or for GitLab the timestamp that is
+  // set once the email is confirmed.
+  const char* verified_key;
+};
+
+constexpr TableRow kTable[] = {
+    {"github", "https://github.com/login/oauth/authorize",
+     "https://github.com/login/oauth/access_token",
+     "https://api.github.com/user", "https://api.github.com/user/emails",
+     "user:email", true, false, "id", "name", "avatar_url", "",
+     Verified::kField, "verified"},
+    {"discord", "https://discord.com/oauth2/authorize",
+     "https://discord.com/api/oauth2/token",
+     "https://discord.com/api/users/@me", "", "identify email", true, false,
+     "id", "global_name", "", "email", Verified::kField, "verified"},
+    {"gitlab", "https://gitlab.com/oauth/authorize",
+     "https://gitlab.com/oauth/token", "https://gitlab.com/api/v4/user", "",
+     "read_user", true, false, "id", "name", "avatar_url", "email",
+     Verified::kField, "confirmed_at"},
+    // Spotify never says an email is verified.
+    {"spotify", "https://accounts.spotify.com/authorize",
+     "https://accounts.spotify.com/api/token", "https://api.spotify.com/v1/me",
+     "", "user-read-email user-read-private", true, false, "id", "display_name",
+     "", "email", Verified::kNever, ""},
+};
+
+const TableRow* RowOf(absl::string_view type) {
+  for (const TableRow& row : kTable) {
+    if (row.type == type) return &row;
+  }
+  return nullptr;
+}
+
+// `url` with its origin replaced by `base` (no trailing slash).
+std::string Rebase(absl::string_view url,
+                   const std::optional<std::string>& base) {
+  if (!base.has_value() || base->empty()) return std::string(url);
+  const size_t scheme = url.find("://");
+  const size_t path = url.find('/', scheme + 3);
+  return absl::StrCat(absl::StripSuffix(*base, "/"),
+                      path == absl::string_view::npos ? "" : url.substr(path));
+}
+
+// A JSON member as text: strings as they are, integers in decimal (GitHub
+// and GitLab ids are numbers).
+std::optional<std::string> TextMember(const nlohmann::json& object,
+                                      const char* name) {
+  if (name[0] == '\0') return std::nullopt;
+  auto it = object.find(name);
+  if (it == object.end()) return std::nullopt;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool IsSupportedProviderType(absl::string_view type) {
-  return type == "oidc" || type == "google";
+  return type == "oidc" || type == "google" || RowOf(type) != nullptr;
 }
 
 std::string UrlEncodeComponent(absl::string_view text) {
@@ -124,6 +201,14 @@ absl::StatusOr<nlohmann::json> OAuthProviderClient::FetchJson(
 
 absl::StatusOr<ProviderEndpoints> OAuthProviderClient::Endpoints(
     const OAuthProviderConfig& provider) const {
+  if (const TableRow* row = RowOf(provider.type); row != nullptr) {
+    ProviderEndpoints endpoints;
+    endpoints.authorization_endpoint =
+        Rebase(row->authorize_url, provider.issuer_url);
+    endpoints.token_endpoint = Rebase(row->token_url, provider.issuer_url);
+    endpoints.userinfo_endpoint = Rebase(row->user_url, provider.issuer_url);
+    return endpoints;
+  }
   const std::string issuer = IssuerOf(provider);
   if (issuer.empty()) {
     return Failed(provider.provider_id, "no issuer URL is configured");
@@ -172,7 +257,9 @@ absl::StatusOr<ProviderEndpoints> OAuthProviderClient::Endpoints(
 std::string OAuthProviderClient::AuthorizeUrl(
     const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
     const AuthorizeParams& params) const {
-  std::vector<std::string> scopes = {"openid", "email", "profile"};
+  const TableRow* row = RowOf(provider.type);
+  std::vector<std::string> scopes;
+  if (row == nullptr) scopes = {"openid", "email", "profile"};
   auto add = [&scopes](absl::string_view scope) {
     for (absl::string_view item :
          absl::StrSplit(scope, ' ', absl::SkipEmpty())) {
@@ -181,18 +268,23 @@ std::string OAuthProviderClient::AuthorizeUrl(
       }
     }
   };
+  if (row != nullptr) add(row->base_scopes);
   for (const std::string& scope : provider.scopes) add(scope);
   add(params.extra_scope);
-  const std::string query = Form({{"client_id", provider.client_id},
-                                  {"response_type", "code"},
-                                  {"redirect_uri", params.redirect_uri},
-                                  {"scope", absl::StrJoin(scopes, " ")},
-                                  {"state", params.state},
-                                  {"nonce", params.nonce},
-                                  {"code_challenge", params.code_challenge},
-                                  {"code_challenge_method", "S256"},
-                                  {"access_type", "offline"},
-                                  {"prompt", "consent"}});
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"client_id", provider.client_id},
+      {"response_type", "code"},
+      {"redirect_uri", params.redirect_uri},
+      {"scope", absl::StrJoin(scopes, " ")},
+      {"state", params.state}};
+  if (row == nullptr) fields.emplace_back("nonce", params.nonce);
+  if (row == nullptr || row->pkce) {
+    fields.emplace_back("code_challenge", params.code_challenge);
+    fields.emplace_back("code_challenge_method", "S256");
+  }
+  fields.emplace_back("access_type", "offline");
+  fields.emplace_back("prompt", "consent");
+  const std::string query = Form(fields);
   const bool has_query =
       endpoints.authorization_endpoint.find('?') != std::string::npos;
   return absl::StrCat(endpoints.authorization_endpoint, has_query ? "&" : "?",
@@ -215,10 +307,18 @@ absl::StatusOr<ProviderTokens> OAuthProviderClient::ExchangeCode(
                     crypto::Base64Encode(absl::StrCat(
                         UrlEncodeComponent(provider.client_id), ":",
                         UrlEncodeComponent(provider.client_secret))))}};
-  request.body = Form({{"grant_type", "authorization_code"},
-                       {"code", std::string(code)},
-                       {"redirect_uri", std::string(redirect_uri)},
-                       {"code_verifier", std::string(code_verifier)}});
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"grant_type", "authorization_code"},
+      {"code", std::string(code)},
+      {"redirect_uri", std::string(redirect_uri)},
+      {"code_verifier", std::string(code_verifier)}};
+  if (const TableRow* row = RowOf(provider.type);
+      row != nullptr && row->secret_in_body) {
+    request.headers.pop_back();  // the Basic authorization
+    fields.emplace_back("client_id", provider.client_id);
+    fields.emplace_back("client_secret", provider.client_secret);
+  }
+  request.body = Form(fields);
   LATCHKEY_ASSIGN_OR_RETURN(nlohmann::json body,
                             FetchJson(provider, request, "token endpoint"));
   ProviderTokens tokens;
@@ -258,9 +358,75 @@ absl::StatusOr<nlohmann::json> OAuthProviderClient::Jwks(
   return keys;
 }
 
+absl::StatusOr<ProviderIdentity> OAuthProviderClient::IdentifyByTable(
+    const void* row_ptr, const OAuthProviderConfig& provider,
+    const ProviderEndpoints& endpoints, const ProviderTokens& tokens) const {
+  const TableRow& row = *static_cast<const TableRow*>(row_ptr);
+  auto bearer_get = [&](const std::string& url) {
+    OutboundRequest request{.method = "GET", .url = url};
+    request.headers = {
+        {"authorization", absl::StrCat("Bearer ", tokens.access_token)},
+        {"accept", "application/json"}};
+    return request;
+  };
+  LATCHKEY_ASSIGN_OR_RETURN(
+      nlohmann::json user,
+      FetchJson(provider, bearer_get(endpoints.userinfo_endpoint), "user"));
+  ProviderIdentity identity;
+  identity.account_id = TextMember(user, row.id_key).value_or("");
+  if (identity.account_id.empty()) {
+    return Failed(provider.provider_id, "its user answer has no id");
+  }
+  identity.display_name = TextMember(user, row.name_key);
+  identity.profile_image_url = TextMember(user, row.picture_key);
+  identity.email = TextMember(user, row.email_key);
+  switch (row.verified) {
+    case Verified::kAlways:
+      identity.email_verified = identity.email.has_value();
+      break;
+    case Verified::kNever:
+      identity.email_verified = false;
+      break;
+    case Verified::kField: {
+      auto it = user.find(row.verified_key);
+      identity.email_verified =
+          it != user.end() &&
+          ((it->is_boolean() && it->get<bool>()) ||
+           (it->is_string() && !it->get<std::string>().empty()));
+      break;
+    }
+  }
+  if (row.emails_url[0] != '\0') {
+    // GitHub: the primary address of the emails API, and its own flag.
+    OutboundRequest request =
+        bearer_get(Rebase(row.emails_url, provider.issuer_url));
+    absl::StatusOr<OutboundResponse> response = http_.Send(request);
+    if (!response.ok()) return Unavailable(response.status().message());
+    if (response->status == 403) {
+      return Failed(provider.provider_id,
+                    "its emails API refused; grant the app read access to "
+                    "email addresses");
+    }
+    nlohmann::json list = nlohmann::json::parse(response->body, nullptr, false);
+    identity.email.reset();
+    identity.email_verified = false;
+    if (response->status == 200 && list.is_array()) {
+      for (const auto& item : list) {
+        if (!item.is_object() || item.value("primary", false) != true) continue;
+        identity.email = StringMember(item, "email");
+        identity.email_verified = item.value("verified", false) == true;
+      }
+    }
+  }
+  return identity;
+}
+
 absl::StatusOr<ProviderIdentity> OAuthProviderClient::Identify(
     const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
     const ProviderTokens& tokens, absl::string_view nonce) const {
+  if (const TableRow* row = RowOf(provider.type); row != nullptr) {
+    return IdentifyByTable(row, provider, endpoints, tokens);
+  }
   if (!tokens.id_token.has_value()) {
     return Failed(provider.provider_id,
                   "its token endpoint gave no id_token (is \"openid\" among "

@@ -21,12 +21,14 @@ namespace latchkey::service::core {
 // secret opened.
 struct OAuthProviderConfig {
   std::string provider_id;
-  // "oidc" (any issuer, by discovery) or "google" (the same path with
-  // Google's issuer).
+  // "oidc" (any issuer, by discovery), "google" (the same path with
+  // Google's issuer), or a row of the table of other providers (github,
+  // discord, gitlab, spotify).
   std::string type;
   std::string client_id;
   std::string client_secret;
-  // Required for "oidc".
+  // Required for "oidc". For a table type: an origin that replaces the
+  // provider's own hosts (self-hosted instances, or a local stand-in).
   std::optional<std::string> issuer_url;
   // Asked for on top of the type's base scopes.
   std::vector<std::string> scopes;
@@ -120,6 +122,10 @@ class OAuthProviderClient {
   absl::StatusOr<nlohmann::json> FetchJson(const OAuthProviderConfig& provider,
                                            const OutboundRequest& request,
                                            absl::string_view what) const;
+  // The non-OIDC path: `row` is the provider's row of the table in the .cc.
+  absl::StatusOr<ProviderIdentity> IdentifyByTable(
+      const void* row, const OAuthProviderConfig& provider,
+      const ProviderEndpoints& endpoints, const ProviderTokens& tokens) const;
   absl::StatusOr<nlohmann::json> Jwks(const OAuthProviderConfig& provider,
                                       const ProviderEndpoints& endpoints,
                                       bool refresh) const;

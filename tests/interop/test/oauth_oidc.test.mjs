@@ -472,3 +472,144 @@ describe('OAuth sign-in with a real OpenID provider', () => {
     assert.equal((await trip.callback.json()).code, 'REDIRECT_URL_NOT_WHITELISTED');
   });
 });
+
+// Providers that are not OpenID Connect (GitHub, Discord) cannot be reached
+// from here. This is a STAND-IN: a small local server answering their
+// documented authorize redirect, token endpoint and user endpoints (GitHub's
+// /user and /user/emails, Discord's /api/users/@me) with the shapes they
+// document, so that Latchkey's table rows for them are exercised end to end:
+// PKCE toward the provider, client authentication, reading the id (a number
+// for GitHub), the name, and which email counts as verified.
+describe('OAuth sign-in with GitHub and Discord (local stand-in server)', () => {
+  let server;
+  let standIn;
+  let standInUrl;
+  const issued = new Map();  // code -> code_challenge
+
+  before(async () => {
+    standIn = http.createServer(async (req, res) => {
+      const url = new URL(req.url, 'http://stand-in');
+      const json = (status, body) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'GET' && (url.pathname === '/login/oauth/authorize' || url.pathname === '/oauth2/authorize')) {
+        // The user approves at once.
+        const code = randomBytes(8).toString('hex');
+        issued.set(code, url.searchParams.get('code_challenge'));
+        const back = new URL(url.searchParams.get('redirect_uri'));
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', url.searchParams.get('state'));
+        res.writeHead(302, { location: back.href });
+        return res.end();
+      }
+      if (req.method === 'POST' && (url.pathname === '/login/oauth/access_token' || url.pathname === '/api/oauth2/token')) {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const form = new URLSearchParams(body);
+        const basic = Buffer.from(`stand-in-client:stand-in-secret`).toString('base64');
+        if (req.headers.authorization !== `Basic ${basic}`) return json(401, { error: 'invalid_client' });
+        const challenge = issued.get(form.get('code'));
+        issued.delete(form.get('code'));
+        if (!challenge || s256(form.get('code_verifier') ?? '') !== challenge) {
+          return json(400, { error: 'invalid_grant' });
+        }
+        return json(200, { access_token: 'stand-in-access', token_type: 'bearer', scope: 'user:email' });
+      }
+      if (req.headers.authorization !== 'Bearer stand-in-access') return json(401, { message: 'Bad credentials' });
+      if (url.pathname === '/user') {
+        return json(200, { id: 583231, login: 'octocat', name: 'The Octocat', avatar_url: 'https://avatars.example/u/583231' });
+      }
+      if (url.pathname === '/user/emails') {
+        return json(200, [
+          { email: 'octo-secondary@github.example', primary: false, verified: true, visibility: null },
+          { email: 'octocat@github.example', primary: true, verified: true, visibility: 'public' },
+        ]);
+      }
+      if (url.pathname === '/api/users/@me') {
+        return json(200, { id: '80351110224678912', username: 'nelly', global_name: 'Nelly', email: 'nelly@discord.example', verified: false });
+      }
+      return json(404, { message: 'Not Found' });
+    });
+    standInUrl = `http://127.0.0.1:${await listen(standIn)}`;
+    server = await startLatchkeyd({ env: { LATCHKEY_OAUTH_ALLOW_LOOPBACK_HTTP: 'true' } });
+    const admin = {
+      'content-type': 'application/json',
+      'x-stack-project-id': 'internal',
+      'x-stack-access-type': 'admin',
+      'x-stack-super-secret-admin-key': server.keys.superSecretAdminKey,
+    };
+    const config = await fetch(`${server.httpUrl}/api/v1/internal/config/override/project`, {
+      method: 'PATCH', headers: admin,
+      body: JSON.stringify({ config_override_string: JSON.stringify({ allow_localhost: true, sign_up_enabled: true }) }),
+    });
+    assert.equal(config.status, 200, await config.text());
+    for (const type of ['github', 'discord']) {
+      const put = await fetch(`${server.httpUrl}/api/v1/internal/oauth-providers/${type}`, {
+        method: 'PUT', headers: admin,
+        body: JSON.stringify({
+          type, client_id: 'stand-in-client', client_secret: 'stand-in-secret', issuer_url: standInUrl, enabled: true,
+        }),
+      });
+      assert.equal(put.status, 200, await put.text());
+    }
+  });
+  after(async () => {
+    if (standIn) await new Promise((resolve) => standIn.close(resolve));
+    if (server) assert.equal(await server.stop(), 0);
+  });
+
+  async function signIn(providerId) {
+    const verifier = randomBytes(32).toString('base64url');
+    const query = new URLSearchParams({
+      client_id: 'internal', client_secret: server.keys.publishableClientKey,
+      redirect_uri: APP_CALLBACK, scope: 'legacy', state: 'app-state',
+      grant_type: 'authorization_code', code_challenge: s256(verifier),
+      code_challenge_method: 'S256', response_type: 'code', stack_response_mode: 'json',
+    });
+    const start = await fetch(`${server.httpUrl}/api/v1/auth/oauth/authorize/${providerId}?${query}`);
+    assert.equal(start.status, 200);
+    const { location } = await start.json();
+    assert.ok(location.startsWith(standInUrl), location);
+    const atProvider = await fetch(location, { redirect: 'manual' });
+    assert.equal(atProvider.status, 302);
+    const callback = await fetch(atProvider.headers.get('location'), { redirect: 'manual' });
+    assert.equal(callback.status, 303, await callback.text());
+    const code = new URL(callback.headers.get('location')).searchParams.get('code');
+    const token = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK, code_verifier: verifier,
+        client_id: 'internal', client_secret: server.keys.publishableClientKey,
+      }).toString(),
+    });
+    const tokens = await token.json();
+    assert.equal(token.status, 200, JSON.stringify(tokens));
+    const me = await fetch(`${server.httpUrl}/api/v1/users/me`, {
+      headers: {
+        'x-stack-project-id': 'internal', 'x-stack-access-type': 'client',
+        'x-stack-publishable-client-key': server.keys.publishableClientKey,
+        'x-stack-access-token': tokens.access_token,
+      },
+    });
+    return { tokens, user: await me.json() };
+  }
+
+  test('GitHub: the primary address of the emails API, verified', async () => {
+    const { tokens, user } = await signIn('github');
+    assert.equal(tokens.is_new_user, true);
+    assert.equal(user.primary_email, 'octocat@github.example');
+    assert.equal(user.primary_email_verified, true);
+    assert.equal(user.display_name, 'The Octocat');
+    assert.equal(user.profile_image_url, 'https://avatars.example/u/583231');
+    assert.equal((await signIn('github')).user.id, user.id);
+  });
+
+  test('Discord: the user endpoint, with its own verified flag', async () => {
+    const { tokens, user } = await signIn('discord');
+    assert.equal(tokens.is_new_user, true);
+    assert.equal(user.primary_email, 'nelly@discord.example');
+    assert.equal(user.primary_email_verified, false);
+    assert.equal(user.display_name, 'Nelly');
+  });
+});
