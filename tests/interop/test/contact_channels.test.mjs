@@ -313,7 +313,7 @@ for (const version of ['102', '108']) {
       tokenStore: 'memory',
     });
 
-    test('listContactChannels, createContactChannel, update and delete', async () => {
+    test('listContactChannels, createContactChannel, sendVerificationEmail, verifyEmail, update and delete', async () => {
       const app = clientApp();
       const primary = address(`sdk${version}-`);
       assert.equal((await app.signUpWithCredential({
@@ -331,6 +331,10 @@ for (const version of ['102', '108']) {
       });
       assert.equal(channel.value, extra);
       assert.equal(channel.isPrimary, false);
+      await channel.sendVerificationEmail({ callbackUrl: CALLBACK });
+      const verified = await app.verifyEmail(await codeMailedTo(extra));
+      assert.equal(verified.status, 'ok');
+      assert.deepEqual((await user.listContactChannels()).map((c) => c.isVerified), [false, true]);
       await channel.update({ isPrimary: true });
       const now = await user.listContactChannels();
       assert.deepEqual(now.map((c) => [c.value, c.isPrimary]), [[primary, false], [extra, true]]);
