@@ -13,6 +13,7 @@
 #include "crypto/random.h"
 #include "nlohmann/json.hpp"
 #include "service/core/emails.h"
+#include "service/core/mfa_sign_in.h"
 #include "service/core/oauth_client_secrets.h"
 #include "service/core/personal_team.h"
 #include "service/core/redirect_urls.h"
@@ -766,6 +767,7 @@ absl::StatusOr<OAuthSignIn::ExchangeResult> OAuthSignIn::Exchange(
         data["after_callback_redirect_url"].get<std::string>();
   }
   std::optional<SignedIn> signed_in;
+  std::optional<storage::UserView> needs_second_factor;
   LATCHKEY_RETURN_IF_ERROR(deps_.services.database.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
         absl::Status used =
@@ -780,6 +782,13 @@ absl::StatusOr<OAuthSignIn::ExchangeResult> OAuthSignIn::Exchange(
           return CodeInvalid("The code's user no longer exists.");
         }
         LATCHKEY_RETURN_IF_ERROR(user.status());
+        // The provider stands in for the password, not for the second
+        // factor: the code is used up and the TOTP step follows.
+        needs_second_factor.reset();
+        if (user->has_totp) {
+          needs_second_factor = *user;
+          return absl::OkStatus();
+        }
         LATCHKEY_ASSIGN_OR_RETURN(
             signed_in,
             StartSession(deps_.services.sessions, deps_.services.token_issuer,
@@ -798,6 +807,9 @@ absl::StatusOr<OAuthSignIn::ExchangeResult> OAuthSignIn::Exchange(
             signed_in->session.expires_at.value_or(now + absl::Hours(24 * 365));
         return repos.verification_codes().Create(link);
       }));
+  if (needs_second_factor.has_value()) {
+    return RequireSecondFactor(deps_.services, project, *needs_second_factor);
+  }
   result.signed_in = *std::move(signed_in);
   return result;
 }

@@ -128,7 +128,9 @@ class OAuthSignIn {
   };
   // INVALID_AUTHORIZATION_CODE for an unknown, expired, used (the session
   // it made is then revoked) or another project's code, a wrong verifier
-  // or a redirect_uri that is not byte-identical.
+  // or a redirect_uri that is not byte-identical;
+  // MULTI_FACTOR_AUTHENTICATION_REQUIRED {attempt_code} for a user with
+  // TOTP (the code is used up; MfaSignIn finishes the sign-in).
   absl::StatusOr<ExchangeResult> Exchange(const ExchangeInput& input) const;
 
  private:

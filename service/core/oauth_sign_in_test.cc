@@ -400,6 +400,81 @@ TEST_F(OAuthSignInTest, MergeRulesForAnEmailThatSignsInAlready) {
   EXPECT_EQ(result->signed_in.user_id, existing);
 }
 
+TEST_F(OAuthSignInTest, TypeLinkConnectsToTheSignedInUserOnly) {
+  const std::string bob = AddUser("bob@example.com", std::nullopt);
+  auto link = [&](const std::string& user_id) {
+    Started started;
+    auto project = Project();
+    OAuthSignIn::AuthorizeInput input{.project = *project};
+    input.provider_id = "idp";
+    input.redirect_uri = kApp;
+    input.state = "s";
+    input.grant_type = "authorization_code";
+    input.code_challenge =
+        crypto::Base64UrlEncode(crypto::Sha256(started.verifier));
+    input.code_challenge_method = "S256";
+    input.response_type = "code";
+    input.type = "link";
+    input.token_user_id = user_id;
+    input.json_mode = true;
+    auto result = flow_->Authorize(input);
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return started;
+    fake_.Authorized(result->location);
+    started.inner_state = QueryOf(result->location)["state"];
+    return started;
+  };
+  // type=link needs the token's user.
+  {
+    auto project = Project();
+    OAuthSignIn::AuthorizeInput input{.project = *project};
+    input.provider_id = "idp";
+    input.type = "link";
+    EXPECT_THAT(flow_->Authorize(input),
+                HasErrorCode(identity::v1::SCHEMA_ERROR));
+  }
+  // The provider's email matches nobody's: still linked to Bob, not a new
+  // user.
+  fake_.SetAccount("bobs-idp-account", "someone-else@example.com", true);
+  Started started = link(bob);
+  auto linked = Exchange(*AppCode(started), started.verifier);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_FALSE(linked->new_user);
+  EXPECT_EQ(linked->signed_in.user_id, bob);
+  // Linking it again to Bob is a no-op; to Carol it is refused.
+  Started again = link(bob);
+  EXPECT_TRUE(Exchange(*AppCode(again), again.verifier).ok());
+  const std::string carol = AddUser("carol@example.com", std::nullopt);
+  OAuthSignIn::CallbackOutcome refused = Back(link(carol));
+  EXPECT_EQ(QueryOf(refused.location)["errorCode"],
+            "OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER");
+  // And an authenticate sign-in with that account is Bob.
+  Started sign_in = Start(true);
+  auto as_bob = Exchange(*AppCode(sign_in), sign_in.verifier);
+  ASSERT_TRUE(as_bob.ok()) << as_bob.status();
+  EXPECT_EQ(as_bob->signed_in.user_id, bob);
+}
+
+TEST_F(OAuthSignInTest, AUserWithTotpStillNeedsTheSecondFactor) {
+  const std::string user =
+      AddUser("alice@example.com", std::nullopt, /*with_totp=*/true);
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   UserChanges changes;
+                   changes.primary_email_verified = true;
+                   return UpdateUser(repos, "internal", user, changes,
+                                     clock_.Now());
+                 })
+                  .ok());
+  Started started = Start(true);
+  std::string code = *AppCode(started);
+  EXPECT_THAT(Exchange(code, started.verifier),
+              HasErrorCode(identity::v1::MULTI_FACTOR_AUTHENTICATION_REQUIRED));
+  EXPECT_EQ(ActiveSessions(user), 0u);
+  // That answer used the code up.
+  EXPECT_THAT(Exchange(code, started.verifier),
+              HasErrorCode(identity::v1::INVALID_AUTHORIZATION_CODE));
+}
+
 TEST_F(OAuthSignInTest, SignUpDisabledAndDisabledProvider) {
   Configure(R"({"sign_up_enabled": false})");
   EXPECT_EQ(QueryOf(Back(Start(true)).location)["errorCode"],
