@@ -62,7 +62,8 @@ absl::StatusOr<IdTokenClaims> ValidateIdToken(
       azp != expected.client_id) {
     return Refused("azp is not this client");
   }
-  const double now = static_cast<double>(absl::ToUnixMillis(expected.now)) / 1000.0;
+  const double now =
+      static_cast<double>(absl::ToUnixMillis(expected.now)) / 1000.0;
   const double leeway = absl::ToDoubleSeconds(expected.leeway);
   const std::optional<double> exp = NumberClaim(claims, "exp");
   if (!exp.has_value()) return Refused("exp is missing");
