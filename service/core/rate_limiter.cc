@@ -19,10 +19,10 @@ using common::Std;
 absl::Status Limited(absl::Time now, absl::Time until) {
   const int64_t seconds = std::max<int64_t>(
       1, static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(until - now))));
-  return ApiError(
-      identity::v1::RATE_LIMITED,
-      {{"retry_after_seconds", std::to_string(seconds)}},
-      absl::StrCat("Too many attempts; try again in ", seconds, " seconds."));
+  return ApiError(identity::v1::RATE_LIMITED,
+                  {{"retry_after_seconds", std::to_string(seconds)}},
+                  absl::StrCat("Too many attempts; try again in ", seconds,
+                               seconds == 1 ? " second." : " seconds."));
 }
 
 // The wait before the event after `allowed` events, given `free_attempts`

@@ -88,8 +88,12 @@ TEST_F(RateLimiterTest, RetryAfterCountsFromTheLastAttempt) {
     clock_.Advance(absl::Seconds(1));
   }
   // 4 let through, the last 1 s ago; the 5th is due 2 s after it.
-  EXPECT_EQ(RetryAfter(limiter_->ConsumeWithBackoff("internal", "acct", limit)),
-            1);
+  const absl::Status refused =
+      limiter_->ConsumeWithBackoff("internal", "acct", limit);
+  EXPECT_EQ(RetryAfter(refused), 1);
+  // The message counts in words that fit the number.
+  EXPECT_NE(refused.message().find("in 1 second."), absl::string_view::npos)
+      << refused.message();
 }
 
 // A higher limit keeps the pacing at its cap (60 s) instead of opening a

@@ -26,6 +26,13 @@ class PgBackendTest : public ::testing::Test {
     auto backend = OpenPostgresBackend(scratch_->url(), {.max_connections = 1});
     ASSERT_TRUE(backend.ok()) << backend.status();
     backend_ = *std::move(backend);
+    // The test server may run with synchronous_commit off for speed; make
+    // the session's own default "on", so that the loss-tolerant runs'
+    // setting can be told apart from it.
+    absl::Status on = backend_->RunAutocommit([](SqlExecutor& executor) {
+      return executor.Execute("SET synchronous_commit TO on", {}).status();
+    });
+    ASSERT_TRUE(on.ok()) << on;
   }
 
   // synchronous_commit as the statements of one run see it.

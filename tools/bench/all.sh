@@ -27,7 +27,7 @@ warmup="${WARMUP_SECONDS:-1}"
 concurrency="${CONCURRENCY:-32}"
 connections="${CONNECTIONS:-16}"
 backends="${BACKENDS:-sqlite postgres}"
-accounts=16
+accounts=64
 password="correct horse battery staple"
 for tool in wrk curl openssl; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (./tools/dev setup installs it)" >&2; exit 1; }
@@ -83,44 +83,8 @@ def varint(n):
 print((b"\x0a" + varint(len(token)) + token).hex())' "$1"
 }
 
-# Raises the abuse limits so the limiter's bookkeeping is measured but never
-# refuses a call, and signs up the accounts the sign-in run cycles through.
-prepare_project() {
-  local api="http://127.0.0.1:$bench_http_port/api/v1"
-  curl -sS --fail-with-body -X PATCH "$api/internal/config/override/project" \
-    -H 'x-stack-project-id: internal' -H 'x-stack-access-type: admin' \
-    -H "x-stack-super-secret-admin-key: $LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY" \
-    -H 'content-type: application/json' \
-    -d "$("$bench_python" -c 'import json; print(json.dumps({"config_override_string": json.dumps({
-      "rate_limits.sign_in_per_account": {"limit": 1000000, "window_seconds": 1},
-      "rate_limits.sign_in_per_ip": {"limit": 1000000, "window_seconds": 3600},
-      "rate_limits.sign_up_per_ip": {"limit": 1000000, "window_seconds": 3600},
-      "rate_limits.refresh_per_session": {"limit": 1000000, "window_seconds": 3600}})}))')" \
-    >"$bench_work/patched.json" || { cat "$bench_work/patched.json" >&2; exit 1; }
-  for i in $(seq 0 $((accounts - 1))); do
-    curl -sS --fail-with-body -X POST "$api/auth/password/sign-up" "${client_headers[@]}" \
-      -H 'content-type: application/json' \
-      -d "{\"email\":\"bench$i@example.com\",\"password\":\"$password\"}" >"$bench_work/signed_up.json"
-  done
-  read -r access_token refresh_token < <("$bench_python" -c '
-import json, sys
-body = json.load(open(sys.argv[1]))
-print(body["access_token"], body["refresh_token"])' "$bench_work/signed_up.json")
-}
 
-cat >"$bench_work/sign_in.lua" <<LUA
--- Cycles through the benchmark's accounts, one sign-in each.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["x-stack-project-id"] = "internal"
-wrk.headers["x-stack-access-type"] = "client"
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"email":"bench%d@example.com","password":"$password"}', n % $accounts)
-  return wrk.format(nil, nil, nil, body)
-end
-LUA
+bench_sign_in_script "$accounts" "$password"
 printf 'wrk.method = "POST"\nwrk.body = "{}"\n' >"$bench_work/post.lua"
 
 server_metadata() {
@@ -137,7 +101,7 @@ for backend in $backends; do
   step "$backend: starting latchkeyd"
   bench_start_latchkeyd "${database_flag[@]}"
   bench_rss_mib >"$results/${backend}_rss_idle"
-  prepare_project
+  bench_prepare_accounts "$accounts" "$password"
   hex="$(validate_request_hex "$access_token")"
 
   step "$backend: gRPC runs, $seconds s each, $concurrency in flight"
@@ -169,7 +133,7 @@ for backend in $backends; do
     # a token seen for the first time costs).
     step "$backend: cold token cache (--token_cache_entries=0)"
     bench_start_latchkeyd --token_cache_entries=0
-    prepare_project
+    bench_prepare_accounts "$accounts" "$password"
     grpc_run "${backend}_empty_cold" --method=/grpc.health.v1.Health/Check
     grpc_run "${backend}_validate_cold" --method=/identity.v1.TokenService/ValidateAccessToken \
       --request_hex="$(validate_request_hex "$access_token")" --metadata="$(server_metadata)"

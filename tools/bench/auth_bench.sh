@@ -45,19 +45,7 @@ measure_hash_rate() {
 }
 measure_hash_rate before
 
-cat >"$bench_work/sign_in.lua" <<LUA
--- Cycles through the benchmark's accounts, one sign-in each.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["x-stack-project-id"] = "internal"
-wrk.headers["x-stack-access-type"] = "client"
-local n = 0
-request = function()
-  n = n + 1
-  local body = string.format('{"email":"bench%d@example.com","password":"$password"}', n % $accounts)
-  return wrk.format(nil, nil, nil, body)
-end
-LUA
+bench_sign_in_script "$accounts" "$password"
 
 printf 'wrk.method = "POST"\nwrk.body = "{}"\n' >"$bench_work/post.lua"
 
@@ -71,26 +59,7 @@ for backend in $backends; do
   echo "==> $backend: starting latchkeyd, signing up $accounts accounts" >&2
   bench_start_latchkeyd "${database_flag[@]}"
   rss_at_start="$(bench_rss_mib)"
-  api="http://127.0.0.1:$bench_http_port/api/v1"
-  curl -sS --fail-with-body -X PATCH "$api/internal/config/override/project" \
-    -H 'x-stack-project-id: internal' -H 'x-stack-access-type: admin' \
-    -H "x-stack-super-secret-admin-key: $LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY" \
-    -H 'content-type: application/json' \
-    -d "$("$bench_python" -c 'import json; print(json.dumps({"config_override_string": json.dumps({
-      "rate_limits.sign_in_per_account": {"limit": 1000000, "window_seconds": 1},
-      "rate_limits.sign_in_per_ip": {"limit": 1000000, "window_seconds": 3600},
-      "rate_limits.sign_up_per_ip": {"limit": 1000000, "window_seconds": 3600},
-      "rate_limits.refresh_per_session": {"limit": 1000000, "window_seconds": 3600}})}))')" \
-    >"$bench_work/patched.json" || { cat "$bench_work/patched.json" >&2; exit 1; }
-  for i in $(seq 0 $((accounts - 1))); do
-    curl -sS --fail-with-body -X POST "$api/auth/password/sign-up" "${client_headers[@]}" \
-      -H 'content-type: application/json' \
-      -d "{\"email\":\"bench$i@example.com\",\"password\":\"$password\"}" >"$bench_work/signed_up.json"
-  done
-  read -r access_token refresh_token < <("$bench_python" -c '
-import json, sys
-body = json.load(open(sys.argv[1]))
-print(body["access_token"], body["refresh_token"])' "$bench_work/signed_up.json")
+  bench_prepare_accounts "$accounts" "$password"
 
   echo "==> $backend: measuring, $seconds s per call" >&2
   reference="$(bench_wrk -c"$connections" -d"${seconds}s" "${client_headers[@]}" /api/v1/projects/current)"

@@ -109,3 +109,52 @@ bench_grpc_load() {
   "${load_pin[@]}" "$bench_bin/tools/bench/grpc_load" \
     --target="127.0.0.1:$bench_grpc_port" --json "$@"
 }
+
+# Raises the internal project's abuse limits, so that the limiter's
+# bookkeeping is measured but never refuses a call (sign-in per account in
+# one-second windows; the rest 10^6 per hour), then signs up accounts
+# bench0@example.com ... bench<N-1>@example.com with one password. Sets
+# $access_token and $refresh_token (the last account's). Args: N, password.
+bench_prepare_accounts() {
+  local accounts="$1" password="$2"
+  local api="http://127.0.0.1:$bench_http_port/api/v1"
+  curl -sS --fail-with-body -X PATCH "$api/internal/config/override/project" \
+    -H 'x-stack-project-id: internal' -H 'x-stack-access-type: admin' \
+    -H "x-stack-super-secret-admin-key: $LATCHKEY_INTERNAL_SUPER_SECRET_ADMIN_KEY" \
+    -H 'content-type: application/json' \
+    -d "$("$bench_python" -c 'import json; print(json.dumps({"config_override_string": json.dumps({
+      "rate_limits.sign_in_per_account": {"limit": 1000000, "window_seconds": 1},
+      "rate_limits.sign_in_per_ip": {"limit": 1000000, "window_seconds": 3600},
+      "rate_limits.sign_up_per_ip": {"limit": 1000000, "window_seconds": 3600},
+      "rate_limits.refresh_per_session": {"limit": 1000000, "window_seconds": 3600}})}))')" \
+    >"$bench_work/patched.json" || { cat "$bench_work/patched.json" >&2; exit 1; }
+  for i in $(seq 0 $((accounts - 1))); do
+    curl -sS --fail-with-body -X POST "$api/auth/password/sign-up" \
+      -H 'x-stack-project-id: internal' -H 'x-stack-access-type: client' \
+      -H 'content-type: application/json' \
+      -d "{\"email\":\"bench$i@example.com\",\"password\":\"$password\"}" \
+      >"$bench_work/signed_up.json"
+  done
+  read -r access_token refresh_token < <("$bench_python" -c '
+import json, sys
+body = json.load(open(sys.argv[1]))
+print(body["access_token"], body["refresh_token"])' "$bench_work/signed_up.json")
+}
+
+# Writes $bench_work/sign_in.lua, a wrk script cycling through the accounts
+# of bench_prepare_accounts, one password sign-in each. Args: N, password.
+bench_sign_in_script() {
+  cat >"$bench_work/sign_in.lua" <<LUA
+-- Cycles through the benchmark's accounts, one sign-in each.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["x-stack-project-id"] = "internal"
+wrk.headers["x-stack-access-type"] = "client"
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format('{"email":"bench%d@example.com","password":"$2"}', n % $1)
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
+}
