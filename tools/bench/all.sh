@@ -4,6 +4,7 @@
 # machines while the raw rates do not:
 #   - ValidateAccessToken over gRPC, warm token cache and cache off (cold),
 #     vs an empty RPC (grpc.health.v1.Health/Check);
+#   - Envoy's ext_authz Check (a bearer token, warm cache) vs the empty RPC;
 #   - CheckPermission over gRPC vs the empty RPC;
 #   - REST GET /users/me and POST /auth/sessions/current/refresh (a hot
 #     session) vs REST GET /projects/current;
@@ -83,6 +84,55 @@ def varint(n):
 print((b"\x0a" + varint(len(token)) + token).hex())' "$1"
 }
 
+# A denied Check is a successful RPC too, so grpc_load cannot tell: ask once
+# and make sure the answer is an OkHttpResponse (CheckResponse field 3).
+check_allows() {
+  "$bench_python" - "127.0.0.1:$bench_grpc_port" "$1" <<'PY'
+import sys
+import grpc
+call = grpc.insecure_channel(sys.argv[1]).unary_unary(
+    "/envoy.service.auth.v3.Authorization/Check",
+    request_serializer=lambda b: b, response_deserializer=lambda b: b)
+answer = call(bytes.fromhex(sys.argv[2]), timeout=10)
+# Top-level fields: status (1), then denied_response (2) or ok_response (3).
+position = 0
+while position < len(answer):
+    tag = answer[position]; position += 1
+    length = shift = 0
+    while True:
+        byte = answer[position]; position += 1
+        length |= (byte & 0x7F) << shift; shift += 7
+        if not byte & 0x80:
+            break
+    if tag >> 3 == 3:
+        sys.exit(0)
+    position += length
+sys.exit("ext_authz Check did not allow the benchmark's request: " + answer.hex())
+PY
+}
+
+# envoy.service.auth.v3.CheckRequest as Envoy sends it for a request that
+# carries the token: attributes(1).request(4).http(2).headers(3) =
+# {authorization: "Bearer <token>"}, method and path; serialized by hand.
+check_request_hex() {
+  "$bench_python" -c '
+import sys
+def varint(n):
+    out = b""
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out += bytes([byte | (0x80 if n else 0)])
+        if not n:
+            return out
+def field(number, payload):
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+def entry(key, value):
+    return field(1, key.encode()) + field(2, value.encode())
+http = (field(2, b"GET") + field(3, entry("authorization", "Bearer " + sys.argv[1])) +
+        field(4, b"/api/orders") + field(5, b"app.example.com"))
+print(field(1, field(4, field(2, http))).hex())' "$1"
+}
+
 
 bench_sign_in_script "$accounts" "$password"
 printf 'wrk.method = "POST"\nwrk.body = "{}"\n' >"$bench_work/post.lua"
@@ -108,6 +158,10 @@ for backend in $backends; do
   grpc_run "${backend}_empty" --method=/grpc.health.v1.Health/Check
   grpc_run "${backend}_validate_warm" --method=/identity.v1.TokenService/ValidateAccessToken \
     --request_hex="$hex" --metadata="$(server_metadata)"
+  check_hex="$(check_request_hex "$access_token")"
+  check_allows "$check_hex"
+  grpc_run "${backend}_ext_authz" --method=/envoy.service.auth.v3.Authorization/Check \
+    --request_hex="$check_hex"
   if [ "$backend" = sqlite ]; then
     step "$backend: seeding 100 permissions and 10,000 memberships"
     requests="$("$bench_bin/tools/bench/permission_bench" \

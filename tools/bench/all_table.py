@@ -58,6 +58,8 @@ def main():
     backends = [b for b in ("sqlite", "postgres") if run(f"{b}_empty") is not None]
     for b in backends:
         add("ValidateAccessToken, warm cache", b, run(f"{b}_validate_warm"), "empty RPC", run(f"{b}_empty"), 0.70)
+    for b in backends:
+        add("ext_authz Check, warm cache", b, run(f"{b}_ext_authz"), "empty RPC", run(f"{b}_empty"), 0.60)
     add("ValidateAccessToken, cold (cache off)", "sqlite", run("sqlite_validate_cold"), "empty RPC",
         run("sqlite_empty_cold"), 0.35)
     add("CheckPermission", "sqlite", run("sqlite_check_permission"), "empty RPC", run("sqlite_empty"), None)
