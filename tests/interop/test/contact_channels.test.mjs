@@ -4,44 +4,26 @@
 // uniqueness, the per-channel verification mail and its code; then the same
 // through Stack's own SDK (@stackframe/js).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
 import { GrpcReflection } from 'grpc-js-reflection-client';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
+import { assertError, codeMailedTo, restCaller } from '../lib/rest.mjs';
 
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
 const KEYS = ['id', 'is_primary', 'is_verified', 'type', 'used_for_auth', 'user_id', 'value'];
 
 let server;
+// Calls /api/v1 on the server the suite started.
+const call = (apiPath, options) => restCaller(server)(apiPath, options);
 before(async () => {
   server = await startLatchkeyd();
 });
 after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
-
-async function call(path, { method = 'GET', headers = {}, body } = {}) {
-  const init = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const response = await fetch(`${server.httpUrl}/api/v1${path}`, init);
-  const text = await response.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: response.status, headers: response.headers, json, text };
-}
-
-function assertError(response, status, code) {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.json?.code, code, response.text);
-}
 
 const client = (token) => ({
   'x-stack-project-id': 'internal', 'x-stack-access-type': 'client',
@@ -71,22 +53,6 @@ async function me(user) {
   const response = await call('/users/me', { headers: client(user.token) });
   assert.equal(response.status, 200, response.text);
   return response.json;
-}
-
-// Dev mode writes mail to <data_dir>/outbox.jsonl from a background queue:
-// wait (bounded) for the message.
-async function codeMailedTo(to) {
-  const outbox = path.join(server.dataDir, 'outbox.jsonl');
-  for (let i = 0; i < 100; i++) {
-    let lines = [];
-    try {
-      lines = readFileSync(outbox, 'utf8').split('\n').filter(Boolean);
-    } catch { /* not written yet */ }
-    const mail = lines.map((l) => JSON.parse(l)).reverse().find((m) => m.to === to);
-    if (mail) return /code=([0-9a-z]+)/.exec(mail.text)[1];
-    await sleep(50);
-  }
-  throw new Error(`no mail to ${to} within 5 s`);
 }
 
 test('a client adds, reads, promotes and deletes its own channels', async () => {
@@ -241,7 +207,7 @@ test('the per-channel verification mail verifies that channel', async () => {
   });
   assert.equal(sent.status, 200, sent.text);
   assert.deepEqual(sent.json, { success: true });
-  const code = await codeMailedTo(work);
+  const code = await codeMailedTo(server.dataDir, work);
   const verified = await call('/contact-channels/verify', {
     method: 'POST', headers: client(), body: { code },
   });
@@ -332,7 +298,7 @@ for (const version of ['102', '108']) {
       assert.equal(channel.value, extra);
       assert.equal(channel.isPrimary, false);
       await channel.sendVerificationEmail({ callbackUrl: CALLBACK });
-      const verified = await app.verifyEmail(await codeMailedTo(extra));
+      const verified = await app.verifyEmail(await codeMailedTo(server.dataDir, extra));
       assert.equal(verified.status, 'ok');
       assert.deepEqual((await user.listContactChannels()).map((c) => c.isVerified), [false, true]);
       await channel.update({ isPrimary: true });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
+import { assertError, restCaller } from '../lib/rest.mjs';
 
 // Made with libxcrypt's bcrypt at cost 04 (Python's crypt module).
 const BCRYPT_OF_CORRECT_HORSE =
@@ -13,30 +14,14 @@ const BCRYPT_OF_CORRECT_HORSE =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let server;
+// Calls /api/v1 on the server the suite started.
+const call = (apiPath, options) => restCaller(server)(apiPath, options);
 before(async () => {
   server = await startLatchkeyd();
 });
 after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
-
-async function call(path, { method = 'GET', headers = {}, body } = {}) {
-  const init = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const response = await fetch(`${server.httpUrl}/api/v1${path}`, init);
-  const text = await response.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: response.status, headers: response.headers, json, text };
-}
-
-function assertError(response, status, code) {
-  assert.equal(response.status, status, response.text);
-  assert.equal(response.json?.code, code, response.text);
-}
 
 const client = (project, extra = {}) => ({
   'x-stack-project-id': project, 'x-stack-access-type': 'client', ...extra,

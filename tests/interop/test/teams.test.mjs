@@ -7,12 +7,11 @@
 // leaveTeam), and invitations (inviteUser, then the invited client checks,
 // reads and accepts the code from the mail).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
+import { codeMailedTo } from '../lib/rest.mjs';
 
 const CALLBACK = 'http://localhost:3000/handler/email-verification';
 const SYSTEM = ['$delete_team', '$invite_members', '$manage_api_keys',
@@ -172,22 +171,6 @@ for (const version of ['102', '108']) {
         [owner.id]);
     });
 
-    // Dev mode writes mail to <data_dir>/outbox.jsonl; the queue sends in
-    // the background, so wait (bounded) for the message to appear.
-    const codeMailedTo = async (address) => {
-      const outbox = path.join(server.dataDir, 'outbox.jsonl');
-      for (let i = 0; i < 100; i++) {
-        let lines = [];
-        try {
-          lines = readFileSync(outbox, 'utf8').split('\n').filter(Boolean);
-        } catch { /* not written yet */ }
-        const mail = lines.map((l) => JSON.parse(l)).reverse().find((m) => m.to === address);
-        if (mail) return /code=([0-9a-z]+)/.exec(mail.text)[1];
-        await sleep(50);
-      }
-      throw new Error(`no mail to ${address} within 5 s`);
-    };
-
     test('invitations: server inviteUser, client checks, reads and accepts the code', async () => {
       const app = serverApp();
       const owner = await newUser(app);
@@ -203,7 +186,7 @@ for (const version of ['102', '108']) {
       assert.deepEqual(sent.map((i) => i.recipientEmail), [address]);
       assert.ok(sent[0].expiresAt > new Date());
 
-      const code = await codeMailedTo(address);
+      const code = await codeMailedTo(server.dataDir, address);
       assert.equal((await client.verifyTeamInvitationCode(code)).status, 'ok');
       const details = await client.getTeamInvitationDetails(code);
       assert.equal(details.status, 'ok');
