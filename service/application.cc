@@ -156,10 +156,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                             MakeMailSender(app->config_));
   app->mail_ = std::make_unique<mail::MailQueue>(std::move(sender),
                                                  mail::MailQueue::Options());
+  app->permissions_ =
+      std::make_unique<core::PermissionCatalog>(*app->database_, clock);
   app->context_.reset(new api::AppContext{
       app->config_, clock, *app->database_, *app->keys_, *app->projects_,
       *app->token_issuer_, *app->token_verifier_, *app->sessions_, *app->codes_,
-      *app->passwords_, *app->rate_limiter_, *app->mail_});
+      *app->passwords_, *app->rate_limiter_, *app->mail_, *app->permissions_});
   app->authenticator_ = std::make_unique<RequestAuthenticator>(
       *app->projects_, *app->token_verifier_);
 
@@ -176,10 +178,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   storage::Database* db = app->database_.get();
   server_options.readiness_probe = [db] { return db->Ping(); };
   // Envoy's ext_authz, and through it the REST gateway's forward auth.
-  app->mesh_permissions_ =
-      std::make_unique<core::PermissionCatalog>(*app->database_, clock);
   app->ext_authz_ = std::make_unique<mesh::ExtAuthz>(
-      *app->token_verifier_, *app->projects_, *app->mesh_permissions_);
+      *app->token_verifier_, *app->projects_, *app->permissions_);
   server_options.extra_services.push_back(&mesh::AuthorizationService());
   api::AppContext* context = app->context_.get();
   const mesh::ExtAuthz* ext_authz = app->ext_authz_.get();

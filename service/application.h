@@ -70,11 +70,11 @@ class Application {
   std::unique_ptr<core::Passwords> passwords_;
   std::unique_ptr<core::RateLimiter> rate_limiter_;
   std::unique_ptr<mail::MailQueue> mail_;
+  // The one permission engine: the team methods, CheckPermission and the
+  // ext_authz policy share it (definitions cached; grants read each check).
+  std::unique_ptr<core::PermissionCatalog> permissions_;
   std::unique_ptr<api::AppContext> context_;
   std::unique_ptr<RequestAuthenticator> authenticator_;
-  // The ext_authz policy's permission engine (definitions cached per
-  // process like CheckPermission's; grants read on every check).
-  std::unique_ptr<core::PermissionCatalog> mesh_permissions_;
   std::unique_ptr<mesh::ExtAuthz> ext_authz_;
   std::unique_ptr<LatchkeyServer> server_;
   std::unique_ptr<gateway::RestGateway> gateway_;

@@ -6,6 +6,7 @@
 #include "service/config/server_config.h"
 #include "service/core/access_tokens.h"
 #include "service/core/passwords.h"
+#include "service/core/permission_catalog.h"
 #include "service/core/project_directory.h"
 #include "service/core/rate_limiter.h"
 #include "service/core/sessions.h"
@@ -32,6 +33,11 @@ struct AppContext {
   const core::RateLimiter& rate_limiter;
   // Never blocks: mail goes out in the background.
   mail::MailQueue& mail;
+  // The one cache of permission definitions and grants: the team and
+  // permission methods invalidate it on every change, and every checker
+  // (CheckPermission, Envoy's ext_authz) reads through it, so a change is
+  // seen at once by all of them in this process.
+  core::PermissionCatalog& permissions;
 };
 
 }  // namespace latchkey::service::api

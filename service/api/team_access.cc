@@ -8,7 +8,7 @@ namespace latchkey::service::api::teams {
 
 TeamMethods::TeamMethods(AppContext& context)
     : context_(context),
-      catalog_(context.database, context.clock),
+      catalog_(context.permissions),
       teams_(context.database, context.clock, catalog_),
       members_(context.database, context.clock, catalog_),
       invitations_(context.database, context.clock, context.rate_limiter,

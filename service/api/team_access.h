@@ -31,8 +31,8 @@ namespace v1 = identity::v1;
 // flows and their rules live in service/core (teams.h, team_members.h,
 // team_invitations.h, permission_grants.h, permission_definitions.h).
 // Defined across team_service.cc, team_invitations.cc,
-// permission_service.cc and permission_definitions.cc. Owns the one
-// PermissionCatalog the use cases share. Thread-safe.
+// permission_service.cc and permission_definitions.cc. Uses the
+// application's one PermissionCatalog (AppContext::permissions). Thread-safe.
 class TeamMethods {
  public:
   explicit TeamMethods(AppContext& context);
@@ -125,7 +125,7 @@ class TeamMethods {
       const v1::DeletePermissionDefinitionRequest& r);
 
   AppContext& context_;
-  core::PermissionCatalog catalog_;
+  core::PermissionCatalog& catalog_;  // the application's, shared
   const core::Teams teams_;
   const core::TeamMembers members_;
   const core::TeamInvitations invitations_;

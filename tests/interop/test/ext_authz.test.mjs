@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
-import { googleapisDir, meshIdentities, protoDir } from '../lib/mesh.mjs';
+import { api, googleapisDir, meshIdentities, protoDir } from '../lib/mesh.mjs';
 
 let server;
 let client;
@@ -203,6 +203,22 @@ test('permission-gated route: the holder passes, others get 403', async () => {
   assert.deepEqual(body.details, { user_id: ids.bob.userId, permission_id: ids.permission });
   // Authentication still comes first.
   assertDenied(await check(envoyRequest({}, route)), 401, 'USER_AUTHENTICATION_REQUIRED');
+});
+
+// The check reads the same permission engine the permission methods
+// change: a definition and grant made through the API count at once, with
+// no cache of the check's own to wait out.
+test('a permission defined and granted through the API counts at the next check', async () => {
+  const permission = `fresh_${Date.now()}`;
+  const route = { 'latchkey.permission': permission };
+  // Asked about before it exists: refused, and the project's definitions
+  // are now cached by whoever answered.
+  assertDenied(await check(envoyRequest(bearer(ids.bob), route)), 403, 'PROJECT_PERMISSION_REQUIRED');
+  await api(server, 'POST', '/project-permission-definitions', {
+    access: 'admin', body: { id: permission },
+  });
+  await api(server, 'POST', `/project-permissions/${ids.bob.userId}/${permission}`, { body: {} });
+  assertAllowed(await check(envoyRequest(bearer(ids.bob), route)));
 });
 
 test('team permission, in the team a request header names', async () => {
