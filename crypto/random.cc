@@ -34,6 +34,19 @@ absl::StatusOr<std::string> RandomToken() {
   return token;
 }
 
+bool IsUuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool ok = (i == 8 || i == 13 || i == 18 || i == 23)
+                        ? c == '-'
+                        : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                              (c >= 'A' && c <= 'F');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<std::string> RandomUuidV4() {
   LATCHKEY_ASSIGN_OR_RETURN(std::string b, RandomBytes(16));
   b[6] = static_cast<char>((static_cast<uint8_t>(b[6]) & 0x0f) | 0x40);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -27,6 +28,11 @@ absl::StatusOr<std::string> RandomToken();
 
 // A random (version 4, RFC 9562) UUID in lower-case 8-4-4-4-12 form.
 absl::StatusOr<std::string> RandomUuidV4();
+
+// Whether `text` has the 8-4-4-4-12 hex form of a UUID (either case), as
+// every id Latchkey makes does. Ids from a request are checked with this
+// before they reach a query, so a malformed one is refused up front.
+bool IsUuid(std::string_view text);
 
 }  // namespace latchkey::crypto
 

@@ -69,5 +69,20 @@ TEST(RandomUuidV4Test, HasVersionAndVariantBits) {
   EXPECT_EQ(uuids.size(), 50u);
 }
 
+TEST(IsUuidTest, AcceptsTheFormLatchkeyMakesAndNothingElse) {
+  auto made = RandomUuidV4();
+  ASSERT_TRUE(made.ok());
+  EXPECT_TRUE(IsUuid(*made));
+  EXPECT_TRUE(IsUuid("8A7C0F0E-2A1B-4C3D-9E8F-0A1B2C3D4E5F"));
+  for (std::string_view bad : {"", "8a7c0f0e2a1b4c3d9e8f0a1b2c3d4e5f",
+                               "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5",
+                               "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5f0",
+                               "8a7c0f0e_2a1b-4c3d-9e8f-0a1b2c3d4e5f",
+                               "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e5g",
+                               "8a7c0f0e-2a1b-4c3d-9e8f-0a1b2c3d4e\xff"}) {
+    EXPECT_FALSE(IsUuid(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace latchkey::crypto

@@ -115,17 +115,7 @@ absl::StatusOr<ContactChannelRecord> ChannelOf(storage::Repositories& repos,
 // Channel ids are UUIDs (lower-case, as Latchkey makes them); anything else
 // is a malformed request rather than an unknown channel.
 absl::Status CheckChannelId(const std::string& id, const char* field) {
-  bool ok = id.size() == 36;
-  for (size_t i = 0; ok && i < id.size(); ++i) {
-    const char c = id[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      ok = c == '-';
-    } else {
-      ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-           (c >= 'A' && c <= 'F');
-    }
-  }
-  if (ok) return absl::OkStatus();
+  if (crypto::IsUuid(id)) return absl::OkStatus();
   return SchemaError(absl::StrCat(field, " must be a UUID"));
 }
 

@@ -31,9 +31,20 @@ inline constexpr char kNobody[] = "33333333-0000-4000-8000-0000000000ff";
 
 class TeamFixture : public ::testing::Test {
  protected:
+  // SQLite unless a subclass asks for PostgreSQL (skipped only where
+  // LATCHKEY_TEST_SKIP_POSTGRES=1 says so).
+  virtual storage::testing::TestBackend backend() const {
+    return storage::testing::TestBackend::kSqlite;
+  }
+
   void SetUp() override {
-    scratch_ = std::move(*storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite));
+    if (backend() == storage::testing::TestBackend::kPostgres &&
+        storage::testing::SkipPostgresTests()) {
+      GTEST_SKIP() << "LATCHKEY_TEST_SKIP_POSTGRES=1";
+    }
+    auto scratch = storage::testing::ScratchDatabase::Create(backend());
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = *std::move(scratch);
     db_ = std::move(*storage::OpenDatabase(scratch_->url()));
     catalog_ = std::make_unique<PermissionCatalog>(*db_, clock_);
     project_.project = {kProject, "Proj", {}, clock_.Now(), {}};

@@ -13,6 +13,7 @@
 #include "common/string_views.h"
 #include "crypto/encoding.h"
 #include "crypto/jwt.h"
+#include "crypto/random.h"
 #include "nlohmann/json.hpp"
 #include "service/errors/api_error.h"
 #include "service/gateway/stack_error.h"
@@ -229,7 +230,11 @@ absl::StatusOr<CheckResponse> ExtAuthz::Check(
         absl::AsciiStrToLower(Extension(attributes, kTeamHeaderExtension));
     if (!team_header.empty()) {
       auto it = headers.find(team_header);
-      if (it == headers.end() || it->second.empty()) {
+      // A value that cannot be a team id is refused here, like a missing
+      // one: it must not reach a query, where bytes a database rejects
+      // would turn into an error, and Envoy may be set to let requests
+      // through when the check fails.
+      if (it == headers.end() || !crypto::IsUuid(it->second)) {
         return Deny(
             403,
             ApiError(identity::v1::TEAM_PERMISSION_REQUIRED,

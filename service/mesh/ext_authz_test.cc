@@ -32,6 +32,7 @@ class ExtAuthzTest : public core::TeamFixture {
  protected:
   void SetUp() override {
     core::TeamFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ring_ = *crypto::KeyRing::Create({.current_secret = kSecret});
     jwt_ = std::make_unique<crypto::JwtVerifier>(
         *crypto::JwtVerifier::Create(*ring_, clock_));
@@ -311,6 +312,51 @@ TEST_F(ExtAuthzTest, TeamPermissionIsCheckedInTheTeamTheHeaderNames) {
                               {"x-team-id", core::kMissingTeam}},
                              route)),
                403, "TEAM_PERMISSION_REQUIRED");
+}
+
+// A team header whose value cannot be a team id is a refusal like a
+// missing one, on both engines, never an error: PostgreSQL rejects bytes
+// that are not UTF-8 in a query, and an error lets the request through
+// where Envoy is set to fail open.
+void ExpectMalformedTeamHeadersRefused(const ExtAuthz& policy,
+                                       const std::string& token) {
+  const std::map<std::string, std::string> route = {
+      {"latchkey.permission", "$read_members"},
+      {"latchkey.team_header", "x-team-id"}};
+  for (const std::string& value :
+       {std::string("\xff\xfe\x80"), std::string("not-a-team"),
+        std::string(10000, 'a'), std::string(kTeam) + "\xff"}) {
+    CheckRequest request;
+    auto& http =
+        *request.mutable_attributes()->mutable_request()->mutable_http();
+    (*http.mutable_headers())["authorization"] = "Bearer " + token;
+    (*http.mutable_headers())["x-team-id"] = value;
+    for (const auto& [key, extension] : route) {
+      (*request.mutable_attributes()->mutable_context_extensions())[key] =
+          extension;
+    }
+    absl::StatusOr<CheckResponse> response = policy.Check(request);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->denied_response().status().code(), 403);
+    EXPECT_NE(
+        response->denied_response().body().find("TEAM_PERMISSION_REQUIRED"),
+        std::string::npos);
+  }
+}
+
+TEST_F(ExtAuthzTest, AMalformedTeamHeaderIsARefusalNotAnError) {
+  ExpectMalformedTeamHeadersRefused(*policy_, Token(kAnn));
+}
+
+class ExtAuthzOnPostgresTest : public ExtAuthzTest {
+ protected:
+  storage::testing::TestBackend backend() const override {
+    return storage::testing::TestBackend::kPostgres;
+  }
+};
+
+TEST_F(ExtAuthzOnPostgresTest, AMalformedTeamHeaderIsARefusalNotAnError) {
+  ExpectMalformedTeamHeadersRefused(*policy_, Token(kAnn));
 }
 
 TEST_F(ExtAuthzTest, CheckIsServedThroughTheMethodRegistry) {
