@@ -55,6 +55,23 @@ struct ApiKeySetRecord {
   std::optional<StoredApiKey> super_secret_admin_key;
 };
 
+// A user's or a team's own API key (not a credential for Latchkey's API:
+// apps check it through Latchkey). Exactly one of user_id and team_id is
+// set. Only the key's hash and last four characters are stored.
+struct AppApiKeyRecord {
+  std::string id;
+  std::string project_id;
+  std::optional<std::string> user_id;
+  std::optional<std::string> team_id;
+  std::string description;
+  bool is_public = false;
+  std::string key_hash;
+  std::string last_four;
+  absl::Time created_at;
+  std::optional<absl::Time> expires_at;
+  std::optional<absl::Time> revoked_at;
+};
+
 struct OAuthProviderRecord {
   std::string project_id;
   std::string provider_id;  // "google", "github", or any id for OIDC.

@@ -2,6 +2,7 @@
 #define STORAGE_REPOSITORIES_H_
 
 #include "storage/api_key_repository.h"
+#include "storage/app_api_key_repository.h"
 #include "storage/audit_log_repository.h"
 #include "storage/contact_channel_repository.h"
 #include "storage/credential_repository.h"
@@ -29,6 +30,7 @@ class Repositories {
   explicit Repositories(SqlExecutor& executor)
       : projects_(executor),
         api_keys_(executor),
+        app_api_keys_(executor),
         oauth_providers_(executor),
         users_(executor),
         contact_channels_(executor),
@@ -47,6 +49,7 @@ class Repositories {
 
   ProjectRepository& projects() { return projects_; }
   ApiKeyRepository& api_keys() { return api_keys_; }
+  AppApiKeyRepository& app_api_keys() { return app_api_keys_; }
   OAuthProviderRepository& oauth_providers() { return oauth_providers_; }
   UserRepository& users() { return users_; }
   ContactChannelRepository& contact_channels() { return contact_channels_; }
@@ -66,6 +69,7 @@ class Repositories {
  private:
   ProjectRepository projects_;
   ApiKeyRepository api_keys_;
+  AppApiKeyRepository app_api_keys_;
   OAuthProviderRepository oauth_providers_;
   UserRepository users_;
   ContactChannelRepository contact_channels_;

@@ -321,10 +321,34 @@ constexpr std::string_view kRateLimitLastHit = R"sql(
 ALTER TABLE rate_limit_counters ADD COLUMN last_hit_us BIGINT;
 )sql";
 
+// User and team API keys (AppApiKeyRepository): apps' own keys, which the
+// apps check through Latchkey; stored as a hash plus the last four
+// characters, owned by exactly one user or one team.
+constexpr std::string_view kAppApiKeys = R"sql(
+CREATE TABLE app_api_keys (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+  team_id TEXT REFERENCES teams (id) ON DELETE CASCADE,
+  description TEXT NOT NULL,
+  is_public BOOLEAN NOT NULL,
+  key_hash TEXT NOT NULL,
+  last_four TEXT NOT NULL,
+  created_at_us BIGINT NOT NULL,
+  expires_at_us BIGINT,
+  revoked_at_us BIGINT,
+  CHECK ((user_id IS NULL) <> (team_id IS NULL))
+);
+CREATE UNIQUE INDEX app_api_keys_hash_unique ON app_api_keys (key_hash);
+CREATE INDEX app_api_keys_by_user ON app_api_keys (user_id, created_at_us);
+CREATE INDEX app_api_keys_by_team ON app_api_keys (team_id, created_at_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "sessions by expiry", kSessionExpiryIndex},
     {3, "rate-limit counters keep their last hit", kRateLimitLastHit},
+    {4, "user and team API keys", kAppApiKeys},
 };
 
 }  // namespace

@@ -320,10 +320,34 @@ constexpr std::string_view kRateLimitLastHit = R"sql(
 ALTER TABLE rate_limit_counters ADD COLUMN last_hit_us INTEGER;
 )sql";
 
+// User and team API keys (AppApiKeyRepository): apps' own keys, which the
+// apps check through Latchkey; stored as a hash plus the last four
+// characters, owned by exactly one user or one team.
+constexpr std::string_view kAppApiKeys = R"sql(
+CREATE TABLE app_api_keys (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+  team_id TEXT REFERENCES teams (id) ON DELETE CASCADE,
+  description TEXT NOT NULL,
+  is_public INTEGER NOT NULL,
+  key_hash TEXT NOT NULL,
+  last_four TEXT NOT NULL,
+  created_at_us INTEGER NOT NULL,
+  expires_at_us INTEGER,
+  revoked_at_us INTEGER,
+  CHECK ((user_id IS NULL) <> (team_id IS NULL))
+) STRICT;
+CREATE UNIQUE INDEX app_api_keys_hash_unique ON app_api_keys (key_hash);
+CREATE INDEX app_api_keys_by_user ON app_api_keys (user_id, created_at_us);
+CREATE INDEX app_api_keys_by_team ON app_api_keys (team_id, created_at_us);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "sessions by expiry", kSessionExpiryIndex},
     {3, "rate-limit counters keep their last hit", kRateLimitLastHit},
+    {4, "user and team API keys", kAppApiKeys},
 };
 
 // Column lists SQLite reports -> the names PostgreSQL gives the same
@@ -387,6 +411,8 @@ constexpr std::pair<std::string_view, std::string_view> kConstraintNames[] = {
      "project_permission_grants.permission_id",
      "project_permission_grants_pkey"},
     {"audit_events.id", "audit_events_pkey"},
+    {"app_api_keys.id", "app_api_keys_pkey"},
+    {"app_api_keys.key_hash", "app_api_keys_hash_unique"},
     {"rate_limit_counters.project_id, rate_limit_counters.counter_key, "
      "rate_limit_counters.window_start_us",
      "rate_limit_counters_pkey"},
