@@ -17,6 +17,7 @@
 #include "crypto/webauthn_attestation.h"
 #include "crypto/webauthn_authenticator_data.h"
 #include "crypto/webauthn_client_data.h"
+#include "crypto/webauthn_test_authenticator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -418,6 +419,33 @@ TEST(SignCountTest, TheCounterRule) {
   EXPECT_FALSE(SignCountAcceptable(5, 5));
   EXPECT_FALSE(SignCountAcceptable(5, 4));
   EXPECT_FALSE(SignCountAcceptable(5, 0));
+}
+
+}  // namespace
+}  // namespace latchkey::crypto
+
+namespace latchkey::crypto {
+namespace {
+
+TEST(TestAuthenticatorTest, ItsCeremoniesVerify) {
+  TestAuthenticator authenticator;
+  const std::string challenge = Base64UrlEncode("challenge bytes");
+  const RelyingPartyExpectation expected{"https://app.example.com",
+                                         "app.example.com",
+                                         Sha256("challenge bytes"), true};
+  TestAuthenticator::Registration r =
+      authenticator.Register(expected.origin, expected.rp_id, challenge);
+  absl::StatusOr<VerifiedRegistration> registered =
+      VerifyRegistration(r.client_data_json, r.attestation_object, expected);
+  ASSERT_TRUE(registered.ok()) << registered.status();
+  EXPECT_EQ(registered->credential_id, authenticator.credential_id());
+  TestAuthenticator::Assertion a =
+      authenticator.Assert(expected.origin, expected.rp_id, challenge);
+  absl::StatusOr<VerifiedAssertion> asserted =
+      VerifyAssertion(a.client_data_json, a.authenticator_data, a.signature,
+                      registered->public_key, 0, expected);
+  ASSERT_TRUE(asserted.ok()) << asserted.status();
+  EXPECT_EQ(asserted->sign_count, 1u);
 }
 
 }  // namespace

@@ -97,4 +97,13 @@ absl::Status PasskeyRepository::Delete(std::string_view project_id,
   return RequireAffected(result, "passkey", passkey_id);
 }
 
+absl::StatusOr<int64_t> PasskeyRepository::DeleteForUser(
+    std::string_view project_id, std::string_view user_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("DELETE FROM passkeys WHERE project_id = $1 AND user_id = $2",
+                  {project_id, user_id}));
+  return static_cast<int64_t>(result.affected_rows);
+}
+
 }  // namespace latchkey::storage

@@ -41,6 +41,10 @@ class PasskeyRepository {
   // Removes the passkey, or returns NOT_FOUND.
   absl::Status Delete(std::string_view project_id, std::string_view passkey_id);
 
+  // Removes all of the user's passkeys; returns how many there were.
+  absl::StatusOr<int64_t> DeleteForUser(std::string_view project_id,
+                                        std::string_view user_id);
+
  private:
   SqlExecutor& ex_;
 };

@@ -1,5 +1,6 @@
 // Conformance: contact channels, password and TOTP credentials, OAuth
 // accounts and passkeys.
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -358,6 +359,34 @@ TEST_P(CredentialRepositoryTest, CounterlessAuthenticatorsStayAtZero) {
   EXPECT_TRUE(Call([&](Repositories& r) {
                 return r.passkeys().RecordUse("p", "k0", 0, T(2));
               }).ok());
+}
+
+TEST_P(CredentialRepositoryTest, AUserMayHoldSeveralPasskeysRemovedTogether) {
+  for (int i = 0; i < 2; ++i) {
+    PasskeyRecord p;
+    p.id = absl::StrCat("m", i);
+    p.project_id = "p";
+    p.user_id = Uuid(2);
+    p.credential_id = absl::StrCat("multi", i);
+    p.public_key = "pk";
+    p.created_at = T(i);
+    ASSERT_TRUE(
+        Call([&](Repositories& r) { return r.passkeys().Create(p); }).ok());
+  }
+  auto list = Call(
+      [&](Repositories& r) { return r.passkeys().ListForUser("p", Uuid(2)); });
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+  auto removed = Call([&](Repositories& r) {
+    return r.passkeys().DeleteForUser("p", Uuid(2));
+  });
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 2);
+  removed = Call([&](Repositories& r) {
+    return r.passkeys().DeleteForUser("p", Uuid(2));
+  });
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(*removed, 0);
 }
 
 INSTANTIATE_STORAGE_SUITE(CredentialRepositoryTest);
