@@ -41,7 +41,11 @@ absl::StatusOr<UserCursor> DecodeUserCursor(std::string_view token) {
       (parts[2] != "a" && parts[2] != "d") || parts[3].empty()) {
     return BadCursor();
   }
-  return UserCursor{absl::FromUnixMicros(micros), parts[3], parts[2] == "d"};
+  UserCursor cursor{absl::FromUnixMicros(micros), parts[3], parts[2] == "d"};
+  // One token per position: the decoders above forgive padding, stray low
+  // bits, signs and leading zeros, which EncodeUserCursor never writes.
+  if (EncodeUserCursor(cursor) != token) return BadCursor();
+  return cursor;
 }
 
 }  // namespace latchkey::storage

@@ -1,0 +1,91 @@
+// libFuzzer target: the JWT parser and verifier (crypto/jwt.h). The first
+// byte picks the mode:
+//  even: the rest is a token, verified as an access token of the internal
+//        project. Seeds (testdata/fuzz/jwt_fuzzer) include genuine tokens of
+//        the fixed test secret, so mutations start past the signature.
+//  odd:  the rest is a claims object, signed with the project's current key
+//        (its aud forced to the key's audience) and verified, which reaches
+//        the claim checks that only run after a good signature.
+// Properties: never kInternal; a token we signed never fails as malformed
+// or badly signed; a refusal is never OK and vice versa.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "crypto/jwt.h"
+#include "crypto/signing_keys.h"
+#include "crypto/strict_json.h"
+
+namespace crypto = latchkey::crypto;
+
+namespace {
+
+constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
+
+struct Fixture {
+  Fixture() : clock(absl::FromUnixSeconds(1'700'000'000)) {
+    crypto::KeyRing::Options options;
+    options.current_secret = kSecret;
+    ring = *crypto::KeyRing::Create(options);
+    keys = *ring->KeysFor("internal");
+    verify.allowed_audiences = {"internal", "internal:anon"};
+    verify.allowed_issuers = {
+        "https://auth.example/api/v1/projects/internal",
+        "https://auth.example/api/v1/projects-anonymous-users/internal"};
+  }
+  latchkey::common::FakeClock clock;
+  std::unique_ptr<crypto::KeyRing> ring;
+  std::shared_ptr<const crypto::AudienceKeys> keys;
+  crypto::JwtVerifyOptions verify;
+};
+
+void Check(const crypto::JwtVerification& v) {
+  if (v.failure == crypto::JwtFailure::kInternal) std::abort();
+  if (v.ok() != v.status.ok()) std::abort();
+}
+
+int Depth(const nlohmann::ordered_json& value) {
+  int deepest = 0;
+  if (value.is_structured()) {
+    for (const auto& child : value) deepest = std::max(deepest, Depth(child));
+    return deepest + 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Fixture* fixture = new Fixture();
+  static const crypto::JwtVerifier verifier =
+      *crypto::JwtVerifier::Create(*fixture->ring, fixture->clock);
+  if (size == 0) return 0;
+  std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if ((data[0] & 1) == 0) {
+    Check(verifier.Verify(rest, fixture->verify));
+    return 0;
+  }
+  nlohmann::ordered_json claims =
+      nlohmann::ordered_json::parse(rest, nullptr, /*allow_exceptions=*/false);
+  // Deeper than the verifier's strict parser allows: refused as malformed
+  // by design, whoever signed it.
+  if (!claims.is_object() || Depth(claims) > crypto::kMaxJsonDepth) return 0;
+  claims["aud"] = "internal";
+  absl::StatusOr<std::string> token =
+      crypto::SignJwt(fixture->keys->signer(), claims);
+  if (!token.ok()) return 0;
+  crypto::JwtVerification v = verifier.Verify(*token, fixture->verify);
+  Check(v);
+  if (v.failure == crypto::JwtFailure::kMalformed ||
+      v.failure == crypto::JwtFailure::kBadSignature ||
+      v.failure == crypto::JwtFailure::kUnknownKid) {
+    std::abort();
+  }
+  return 0;
+}
