@@ -32,7 +32,6 @@
 #include "service/gateway/rest_gateway.h"
 #include "service/pipeline/call_runner.h"
 #include "service/pipeline/method_catalog.h"
-#include "service/pipeline/method_registry.h"
 #include "service/pipeline/request_metadata.h"
 #include "service/pipeline/request_validator.h"
 
@@ -40,9 +39,8 @@ namespace {
 
 using latchkey::service::CallEnvelope;
 using latchkey::service::CallRunner;
-using latchkey::service::MethodBinding;
+using latchkey::service::CatalogMethod;
 using latchkey::service::MethodCatalog;
-using latchkey::service::MethodRegistry;
 using latchkey::service::PendingCall;
 using latchkey::service::RequestMetadata;
 using latchkey::service::gateway::RestGateway;
@@ -61,13 +59,13 @@ identity::v1::AccessType AccessType(const CallEnvelope& envelope) {
 // every method answers its empty response at once, on the calling thread.
 class FakeHandlerRunner : public CallRunner {
  public:
-  explicit FakeHandlerRunner(const MethodRegistry& registry)
-      : registry_(registry) {}
+  explicit FakeHandlerRunner(const MethodCatalog& catalog)
+      : catalog_(catalog) {}
 
   void Submit(const google::protobuf::MethodDescriptor& method,
               CallEnvelope envelope,
               std::unique_ptr<PendingCall> call) override {
-    const MethodBinding* binding = registry_.Find(method);
+    const CatalogMethod* binding = catalog_.Find(method);
     if (binding == nullptr) std::abort();  // the gateway routes only these
     google::protobuf::Arena arena;
     google::protobuf::Message* request =
@@ -83,19 +81,19 @@ class FakeHandlerRunner : public CallRunner {
   }
 
  private:
-  const MethodRegistry& registry_;
+  const MethodCatalog& catalog_;
 };
 
 struct Server {
   Server() {
-    registry =
-        std::move(*MethodRegistry::Create(MethodRegistry::IdentityServices()));
-    runner = std::make_unique<FakeHandlerRunner>(*registry);
+    catalog =
+        std::move(*MethodCatalog::Create(MethodCatalog::IdentityServices()));
+    runner = std::make_unique<FakeHandlerRunner>(*catalog);
     RestGateway::Options options;
     options.http_address = "127.0.0.1:0";
     options.limits.io_threads = 1;
     options.ready = [] { return true; };
-    auto started = RestGateway::Start(registry->catalog(), *runner, options);
+    auto started = RestGateway::Start(*catalog, *runner, options);
     if (!started.ok()) {
       std::fprintf(stderr, "rest_fuzzer: %s\n",
                    std::string(started.status().message()).c_str());
@@ -103,7 +101,7 @@ struct Server {
     }
     gateway = std::move(*started);
   }
-  std::unique_ptr<MethodRegistry> registry;
+  std::unique_ptr<const MethodCatalog> catalog;
   std::unique_ptr<FakeHandlerRunner> runner;
   std::unique_ptr<RestGateway> gateway;
 };
