@@ -101,6 +101,16 @@ absl::Status AppApiKeyRepository::UpdateDescription(
   return RequireAffected(result, "API key", key_id);
 }
 
+absl::Status AppApiKeyRepository::UpdateExpiry(
+    std::string_view project_id, std::string_view key_id,
+    std::optional<absl::Time> expires_at) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result, ex_.Execute("UPDATE app_api_keys SET expires_at_us = $3"
+                                    " WHERE project_id = $1 AND id = $2",
+                                    {project_id, key_id, expires_at}));
+  return RequireAffected(result, "API key", key_id);
+}
+
 absl::Status AppApiKeyRepository::Revoke(std::string_view project_id,
                                          std::string_view key_id,
                                          absl::Time at) {

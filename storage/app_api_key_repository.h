@@ -1,6 +1,7 @@
 #ifndef STORAGE_APP_API_KEY_REPOSITORY_H_
 #define STORAGE_APP_API_KEY_REPOSITORY_H_
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,11 @@ class AppApiKeyRepository {
   absl::Status UpdateDescription(std::string_view project_id,
                                  std::string_view key_id,
                                  std::string_view description);
+
+  // Sets or clears the expiry. NOT_FOUND.
+  absl::Status UpdateExpiry(std::string_view project_id,
+                            std::string_view key_id,
+                            std::optional<absl::Time> expires_at);
 
   // Revokes the key at `at`; revoking again keeps the first time. NOT_FOUND.
   absl::Status Revoke(std::string_view project_id, std::string_view key_id,

@@ -5,6 +5,7 @@
 #include "service/api/contact_channel_methods.h"
 #include "service/api/email_code_auth.h"
 #include "service/api/oauth_sign_in.h"
+#include "service/api/passkey_auth.h"
 #include "service/api/password_auth.h"
 #include "service/api/project_service.h"
 #include "service/api/session_methods.h"
@@ -22,6 +23,7 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
   LATCHKEY_RETURN_IF_ERROR(RegisterPasswordMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterEmailCodeMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterOAuthSignInMethods(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterPasskeyMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterProjectService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterUserService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterContactChannelMethods(registry, context));

@@ -215,6 +215,17 @@ absl::Status UpdateUser(storage::Repositories& repos,
     user.otp_auth_enabled = *changes.otp_auth_enabled;
   }
   if (changes.passkey_auth_enabled.has_value()) {
+    // Only registering a passkey turns this on; turning it off removes the
+    // user's passkeys (as Stack's user update does).
+    if (*changes.passkey_auth_enabled && !user.passkey_auth_enabled) {
+      return SchemaError(
+          "body.passkey_auth_enabled can only be set to false; register a "
+          "passkey to enable it");
+    }
+    if (!*changes.passkey_auth_enabled) {
+      LATCHKEY_RETURN_IF_ERROR(
+          repos.passkeys().DeleteForUser(project_id, user_id).status());
+    }
     user.passkey_auth_enabled = *changes.passkey_auth_enabled;
   }
   Apply(changes.restricted_by_admin_reason, user.restricted_by_admin_reason);

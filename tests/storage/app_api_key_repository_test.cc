@@ -101,7 +101,8 @@ TEST_P(AppApiKeyRepositoryTest, HashIsUniqueAndOwnerMustBeOne) {
                }).ok());
 }
 
-TEST_P(AppApiKeyRepositoryTest, RevokeKeepsTheFirstTimeAndDescriptionChanges) {
+TEST_P(AppApiKeyRepositoryTest,
+       RevokeKeepsTheFirstTimeDescriptionAndExpiryChange) {
   ASSERT_TRUE(Call([&](Repositories& r) {
                 return r.app_api_keys().Create(UserKey(Uuid(10), "h", 1));
               }).ok());
@@ -109,6 +110,8 @@ TEST_P(AppApiKeyRepositoryTest, RevokeKeepsTheFirstTimeAndDescriptionChanges) {
       Call([&](Repositories& r) {
         LATCHKEY_RETURN_IF_ERROR(r.app_api_keys().Revoke("p", Uuid(10), T(20)));
         LATCHKEY_RETURN_IF_ERROR(r.app_api_keys().Revoke("p", Uuid(10), T(30)));
+        LATCHKEY_RETURN_IF_ERROR(
+            r.app_api_keys().UpdateExpiry("p", Uuid(10), T(99)));
         return r.app_api_keys().UpdateDescription("p", Uuid(10), "new");
       }).ok());
   auto key = Call(
@@ -116,6 +119,7 @@ TEST_P(AppApiKeyRepositoryTest, RevokeKeepsTheFirstTimeAndDescriptionChanges) {
   ASSERT_TRUE(key.ok());
   EXPECT_EQ(key->revoked_at, T(20));
   EXPECT_EQ(key->description, "new");
+  EXPECT_EQ(key->expires_at, T(99));
   EXPECT_TRUE(absl::IsNotFound(Call([&](Repositories& r) {
     return r.app_api_keys().Revoke("q", Uuid(10), T(40));
   })));
