@@ -16,6 +16,7 @@
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
 #include "service/errors/error_matchers.h"
+#include "storage/testing/test_database.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -29,10 +30,16 @@ std::string B64(const std::string& bytes) {
   return crypto::Base64UrlEncode(bytes);
 }
 
-class PasskeySignInTest : public SignInFixture {
+// Each test on SQLite and on PostgreSQL.
+class PasskeySignInTest
+    : public SignInFixture,
+      public ::testing::WithParamInterface<storage::testing::TestBackend> {
  protected:
+  storage::testing::TestBackend backend() const override { return GetParam(); }
+
   void SetUp() override {
     SignInFixture::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     project_.config.set_passkey_enabled(true);
     project_.config.add_domains()->set_domain("https://*.example.com");
     user_ = AddUser("pat@example.com", std::nullopt);
@@ -97,7 +104,7 @@ class PasskeySignInTest : public SignInFixture {
   std::string user_;
 };
 
-TEST_F(PasskeySignInTest, OptionsAreStacks) {
+TEST_P(PasskeySignInTest, OptionsAreStacks) {
   auto registration = Flows().InitiateRegistration(project_, user_);
   ASSERT_TRUE(registration.ok()) << registration.status();
   EXPECT_EQ(registration->code.size(), 45u);
@@ -125,7 +132,7 @@ TEST_F(PasskeySignInTest, OptionsAreStacks) {
                       {"userVerification", "preferred"}}));
 }
 
-TEST_F(PasskeySignInTest, EveryStepNeedsTheProjectSetting) {
+TEST_P(PasskeySignInTest, EveryStepNeedsTheProjectSetting) {
   project_.config.set_passkey_enabled(false);
   crypto::TestAuthenticator a;
   EXPECT_THAT(Flows().InitiateRegistration(project_, user_).status(),
@@ -138,7 +145,7 @@ TEST_F(PasskeySignInTest, EveryStepNeedsTheProjectSetting) {
               HasErrorCode(identity::v1::PASSKEY_AUTHENTICATION_NOT_ENABLED));
 }
 
-TEST_F(PasskeySignInTest, RegisterThenSignInTwice) {
+TEST_P(PasskeySignInTest, RegisterThenSignInTwice) {
   crypto::TestAuthenticator a;
   absl::StatusOr<std::string> id = Register(a, user_);
   ASSERT_TRUE(id.ok()) << id.status();
@@ -153,7 +160,7 @@ TEST_F(PasskeySignInTest, RegisterThenSignInTwice) {
   EXPECT_EQ(ActiveSessions(user_), 2u);
 }
 
-TEST_F(PasskeySignInTest, ACounterThatDoesNotGrowIsRefused) {
+TEST_P(PasskeySignInTest, ACounterThatDoesNotGrowIsRefused) {
   crypto::TestAuthenticator a;
   ASSERT_TRUE(Register(a, user_).ok());
   ASSERT_TRUE(SignIn(a).ok());  // counter 1
@@ -163,7 +170,7 @@ TEST_F(PasskeySignInTest, ACounterThatDoesNotGrowIsRefused) {
               HasErrorCode(identity::v1::PASSKEY_AUTHENTICATION_FAILED));
 }
 
-TEST_F(PasskeySignInTest, ChallengesAreSingleUseAndSpentBeforeVerification) {
+TEST_P(PasskeySignInTest, ChallengesAreSingleUseAndSpentBeforeVerification) {
   crypto::TestAuthenticator a;
   auto challenge = Flows().InitiateRegistration(project_, user_);
   ASSERT_TRUE(challenge.ok());
@@ -195,7 +202,7 @@ TEST_F(PasskeySignInTest, ChallengesAreSingleUseAndSpentBeforeVerification) {
       HasErrorCode(identity::v1::VERIFICATION_CODE_ALREADY_USED));
 }
 
-TEST_F(PasskeySignInTest, ChallengesExpireAfter65Seconds) {
+TEST_P(PasskeySignInTest, ChallengesExpireAfter65Seconds) {
   crypto::TestAuthenticator a;
   auto challenge = Flows().InitiateRegistration(project_, user_);
   ASSERT_TRUE(challenge.ok());
@@ -209,7 +216,7 @@ TEST_F(PasskeySignInTest, ChallengesExpireAfter65Seconds) {
       HasErrorCode(identity::v1::VERIFICATION_CODE_EXPIRED));
 }
 
-TEST_F(PasskeySignInTest, ARegistrationCodeIsBoundToItsUser) {
+TEST_P(PasskeySignInTest, ARegistrationCodeIsBoundToItsUser) {
   const std::string other = AddUser("other@example.com", std::nullopt);
   crypto::TestAuthenticator a;
   auto challenge = Flows().InitiateRegistration(project_, user_);
@@ -228,7 +235,7 @@ TEST_F(PasskeySignInTest, ARegistrationCodeIsBoundToItsUser) {
           .ok());
 }
 
-TEST_F(PasskeySignInTest, AnUntrustedOriginIsRefused) {
+TEST_P(PasskeySignInTest, AnUntrustedOriginIsRefused) {
   crypto::TestAuthenticator a;
   absl::StatusOr<std::string> registered =
       Register(a, user_, "https://app.example.org", "app.example.org");
@@ -249,13 +256,13 @@ TEST_F(PasskeySignInTest, AnUntrustedOriginIsRefused) {
       HasErrorCode(identity::v1::PASSKEY_REGISTRATION_FAILED));
 }
 
-TEST_F(PasskeySignInTest, AnUnknownCredentialIsRefused) {
+TEST_P(PasskeySignInTest, AnUnknownCredentialIsRefused) {
   crypto::TestAuthenticator a;
   EXPECT_THAT(SignIn(a).status(),
               HasErrorCode(identity::v1::PASSKEY_AUTHENTICATION_FAILED));
 }
 
-TEST_F(PasskeySignInTest, RegisteringAgainReplacesThePasskey) {
+TEST_P(PasskeySignInTest, RegisteringAgainReplacesThePasskey) {
   crypto::TestAuthenticator first, second;
   ASSERT_TRUE(Register(first, user_).ok());
   ASSERT_TRUE(Register(second, user_).ok());
@@ -268,7 +275,7 @@ TEST_F(PasskeySignInTest, RegisteringAgainReplacesThePasskey) {
               HasErrorCode(identity::v1::PASSKEY_REGISTRATION_FAILED));
 }
 
-TEST_F(PasskeySignInTest, AUserWithTotpNeedsTheSecondFactor) {
+TEST_P(PasskeySignInTest, AUserWithTotpNeedsTheSecondFactor) {
   const std::string mfa_user =
       AddUser("mfa@example.com", std::nullopt, /*with_totp=*/true);
   crypto::TestAuthenticator a;
@@ -278,7 +285,7 @@ TEST_F(PasskeySignInTest, AUserWithTotpNeedsTheSecondFactor) {
   EXPECT_EQ(ActiveSessions(mfa_user), 0u);
 }
 
-TEST_F(PasskeySignInTest, TurningPasskeysOffRemovesThem) {
+TEST_P(PasskeySignInTest, TurningPasskeysOffRemovesThem) {
   crypto::TestAuthenticator a;
   ASSERT_TRUE(Register(a, user_).ok());
   UserChanges on;
@@ -306,7 +313,7 @@ TEST_F(PasskeySignInTest, TurningPasskeysOffRemovesThem) {
               HasErrorCode(identity::v1::SCHEMA_ERROR));
 }
 
-TEST_F(PasskeySignInTest, MalformedCredentialsAreRegistrationFailures) {
+TEST_P(PasskeySignInTest, MalformedCredentialsAreRegistrationFailures) {
   auto challenge = Flows().InitiateRegistration(project_, user_);
   ASSERT_TRUE(challenge.ok());
   for (
@@ -320,6 +327,14 @@ TEST_F(PasskeySignInTest, MalformedCredentialsAreRegistrationFailures) {
         << json;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Backends, PasskeySignInTest,
+    ::testing::Values(storage::testing::TestBackend::kSqlite,
+                      storage::testing::TestBackend::kPostgres),
+    [](const ::testing::TestParamInfo<storage::testing::TestBackend>& info) {
+      return std::string(storage::testing::TestBackendName(info.param));
+    });
 
 }  // namespace
 }  // namespace latchkey::service::core

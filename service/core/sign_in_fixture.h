@@ -44,10 +44,21 @@ inline constexpr char kAddressB[] = "203.0.113.7";
 
 class SignInFixture : public ::testing::Test {
  protected:
+  // SQLite unless a subclass asks for PostgreSQL (skipped only where
+  // LATCHKEY_TEST_SKIP_POSTGRES=1 says so).
+  virtual storage::testing::TestBackend backend() const {
+    return storage::testing::TestBackend::kSqlite;
+  }
+
   void SetUp() override {
+    if (backend() == storage::testing::TestBackend::kPostgres &&
+        storage::testing::SkipPostgresTests()) {
+      GTEST_SKIP() << "LATCHKEY_TEST_SKIP_POSTGRES=1";
+    }
     clock_.Set(absl::FromUnixSeconds(1'700'000'100));
-    scratch_ = std::move(*storage::testing::ScratchDatabase::Create(
-        storage::testing::TestBackend::kSqlite));
+    auto scratch = storage::testing::ScratchDatabase::Create(backend());
+    ASSERT_TRUE(scratch.ok()) << scratch.status();
+    scratch_ = *std::move(scratch);
     db_ = std::move(*storage::OpenDatabase(scratch_->url()));
     ASSERT_TRUE(EnsureInternalProject(*db_, {}, clock_).ok());
     ProjectDirectory directory(*db_, clock_);
