@@ -10,7 +10,7 @@
 // by reading the access type header; tests/integration/http_fuzz_test
 // covers it against a whole server.
 //
-// Properties: every answer starts with an HTTP/1.1 status line, none is a
+// Properties: every answer starts with an HTTP/1.x status line, none is a
 // 500 (nothing behind the gateway fails here, so a 500 is the gateway's
 // own bug), and the server answers or closes (never hangs).
 #include <arpa/inet.h>
@@ -107,7 +107,8 @@ struct Server {
 };
 
 // Sends `bytes`, half-closes, reads until the server closes. Aborts when
-// the server neither answers nor closes within 20 s.
+// the server neither answers nor closes within 45 s (its own read timeout
+// is 10 s; the rest is room for a loaded machine).
 std::string Exchange(int port, const uint8_t* data, size_t size) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
@@ -126,8 +127,8 @@ std::string Exchange(int port, const uint8_t* data, size_t size) {
   pollfd readable = {fd, POLLIN, 0};
   char buffer[16384];
   while (true) {
-    if (poll(&readable, 1, 20000) <= 0) {
-      std::fprintf(stderr, "rest_fuzzer: no answer and no close in 20 s\n");
+    if (poll(&readable, 1, 45000) <= 0) {
+      std::fprintf(stderr, "rest_fuzzer: no answer and no close in 45 s\n");
       std::abort();
     }
     ssize_t n = read(fd, buffer, sizeof(buffer));
@@ -145,14 +146,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 256 * 1024) return 0;
   const std::string answer = Exchange(server->gateway->port(), data, size);
   if (answer.empty()) return 0;  // closed without a word: allowed
-  if (!absl::StartsWith(answer, "HTTP/1.1 ")) std::abort();
-  // Every status line of the (pipelined) answers: a 500 is a gateway bug.
+  // Each (pipelined) answer starts with a status line, in the request's
+  // HTTP version (1.0 or 1.1); a 500 is a gateway bug.
+  if (!absl::StartsWith(answer, "HTTP/1.")) std::abort();
   for (size_t at = 0; at != std::string::npos;
-       at = answer.find("\r\nHTTP/1.1 ", at + 1)) {
-    const size_t code = answer.find("HTTP/1.1 ", at) + 9;
+       at = answer.find("\r\nHTTP/1.", at + 1)) {
+    const size_t code = answer.find("HTTP/1.", at) + 9;
     if (answer.compare(code, 3, "500") == 0) {
-      std::fprintf(stderr, "rest_fuzzer: answered %s\n",
-                   answer.substr(code, 3).c_str());
+      std::fprintf(stderr, "rest_fuzzer: answered 500\n");
       std::abort();
     }
   }
