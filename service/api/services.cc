@@ -2,6 +2,7 @@
 
 #include "common/status_macros.h"
 #include "service/api/account_sessions.h"
+#include "service/api/app_api_key_methods.h"
 #include "service/api/contact_channel_methods.h"
 #include "service/api/email_code_auth.h"
 #include "service/api/oauth_sign_in.h"
@@ -27,6 +28,7 @@ absl::Status RegisterServices(MethodRegistry& registry, AppContext& context) {
   LATCHKEY_RETURN_IF_ERROR(RegisterProjectService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterUserService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterContactChannelMethods(registry, context));
+  LATCHKEY_RETURN_IF_ERROR(RegisterAppApiKeyMethods(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterSetupService(registry, context));
   LATCHKEY_RETURN_IF_ERROR(RegisterTeamPermissionService(registry, context));
   return absl::OkStatus();
