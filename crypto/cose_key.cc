@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/cbor.h"
+#include "crypto/openssl_ptrs.h"
 
 namespace latchkey::crypto {
 namespace {
@@ -27,26 +28,13 @@ constexpr int64_t kKtyRsa = 3;
 constexpr int64_t kCrvP256 = 1;
 constexpr int64_t kCrvEd25519 = 6;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct BldFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using openssl::BldFree;
+using openssl::BnFree;
+using openssl::BnPtr;
+using openssl::MdCtxFree;
+using openssl::ParamFree;
+using openssl::PkeyCtxFree;
+using openssl::PkeyPtr;
 
 absl::Status Invalid(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("COSE key: ", why));

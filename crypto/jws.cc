@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "crypto/encoding.h"
+#include "crypto/openssl_ptrs.h"
 #include "crypto/strict_json.h"
 
 namespace latchkey::crypto {
@@ -21,28 +22,14 @@ namespace {
 
 constexpr size_t kMaxTokenSize = 16384;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct BldFree {
-  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct SigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using openssl::BldFree;
+using openssl::BnFree;
+using openssl::BnPtr;
+using openssl::MdCtxFree;
+using openssl::ParamFree;
+using openssl::PkeyCtxFree;
+using openssl::PkeyPtr;
+using openssl::SigFree;
 
 enum class Family { kRsa, kRsaPss, kEc, kEd25519 };
 

@@ -12,6 +12,22 @@
 
 namespace latchkey::service::core {
 
+absl::StatusOr<SignedIn> FinishFirstFactor(const SignInServices& services,
+                                           const ProjectSnapshot& project,
+                                           const storage::UserView& user) {
+  if (user.has_totp) return RequireSecondFactor(services, project, user);
+  std::optional<SignedIn> signed_in;
+  LATCHKEY_RETURN_IF_ERROR(services.database.RunInTransaction(
+      [&](storage::Repositories& repos) -> absl::Status {
+        LATCHKEY_ASSIGN_OR_RETURN(
+            signed_in, StartSession(services.sessions, services.token_issuer,
+                                    repos, project, user));
+        return repos.users().TouchLastActive(project.project.id, user.user.id,
+                                             services.clock.Now());
+      }));
+  return *std::move(signed_in);
+}
+
 absl::Status RequireSecondFactor(const SignInServices& services,
                                  const ProjectSnapshot& project,
                                  const storage::UserView& user) {

@@ -26,6 +26,14 @@ absl::Status RequireSecondFactor(const SignInServices& services,
                                  const ProjectSnapshot& project,
                                  const storage::UserView& user);
 
+// After a first factor (a password, a passkey) passed for `user`: with
+// TOTP, RequireSecondFactor's MULTI_FACTOR_AUTHENTICATION_REQUIRED;
+// otherwise a session, started in one transaction with the user's
+// last-active time.
+absl::StatusOr<SignedIn> FinishFirstFactor(const SignInServices& services,
+                                           const ProjectSnapshot& project,
+                                           const storage::UserView& user);
+
 // The second step of a TOTP sign-in: the attempt code from
 // RequireSecondFactor and a TOTP code of the user's seed. Guesses are
 // limited per user and client address like password guesses

@@ -425,17 +425,7 @@ absl::StatusOr<SignedIn> PasskeySignIn::SignIn(const SignInInput& input) const {
                   "the signature counter did not grow");
   }
   LATCHKEY_RETURN_IF_ERROR(recorded);
-  if (user->has_totp) return RequireSecondFactor(services_, project, *user);
-  std::optional<SignedIn> signed_in;
-  LATCHKEY_RETURN_IF_ERROR(services_.database.RunInTransaction(
-      [&](storage::Repositories& repos) -> absl::Status {
-        LATCHKEY_ASSIGN_OR_RETURN(
-            signed_in, StartSession(services_.sessions, services_.token_issuer,
-                                    repos, project, *user));
-        return repos.users().TouchLastActive(project.project.id, user->user.id,
-                                             services_.clock.Now());
-      }));
-  return *std::move(signed_in);
+  return FinishFirstFactor(services_, project, *user);
 }
 
 }  // namespace latchkey::service::core
