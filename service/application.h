@@ -14,10 +14,12 @@
 #include "service/core/permission_catalog.h"
 #include "service/core/project_directory.h"
 #include "service/core/sessions.h"
+#include "service/gateway/http_server.h"
 #include "service/gateway/rest_gateway.h"
 #include "service/latchkey_server.h"
 #include "service/mesh/ext_authz.h"
 #include "service/pipeline/request_authenticator.h"
+#include "service/runtime/metrics.h"
 #include "storage/database.h"
 
 namespace latchkey::service {
@@ -42,11 +44,22 @@ class Application {
   // when it was derived from a port-0 address).
   const ServerConfig& config() const { return config_; }
   int http_port() const { return gateway_->port(); }
+  // The admin listener's port; 0 when there is none.
+  int admin_port() const { return admin_ != nullptr ? admin_->port() : 0; }
+  metrics::Registry& metrics() { return *metrics_; }
   LatchkeyServer& server() { return *server_; }
+  // Serving: the database answers and no shutdown has begun (/readyz).
+  bool ready() const;
   api::AppContext& context() { return *context_; }
 
-  // REST first (it calls into gRPC), then gRPC, each with `grace` for the
-  // calls in flight. Idempotent.
+  // The first step of a graceful stop: gRPC health NOT_SERVING and /readyz
+  // 503 from now on, while both listeners still take calls. Idempotent.
+  void BeginDrain();
+
+  // BeginDrain; then both listeners stop taking connections and calls at
+  // once, and the calls in flight on either have until `grace` has passed
+  // to finish (then they are cancelled); then the workers stop. The admin
+  // listener stops last. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
@@ -55,8 +68,16 @@ class Application {
               const common::Clock& clock)
       : config_(config), clock_(clock), database_(std::move(database)) {}
 
+  // Registers the families of every component but the call pipeline's
+  // (LatchkeyServer's), then starts the admin listener if configured.
+  absl::Status StartAdmin();
+
   // Frozen once Start returns (public_url may be completed during Start).
   ServerConfig config_;
+  // First: destroyed last, after every component its callbacks read (the
+  // admin listener, which renders it, stops first).
+  std::unique_ptr<metrics::Registry> metrics_ =
+      std::make_unique<metrics::Registry>();
   const common::Clock& clock_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<crypto::KeyRing> keys_;
@@ -78,6 +99,7 @@ class Application {
   std::unique_ptr<mesh::ExtAuthz> ext_authz_;
   std::unique_ptr<LatchkeyServer> server_;
   std::unique_ptr<gateway::RestGateway> gateway_;
+  std::unique_ptr<gateway::HttpServer> admin_;
   bool shut_down_ = false;
 };
 

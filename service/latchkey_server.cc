@@ -4,10 +4,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server_builder.h"
 #include "service/runtime/json_log.h"
 
@@ -31,15 +34,52 @@ absl::StatusOr<std::unique_ptr<LatchkeyServer>> LatchkeyServer::Start(
   server->workers_ = std::make_unique<WorkerPool>(
       server->options_.worker_threads, server->options_.max_queued_calls);
   server->runner_ = std::make_unique<PipelineRunner>(
-      *server->registry_, *server->dispatcher_, *server->workers_);
+      *server->registry_, *server->dispatcher_, *server->workers_,
+      server->options_.metrics);
+  if (server->options_.metrics != nullptr) {
+    WorkerPool* workers = server->workers_.get();
+    server->options_.metrics->AddCallback(
+        "latchkey_worker_pool_calls", "Calls on the handler worker pool.",
+        metrics::Type::kGauge, {"state"}, [workers] {
+          return std::vector<metrics::Sample>{
+              {{"queued"}, static_cast<double>(workers->queued())},
+              {{"running"}, static_cast<double>(workers->running())}};
+        });
+    server->options_.metrics->AddCallback(
+        "latchkey_worker_pool_threads", "Threads of the handler worker pool.",
+        metrics::Type::kGauge, {}, [threads = server->options_.worker_threads] {
+          return std::vector<metrics::Sample>{
+              {{}, static_cast<double>(threads)}};
+        });
+  }
 
   // Both are process-wide switches, read by the builder below.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  const Options& o = server->options_;
+  if (!o.tls_cert_file.empty()) {
+    // gRPC's own watcher re-reads the files (and checks that the key
+    // matches the certificate) every refresh interval.
+    auto provider =
+        std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+            o.tls_key_file, o.tls_cert_file, o.tls_client_ca_file,
+            o.tls_refresh_seconds);
+    grpc::experimental::TlsServerCredentialsOptions tls(provider);
+    tls.watch_identity_key_cert_pairs();
+    if (!o.tls_client_ca_file.empty()) {
+      tls.watch_root_certs();
+      tls.set_cert_request_type(
+          GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    } else {
+      tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    }
+    credentials = grpc::experimental::TlsServerCredentials(tls);
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(server->options_.grpc_address,
-                           grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(server->options_.grpc_address, credentials,
                            &server->grpc_port_);
   builder.SetMaxReceiveMessageSize(server->options_.max_request_bytes);
   for (const auto* descriptor : server->registry_->services()) {
@@ -79,18 +119,19 @@ std::shared_ptr<grpc::Channel> LatchkeyServer::InProcessChannel() {
 void LatchkeyServer::MonitorReadiness() {
   bool last_ready = true;
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
+  while (!stopping_ && !draining_) {
     // A timed wait on the stop signal: the probe runs every interval, and
     // shutdown wakes the thread at once.
     stop_signal_.wait_for(
         lock, absl::ToChronoNanoseconds(options_.readiness_interval),
-        [this] { return stopping_; });
-    if (stopping_) break;
+        [this] { return stopping_ || draining_; });
+    if (stopping_ || draining_) break;
     lock.unlock();
     absl::Status status = options_.readiness_probe();
     const bool ready = status.ok();
     lock.lock();
-    if (stopping_) break;
+    // Once draining, health stays NOT_SERVING whatever the database says.
+    if (stopping_ || draining_) break;
     server_->GetHealthCheckService()->SetServingStatus(ready);
     ready_.store(ready);
     if (ready != last_ready) {
@@ -103,22 +144,37 @@ void LatchkeyServer::MonitorReadiness() {
   }
 }
 
-void LatchkeyServer::Shutdown(absl::Duration grace) {
+void LatchkeyServer::BeginDrain() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (shut_down_) return;
-    shut_down_ = true;
-    stopping_ = true;
+    if (draining_) return;
+    draining_ = true;
     ready_.store(false);
     if (server_ != nullptr) {
       server_->GetHealthCheckService()->SetServingStatus(false);
     }
   }
   stop_signal_.notify_all();
+}
+
+void LatchkeyServer::StopServing(absl::Time deadline) {
+  BeginDrain();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  stop_signal_.notify_all();
   if (readiness_thread_.joinable()) readiness_thread_.join();
-  if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() +
-                      absl::ToChronoNanoseconds(grace));
+  if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(deadline));
+}
+
+void LatchkeyServer::Shutdown(absl::Duration grace) {
+  StopServing(absl::Now() + grace);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
   }
   if (workers_ != nullptr) workers_->Shutdown();
 }

@@ -20,6 +20,7 @@
 #include "service/pipeline/method_registry.h"
 #include "service/pipeline/pipeline_runner.h"
 #include "service/pipeline/request_authenticator.h"
+#include "service/runtime/metrics.h"
 #include "service/runtime/worker_pool.h"
 
 namespace latchkey::service {
@@ -45,6 +46,17 @@ class LatchkeyServer {
     // Services served besides the five identity services (through the same
     // registry and pipeline), e.g. Envoy's ext_authz Authorization.
     std::vector<const google::protobuf::ServiceDescriptor*> extra_services;
+    // Where calls and the worker pool are counted (may be null); must
+    // outlive the server.
+    metrics::Registry* metrics = nullptr;
+    // TLS on the gRPC port when tls_cert_file is set: the PEM chain and key,
+    // re-read every tls_refresh_seconds (a renewed pair serves new
+    // handshakes). With tls_client_ca_file, clients must present a
+    // certificate that CA bundle signed (mTLS).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    std::string tls_client_ca_file;
+    unsigned int tls_refresh_seconds = 1;
   };
 
   // Builds the registry from the identity.v1 descriptors; lets `register`
@@ -71,8 +83,18 @@ class LatchkeyServer {
   // A channel to this server that never leaves the process (for tests).
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
-  // Health NOT_SERVING, stop taking calls, let in-flight calls finish until
-  // `grace` has passed (then cancel them), stop the workers. Idempotent.
+  // The first step of a graceful stop: health NOT_SERVING (and ready()
+  // false) for good, while calls are still taken, so that load balancers
+  // stop sending new ones. Idempotent.
+  void BeginDrain();
+
+  // BeginDrain, then stop taking calls and wait for the ones in flight
+  // until `deadline` (then cancel them). The workers keep running, for the
+  // REST gateway's calls in flight. Idempotent.
+  void StopServing(absl::Time deadline);
+
+  // StopServing(now + grace), then stop the workers (running what they
+  // hold). Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
@@ -92,6 +114,7 @@ class LatchkeyServer {
   std::mutex mutex_;
   std::condition_variable stop_signal_;
   bool stopping_ = false;
+  bool draining_ = false;
   bool shut_down_ = false;
   std::thread readiness_thread_;
 };

@@ -91,6 +91,22 @@ ABSL_FLAG(int, shutdown_grace_seconds, -1,
           "on SIGTERM/SIGINT, how long in-flight calls may finish (env "
           "LATCHKEY_SHUTDOWN_GRACE_SECONDS; default 10)");
 
+ABSL_FLAG(int, shutdown_delay_seconds, -1,
+          "on SIGTERM, how long new connections are still accepted after "
+          "health turns NOT_SERVING (env LATCHKEY_SHUTDOWN_DELAY_SECONDS; "
+          "default 0)");
+ABSL_FLAG(std::string, admin_address, "",
+          "admin listener HOST:PORT for GET /metrics, /healthz, /readyz (env "
+          "LATCHKEY_ADMIN_ADDRESS; default none)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain for the gRPC and HTTP listeners, re-read "
+          "when it changes (env LATCHKEY_TLS_CERT; default none: plaintext)");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key for --tls_cert (env LATCHKEY_TLS_KEY)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle; gRPC clients must present a certificate it signed "
+          "(env LATCHKEY_TLS_CLIENT_CA; default none)");
+
 namespace {
 
 int Fail(const absl::Status& status) {
@@ -138,6 +154,11 @@ int main(int argc, char** argv) {
   flags.password_hash_concurrency =
       absl::GetFlag(FLAGS_password_hash_concurrency);
   flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  flags.shutdown_delay_seconds = absl::GetFlag(FLAGS_shutdown_delay_seconds);
+  flags.admin_address = absl::GetFlag(FLAGS_admin_address);
+  flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  flags.tls_key = absl::GetFlag(FLAGS_tls_key);
+  flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   flags.http_max_body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   flags.http_max_header_bytes = absl::GetFlag(FLAGS_http_max_header_bytes);
   flags.http_max_header_count = absl::GetFlag(FLAGS_http_max_header_count);
@@ -181,14 +202,27 @@ int main(int argc, char** argv) {
            {"grpc_port", (*app)->grpc_port()},
            {"http_address", config->http_address},
            {"http_port", (*app)->http_port()},
+           {"admin_port", (*app)->admin_port()},
+           {"tls", config->tls.enabled()},
            {"database", backend},
            {"public_url", (*app)->config().public_url}});
 
   int signal_number = 0;
   sigwait(&shutdown_signals, &signal_number);
-  LogJson(LogLevel::kInfo, "shutting down",
+  // Health and /readyz report the stop at once; the listeners keep taking
+  // connections for the delay, so that load balancers, which poll them,
+  // stop sending before connections are refused. A second signal cuts the
+  // delay short.
+  (*app)->BeginDrain();
+  LogJson(LogLevel::kInfo, "draining",
           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
-           {"grace_seconds", absl::ToInt64Seconds(config->shutdown_grace)}});
+           {"delay_seconds", absl::ToInt64Seconds(config->shutdown_delay)}});
+  if (config->shutdown_delay > absl::ZeroDuration()) {
+    const timespec delay = absl::ToTimespec(config->shutdown_delay);
+    sigtimedwait(&shutdown_signals, nullptr, &delay);
+  }
+  LogJson(LogLevel::kInfo, "shutting down",
+          {{"grace_seconds", absl::ToInt64Seconds(config->shutdown_grace)}});
   (*app)->Shutdown(config->shutdown_grace);
   app->reset();
   LogJson(LogLevel::kInfo, "latchkeyd stopped");

@@ -31,7 +31,39 @@ Database::Database(std::unique_ptr<Backend> backend, DatabaseOptions options)
 
 Database::~Database() = default;
 
-absl::Status Database::Ping() { return backend_->Ping(); }
+class Database::CallCounter {
+ public:
+  explicit CallCounter(Database& database) : database_(database) {
+    database_.calls_.fetch_add(1, std::memory_order_relaxed);
+    database_.in_use_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~CallCounter() { database_.in_use_.fetch_sub(1, std::memory_order_relaxed); }
+  absl::Status Done(absl::Status status) {
+    if (absl::IsUnavailable(status)) {
+      database_.unavailable_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return status;
+  }
+
+ private:
+  Database& database_;
+};
+
+Database::Stats Database::stats() const {
+  return {in_use_.load(std::memory_order_relaxed),
+          calls_.load(std::memory_order_relaxed),
+          unavailable_.load(std::memory_order_relaxed),
+          conflicts_.load(std::memory_order_relaxed),
+          gave_up_.load(std::memory_order_relaxed)};
+}
+
+absl::Status Database::Ping() {
+  absl::Status status = backend_->Ping();
+  if (absl::IsUnavailable(status)) {
+    unavailable_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return status;
+}
 
 std::string_view Database::backend_name() const { return backend_->name(); }
 
@@ -42,6 +74,7 @@ absl::Status Database::RunInTransaction(
 
 absl::Status Database::RunInTransaction(
     Isolation isolation, absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  CallCounter counter(*this);
   const int attempts = std::max(1, options_.max_transaction_attempts);
   absl::Status status;
   for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -51,25 +84,29 @@ absl::Status Database::RunInTransaction(
           Repositories repositories(executor);
           return fn(repositories);
         });
-    if (!IsRetryableConflict(status)) return status;
+    if (!IsRetryableConflict(status)) return counter.Done(status);
+    conflicts_.fetch_add(1, std::memory_order_relaxed);
   }
+  gave_up_.fetch_add(1, std::memory_order_relaxed);
   return absl::AbortedError(absl::StrCat(
       "gave up after ", attempts, " conflicting attempts: ", status.message()));
 }
 
 absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
-  return backend_->RunAutocommit([&](SqlExecutor& executor) {
+  CallCounter counter(*this);
+  return counter.Done(backend_->RunAutocommit([&](SqlExecutor& executor) {
     Repositories repositories(executor);
     return fn(repositories);
-  });
+  }));
 }
 
 absl::Status Database::RunLossTolerant(
     absl::FunctionRef<absl::Status(Repositories&)> fn) {
-  return backend_->RunLossTolerant([&](SqlExecutor& executor) {
+  CallCounter counter(*this);
+  return counter.Done(backend_->RunLossTolerant([&](SqlExecutor& executor) {
     Repositories repositories(executor);
     return fn(repositories);
-  });
+  }));
 }
 
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(

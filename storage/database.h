@@ -1,6 +1,8 @@
 #ifndef STORAGE_DATABASE_H_
 #define STORAGE_DATABASE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,9 +74,30 @@ class Database {
   absl::Status RunLossTolerant(
       absl::FunctionRef<absl::Status(Repositories&)> fn);
 
+  // For metrics: calls running now (each holds a connection), and since
+  // start: calls made, calls that failed UNAVAILABLE (the database could not
+  // be reached; failed pings included), transaction attempts rolled back on
+  // a retryable conflict, and transactions given up (ABORTED).
+  struct Stats {
+    int64_t in_use = 0;
+    uint64_t calls = 0;
+    uint64_t unavailable = 0;
+    uint64_t conflicts = 0;
+    uint64_t gave_up = 0;
+  };
+  Stats stats() const;
+
  private:
+  // Counts one call from start to end; returns its status unchanged.
+  class CallCounter;
+
   std::unique_ptr<Backend> backend_;
   DatabaseOptions options_;
+  std::atomic<int64_t> in_use_{0};
+  std::atomic<uint64_t> calls_{0};
+  std::atomic<uint64_t> unavailable_{0};
+  std::atomic<uint64_t> conflicts_{0};
+  std::atomic<uint64_t> gave_up_{0};
 };
 
 // Opens the database `url` names and applies pending migrations:

@@ -337,6 +337,45 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
                    "must be a number of seconds from 0 to 3600");
   }
   config.shutdown_grace = absl::Seconds(grace_seconds);
+  const std::string delay =
+      Resolve(flags.shutdown_delay_seconds >= 0
+                  ? std::to_string(flags.shutdown_delay_seconds)
+                  : "",
+              env, "LATCHKEY_SHUTDOWN_DELAY_SECONDS", "0");
+  int delay_seconds = 0;
+  if (!absl::SimpleAtoi(delay, &delay_seconds) || delay_seconds < 0 ||
+      delay_seconds > 300) {
+    return Invalid("--shutdown_delay_seconds",
+                   "must be a number of seconds from 0 to 300");
+  }
+  config.shutdown_delay = absl::Seconds(delay_seconds);
+
+  config.admin_address =
+      Resolve(flags.admin_address, env, "LATCHKEY_ADMIN_ADDRESS", "");
+  if (!config.admin_address.empty()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckAddress("--admin_address", config.admin_address));
+    // Metrics name every method and error rate: never on a public port by
+    // accident (port 0 picks distinct free ports, so it may repeat).
+    if (!absl::EndsWith(config.admin_address, ":0") &&
+        (config.admin_address == config.http_address ||
+         config.admin_address == config.grpc_address)) {
+      return Invalid("--admin_address",
+                     "must differ from --http_address and --grpc_address");
+    }
+  }
+
+  config.tls.cert_file = Resolve(flags.tls_cert, env, "LATCHKEY_TLS_CERT", "");
+  config.tls.key_file = Resolve(flags.tls_key, env, "LATCHKEY_TLS_KEY", "");
+  config.tls.client_ca_file =
+      Resolve(flags.tls_client_ca, env, "LATCHKEY_TLS_CLIENT_CA", "");
+  if (config.tls.cert_file.empty() != config.tls.key_file.empty()) {
+    return Invalid(config.tls.cert_file.empty() ? "--tls_cert" : "--tls_key",
+                   "--tls_cert and --tls_key go together");
+  }
+  if (!config.tls.client_ca_file.empty() && config.tls.cert_file.empty()) {
+    return Invalid("--tls_client_ca", "needs --tls_cert and --tls_key");
+  }
 
   // HTTP limits: flag, else LATCHKEY_HTTP_*, else the default; each within
   // a range that keeps the server usable.
@@ -485,17 +524,26 @@ const std::vector<SettingGroup>& SettingGroups() {
          "comma-separated addresses and CIDR networks of proxies whose "
          "X-Forwarded-For names the client (at most 64)"},
         {"shutdown_grace_seconds", "LATCHKEY_SHUTDOWN_GRACE_SECONDS", "10",
-         "on SIGTERM/SIGINT, how long in-flight calls may finish"}}},
+         "on SIGTERM/SIGINT, how long in-flight calls may finish"},
+        {"shutdown_delay_seconds", "LATCHKEY_SHUTDOWN_DELAY_SECONDS", "0",
+         "on SIGTERM, how long new connections are still accepted after "
+         "health turns NOT_SERVING and /readyz 503 (0 to 300)"},
+        {"admin_address", "LATCHKEY_ADMIN_ADDRESS", "none",
+         "admin listener HOST:PORT serving GET /metrics (Prometheus), "
+         "/healthz and /readyz; keep it private"}}},
       {"Storage",
        {{"database", "LATCHKEY_DATABASE", "sqlite:<data_dir>/latchkey.db",
          "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"},
         {"data_dir", "LATCHKEY_DATA_DIR", "./latchkey-data",
          "directory for the SQLite file and dev-mode secrets"}}},
       {"TLS",
-       {{"", "", "",
-         "latchkeyd serves plaintext gRPC and HTTP; terminate TLS in a proxy "
-         "or load balancer in front of it (and list it in "
-         "--trusted_proxies)"}}},
+       {{"tls_cert", "LATCHKEY_TLS_CERT", "none (plaintext)",
+         "PEM certificate chain for the gRPC and HTTP listeners; re-read "
+         "when the file changes or on SIGHUP"},
+        {"tls_key", "LATCHKEY_TLS_KEY", "none", "PEM private key"},
+        {"tls_client_ca", "LATCHKEY_TLS_CLIENT_CA", "none",
+         "PEM CA bundle: gRPC clients must present a certificate it signed "
+         "(mTLS)"}}},
       {"Mail",
        {{"", "LATCHKEY_SMTP_URL", "none",
          "smtp://[user:password@]host:587 (STARTTLS) or smtps://host:465; "

@@ -45,6 +45,19 @@ struct SmtpConfig {
   std::string tls = "required";
 };
 
+// TLS on the gRPC and HTTP listeners. Off when cert_file is empty. The
+// files are read at start-up and again whenever they change (a renewal
+// needs no restart).
+struct TlsConfig {
+  std::string cert_file;  // PEM chain, leaf first
+  std::string key_file;   // PEM private key
+  // PEM CA bundle: when set, gRPC clients must present a certificate it
+  // signed (mTLS). The HTTP listener does not ask for one.
+  std::string client_ca_file;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 // latchkeyd's configuration, built once at start-up and then frozen.
 struct ServerConfig {
   std::string grpc_address;
@@ -83,6 +96,13 @@ struct ServerConfig {
   // (core::VerifiedTokenCache); 0 turns the cache off.
   int64_t token_cache_entries = 10000;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // On SIGTERM, how long the listeners keep accepting after health turns
+  // NOT_SERVING, so load balancers notice before connections are refused.
+  absl::Duration shutdown_delay = absl::ZeroDuration();
+  // HOST:PORT of the admin listener (GET /metrics, /healthz, /readyz);
+  // empty: none.
+  std::string admin_address;
+  TlsConfig tls;
   HttpSettings http;
   SmtpConfig smtp;
 };
@@ -111,6 +131,11 @@ struct ConfigFlags {
   int64_t password_hash_queue_per_project = -1;
   int64_t token_cache_entries = -1;  // LATCHKEY_TOKEN_CACHE_ENTRIES, 10000
   int shutdown_grace_seconds = -1;   // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
+  int shutdown_delay_seconds = -1;   // LATCHKEY_SHUTDOWN_DELAY_SECONDS, 0
+  std::string admin_address;         // LATCHKEY_ADMIN_ADDRESS, none
+  std::string tls_cert;              // LATCHKEY_TLS_CERT, none
+  std::string tls_key;               // LATCHKEY_TLS_KEY, none
+  std::string tls_client_ca;         // LATCHKEY_TLS_CLIENT_CA, none
   // HTTP limits; -1 means not given. Env LATCHKEY_HTTP_<NAME IN CAPS>.
   int64_t http_max_body_bytes = -1;
   int64_t http_max_header_bytes = -1;

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace latchkey::service {
@@ -331,6 +332,68 @@ TEST(LoadServerConfig, ConnectionsPerAddressFromFlagOrEnvironment) {
                 "--http_max_connections_per_address: must be a number"),
             absl::string_view::npos)
       << bad.status();
+}
+
+}  // namespace
+}  // namespace latchkey::service
+
+namespace latchkey::service {
+namespace {
+
+TEST(LoadServerConfig, MeshOperationsSettings) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->admin_address, "");
+  EXPECT_FALSE(defaults->tls.enabled());
+  EXPECT_EQ(defaults->shutdown_delay, absl::ZeroDuration());
+
+  flags.admin_address = "127.0.0.1:9464";
+  flags.tls_cert = "/etc/latchkey/tls.crt";
+  flags.shutdown_delay_seconds = 5;
+  auto given = LoadServerConfig(
+      flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                  {"LATCHKEY_TLS_KEY", "/etc/latchkey/tls.key"},
+                  {"LATCHKEY_TLS_CLIENT_CA", "/etc/latchkey/ca.pem"}}));
+  ASSERT_TRUE(given.ok()) << given.status();
+  EXPECT_EQ(given->admin_address, "127.0.0.1:9464");
+  EXPECT_EQ(given->tls.cert_file, "/etc/latchkey/tls.crt");
+  EXPECT_EQ(given->tls.key_file, "/etc/latchkey/tls.key");
+  EXPECT_EQ(given->tls.client_ca_file, "/etc/latchkey/ca.pem");
+  EXPECT_EQ(given->shutdown_delay, absl::Seconds(5));
+}
+
+TEST(LoadServerConfig, MeshOperationsSettingsAreChecked) {
+  const auto env = Env({{"LATCHKEY_SERVER_SECRET", kSecret}});
+  auto message = [&](ConfigFlags flags) {
+    flags.data_dir = TempDir();
+    auto config = LoadServerConfig(flags, env);
+    return config.ok() ? std::string("ok")
+                       : std::string(config.status().message());
+  };
+  ConfigFlags on_public;
+  on_public.http_address = "0.0.0.0:8080";
+  on_public.admin_address = "0.0.0.0:8080";
+  EXPECT_THAT(message(on_public), testing::HasSubstr("--admin_address"));
+  ConfigFlags bad_admin;
+  bad_admin.admin_address = "nowhere";
+  EXPECT_THAT(message(bad_admin), testing::HasSubstr("--admin_address"));
+  ConfigFlags cert_only;
+  cert_only.tls_cert = "/c.pem";
+  EXPECT_THAT(message(cert_only), testing::HasSubstr("go together"));
+  ConfigFlags ca_only;
+  ca_only.tls_client_ca = "/ca.pem";
+  EXPECT_THAT(message(ca_only), testing::HasSubstr("--tls_client_ca"));
+  ConfigFlags long_delay;
+  long_delay.shutdown_delay_seconds = 301;
+  EXPECT_THAT(message(long_delay),
+              testing::HasSubstr("--shutdown_delay_seconds"));
+  ConfigFlags two_port_zero;
+  two_port_zero.http_address = "127.0.0.1:0";
+  two_port_zero.admin_address = "127.0.0.1:0";
+  EXPECT_EQ(message(two_port_zero), "ok");
 }
 
 }  // namespace

@@ -217,6 +217,7 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
     return claims;
   }
 
+  CountFailure(result.failure);
   switch (result.failure) {
     case crypto::JwtFailure::kExpired: {
       ErrorDetails details;
@@ -327,6 +328,7 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyWebSocket(
       absl::StrCat(public_url_, "/api/v1/projects/", project_id));
   crypto::JwtVerification result = verifier_.Verify(Std(token), options);
   if (result.ok()) return ToProto(result.claims);
+  CountFailure(result.failure);
   if (result.failure == crypto::JwtFailure::kExpired) {
     return ApiError(identity::v1::ACCESS_TOKEN_EXPIRED);
   }

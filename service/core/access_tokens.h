@@ -1,6 +1,9 @@
 #ifndef SERVICE_CORE_ACCESS_TOKENS_H_
 #define SERVICE_CORE_ACCESS_TOKENS_H_
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,7 +135,19 @@ class AccessTokenVerifier {
   absl::StatusOr<identity::v1::AccessTokenClaims> VerifyWebSocket(
       absl::string_view token, absl::string_view project_id) const;
 
+  // How many tokens were refused for `failure` since start (all three
+  // entry points; a cached success is not a verification). For metrics.
+  uint64_t failures(crypto::JwtFailure failure) const {
+    return failures_[static_cast<size_t>(failure)].load(
+        std::memory_order_relaxed);
+  }
+
  private:
+  void CountFailure(crypto::JwtFailure failure) const {
+    failures_[static_cast<size_t>(failure)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
+
   // The cached claims of `token` when it verified before and `accepted`
   // takes its audience; nullopt sends the caller down the full path.
   std::optional<identity::v1::AccessTokenClaims> FromCache(
@@ -147,6 +162,9 @@ class AccessTokenVerifier {
   const std::string public_url_;
   const common::Clock* clock_ = nullptr;
   VerifiedTokenCache* cache_ = nullptr;
+  mutable std::array<std::atomic<uint64_t>,
+                     static_cast<size_t>(crypto::JwtFailure::kInternal) + 1>
+      failures_{};
 };
 
 }  // namespace latchkey::service::core

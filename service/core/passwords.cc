@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "common/string_views.h"
 #include "service/errors/api_error.h"
 
@@ -127,6 +128,7 @@ int DefaultHashConcurrency() {
 
 Passwords::Passwords(Options options)
     : ceiling_(options.ceiling),
+      on_wait_(std::move(options.on_wait)),
       own_queue_(
           options.queue != nullptr
               ? nullptr
@@ -147,7 +149,15 @@ Result Passwords::OnHashThread(absl::string_view project_id, int weight,
   // packaged_task is move-only; the queue wants a copyable function.
   auto task = std::make_shared<std::packaged_task<Result()>>(std::move(work));
   std::future<Result> result = task->get_future();
-  if (!hash_queue_.TrySubmit(project_id, weight, [task] { (*task)(); })) {
+  const absl::Time queued = absl::Now();
+  waiting_.fetch_add(1, std::memory_order_relaxed);
+  if (!hash_queue_.TrySubmit(project_id, weight, [this, task, queued] {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        if (on_wait_) on_wait_(absl::Now() - queued);
+        (*task)();
+      })) {
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    refused_.fetch_add(1, std::memory_order_relaxed);
     return if_refused;
   }
   return result.get();

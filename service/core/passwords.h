@@ -1,6 +1,7 @@
 #ifndef SERVICE_CORE_PASSWORDS_H_
 #define SERVICE_CORE_PASSWORDS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "crypto/password_hasher.h"
 #include "identity/v1/project.pb.h"
 #include "service/core/fair_work_queue.h"
@@ -102,6 +104,9 @@ class Passwords {
     // Passwords) and the two settings above are its own: lets a test hold
     // the slots and fill a project's line deterministically.
     FairWorkQueue* queue = nullptr;
+    // Told how long each hash waited for a thread, as it starts (metrics).
+    // Runs on the hashing thread; must be thread-safe and quick.
+    std::function<void(absl::Duration)> on_wait;
   };
 
   explicit Passwords(Options options);
@@ -149,6 +154,17 @@ class Passwords {
 
   const Argon2Ceiling& ceiling() const { return ceiling_; }
 
+  // The hashing line as a whole, for metrics: hashes waiting for a thread
+  // now, and hashes refused because their project's line was full.
+  struct QueueStats {
+    int64_t waiting = 0;
+    uint64_t refused = 0;
+  };
+  QueueStats queue_stats() const {
+    return {waiting_.load(std::memory_order_relaxed),
+            refused_.load(std::memory_order_relaxed)};
+  }
+
  private:
   using Key = std::tuple<uint32_t, uint32_t, uint32_t>;
   absl::StatusOr<std::shared_ptr<const crypto::PasswordHasher>> HasherFor(
@@ -161,6 +177,9 @@ class Passwords {
                       std::function<Result()> work, Result if_refused);
 
   const Argon2Ceiling ceiling_;
+  const std::function<void(absl::Duration)> on_wait_;
+  std::atomic<int64_t> waiting_{0};
+  std::atomic<uint64_t> refused_{0};
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<const crypto::PasswordHasher>> hashers_;
   // Declared last: destroyed (finishing its jobs) before the hashers.

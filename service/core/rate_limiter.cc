@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/string_views.h"
 #include "service/errors/api_error.h"
@@ -87,7 +88,7 @@ absl::Status RateLimiter::Consume(absl::string_view project_id,
             return absl::OkStatus();
           });
   if (!status.ok()) return status;
-  if (count > limit.limit()) return Limited(now, window.end);
+  if (count > limit.limit()) return Counted(key, Limited(now, window.end));
   return absl::OkStatus();
 }
 
@@ -130,11 +131,11 @@ absl::Status RateLimiter::ConsumeWithBackoff(
           return absl::OkStatus();
         });
     if (!status.ok()) return status;
-    if (refused.has_value()) return *refused;
+    if (refused.has_value()) return Counted(key, *refused);
     if (counted) return absl::OkStatus();
     // A concurrent event of this key came first: decide again on its state.
   }
-  return Limited(now, now + absl::Seconds(1));
+  return Counted(key, Limited(now, now + absl::Seconds(1)));
 }
 
 absl::Status RateLimiter::ConsumeGuess(
@@ -152,6 +153,47 @@ absl::Status RateLimiter::ConsumeGuess(
   ceiling.set_limit(static_cast<int32_t>(std::min<int64_t>(
       int64_t{per_address.limit()} * kAccountCeilingFactor, INT32_MAX)));
   return Consume(project_id, account_key, ceiling);
+}
+
+absl::Status RateLimiter::Counted(absl::string_view key,
+                                  absl::Status status) const {
+  std::optional<ApiErrorView> error = ReadApiError(status);
+  if (!error.has_value() || error->code != identity::v1::RATE_LIMITED) {
+    return status;
+  }
+  // Keys are "<limit>:<what>", or "addr:<address>|<account key>" for the
+  // per-address part of ConsumeGuess.
+  std::string name;
+  if (absl::StartsWith(key, "addr:")) {
+    const size_t bar = key.find('|');
+    if (bar != absl::string_view::npos) {
+      const absl::string_view account = key.substr(bar + 1);
+      name = absl::StrCat(account.substr(0, account.find(':')), "_per_address");
+    }
+  } else {
+    name = std::string(key.substr(0, key.find(':')));
+  }
+  // Only a name made of [a-z_] is a code constant; anything else is
+  // reported as "other" rather than trusted as a label value.
+  if (name.empty() || name.size() > 64 ||
+      !std::all_of(name.begin(), name.end(),
+                   [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; })) {
+    name = "other";
+  }
+  std::lock_guard<std::mutex> lock(refusals_mutex_);
+  if (!refusals_.contains(name) && refusals_.size() >= kMaxLimitNames) {
+    name = "other";
+  }
+  ++refusals_[name];
+  return status;
+}
+
+std::vector<std::pair<std::string, uint64_t>> RateLimiter::refusals() const {
+  std::lock_guard<std::mutex> lock(refusals_mutex_);
+  std::vector<std::pair<std::string, uint64_t>> out(refusals_.begin(),
+                                                    refusals_.end());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace latchkey::service::core

@@ -3,7 +3,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -66,7 +71,18 @@ class RateLimiter {
                             absl::string_view client_ip,
                             const identity::v1::RateLimit& per_address) const;
 
+  // Refusals since start by limit (for metrics): the limit is the key's
+  // prefix before ':' ("sign_in_account"); a guess refused for its address
+  // is "<account prefix>_per_address". At most kMaxLimitNames names, then
+  // "other".
+  std::vector<std::pair<std::string, uint64_t>> refusals() const;
+  static constexpr size_t kMaxLimitNames = 64;
+
  private:
+  // Counts `status` against the limit `key` belongs to when it is a
+  // RATE_LIMITED refusal; returns it unchanged.
+  absl::Status Counted(absl::string_view key, absl::Status status) const;
+
   struct Window {
     absl::Time start;
     absl::Time end;
@@ -79,6 +95,8 @@ class RateLimiter {
   storage::Database& database_;
   const common::Clock& clock_;
   mutable std::atomic<int64_t> next_sweep_unix_seconds_{0};
+  mutable std::mutex refusals_mutex_;
+  mutable absl::flat_hash_map<std::string, uint64_t> refusals_;
 };
 
 }  // namespace latchkey::service::core

@@ -230,3 +230,28 @@ TEST_F(RateLimiterTest, SweepsCountersOfEndedWindows) {
 
 }  // namespace
 }  // namespace latchkey::service::core
+
+namespace latchkey::service::core {
+namespace {
+
+// Refusals are counted by limit name, the key's prefix; a client-chosen
+// part of a key never becomes a name.
+TEST_F(RateLimiterTest, CountsRefusalsByLimitName) {
+  clock_.Set(absl::FromUnixSeconds(900 * 3000));
+  for (int i = 0; i < 3; ++i) {
+    limiter_->Consume("internal", "sign_up_ip:198.51.100.7", Limit(1, 900))
+        .IgnoreError();
+  }
+  limiter_->Consume("internal", "Weird Key!:x", Limit(0, 900)).IgnoreError();
+  limiter_
+      ->ConsumeGuess("internal", "sign_in_account:a@x.io", "198.51.100.7",
+                     Limit(0, 900))
+      .IgnoreError();
+  using Counts = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(limiter_->refusals(), (Counts{{"other", 1},
+                                          {"sign_in_account_per_address", 1},
+                                          {"sign_up_ip", 2}}));
+}
+
+}  // namespace
+}  // namespace latchkey::service::core

@@ -7,10 +7,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "absl/strings/ascii.h"
@@ -21,6 +24,7 @@
 #include "boost/asio/strand.hpp"
 #include "boost/beast/core.hpp"
 #include "boost/beast/http.hpp"
+#include "boost/beast/ssl.hpp"
 #include "service/runtime/json_log.h"
 
 namespace latchkey::service::gateway {
@@ -99,7 +103,22 @@ constexpr size_t kDrainChunk = 16 * 1024;
 // members are still alive.
 class HttpServer::Impl {
  public:
-  class Session;
+  // What Impl asks of a connection, whatever its stream (plain or TLS).
+  class Session : public std::enable_shared_from_this<Session> {
+   public:
+    virtual ~Session() = default;
+    virtual void Start() = 0;
+    // Called by Shutdown: close now if waiting for a request; otherwise the
+    // response in progress goes out with "Connection: close".
+    virtual void CloseIfIdle() = 0;
+    virtual void ForceClose() = 0;
+    // For Shutdown once the I/O threads have stopped: nothing else runs, so
+    // the socket is closed here and now (a ForceClose still queued when the
+    // io_context stopped would never run, and the peer would wait forever).
+    virtual void CloseAfterStop() = 0;
+  };
+  template <typename Stream>
+  class SessionOn;
 
   Impl(HttpLimits limits, Handler handler, LimitResponder limit_responder)
       : limits_(limits),
@@ -108,13 +127,24 @@ class HttpServer::Impl {
         io_(std::make_unique<net::io_context>()),
         acceptor_(std::make_unique<tcp::acceptor>(net::make_strand(*io_))),
         accept_retry_(
-            std::make_unique<net::steady_timer>(acceptor_->get_executor())) {}
+            std::make_unique<net::steady_timer>(acceptor_->get_executor())),
+        tls_refresh_(
+            std::make_unique<net::steady_timer>(net::make_strand(*io_))) {}
 
   ~Impl() {
     Shutdown(absl::ZeroDuration());
+    tls_refresh_.reset();
     accept_retry_.reset();
     acceptor_.reset();
     io_.reset();
+  }
+
+  // Loads the certificate and key; from then on connections speak TLS.
+  absl::Status EnableTls(HttpTls tls);
+  // The context new connections use; null without TLS.
+  std::shared_ptr<net::ssl::context> tls_context() {
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    return tls_context_;
   }
 
   absl::Status Listen(absl::string_view address);
@@ -168,15 +198,163 @@ class HttpServer::Impl {
       sessions_;
   bool closing_ = false;
   bool stopped_ = false;
+
+  // TLS: the files, what was last loaded from them, and the context built
+  // from it. Re-read every tls_.refresh on tls_refresh_; a changed pair
+  // that loads replaces the context for new connections (open ones keep
+  // theirs), one that does not is logged and the old one stays.
+  void RefreshTls();
+  void ScheduleTlsRefresh();
+  // Keeps the I/O threads running while no operation is pending: during a
+  // shutdown the acceptor is closed, and a request being handled on a
+  // worker has nothing pending until its answer is dispatched; without the
+  // guard the threads would return and the answer would never be written.
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::optional<HttpTls> tls_;
+  std::unique_ptr<net::steady_timer> tls_refresh_;
+  std::string tls_cert_pem_;
+  std::string tls_key_pem_;
+  std::string tls_failed_cert_pem_;
+  std::string tls_failed_key_pem_;
+  std::mutex tls_mutex_;
+  std::shared_ptr<net::ssl::context> tls_context_;
 };
 
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
+namespace {
+
+bool ReadWholeFile(const std::string& path, std::string& out) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return false;
+  std::stringstream text;
+  text << file.rdbuf();
+  out = text.str();
+  return true;
+}
+
+// A server context for this chain and key: TLS 1.2 and later only.
+absl::StatusOr<std::shared_ptr<net::ssl::context>> MakeTlsContext(
+    const std::string& cert_pem, const std::string& key_pem) {
+  auto context =
+      std::make_shared<net::ssl::context>(net::ssl::context::tls_server);
+  beast::error_code error;
+  context->set_options(
+      net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+          net::ssl::context::no_tlsv1_1,
+      error);
+  if (!error) {
+    context->use_certificate_chain(net::buffer(cert_pem), error);
+    if (error) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the certificate chain does not load: ", error.message()));
+    }
+  }
+  if (!error) {
+    context->use_private_key(net::buffer(key_pem), net::ssl::context::pem,
+                             error);
+    if (error) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "the private key does not load or does not match the certificate: ",
+          error.message()));
+    }
+  }
+  if (error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("TLS setup failed: ", error.message()));
+  }
+  return context;
+}
+
+}  // namespace
+
+absl::Status HttpServer::Impl::EnableTls(HttpTls tls) {
+  std::string cert_pem;
+  std::string key_pem;
+  if (!ReadWholeFile(tls.cert_file, cert_pem)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the TLS certificate ", tls.cert_file));
+  }
+  if (!ReadWholeFile(tls.key_file, key_pem)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read the TLS key ", tls.key_file));
+  }
+  absl::StatusOr<std::shared_ptr<net::ssl::context>> context =
+      MakeTlsContext(cert_pem, key_pem);
+  if (!context.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(tls.cert_file, ": ", context.status().message()));
+  }
+  tls_ = std::move(tls);
+  tls_cert_pem_ = std::move(cert_pem);
+  tls_key_pem_ = std::move(key_pem);
+  std::lock_guard<std::mutex> lock(tls_mutex_);
+  tls_context_ = *std::move(context);
+  return absl::OkStatus();
+}
+
+void HttpServer::Impl::ScheduleTlsRefresh() {
+  if (!tls_.has_value()) return;
+  tls_refresh_->expires_after(ToChrono(tls_->refresh));
+  tls_refresh_->async_wait([self = this](beast::error_code error) {
+    if (error) return;  // cancelled by Shutdown
+    self->RefreshTls();
+    self->ScheduleTlsRefresh();
+  });
+}
+
+// Runs on tls_refresh_'s strand, so tls_cert_pem_ and tls_key_pem_ need no
+// lock.
+void HttpServer::Impl::RefreshTls() {
+  std::string cert_pem;
+  std::string key_pem;
+  if (!ReadWholeFile(tls_->cert_file, cert_pem) ||
+      !ReadWholeFile(tls_->key_file, key_pem)) {
+    return;  // mid-replacement, perhaps: try again next time
+  }
+  if (cert_pem == tls_cert_pem_ && key_pem == tls_key_pem_) return;
+  absl::StatusOr<std::shared_ptr<net::ssl::context>> context =
+      MakeTlsContext(cert_pem, key_pem);
+  if (!context.ok()) {
+    // A certificate written before its key (or the other way round) does
+    // not match for a moment; the next pass picks the pair up. Logged once
+    // per content seen.
+    if (cert_pem != tls_failed_cert_pem_ || key_pem != tls_failed_key_pem_) {
+      LogJson(LogLevel::kWarning,
+              "the HTTP listener keeps its TLS certificate: the new files do "
+              "not load",
+              {{"cert_file", tls_->cert_file},
+               {"error", std::string(context.status().message())}});
+      tls_failed_cert_pem_ = cert_pem;
+      tls_failed_key_pem_ = key_pem;
+    }
+    return;
+  }
+  tls_cert_pem_ = std::move(cert_pem);
+  tls_key_pem_ = std::move(key_pem);
+  {
+    std::lock_guard<std::mutex> lock(tls_mutex_);
+    tls_context_ = *std::move(context);
+  }
+  LogJson(LogLevel::kInfo, "the HTTP listener loaded a new TLS certificate",
+          {{"cert_file", tls_->cert_file}});
+}
+
+template <typename Stream>
+class HttpServer::Impl::SessionOn : public HttpServer::Impl::Session {
  public:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
   // `counted_address`: the address this connection was counted against
   // for max_connections_per_address (empty when it was not).
-  Session(tcp::socket socket, Impl* server, bool over_limit,
-          std::string client_ip, std::string counted_address)
-      : stream_(std::move(socket)),
+  // `stream_args` construct the stream: the socket, and for TLS the
+  // context, which `context` keeps alive.
+  template <typename... StreamArgs>
+  SessionOn(Impl* server, bool over_limit, std::string client_ip,
+            std::string counted_address,
+            std::shared_ptr<net::ssl::context> context,
+            StreamArgs&&... stream_args)
+      : context_(std::move(context)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
         read_deadline_(stream_.get_executor()),
         server_(server),
         client_ip_(std::move(client_ip)),
@@ -184,12 +362,28 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
         over_limit_(over_limit) {}
 
   // Every connection ends here, however it closed: the counts stay exact.
-  ~Session() {
+  ~SessionOn() override {
     if (!counted_address_.empty()) server_->ReleaseAddress(counted_address_);
     server_->connections_.fetch_sub(1);
   }
 
-  void Start() {
+  void Start() override {
+    if constexpr (kTls) {
+      // The handshake counts against the time to read a request.
+      Tcp().expires_after(ToChrono(server_->limits_.request_read_timeout));
+      stream_.async_handshake(net::ssl::stream_base::server,
+                              [self = Self()](beast::error_code error) {
+                                self->Tcp().expires_never();
+                                if (error) return self->Close();
+                                self->Begin();
+                              });
+    } else {
+      Begin();
+    }
+  }
+
+ private:
+  void Begin() {
     if (over_limit_) {
       Send(server_->limit_responder_(HttpLimitError::kTooManyConnections),
            /*keep_alive=*/false);
@@ -198,25 +392,25 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     ReadHeader();
   }
 
-  // Called by Shutdown: close now if waiting for a request; otherwise the
-  // response in progress goes out with "Connection: close".
-  void CloseIfIdle() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+ public:
+  void CloseIfIdle() override {
+    net::dispatch(stream_.get_executor(), [self = Self()] {
       if (self->idle_ || self->draining_) self->Close();
     });
   }
 
-  void ForceClose() {
-    net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this()] { self->Close(); });
+  void ForceClose() override {
+    net::dispatch(stream_.get_executor(), [self = Self()] { self->Close(); });
   }
 
-  // For Shutdown once the I/O threads have stopped: nothing else runs, so
-  // the socket is closed here and now (a ForceClose still queued when the
-  // io_context stopped would never run, and the peer would wait forever).
-  void CloseAfterStop() { Close(); }
+  void CloseAfterStop() override { Close(); }
 
  private:
+  std::shared_ptr<SessionOn> Self() {
+    return std::static_pointer_cast<SessionOn>(shared_from_this());
+  }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void ReadHeader() {
     idle_ = true;
     parser_.emplace();
@@ -226,11 +420,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     ArmReadDeadline(requests_served_ == 0
                         ? server_->limits_.request_read_timeout
                         : server_->limits_.idle_timeout);
-    http::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) {
-          self->OnHeader(error);
-        });
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = Self()](beast::error_code error, size_t) {
+                              self->OnHeader(error);
+                            });
   }
 
   void OnHeader(beast::error_code error) {
@@ -255,24 +448,23 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(request[http::field::expect], "100-continue")) {
       auto interim = std::make_shared<http::response<http::empty_body>>(
           http::status::continue_, request.version());
-      http::async_write(stream_, *interim,
-                        [self = shared_from_this(), interim](
-                            beast::error_code write_error, size_t) {
-                          if (write_error) return self->Close();
-                          self->ReadBody();
-                        });
+      http::async_write(
+          stream_, *interim,
+          [self = Self(), interim](beast::error_code write_error, size_t) {
+            if (write_error) return self->Close();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
   }
 
   void ReadBody() {
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code error, size_t) {
-          if (error) return self->OnReadError(error);
-          self->Dispatch();
-        });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = Self()](beast::error_code error, size_t) {
+                       if (error) return self->OnReadError(error);
+                       self->Dispatch();
+                     });
   }
 
   // Reads are bounded by our own timer rather than tcp_stream's expiry,
@@ -282,13 +474,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     const uint64_t generation = ++deadline_generation_;
     read_deadline_.expires_after(ToChrono(timeout));
     read_deadline_.async_wait(
-        [self = shared_from_this(), generation](beast::error_code error) {
+        [self = Self(), generation](beast::error_code error) {
           // Cancelled, or superseded by a newer deadline (a completion
           // already queued when cancel() ran): the read finished in time.
           if (error || generation != self->deadline_generation_) return;
           self->timed_out_ = true;
           beast::error_code ignored;
-          self->stream_.socket().cancel(ignored);
+          self->Tcp().socket().cancel(ignored);
         });
   }
 
@@ -339,7 +531,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(message.body());
     request.client_ip = client_ip_;
-    auto self = shared_from_this();
+    auto self = Self();
     server_->handler_(std::move(request), [self](HttpResponse response) {
       net::dispatch(self->stream_.get_executor(),
                     [self, response = std::move(response)]() mutable {
@@ -369,13 +561,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->keep_alive(keep_alive);
     out->prepare_payload();
-    stream_.expires_after(ToChrono(server_->limits_.request_read_timeout));
+    Tcp().expires_after(ToChrono(server_->limits_.request_read_timeout));
     http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep_alive, drain](
+                      [self = Self(), out, keep_alive, drain](
                           beast::error_code error, size_t) {
                         // The expiry bounded this write only; left armed it
                         // would cut the next read short.
-                        self->stream_.expires_never();
+                        self->Tcp().expires_never();
                         ++self->requests_served_;
                         if (error) return self->Close();
                         if (!keep_alive && drain.has_value()) {
@@ -397,14 +589,14 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Drain(DrainBounds bounds) {
     draining_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
     if (server_->closing()) return Close();
     const size_t buffered = buffer_.size();
     buffer_.consume(buffered);
     drain_left_ = bounds.bytes > buffered ? bounds.bytes - buffered : 0;
     drain_chunk_ = std::make_unique<char[]>(kDrainChunk);
     // On expiry tcp_stream closes the socket and the read below fails.
-    stream_.expires_after(ToChrono(bounds.time));
+    Tcp().expires_after(ToChrono(bounds.time));
     DrainSome();
   }
 
@@ -413,7 +605,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (drain_left_ == 0) return Close();
     stream_.async_read_some(
         net::buffer(drain_chunk_.get(), std::min(kDrainChunk, drain_left_)),
-        [self = shared_from_this()](beast::error_code error, size_t n) {
+        [self = Self()](beast::error_code error, size_t n) {
           // End of stream (the client is done), the time bound, a reset.
           if (error) return self->Close();
           self->drain_left_ -= std::min(n, self->drain_left_);
@@ -427,12 +619,13 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     ++deadline_generation_;
     read_deadline_.cancel();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Tcp().close();
     server_->Forget(this);
   }
 
-  beast::tcp_stream stream_;
+  const std::shared_ptr<net::ssl::context> context_;
+  Stream stream_;
   net::steady_timer read_deadline_;
   bool timed_out_ = false;
   uint64_t deadline_generation_ = 0;
@@ -489,7 +682,9 @@ absl::Status HttpServer::Impl::Listen(absl::string_view address) {
 }
 
 void HttpServer::Impl::Run() {
+  work_.emplace(io_->get_executor());
   Accept();
+  ScheduleTlsRefresh();
   for (int i = 0; i < limits_.io_threads; ++i) {
     threads_.emplace_back([this] { io_->run(); });
   }
@@ -538,9 +733,18 @@ void HttpServer::Impl::OnAccept(beast::error_code error, tcp::socket socket) {
       over_limit = true;
     }
   }
-  auto session = std::make_shared<Session>(std::move(socket), this, over_limit,
-                                           std::move(client_ip),
-                                           std::move(counted_address));
+  std::shared_ptr<Session> session;
+  if (std::shared_ptr<net::ssl::context> context = tls_context();
+      context != nullptr) {
+    net::ssl::context& raw = *context;
+    session = std::make_shared<SessionOn<beast::ssl_stream<beast::tcp_stream>>>(
+        this, over_limit, std::move(client_ip), std::move(counted_address),
+        std::move(context), std::move(socket), raw);
+  } else {
+    session = std::make_shared<SessionOn<beast::tcp_stream>>(
+        this, over_limit, std::move(client_ip), std::move(counted_address),
+        nullptr, std::move(socket));
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (closing_) {
@@ -636,6 +840,8 @@ void HttpServer::Impl::Shutdown(absl::Duration grace) {
     self->acceptor_->close(ignored);
     self->accept_retry_->cancel();
   });
+  net::post(tls_refresh_->get_executor(),
+            [self = this] { self->tls_refresh_->cancel(); });
   for (auto& session : live) session->CloseIfIdle();
   live.clear();
   {
@@ -652,6 +858,7 @@ void HttpServer::Impl::Shutdown(absl::Duration grace) {
   }
   for (auto& session : live) session->ForceClose();
   live.clear();
+  work_.reset();
   io_->stop();
   for (std::thread& thread : threads_) {
     if (thread.joinable()) thread.join();
@@ -675,9 +882,14 @@ HttpServer::~HttpServer() { Shutdown(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     absl::string_view address, HttpLimits limits, Handler handler,
-    LimitResponder limit_responder) {
+    LimitResponder limit_responder, std::optional<HttpTls> tls) {
   auto impl = std::make_unique<Impl>(limits, std::move(handler),
                                      std::move(limit_responder));
+  if (tls.has_value()) {
+    if (absl::Status status = impl->EnableTls(*std::move(tls)); !status.ok()) {
+      return status;
+    }
+  }
   if (absl::Status status = impl->Listen(address); !status.ok()) return status;
   impl->Run();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,6 +45,14 @@ struct HttpLimits {
   size_t drain_max_bytes = 8 * 1024 * 1024;
   absl::Duration drain_timeout = absl::Seconds(2);
   int io_threads = 2;
+};
+
+// HTTPS: the certificate chain and key files, re-read every `refresh`; a
+// changed pair that loads serves new connections from then on.
+struct HttpTls {
+  std::string cert_file;
+  std::string key_file;
+  absl::Duration refresh = absl::Seconds(1);
 };
 
 // One HTTP request, fully read.
@@ -90,11 +99,13 @@ class HttpServer {
   // Stack's JSON error shape).
   using LimitResponder = std::function<HttpResponse(HttpLimitError)>;
 
-  // Listens on HOST:PORT (port 0 picks one). UNAVAILABLE when the address
-  // cannot be bound, INVALID_ARGUMENT when it cannot be parsed.
+  // Listens on HOST:PORT (port 0 picks one), with TLS when `tls` is given.
+  // UNAVAILABLE when the address cannot be bound, INVALID_ARGUMENT when it
+  // cannot be parsed, FAILED_PRECONDITION when the TLS files do not load.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       absl::string_view address, HttpLimits limits, Handler handler,
-      LimitResponder limit_responder);
+      LimitResponder limit_responder,
+      std::optional<HttpTls> tls = std::nullopt);
 
   // Shutdown(absl::ZeroDuration()).
   ~HttpServer();

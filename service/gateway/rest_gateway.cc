@@ -183,7 +183,7 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Listen(
       [raw](HttpRequest request, HttpServer::Respond respond) {
         raw->Handle(std::move(request), std::move(respond));
       },
-      LimitResponse);
+      LimitResponse, gateway->options_.tls);
   if (!http.ok()) return http.status();
   gateway->http_ = std::move(*http);
   return gateway;

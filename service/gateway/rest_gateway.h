@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ class RestGateway {
     // Peers whose X-Forwarded-For names the client (per-address limits);
     // also exempt from the HTTP server's per-address connection cap.
     TrustedProxies trusted_proxies;
+    // HTTPS instead of HTTP when set.
+    std::optional<HttpTls> tls;
   };
 
   // Listen, then Serve. FAILED_PRECONDITION when two RPCs claim one route
@@ -56,6 +59,7 @@ class RestGateway {
   ~RestGateway();
 
   int port() const { return http_->port(); }
+  int active_connections() const { return http_->active_connections(); }
 
   // Stops accepting; requests in progress get `grace` to finish.
   void Shutdown(absl::Duration grace) { http_->Shutdown(grace); }

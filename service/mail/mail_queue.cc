@@ -42,7 +42,9 @@ bool MailQueue::Drain(absl::Duration timeout) {
 
 MailQueue::Counters MailQueue::counters() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return counters_;
+  Counters counters = counters_;
+  counters.queued = static_cast<int64_t>(queue_.size());
+  return counters;
 }
 
 void MailQueue::Run() {

@@ -41,6 +41,7 @@ class MailQueue {
     int64_t sent = 0;
     int64_t failed = 0;   // given up after retries, or permanent errors
     int64_t dropped = 0;  // queue full
+    int64_t queued = 0;   // waiting to be sent now (a gauge)
   };
   Counters counters() const;
 

@@ -43,7 +43,88 @@ void LogCall(const std::string& grpc_path, const CallContext& context,
   }
 }
 
+// gRPC's code names as Prometheus exporters spell them ("OK",
+// "PermissionDenied").
+absl::string_view CodeLabel(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return "OK";
+    case absl::StatusCode::kCancelled:
+      return "Canceled";
+    case absl::StatusCode::kUnknown:
+      return "Unknown";
+    case absl::StatusCode::kInvalidArgument:
+      return "InvalidArgument";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case absl::StatusCode::kNotFound:
+      return "NotFound";
+    case absl::StatusCode::kAlreadyExists:
+      return "AlreadyExists";
+    case absl::StatusCode::kPermissionDenied:
+      return "PermissionDenied";
+    case absl::StatusCode::kResourceExhausted:
+      return "ResourceExhausted";
+    case absl::StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
+    case absl::StatusCode::kAborted:
+      return "Aborted";
+    case absl::StatusCode::kOutOfRange:
+      return "OutOfRange";
+    case absl::StatusCode::kUnimplemented:
+      return "Unimplemented";
+    case absl::StatusCode::kInternal:
+      return "Internal";
+    case absl::StatusCode::kUnavailable:
+      return "Unavailable";
+    case absl::StatusCode::kDataLoss:
+      return "DataLoss";
+    case absl::StatusCode::kUnauthenticated:
+      return "Unauthenticated";
+    default:
+      return "Unknown";
+  }
+}
+
 }  // namespace
+
+PipelineRunner::PipelineRunner(const MethodRegistry& registry,
+                               const Dispatcher& dispatcher,
+                               WorkerPool& workers, metrics::Registry* metrics)
+    : registry_(registry), dispatcher_(dispatcher), workers_(workers) {
+  if (metrics == nullptr) return;
+  calls_ = metrics->AddCounter(
+      "latchkey_calls_total",
+      "Calls finished, by RPC, transport (grpc or rest) and gRPC code.",
+      {"service", "method", "transport", "code"});
+  durations_ = metrics->AddHistogram(
+      "latchkey_call_duration_seconds",
+      "Time from a worker picking a call up to its answer, seconds.",
+      {"service", "method", "transport"}, metrics::DefaultLatencyBuckets());
+  errors_ = metrics->AddCounter(
+      "latchkey_call_errors_total",
+      "Calls answered with an error of the API catalogue, by its code.",
+      {"error_code"});
+}
+
+void PipelineRunner::Record(const MethodBinding& method, Transport transport,
+                            const absl::Status& public_status,
+                            absl::Duration latency) const {
+  if (calls_ == nullptr) return;
+  const absl::string_view service = method.descriptor->service()->full_name();
+  const absl::string_view name = method.descriptor->name();
+  const absl::string_view via = TransportName(transport);
+  calls_->WithLabels({service, name, via, CodeLabel(public_status.code())})
+      ->Increment();
+  if (latency >= absl::ZeroDuration()) {
+    durations_->WithLabels({service, name, via})
+        ->Observe(absl::ToDoubleSeconds(latency));
+  }
+  if (std::optional<ApiErrorView> error = ReadApiError(public_status);
+      error.has_value()) {
+    errors_->WithLabels({ErrorCodeName(error->code)})->Increment();
+  }
+}
 
 void PipelineRunner::Submit(const google::protobuf::MethodDescriptor& method,
                             CallEnvelope envelope,
@@ -66,9 +147,12 @@ void PipelineRunner::Submit(const google::protobuf::MethodDescriptor& method,
     Run(*binding, shared->first, *shared->second);
   });
   if (!queued) {
-    shared->second->Finish(ApiError(identity::v1::SERVICE_UNAVAILABLE, {},
-                                    "The server is overloaded; try again."),
-                           *binding->response_prototype);
+    const absl::Status refused =
+        ApiError(identity::v1::SERVICE_UNAVAILABLE, {},
+                 "The server is overloaded; try again.");
+    Record(*binding, shared->first.transport, refused,
+           -absl::InfiniteDuration());
+    shared->second->Finish(refused, *binding->response_prototype);
   }
 }
 
@@ -100,6 +184,7 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   const absl::Status public_status = ToPublicError(status);
   LogCall(method.grpc_path, context, envelope.transport, start, status,
           public_status);
+  Record(method, envelope.transport, public_status, absl::Now() - start);
   call.SetHttpDirectives(context.http());
   call.Finish(public_status, *response);
 }

@@ -45,9 +45,20 @@ void WorkerPool::Run() {
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
+      ++running_;
     }
     task();
+    running_.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+size_t WorkerPool::queued() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size();
+}
+
+size_t WorkerPool::running() const {
+  return running_.load(std::memory_order_relaxed);
 }
 
 }  // namespace latchkey::service

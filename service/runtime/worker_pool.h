@@ -1,6 +1,7 @@
 #ifndef SERVICE_RUNTIME_WORKER_POOL_H_
 #define SERVICE_RUNTIME_WORKER_POOL_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,14 +32,19 @@ class WorkerPool {
   // Stops taking tasks, runs the queued ones, joins the threads. Idempotent.
   void Shutdown();
 
+  // Tasks waiting for a thread, and tasks running (for metrics).
+  size_t queued() const;
+  size_t running() const;
+
  private:
   void Run();
 
   const size_t max_queued_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
+  std::atomic<size_t> running_{0};
   std::vector<std::thread> threads_;
 };
 
