@@ -37,10 +37,10 @@ TEST(UserCursorTest, OnlyTheTokenEncodeMakesIsAccepted) {
   ASSERT_EQ(EncodeUserCursor({absl::FromUnixMicros(0), "x", false}),
             "dTEuMC5hLng");
   ASSERT_TRUE(DecodeUserCursor("dTEuMC5hLng").ok());
-  for (const char* other : {"dTEuMC5hLng=" /* padded */,
-                            "dTEuMC5hLnh" /* low bits set */,
-                            "dTEuKzUuYS54" /* "u1.+5.a.x" */,
-                            "dTEuMDA3LmEueA" /* "u1.007.a.x" */}) {
+  for (const char* other :
+       {"dTEuMC5hLng=" /* padded */, "dTEuMC5hLnh" /* low bits set */,
+        "dTEuKzUuYS54" /* "u1.+5.a.x" */,
+        "dTEuMDA3LmEueA" /* "u1.007.a.x" */}) {
     EXPECT_EQ(DecodeUserCursor(other).status().code(),
               absl::StatusCode::kInvalidArgument)
         << other;
