@@ -9,7 +9,6 @@
 // longer local runs.
 
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +20,7 @@
 
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/testing/fuzzing.h"
 #include "crypto/encoding.h"
 #include "crypto/jwt.h"
 #include "gtest/gtest.h"
@@ -31,27 +31,10 @@ namespace {
 constexpr char kSecret[] = "23-wuNpik0gIW4mruTz25rbIvhuuvZFrLOLtL7J4tyo";
 constexpr int64_t kNow = 1'700'000'000;
 
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? fallback : std::strtoull(value, nullptr, 10);
-}
-
-std::filesystem::path CorpusDir() {
-  // Bazel runs tests from the runfiles tree of the workspace.
-  std::filesystem::path relative = "crypto/testdata/jwt_corpus";
-  if (const char* srcdir = std::getenv("TEST_SRCDIR")) {
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    std::filesystem::path candidate = std::filesystem::path(srcdir) /
-                                      (workspace ? workspace : "latchkey") /
-                                      relative;
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return relative;
-}
-
 std::map<std::string, std::string> LoadCorpus() {
   std::map<std::string, std::string> corpus;
-  for (const auto& entry : std::filesystem::directory_iterator(CorpusDir())) {
+  for (const auto& entry : std::filesystem::directory_iterator(
+           common::testing::RunfilesPath("crypto/testdata/jwt_corpus"))) {
     if (entry.path().extension() != ".jwt") continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream text;
@@ -201,8 +184,9 @@ TEST_F(JwtFuzzTest, MutatedTokensNeverVerifyOrFailInternally) {
     if (name.rfind("valid_", 0) == 0) genuine.insert(token);
   }
   ASSERT_FALSE(genuine.empty());
-  const uint64_t iterations = EnvOr("LATCHKEY_FUZZ_ITERATIONS", 20000);
-  const uint64_t seed = EnvOr("LATCHKEY_FUZZ_SEED", 20261123);
+  const uint64_t iterations =
+      common::testing::EnvOr("LATCHKEY_FUZZ_ITERATIONS", 20000);
+  const uint64_t seed = common::testing::EnvOr("LATCHKEY_FUZZ_SEED", 20261123);
   Mutator mutator(seed, seeds);
   std::map<JwtFailure, int> seen;
   for (uint64_t i = 0; i < iterations; ++i) {

@@ -11,15 +11,12 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/testing/fuzzing.h"
 #include "crypto/cose_key.h"
 #include "crypto/webauthn_attestation.h"
 #include "crypto/webauthn_authenticator_data.h"
@@ -28,32 +25,9 @@
 namespace latchkey::crypto {
 namespace {
 
-uint64_t EnvOr(const char* name, uint64_t fallback) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? fallback : std::strtoull(value, nullptr, 10);
-}
-
-std::filesystem::path CorpusDir() {
-  std::filesystem::path relative = "crypto/testdata/webauthn/corpus";
-  if (const char* srcdir = std::getenv("TEST_SRCDIR")) {
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    std::filesystem::path candidate = std::filesystem::path(srcdir) /
-                                      (workspace ? workspace : "latchkey") /
-                                      relative;
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return relative;
-}
-
 std::vector<std::string> LoadCorpus() {
-  std::vector<std::string> corpus;
-  for (const auto& entry : std::filesystem::directory_iterator(CorpusDir())) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    corpus.push_back(bytes.str());
-  }
-  return corpus;
+  return common::testing::ReadFiles(
+      common::testing::RunfilesPath("crypto/testdata/webauthn/corpus"));
 }
 
 // Bytes that are CBOR heads of interest: huge lengths, indefinite ones,
@@ -143,9 +117,10 @@ TEST(WebAuthnFuzzTest, ParsersNeverFailInternally) {
   std::vector<std::string> corpus = LoadCorpus();
   ASSERT_GE(corpus.size(), 6u);
   for (const std::string& seed : corpus) Exercise(seed);
-  Mutator mutator(EnvOr("LATCHKEY_FUZZ_SEED", 16),
+  Mutator mutator(common::testing::EnvOr("LATCHKEY_FUZZ_SEED", 16),
                   std::vector<std::string>(corpus));
-  const uint64_t iterations = EnvOr("LATCHKEY_FUZZ_ITERATIONS", 20000);
+  const uint64_t iterations =
+      common::testing::EnvOr("LATCHKEY_FUZZ_ITERATIONS", 20000);
   for (uint64_t i = 0; i < iterations && !HasFailure(); ++i) {
     Exercise(mutator.Next());
   }

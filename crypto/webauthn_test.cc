@@ -5,12 +5,12 @@
 
 #include "crypto/webauthn.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "common/testing/fuzzing.h"
 #include "crypto/cose_key.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
@@ -28,16 +28,7 @@ namespace {
 using ::testing::HasSubstr;
 
 std::filesystem::path TestData(const std::string& name) {
-  std::filesystem::path relative =
-      std::filesystem::path("crypto/testdata/webauthn") / name;
-  if (const char* srcdir = std::getenv("TEST_SRCDIR")) {
-    const char* workspace = std::getenv("TEST_WORKSPACE");
-    std::filesystem::path candidate = std::filesystem::path(srcdir) /
-                                      (workspace ? workspace : "latchkey") /
-                                      relative;
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return relative;
+  return common::testing::RunfilesPath("crypto/testdata/webauthn/" + name);
 }
 
 std::string Raw(const nlohmann::json& value) {
