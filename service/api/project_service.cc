@@ -7,11 +7,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "crypto/random.h"
 #include "identity/v1/project.pb.h"
 #include "nlohmann/json.hpp"
 #include "service/api/project_keys.h"
 #include "service/api/protos.h"
+#include "service/api/touched_fields.h"
+#include "service/core/image_urls.h"
+#include "service/core/oauth_client_secrets.h"
+#include "service/core/oauth_provider_settings.h"
 #include "service/core/projects.h"
+#include "service/core/stack_project_body.h"
 #include "service/errors/api_error.h"
 #include "service/json/json_writer.h"
 #include "service/pipeline/service_binder.h"
@@ -52,6 +58,74 @@ Project ProjectToProto(const core::ProjectView& view) {
   if (record.owner_team_id.has_value()) {
     out.set_owner_team_id(*record.owner_team_id);
   }
+  const identity::v1::ProjectProfile& profile = view.config.profile();
+  out.set_is_production_mode(profile.is_production_mode());
+  out.set_is_development_environment(profile.is_development_environment());
+  // An empty logo is no logo: null, as Stack shows it.
+  const auto logo = [](const std::string& url, auto set) {
+    if (!url.empty()) set(url);
+  };
+  logo(profile.logo_url(), [&](const std::string& u) { out.set_logo_url(u); });
+  logo(profile.logo_full_url(),
+       [&](const std::string& u) { out.set_logo_full_url(u); });
+  logo(profile.logo_dark_mode_url(),
+       [&](const std::string& u) { out.set_logo_dark_mode_url(u); });
+  logo(profile.logo_full_dark_mode_url(),
+       [&](const std::string& u) { out.set_logo_full_dark_mode_url(u); });
+  out.set_onboarding_status(profile.onboarding_status());
+  return out;
+}
+
+// Stack's top-level descriptive fields of a create or update body, as the
+// profile.* config keys that keep them. `touched` says which the body
+// names; null (unset but touched) restores the default.
+template <typename Request, typename TouchedFn>
+absl::Status AddProfileKeys(const Request& r, TouchedFn touched,
+                            nlohmann::json& keys) {
+  if (touched("is_production_mode")) {
+    keys["profile.is_production_mode"] =
+        r.has_is_production_mode() ? nlohmann::json(r.is_production_mode())
+                                   : nlohmann::json();
+  }
+  if (touched("onboarding_status")) {
+    keys["profile.onboarding_status"] =
+        r.has_onboarding_status() ? nlohmann::json(r.onboarding_status())
+                                  : nlohmann::json();
+  }
+  struct Logo {
+    const char* name;
+    bool has;
+    const std::string& value;
+  };
+  const Logo logos[] = {
+      {"logo_url", r.has_logo_url(), r.logo_url()},
+      {"logo_full_url", r.has_logo_full_url(), r.logo_full_url()},
+      {"logo_dark_mode_url", r.has_logo_dark_mode_url(),
+       r.logo_dark_mode_url()},
+      {"logo_full_dark_mode_url", r.has_logo_full_dark_mode_url(),
+       r.logo_full_dark_mode_url()},
+  };
+  for (const Logo& logo : logos) {
+    if (!touched(logo.name)) continue;
+    // Empty means no logo, like null.
+    if (!logo.has || logo.value.empty()) {
+      keys[absl::StrCat("profile.", logo.name)] = nullptr;
+      continue;
+    }
+    LATCHKEY_RETURN_IF_ERROR(
+        core::CheckImageUrl(absl::StrCat("body.", logo.name), logo.value));
+    keys[absl::StrCat("profile.", logo.name)] = logo.value;
+  }
+  return absl::OkStatus();
+}
+
+// The dotted keys of `keys` without null values, for a new project (where
+// "restore the default" is the same as leaving the key out).
+nlohmann::json WithoutNulls(const nlohmann::json& keys) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : keys.items()) {
+    if (!value.is_null()) out[key] = value;
+  }
   return out;
 }
 
@@ -59,9 +133,11 @@ Project ProjectToProto(const core::ProjectView& view) {
 // the request into core::ProjectAdmin's input and its result back.
 class ProjectMethods {
  public:
-  explicit ProjectMethods(AppContext& context)
-      : projects_(context.database, context.projects, context.clock,
-                  context.passwords.ceiling()) {}
+  ProjectMethods(AppContext& context, crypto::SecretBox client_secret_box)
+      : providers_(context.database, context.projects, context.clock,
+                   std::move(client_secret_box)),
+        projects_(context.database, context.projects, context.clock,
+                  context.passwords.ceiling(), &providers_) {}
 
   absl::StatusOr<Project> CreateProject(CallContext& call,
                                         const CreateProjectRequest& request) {
@@ -76,7 +152,27 @@ class ProjectMethods {
     input.admin_user_id = caller.admin_user_id;
     input.display_name = request.display_name();
     if (request.has_description()) input.description = request.description();
-    if (request.has_config()) input.config = StructToJson(request.config());
+    nlohmann::json keys = nlohmann::json::object();
+    if (request.has_config()) {
+      LATCHKEY_ASSIGN_OR_RETURN(
+          core::ProjectConfigBody body,
+          core::TranslateProjectConfigBody(StructToJson(request.config())));
+      keys = std::move(body.override_keys);
+      input.oauth_providers = std::move(body.oauth_providers);
+    }
+    LATCHKEY_RETURN_IF_ERROR(AddProfileKeys(
+        request, [&](absl::string_view) { return true; }, keys));
+    if (request.has_is_development_environment()) {
+      keys["profile.is_development_environment"] =
+          request.is_development_environment();
+    }
+    input.config = WithoutNulls(keys);
+    if (request.has_owner_team_id()) {
+      if (!crypto::IsUuid(request.owner_team_id())) {
+        return SchemaError("body.owner_team_id must be a UUID");
+      }
+      input.owner_team_id = request.owner_team_id();
+    }
     LATCHKEY_ASSIGN_OR_RETURN(core::ProjectView project,
                               projects_.Create(input));
     return ProjectToProto(project);
@@ -131,36 +227,25 @@ class ProjectMethods {
   absl::StatusOr<Project> UpdateProject(CallContext& call,
                                         const UpdateProjectRequest& request) {
     // Which fields the update names: the mask's, or (no mask) those set.
-    bool set_name = request.has_display_name();
-    bool set_description = request.has_description();
-    bool set_config = request.has_config();
-    if (request.update_mask().paths_size() > 0) {
-      set_name = set_description = set_config = false;
-      for (const std::string& path : request.update_mask().paths()) {
-        if (path == "display_name") {
-          set_name = true;
-        } else if (path == "description") {
-          set_description = true;
-        } else if (path == "config") {
-          set_config = true;
-        } else {
-          return SchemaError(
-              absl::StrCat("update_mask names an unknown field \"",
-                           path.substr(0, 64), "\""));
-        }
-      }
-    }
+    const Touched touched(request, request.update_mask());
+    LATCHKEY_RETURN_IF_ERROR(touched.Check({}));
     core::ProjectChanges changes;
-    if (set_name) changes.display_name = request.display_name();
-    if (set_description) {
+    if (touched("display_name")) changes.display_name = request.display_name();
+    if (touched("description")) {
       changes.description =
           request.has_description()
               ? std::optional<std::string>(request.description())
               : std::nullopt;
     }
-    if (set_config && request.has_config()) {
-      changes.config_patch = StructToJson(request.config());
+    if (touched("config") && request.has_config()) {
+      LATCHKEY_ASSIGN_OR_RETURN(
+          core::ProjectConfigBody body,
+          core::TranslateProjectConfigBody(StructToJson(request.config())));
+      changes.config_patch = std::move(body.override_keys);
+      changes.oauth_providers = std::move(body.oauth_providers);
     }
+    LATCHKEY_RETURN_IF_ERROR(
+        AddProfileKeys(request, touched, changes.config_patch));
     LATCHKEY_ASSIGN_OR_RETURN(
         core::ProjectView project,
         projects_.Update(call.caller().project_id, changes));
@@ -190,6 +275,7 @@ class ProjectMethods {
   }
 
  private:
+  const core::OAuthProviderSettings providers_;
   const core::ProjectAdmin projects_;
 };
 
@@ -197,8 +283,13 @@ class ProjectMethods {
 
 absl::Status RegisterProjectService(MethodRegistry& registry,
                                     AppContext& context) {
-  ServiceBinder<ProjectMethods> bind(registry, "identity.v1.ProjectService",
-                                     std::make_shared<ProjectMethods>(context));
+  LATCHKEY_ASSIGN_OR_RETURN(
+      crypto::SecretBox box,
+      core::OAuthClientSecretBox(context.config.server_secret,
+                                 context.config.previous_server_secret));
+  ServiceBinder<ProjectMethods> bind(
+      registry, "identity.v1.ProjectService",
+      std::make_shared<ProjectMethods>(context, std::move(box)));
   bind("CreateProject", &ProjectMethods::CreateProject);
   bind("ListProjects", &ProjectMethods::ListProjects);
   bind("GetCurrentProject", &ProjectMethods::GetCurrentProject);

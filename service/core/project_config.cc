@@ -8,6 +8,7 @@
 #include "absl/strings/str_split.h"
 #include "crypto/strict_json.h"
 #include "google/protobuf/descriptor.h"
+#include "service/core/image_urls.h"
 #include "service/core/trusted_domains.h"
 #include "service/errors/api_error.h"
 #include "service/json/json_reader.h"
@@ -47,6 +48,7 @@ ProjectConfig BuildDefaults() {
   config.mutable_argon2()->set_memory_kib(19456);
   config.mutable_argon2()->set_iterations(2);
   config.mutable_argon2()->set_parallelism(1);
+  config.mutable_profile()->set_onboarding_status("completed");
   config.add_team_creator_default_permissions("team_admin");
   config.add_team_member_default_permissions("team_member");
   auto limit = [](identity::v1::RateLimit* rate, int limit, int window) {
@@ -131,6 +133,35 @@ bool IsPermissionId(const std::string& id) {
   return std::regex_match(id, *kPattern);
 }
 
+// The profile.* keys: logos are image URLs, onboarding_status one of
+// Stack's dashboard stages.
+absl::Status CheckProfile(const identity::v1::ProjectProfile& profile) {
+  const std::pair<const char*, const std::string*> logos[] = {
+      {"logo_url", &profile.logo_url()},
+      {"logo_full_url", &profile.logo_full_url()},
+      {"logo_dark_mode_url", &profile.logo_dark_mode_url()},
+      {"logo_full_dark_mode_url", &profile.logo_full_dark_mode_url()},
+  };
+  for (const auto& [name, value] : logos) {
+    if (value->empty()) continue;
+    if (auto status = CheckImageUrl(absl::StrCat("profile.", name), *value);
+        !status.ok()) {
+      return status;
+    }
+  }
+  static const std::set<std::string> kStages = {
+      "config_choice",     "apps_selection", "auth_setup", "domain_setup",
+      "email_theme_setup", "payments_setup", "welcome",    "completed"};
+  if (!kStages.count(profile.onboarding_status())) {
+    return SchemaError(
+        "profile.onboarding_status must be one of config_choice, "
+        "apps_selection, "
+        "auth_setup, domain_setup, email_theme_setup, payments_setup, welcome, "
+        "completed");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckRange(absl::string_view key, int64_t value, int64_t min,
                         int64_t max) {
   if (value < min || value > max) {
@@ -192,6 +223,9 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
         !status.ok()) {
       return status;
     }
+  }
+  if (auto status = CheckProfile(config.profile()); !status.ok()) {
+    return status;
   }
   if (config.domains_size() > 100) {
     return InvalidConfig("at most 100 trusted domains");

@@ -27,16 +27,20 @@ absl::Status RequireInternalProject(absl::string_view project_id) {
   return absl::OkStatus();
 }
 
-// enabled_oauth_providers follows the OAuth provider settings; a key that
-// set it would silently disagree with them.
+// enabled_oauth_providers, oauth_providers and email_config are filled in
+// on reads from the OAuth provider settings and the deployment's mailer; a
+// key that set them would silently disagree with those.
 absl::Status RejectDerivedKeys(const nlohmann::json& patch) {
   for (const auto& [key, value] : patch.items()) {
-    if (key == "enabled_oauth_providers" ||
-        absl::StartsWith(key, "enabled_oauth_providers.")) {
-      return SchemaError(
-          "Invalid configuration: \"enabled_oauth_providers\" follows the "
-          "OAuth providers (PUT /internal/oauth-providers/{id}); it cannot be "
-          "set as a config key");
+    for (const char* derived :
+         {"enabled_oauth_providers", "oauth_providers", "email_config"}) {
+      if (key == derived || absl::StartsWith(key, absl::StrCat(derived, "."))) {
+        return SchemaError(absl::StrCat(
+            "Invalid configuration: \"", derived,
+            "\" is read only as a config key (OAuth providers: PUT "
+            "/internal/oauth-providers/{id}, or oauth_providers in a project "
+            "body)"));
+      }
     }
   }
   return absl::OkStatus();
@@ -99,11 +103,20 @@ absl::StatusOr<ProjectConfig> WithProviders(storage::Repositories& repos,
   LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::OAuthProviderRecord> providers,
                             repos.oauth_providers().List(project_id));
   config.clear_enabled_oauth_providers();
+  config.clear_oauth_providers();
   for (const storage::OAuthProviderRecord& provider : providers) {
     if (provider.enabled) {
       config.add_enabled_oauth_providers()->set_id(provider.provider_id);
     }
+    // Stack's admin read lists every configured provider; the secret is
+    // sealed and stays "" (docs/stack-wire-format.md).
+    identity::v1::StackOAuthProvider* stack = config.add_oauth_providers();
+    stack->set_id(provider.provider_id);
+    stack->set_type("standard");
+    stack->set_provider_config_id(provider.provider_id);
+    stack->set_client_id(provider.client_id);
   }
+  config.mutable_email_config()->set_type("shared");
   return config;
 }
 
@@ -130,6 +143,29 @@ absl::Status RequireFullUser(const identity::v1::AccessTokenClaims& user) {
   return absl::OkStatus();
 }
 
+// A named owner team must be an internal-project team the acting user (if
+// any) belongs to.
+absl::Status RequireOwnerTeam(storage::Repositories& repos,
+                              const std::string& team_id,
+                              const std::optional<std::string>& user_id) {
+  absl::StatusOr<storage::TeamRecord> team =
+      repos.teams().Get(common::Std(kInternalProjectId), team_id);
+  if (team.status().code() == absl::StatusCode::kNotFound) {
+    return ApiError(identity::v1::TEAM_NOT_FOUND, {{"team_id", team_id}});
+  }
+  LATCHKEY_RETURN_IF_ERROR(team.status());
+  if (!user_id.has_value()) return absl::OkStatus();
+  absl::Status member =
+      repos.teams()
+          .GetMember(common::Std(kInternalProjectId), team_id, *user_id)
+          .status();
+  if (member.code() == absl::StatusCode::kNotFound) {
+    return ApiError(identity::v1::TEAM_MEMBERSHIP_NOT_FOUND,
+                    {{"team_id", team_id}, {"user_id", *user_id}});
+  }
+  return member;
+}
+
 absl::Status CheckDisplayName(const std::string& name) {
   if (name.empty()) return SchemaError("body.display_name must not be empty");
   return absl::OkStatus();
@@ -143,6 +179,9 @@ absl::StatusOr<ProjectView> ProjectAdmin::Create(
   LATCHKEY_RETURN_IF_ERROR(RequireInternalProject(caller_project.project.id));
   LATCHKEY_RETURN_IF_ERROR(CheckDisplayName(input.display_name));
   LATCHKEY_RETURN_IF_ERROR(RejectDerivedKeys(input.config));
+  if (!input.oauth_providers.empty() && providers_ == nullptr) {
+    return absl::InternalError("no OAuth provider settings to set up with");
+  }
   const nlohmann::json override_json =
       MergeOverrides(nlohmann::json::object(), input.config);
   LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config,
@@ -167,7 +206,12 @@ absl::StatusOr<ProjectView> ProjectAdmin::Create(
   project.description = input.description;
   project.created_at = now;
   std::string team_id;
-  if (owner_user_id.has_value()) {
+  // A new owner team only when the user names none.
+  const bool new_team =
+      owner_user_id.has_value() && !input.owner_team_id.has_value();
+  if (input.owner_team_id.has_value()) {
+    project.owner_team_id = *input.owner_team_id;
+  } else if (new_team) {
     LATCHKEY_ASSIGN_OR_RETURN(team_id, crypto::RandomUuidV4());
     project.owner_team_id = team_id;
   } else {
@@ -177,7 +221,11 @@ absl::StatusOr<ProjectView> ProjectAdmin::Create(
   absl::StatusOr<ProjectView> out;
   LATCHKEY_RETURN_IF_ERROR(database_.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {
-        if (owner_user_id.has_value()) {
+        if (input.owner_team_id.has_value()) {
+          LATCHKEY_RETURN_IF_ERROR(
+              RequireOwnerTeam(repos, *input.owner_team_id, owner_user_id));
+        }
+        if (new_team) {
           storage::TeamRecord team;
           team.id = team_id;
           team.project_id = std::string(kInternalProjectId);
@@ -202,7 +250,29 @@ absl::StatusOr<ProjectView> ProjectAdmin::Create(
         out = ViewOf(repos, project, config);
         return out.status();
       }));
+  if (!input.oauth_providers.empty()) {
+    absl::Status providers = SetUpProviders(project.id, input.oauth_providers);
+    if (!providers.ok()) {
+      // Half a project would surprise its creator more than none: undo.
+      absl::Status undone = Delete(project.id);
+      (void)undone;
+      return providers;
+    }
+    return Get(project.id);
+  }
   return out;
+}
+
+absl::Status ProjectAdmin::SetUpProviders(
+    const std::string& project_id,
+    const std::vector<OAuthProviderInput>& providers) const {
+  if (providers_ == nullptr) {
+    return absl::InternalError("no OAuth provider settings to set up with");
+  }
+  for (const OAuthProviderInput& provider : providers) {
+    LATCHKEY_RETURN_IF_ERROR(providers_->Upsert(project_id, provider).status());
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ProjectView>> ProjectAdmin::ListOwned(
@@ -284,6 +354,10 @@ absl::StatusOr<ProjectView> ProjectAdmin::Update(
         return absl::OkStatus();
       }));
   directory_.Invalidate(project_id);
+  if (!changes.oauth_providers.empty()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        SetUpProviders(project_id, changes.oauth_providers));
+  }
   return Get(project_id);
 }
 

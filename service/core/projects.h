@@ -12,6 +12,7 @@
 #include "identity/v1/project.pb.h"
 #include "identity/v1/token.pb.h"
 #include "nlohmann/json.hpp"
+#include "service/core/oauth_provider_settings.h"
 #include "service/core/project_config.h"
 #include "service/core/project_directory.h"
 #include "storage/database.h"
@@ -44,6 +45,13 @@ struct NewProjectInput {
   std::optional<std::string> description;
   // The initial project-level override: a JSON object of dotted keys.
   nlohmann::json config = nlohmann::json::object();
+  // An existing team of the internal project to own the project instead of
+  // a new one; the acting user must be a member (TEAM_NOT_FOUND,
+  // TEAM_MEMBERSHIP_NOT_FOUND otherwise).
+  std::optional<std::string> owner_team_id;
+  // OAuth providers to set up once the project exists (needs the
+  // OAuthProviderSettings given to ProjectAdmin).
+  std::vector<OAuthProviderInput> oauth_providers;
 };
 
 // What UpdateProject changes; unset members stay as they are.
@@ -53,6 +61,8 @@ struct ProjectChanges {
   std::optional<std::optional<std::string>> description;
   // Dotted keys merged into the project-level override; empty: none.
   nlohmann::json config_patch = nlohmann::json::object();
+  // OAuth providers to create or replace (others stay).
+  std::vector<OAuthProviderInput> oauth_providers;
 };
 
 // The ProjectService flows on projects and their configuration, free of any
@@ -61,12 +71,16 @@ struct ProjectChanges {
 // outlive it.
 class ProjectAdmin {
  public:
+  // `providers` (optional) sets up the OAuth providers a create or update
+  // body names; without it such a body is refused.
   ProjectAdmin(storage::Database& database, ProjectDirectory& directory,
-               const common::Clock& clock, const Argon2Ceiling& ceiling)
+               const common::Clock& clock, const Argon2Ceiling& ceiling,
+               const OAuthProviderSettings* providers = nullptr)
       : database_(database),
         directory_(directory),
         clock_(clock),
-        ceiling_(ceiling) {}
+        ceiling_(ceiling),
+        providers_(providers) {}
 
   // Creates the project with its system team permissions, its initial
   // override and (for a user) the owner team with that user as a member
@@ -113,6 +127,13 @@ class ProjectAdmin {
   ProjectDirectory& directory_;
   const common::Clock& clock_;
   const Argon2Ceiling& ceiling_;
+  const OAuthProviderSettings* const providers_;
+
+  // Stores `providers` for `project_id` (after the project's own
+  // transaction: the settings run their own).
+  absl::Status SetUpProviders(
+      const std::string& project_id,
+      const std::vector<OAuthProviderInput>& providers) const;
 };
 
 }  // namespace latchkey::service::core

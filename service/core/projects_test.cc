@@ -132,6 +132,90 @@ TEST_F(ProjectAdminTest, RefusesBadInputBeforeWritingAnything) {
   EXPECT_THAT(*owned, IsEmpty());
 }
 
+TEST_F(ProjectAdminTest, ANamedOwnerTeamMustBeTheUsersOwn) {
+  // The first project makes a team the owner belongs to; a second project
+  // may name it instead of getting a team of its own.
+  auto first = admin_->Create(ByOwner("First"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string team = *first->project.owner_team_id;
+  NewProjectInput input = ByOwner("Second");
+  input.owner_team_id = team;
+  auto second = admin_->Create(input);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->project.owner_team_id, team);
+  auto owned = admin_->ListOwned(kInternalProjectId, kOwner);
+  ASSERT_TRUE(owned.ok());
+  EXPECT_EQ(owned->size(), 2u);
+
+  NewProjectInput unknown = ByOwner("Third");
+  unknown.owner_team_id = "7a7a7a7a-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
+  EXPECT_THAT(admin_->Create(unknown),
+              HasErrorCode(identity::v1::TEAM_NOT_FOUND));
+
+  // A team of the internal project the user is not in.
+  const std::string other = "8b8b8b8b-1f2a-4b3c-8d4e-5f6a7b8c9d0e";
+  ASSERT_TRUE(db_->RunInTransaction([&](storage::Repositories& repos) {
+                   storage::TeamRecord record;
+                   record.id = other;
+                   record.project_id = std::string(kInternalProjectId);
+                   record.display_name = "Others";
+                   record.created_at = clock_.Now();
+                   return repos.teams().Create(record);
+                 })
+                  .ok());
+  NewProjectInput foreign = ByOwner("Fourth");
+  foreign.owner_team_id = other;
+  EXPECT_THAT(admin_->Create(foreign),
+              HasErrorCode(identity::v1::TEAM_MEMBERSHIP_NOT_FOUND));
+  owned = admin_->ListOwned(kInternalProjectId, kOwner);
+  ASSERT_TRUE(owned.ok());
+  EXPECT_EQ(owned->size(), 2u);
+}
+
+TEST_F(ProjectAdminTest, ProfileKeysAreStoredAndChecked) {
+  NewProjectInput input = ByOwner();
+  auto plain = admin_->Create(input);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->config.profile().onboarding_status(), "completed");
+  EXPECT_FALSE(plain->config.profile().is_production_mode());
+  EXPECT_EQ(plain->config.email_config().type(), "shared");
+
+  input.config = {{"profile.is_production_mode", true},
+                  {"profile.logo_url", "https://example.com/logo.png"},
+                  {"profile.onboarding_status", "welcome"}};
+  auto created = admin_->Create(input);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->config.profile().is_production_mode());
+  EXPECT_EQ(created->config.profile().logo_url(),
+            "https://example.com/logo.png");
+  EXPECT_EQ(created->config.profile().onboarding_status(), "welcome");
+  auto read = admin_->Get(created->project.id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->config.profile().is_production_mode());
+
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"profile.onboarding_status", "nearly"}},
+        nlohmann::json{{"profile.logo_url", "ftp://example.com/a.png"}},
+        nlohmann::json{{"profile.logo_url", "data:image/png;base64,!"}},
+        nlohmann::json{{"oauth_providers", nlohmann::json::array()}},
+        nlohmann::json{{"email_config.type", "standard"}}}) {
+    NewProjectInput refused = ByOwner();
+    refused.config = bad;
+    EXPECT_THAT(admin_->Create(refused),
+                HasErrorCode(identity::v1::SCHEMA_ERROR))
+        << bad.dump();
+  }
+  ProjectChanges changes;
+  changes.config_patch = {{"profile.onboarding_status", "nearly"}};
+  EXPECT_THAT(admin_->Update(created->project.id, changes),
+              HasErrorCode(identity::v1::SCHEMA_ERROR));
+  changes.config_patch = {{"profile.is_production_mode", false}};
+  auto updated = admin_->Update(created->project.id, changes);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_FALSE(updated->config.profile().is_production_mode());
+  EXPECT_EQ(updated->config.profile().onboarding_status(), "welcome");
+}
+
 TEST_F(ProjectAdminTest, AnonymousAndRestrictedUsersMayNotCreateProjects) {
   NewProjectInput input = ByOwner();
   claims_.set_is_anonymous(true);
