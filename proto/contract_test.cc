@@ -150,7 +150,10 @@ TEST(Contract, RoutesAreWellFormedAndBindExistingFields) {
       for (const Route& route :
            RoutesOf(method->options().GetExtension(google::api::http))) {
         ASSERT_FALSE(route.verb.empty()) << "custom verbs are not used";
-        EXPECT_TRUE(absl::StartsWith(route.path, "/api/v1/")) << route.path;
+        // "/api/v1" itself: the API's root (DescribeCaller).
+        EXPECT_TRUE(absl::StartsWith(route.path, "/api/v1/") ||
+                    route.path == "/api/v1")
+            << route.path;
         if (route.verb == "GET" || route.verb == "DELETE") {
           EXPECT_TRUE(route.body.empty()) << route.verb << " with a body";
         } else {

@@ -25,9 +25,11 @@
 namespace latchkey::service::api {
 namespace {
 
+using identity::v1::CallerDescription;
 using identity::v1::ClientProject;
 using identity::v1::CreateProjectRequest;
 using identity::v1::DeleteProjectRequest;
+using identity::v1::DescribeCallerRequest;
 using identity::v1::GetConfigRequest;
 using identity::v1::GetCurrentProjectRequest;
 using identity::v1::GetProjectRequest;
@@ -192,6 +194,38 @@ class ProjectMethods {
     return out;
   }
 
+  absl::StatusOr<CallerDescription> DescribeCaller(
+      CallContext& call, const DescribeCallerRequest&) {
+    const Caller& caller = call.caller();
+    std::string access = "Unknown";
+    switch (caller.access_type) {
+      case identity::v1::ACCESS_TYPE_CLIENT:
+        access = "Client";
+        break;
+      case identity::v1::ACCESS_TYPE_SERVER:
+        access = "Server";
+        break;
+      case identity::v1::ACCESS_TYPE_ADMIN:
+        access = "Admin";
+        break;
+      default:
+        break;
+    }
+    // The user by address when they have one, else by id.
+    std::string user = "None";
+    if (caller.user.has_value()) {
+      user = caller.user->has_email() && !caller.user->email().empty()
+                 ? caller.user->email()
+                 : caller.user->sub();
+    }
+    CallerDescription out;
+    out.set_text(absl::StrCat(
+        "Latchkey identity API (Stack Auth compatible); the OpenAPI document "
+        "is at GET /api/v1/openapi.json.\n\nAuthentication: ",
+        access, "\n  Project: ", caller.project_id, "\n  User: ", user, "\n"));
+    return out;
+  }
+
   absl::StatusOr<ClientProject> GetCurrentProject(
       CallContext& call, const GetCurrentProjectRequest&) {
     const core::ProjectSnapshot& snapshot = *call.caller().project;
@@ -292,6 +326,7 @@ absl::Status RegisterProjectService(MethodRegistry& registry,
       std::make_shared<ProjectMethods>(context, std::move(box)));
   bind("CreateProject", &ProjectMethods::CreateProject);
   bind("ListProjects", &ProjectMethods::ListProjects);
+  bind("DescribeCaller", &ProjectMethods::DescribeCaller);
   bind("GetCurrentProject", &ProjectMethods::GetCurrentProject);
   bind("GetProject", &ProjectMethods::GetProject);
   bind("UpdateProject", &ProjectMethods::UpdateProject);

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/api/annotations.pb.h"
 #include "google/api/http.pb.h"
@@ -53,7 +54,9 @@ constexpr char kAbout[] =
     "user's token goes in x-stack-access-token or authorization: Bearer.\n"
     "The same methods are served over gRPC (package identity.v1, with server\n"
     "reflection). The OpenAPI document: GET /api/v1/openapi.json. See\n"
-    "README.md.\n";
+    "README.md.\n"
+    "\n"
+    "Authentication: None\n";
 
 void AddCors(HttpResponse& response) {
   response.headers.emplace_back("access-control-allow-origin", "*");
@@ -231,6 +234,33 @@ absl::Status RestGateway::Serve(const MethodCatalog& catalog,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Whether the request names a project, an access type, a key or a user
+// (either header spelling): then GET /api/v1 authenticates it.
+bool CarriesCredentials(const HttpRequest& request) {
+  static constexpr absl::string_view kNames[] = {"project-id",
+                                                 "access-type",
+                                                 "publishable-client-key",
+                                                 "secret-server-key",
+                                                 "super-secret-admin-key",
+                                                 "admin-access-token",
+                                                 "access-token"};
+  for (const auto& [name, value] : request.headers) {
+    absl::string_view rest = name;
+    if (!absl::ConsumePrefix(&rest, "x-stack-") &&
+        !absl::ConsumePrefix(&rest, "x-hexclave-")) {
+      continue;
+    }
+    for (absl::string_view known : kNames) {
+      if (absl::EqualsIgnoreCase(rest, known)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   if (!serving_.load(std::memory_order_acquire)) {
     return respond(ErrorFor(ApiError(identity::v1::SERVICE_UNAVAILABLE, {},
@@ -263,6 +293,20 @@ void RestGateway::Handle(HttpRequest request, HttpServer::Respond respond) {
   }
   if (request.method == "GET") {
     if (path == "/api/v1" || path == "/api/v1/") {
+      // With credentials the route authenticates like any other
+      // (ProjectService.DescribeCaller); without, it describes the API.
+      if (CarriesCredentials(request)) {
+        RouteTable::Match match = routes_->Find("GET", "/api/v1");
+        if (match.outcome == RouteTable::Outcome::kMatched) {
+          return Call(targets_[match.target], std::move(match),
+                      std::move(request), std::move(respond));
+        }
+      }
+      if (question != absl::string_view::npos && question + 1 < target.size()) {
+        return respond(
+            ErrorFor(SchemaError("GET /api/v1 takes no query parameters"),
+                     &request, NewRequestId()));
+      }
       return respond(Plain(200, kAbout));
     }
     if (path == "/api/v1/openapi.json") {
@@ -384,6 +428,15 @@ class RestCall : public PendingCall {
       if (directives_.json_body_on_redirect) {
         out.headers.emplace_back("content-type", kJson);
         out.body = "{}";
+      }
+      AddCookies(out);
+      return respond_(std::move(out));
+    }
+    if (access.text_body()) {
+      const auto* text = response.GetDescriptor()->FindFieldByName("text");
+      out.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+      if (text != nullptr) {
+        out.body = response.GetReflection()->GetString(response, text);
       }
       AddCookies(out);
       return respond_(std::move(out));

@@ -898,9 +898,13 @@ json BuildOpenApi(const service::MethodCatalog& catalog,
     }
   }
   // The gateway's own routes, outside the contract.
-  paths["/api/v1"]["get"] =
-      PlainOperation("Server_About", "A short text about the API.",
-                     "text/plain", {{"200", "The text."}});
+  // Replaces the contract's DescribeCaller entry: the answer is text.
+  paths["/api/v1"]["get"] = PlainOperation(
+      "Server_About",
+      "A short text about the API. With project headers the request is "
+      "authenticated like any other and the text names the access type, "
+      "project and user seen.",
+      "text/plain", {{"200", "The text."}});
   paths[std::string(kOpenApiRoute)]["get"] =
       PlainOperation("Server_OpenApi", "This document.", "application/json",
                      {{"200", "The OpenAPI document."}});

@@ -146,6 +146,8 @@ TEST_F(OpenApiTest, DocumentsExactlyTheGatewaysRouteTable) {
   ASSERT_TRUE(gateway.ok()) << gateway.status();
   std::set<std::string> served;
   for (const auto& target : (*gateway)->targets()) {
+    // The root's text answer is documented with the gateway's own routes.
+    if (target.path_template == "/api/v1") continue;
     served.insert(absl::StrCat(absl::AsciiStrToLower(target.http_method), " ",
                                OpenApiPath(target.path_template)));
   }
