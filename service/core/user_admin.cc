@@ -10,6 +10,7 @@
 #include "crypto/encoding.h"
 #include "crypto/random.h"
 #include "service/core/emails.h"
+#include "service/core/image_urls.h"
 #include "service/core/personal_team.h"
 #include "service/core/totp_secrets.h"
 #include "service/errors/api_error.h"
@@ -85,6 +86,10 @@ absl::StatusOr<UserDetails> UserAdmin::Create(
   LATCHKEY_ASSIGN_OR_RETURN(record.id, crypto::RandomUuidV4());
   record.project_id = input.project_id;
   record.display_name = input.display_name;
+  if (input.profile_image_url.has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckImageUrl("body.profile_image_url", *input.profile_image_url));
+  }
   record.profile_image_url = input.profile_image_url;
   if (input.client_metadata_json.has_value()) {
     record.client_metadata_json = *input.client_metadata_json;
@@ -112,7 +117,10 @@ absl::StatusOr<UserDetails> UserAdmin::Create(
         NormalizeEmail(*input.primary_email, "body.primary_email"));
   }
   user.primary_email_verified = input.primary_email_verified;
-  user.primary_email_auth_enabled = input.primary_email_auth_enabled;
+  // As in Stack, an address an administrator gives a user does not sign in
+  // unless asked: it then takes no sign-in address from anyone else.
+  user.primary_email_auth_enabled =
+      input.primary_email_auth_enabled.value_or(false);
   if (record.is_anonymous &&
       (user.primary_email.has_value() || input.password.has_value() ||
        input.password_hash.has_value())) {
@@ -152,6 +160,11 @@ absl::StatusOr<UserDetails> UserAdmin::Update(
           *changes.primary_email,
           NormalizeEmail(**input.primary_email, "body.primary_email"));
     }
+  }
+  if (changes.profile_image_url.has_value() &&
+      changes.profile_image_url->has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckImageUrl("body.profile_image_url", **changes.profile_image_url));
   }
   if (changes.country_code.has_value() && changes.country_code->has_value()) {
     LATCHKEY_RETURN_IF_ERROR(

@@ -35,6 +35,7 @@ struct CreateUserInput {
   // As sent; normalised here.
   std::optional<std::string> primary_email;
   bool primary_email_verified = false;
+  // Unset: false (the address is not used to sign in).
   std::optional<bool> primary_email_auth_enabled;
   // At most one of the two: a password (policy-checked, hashed with
   // argon2id) or an imported hash (bcrypt or argon2id, stored as given).

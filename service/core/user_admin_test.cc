@@ -80,7 +80,8 @@ TEST_F(UserAdminTest, CreatesWithANormalisedEmailAndAnArgon2Password) {
   auto user = admin_->Create(input);
   ASSERT_TRUE(user.ok()) << user.status();
   EXPECT_EQ(user->view.primary_email, "ann@example.com");
-  EXPECT_TRUE(user->view.primary_email_auth_enabled);
+  // Not a sign-in address unless asked for.
+  EXPECT_FALSE(user->view.primary_email_auth_enabled);
   EXPECT_TRUE(user->view.has_password);
   EXPECT_EQ(user->view.user.country_code, "DE");
   auto stored = StoredPassword(user->view.user.id);
@@ -90,6 +91,47 @@ TEST_F(UserAdminTest, CreatesWithANormalisedEmailAndAnArgon2Password) {
                                  config_, kProject);
   ASSERT_TRUE(check.ok()) << check.status();
   EXPECT_TRUE(check->matches);
+}
+
+TEST_F(UserAdminTest, AnAddressThatDoesNotSignInIsNotTaken) {
+  // Two users may share an address that neither signs in with; only one
+  // may sign in with it.
+  auto first = admin_->Create(NewUser("shared@example.com"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = admin_->Create(NewUser("shared@example.com"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  CreateUserInput signs_in = NewUser("shared@example.com");
+  signs_in.primary_email_auth_enabled = true;
+  auto third = admin_->Create(signs_in);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_TRUE(third->view.primary_email_auth_enabled);
+  EXPECT_THAT(admin_->Create(signs_in),
+              HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
+}
+
+TEST_F(UserAdminTest, AProfileImageIsAnHttpOrImageDataUrl) {
+  const std::string gif = "data:image/gif;base64,R0lGODlhAQ==";
+  CreateUserInput input = NewUser();
+  input.profile_image_url = gif;
+  auto user = admin_->Create(input);
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->view.user.profile_image_url, gif);
+  for (const char* bad :
+       {"", "data:image/gif;base64,!!", "data:text/html,x", "not a url"}) {
+    CreateUserInput refused = NewUser("other@example.com");
+    refused.profile_image_url = bad;
+    EXPECT_THAT(admin_->Create(refused),
+                HasErrorCode(identity::v1::SCHEMA_ERROR))
+        << bad;
+    UpdateUserInput update;
+    update.project_id = kProject;
+    update.config = &config_;
+    update.user_id = user->view.user.id;
+    update.changes.profile_image_url = std::optional<std::string>(bad);
+    EXPECT_THAT(admin_->Update(update),
+                HasErrorCode(identity::v1::SCHEMA_ERROR))
+        << bad;
+  }
 }
 
 TEST_F(UserAdminTest, AcceptsAnImportedBcryptHashAsGiven) {
@@ -133,18 +175,24 @@ TEST_F(UserAdminTest, RefusesBadUsersBeforeWritingAnything) {
 }
 
 TEST_F(UserAdminTest, EmailsAndExternalIdsAreUnique) {
-  CreateUserInput first = NewUser();
+  // Unique among addresses that sign in.
+  const auto signing_in = [&](std::string email) {
+    CreateUserInput input = NewUser(std::move(email));
+    input.primary_email_auth_enabled = true;
+    return input;
+  };
+  CreateUserInput first = signing_in("ann@example.com");
   first.external_id = "crm-1";
   auto ann = admin_->Create(first);
   ASSERT_TRUE(ann.ok()) << ann.status();
-  EXPECT_THAT(admin_->Create(NewUser("ANN@example.com")),
+  EXPECT_THAT(admin_->Create(signing_in("ANN@example.com")),
               HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
   CreateUserInput same_id = NewUser("bob@example.com");
   same_id.external_id = "crm-1";
   EXPECT_THAT(admin_->Create(same_id),
               HasErrorCode(identity::v1::SCHEMA_ERROR));
 
-  auto bob = admin_->Create(NewUser("bob@example.com"));
+  auto bob = admin_->Create(signing_in("bob@example.com"));
   ASSERT_TRUE(bob.ok()) << bob.status();
   UpdateUserInput taken = Change(bob->view.user.id);
   taken.changes.external_id = std::optional<std::string>("crm-1");

@@ -138,7 +138,8 @@ TEST_F(UserServiceTest, CreateAnswers201WithNormalisedEmailAndServerView) {
                                     {"server_metadata", {{"plan", "pro"}}}});
   EXPECT_EQ(user["primary_email"], "grace@example.com");
   EXPECT_EQ(user["primary_email_verified"], false);
-  EXPECT_EQ(user["primary_email_auth_enabled"], true);
+  // Stack's default: the address does not sign in unless asked.
+  EXPECT_EQ(user["primary_email_auth_enabled"], false);
   EXPECT_EQ(user["has_password"], true);
   EXPECT_EQ(user["auth_with_email"], true);
   EXPECT_EQ(user["display_name"], "Grace");
@@ -227,10 +228,12 @@ TEST_F(UserServiceTest, BadEmailAndPasswordRulesAreExactErrors) {
 }
 
 TEST_F(UserServiceTest, DuplicateSignInEmailIsUserEmailAlreadyExists) {
-  CreateUser({{"primary_email", "grace@example.com"}});
-  HttpResponse again =
-      Rest("POST", "/api/v1/users", R"({"primary_email": "GRACE@example.com"})",
-           Server());
+  CreateUser({{"primary_email", "grace@example.com"},
+              {"primary_email_auth_enabled", true}});
+  HttpResponse again = Rest(
+      "POST", "/api/v1/users",
+      R"({"primary_email": "GRACE@example.com", "primary_email_auth_enabled": true})",
+      Server());
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_EQ(again.headers["x-stack-known-error"], "USER_EMAIL_ALREADY_EXISTS");
   EXPECT_EQ(again.Json()["details"],
@@ -403,9 +406,12 @@ TEST_F(UserServiceTest, SelectedTeamMustBeOneOfTheUsersTeams) {
 }
 
 TEST_F(UserServiceTest, ChangingThePrimaryEmail) {
-  CreateUser({{"primary_email", "taken@example.com"}});
-  const std::string id = CreateUser({{"primary_email", "grace@example.com"},
-                                     {"primary_email_verified", true}})["id"];
+  CreateUser({{"primary_email", "taken@example.com"},
+              {"primary_email_auth_enabled", true}});
+  const std::string id =
+      CreateUser({{"primary_email", "grace@example.com"},
+                  {"primary_email_verified", true},
+                  {"primary_email_auth_enabled", true}})["id"];
   HttpResponse taken = Patch(id, R"({"primary_email": "Taken@example.com"})");
   EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_EQ(taken.Json()["code"], "USER_EMAIL_ALREADY_EXISTS");
@@ -601,7 +607,8 @@ TEST_F(UserServiceTest, ListFiltersAndItsRestShape) {
 }
 
 TEST_F(UserServiceTest, ImportReportsEachRowAndIsIdempotentOnExternalId) {
-  CreateUser({{"primary_email", "taken@example.com"}});
+  CreateUser({{"primary_email", "taken@example.com"},
+              {"primary_email_auth_enabled", true}});
   const nlohmann::json rows =
       nlohmann::json::parse(absl::StrCat(R"([
     {"external_id": "auth0|1", "primary_email": "one@example.com",

@@ -173,7 +173,7 @@ test('users are created, listed page by page, updated and imported', async () =>
     const created = await call('/users', {
       method: 'POST', headers,
       body: { primary_email: ` User${i}@Example.com `, password: 'correct horse battery',
-        display_name: `User ${i}` },
+        display_name: `User ${i}`, primary_email_auth_enabled: true },
     });
     assert.equal(created.status, 201, created.text);
     assert.equal(created.json.primary_email, `user${i}@example.com`);
@@ -186,7 +186,7 @@ test('users are created, listed page by page, updated and imported', async () =>
     ids.push(created.json.id);
   }
   const duplicate = await call('/users', {
-    method: 'POST', headers, body: { primary_email: 'USER0@example.com' },
+    method: 'POST', headers, body: { primary_email: 'USER0@example.com', primary_email_auth_enabled: true },
   });
   assertError(duplicate, 409, 'USER_EMAIL_ALREADY_EXISTS');
   assert.deepEqual(duplicate.json.details,
