@@ -1,12 +1,32 @@
 #include "service/api/auth_common.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "service/errors/api_error.h"
+#include "service/runtime/http_client.h"
 
 namespace latchkey::service::api {
+
+const core::BotChallengeVerifier& SharedBotChallengeVerifier() {
+  static const auto* const kVerifier = [] {
+    CurlHttpClientOptions options;
+    // A challenge answer is small and quick, or the verifier is down.
+    options.connect_timeout = absl::Seconds(3);
+    options.total_timeout = absl::Seconds(5);
+    options.max_response_bytes = 64 * 1024;
+    const char* loopback =
+        std::getenv("LATCHKEY_BOT_CHALLENGE_ALLOW_LOOPBACK_HTTP");
+    options.allow_loopback_http =
+        loopback != nullptr && std::strcmp(loopback, "true") == 0;
+    auto* http = new CurlHttpClient(std::move(options));
+    return new core::BotChallengeVerifier(*http);
+  }();
+  return *kVerifier;
+}
 
 std::string LinkWithCode(absl::string_view callback_url,
                          absl::string_view code) {

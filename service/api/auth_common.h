@@ -6,8 +6,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status_macros.h"
 #include "identity/v1/common.pb.h"
 #include "service/api/app_context.h"
+#include "service/core/bot_challenge.h"
 #include "service/core/mail_admission.h"
 #include "service/core/project_directory.h"
 #include "service/core/sign_in_services.h"
@@ -52,10 +54,10 @@ std::optional<std::string> AnonymousCaller(const Caller& caller);
 absl::Status CheckBotChallengeShape(bool has_token, const std::string* phase,
                                     const std::string* unavailable);
 
-// The shape of Stack's bot-challenge fields (the verification itself needs
-// a verifier, which the server does not have yet): a phase of "invisible"
-// or "visible" that comes with a token, and "true" for unavailable, which
-// comes with neither. SCHEMA_ERROR naming the field otherwise.
+// The shape of Stack's bot-challenge fields (CheckBotChallenge below also
+// verifies them): a phase of "invisible" or "visible" that comes with a
+// token, and "true" for unavailable, which comes with neither. SCHEMA_ERROR
+// naming the field otherwise.
 template <typename Request>
 absl::Status CheckBotChallengeFields(const Request& request) {
   return CheckBotChallengeShape(request.has_bot_challenge_token(),
@@ -65,6 +67,30 @@ absl::Status CheckBotChallengeFields(const Request& request) {
                                 request.has_bot_challenge_unavailable()
                                     ? &request.bot_challenge_unavailable()
                                     : nullptr);
+}
+
+// The server's bot-challenge verifier: outbound calls bounded to 5 s and
+// 64 KiB; http:// to a loopback host only with
+// LATCHKEY_BOT_CHALLENGE_ALLOW_LOOPBACK_HTTP=true (tests).
+const core::BotChallengeVerifier& SharedBotChallengeVerifier();
+
+// CheckBotChallengeFields, then the project's verifier (if it has one).
+template <typename Request>
+absl::Status CheckBotChallenge(const core::ProjectSnapshot& project,
+                               const CallContext& call,
+                               const Request& request) {
+  LATCHKEY_RETURN_IF_ERROR(CheckBotChallengeFields(request));
+  core::BotChallengeAnswer answer;
+  if (request.has_bot_challenge_token()) {
+    answer.token = request.bot_challenge_token();
+  }
+  if (request.has_bot_challenge_phase()) {
+    answer.phase = request.bot_challenge_phase();
+  }
+  answer.unavailable = request.has_bot_challenge_unavailable();
+  answer.client_ip = call.client_ip();
+  return SharedBotChallengeVerifier().Check(project.config.bot_challenge(),
+                                            answer);
 }
 
 // {success: true}.

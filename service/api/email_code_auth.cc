@@ -39,8 +39,8 @@ class EmailCodeMethods {
 
   absl::StatusOr<SendSignInCodeResponse> SendSignInCode(
       CallContext& call, const SendSignInCodeRequest& request) {
-    LATCHKEY_RETURN_IF_ERROR(CheckBotChallengeFields(request));
     const core::ProjectSnapshot& project = *call.caller().project;
+    LATCHKEY_RETURN_IF_ERROR(CheckBotChallenge(project, call, request));
     LATCHKEY_ASSIGN_OR_RETURN(core::CodeMail code,
                               code_sign_in_.SendCode({project, request.email(),
                                                       request.callback_url()}));

@@ -52,9 +52,9 @@ class PasswordMethods {
 
   absl::StatusOr<SignInResponse> PasswordSignUp(
       CallContext& call, const PasswordSignUpRequest& request) {
-    LATCHKEY_RETURN_IF_ERROR(CheckBotChallengeFields(request));
     const Caller& caller = call.caller();
     const core::ProjectSnapshot& project = *caller.project;
+    LATCHKEY_RETURN_IF_ERROR(CheckBotChallenge(project, call, request));
     core::PasswordSignUp::Input input{project, request.email(),
                                       request.password(), call.client_ip()};
     input.anonymous_user_id = AnonymousCaller(caller);

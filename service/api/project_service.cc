@@ -49,6 +49,13 @@ nlohmann::json StructToJson(const google::protobuf::Struct& config) {
   return nlohmann::json::parse(ValueToJsonText(value));
 }
 
+// The configuration as reads show it: the bot-challenge secret is write
+// only.
+ProjectConfig Redacted(ProjectConfig config) {
+  config.mutable_bot_challenge()->clear_secret();
+  return config;
+}
+
 Project ProjectToProto(const core::ProjectView& view) {
   const storage::ProjectRecord& record = view.project;
   Project out;
@@ -56,7 +63,7 @@ Project ProjectToProto(const core::ProjectView& view) {
   out.set_display_name(record.display_name);
   if (record.description.has_value()) out.set_description(*record.description);
   out.set_created_at_millis(Millis(record.created_at));
-  *out.mutable_config() = view.config;
+  *out.mutable_config() = Redacted(view.config);
   if (record.owner_team_id.has_value()) {
     out.set_owner_team_id(*record.owner_team_id);
   }
@@ -298,14 +305,16 @@ class ProjectMethods {
                                           const GetConfigRequest&) {
     LATCHKEY_ASSIGN_OR_RETURN(core::ProjectView project,
                               projects_.Get(call.caller().project_id));
-    return project.config;
+    return Redacted(project.config);
   }
 
   absl::StatusOr<ProjectConfig> UpdateConfigOverride(
       CallContext& call, const UpdateConfigOverrideRequest& request) {
-    return projects_.UpdateConfigOverride(call.caller().project_id,
-                                          request.level(),
-                                          request.config_override_string());
+    LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config,
+                              projects_.UpdateConfigOverride(
+                                  call.caller().project_id, request.level(),
+                                  request.config_override_string()));
+    return Redacted(std::move(config));
   }
 
  private:

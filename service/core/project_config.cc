@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "crypto/strict_json.h"
@@ -226,6 +227,17 @@ absl::Status ValidateProjectConfig(const ProjectConfig& config) {
   }
   if (auto status = CheckProfile(config.profile()); !status.ok()) {
     return status;
+  }
+  if (const auto& bot = config.bot_challenge(); !bot.verify_url().empty()) {
+    if (!absl::StartsWith(bot.verify_url(), "https://") &&
+        !absl::StartsWith(bot.verify_url(), "http://")) {
+      return InvalidConfig("bot_challenge.verify_url must be an http(s) URL");
+    }
+    if (bot.secret().empty() || bot.secret().size() > 1024) {
+      return InvalidConfig(
+          "bot_challenge.secret must be set (at most 1024 characters) with "
+          "a verify_url");
+    }
   }
   if (config.domains_size() > 100) {
     return InvalidConfig("at most 100 trusted domains");
