@@ -352,7 +352,7 @@ describe('OAuth sign-in with a real OpenID provider', () => {
     const email = 'dave@example.com';
     const created = await fetch(`${server.httpUrl}/api/v1/users`, {
       method: 'POST', headers: serverHeaders(),
-      body: JSON.stringify({ primary_email: email, password: 'correct horse battery' }),
+      body: JSON.stringify({ primary_email: email, password: 'correct horse battery', primary_email_auth_enabled: true }),
     });
     const daveText = await created.text();
     assert.equal(created.status, 201, daveText);
@@ -381,7 +381,10 @@ describe('OAuth sign-in with a real OpenID provider', () => {
     // The provider's unverified email never takes over an account.
     const erin = await fetch(`${server.httpUrl}/api/v1/users`, {
       method: 'POST', headers: serverHeaders(),
-      body: JSON.stringify({ primary_email: 'erin@example.com', primary_email_verified: true, password: 'correct horse battery' }),
+      body: JSON.stringify({
+        primary_email: 'erin@example.com', primary_email_verified: true, password: 'correct horse battery',
+        primary_email_auth_enabled: true,
+      }),
     });
     assert.equal(erin.status, 201);
     addAccount('erin-at-idp', 'erin@example.com', false);
