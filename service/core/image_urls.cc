@@ -55,7 +55,8 @@ absl::StatusOr<ImageDataUrl> ParseImageDataUrl(absl::string_view field,
   for (char c : subtype) {
     if (!IsTokenChar(c)) return invalid("its media type must be image/<type>");
   }
-  absl::StatusOr<std::string> bytes = crypto::Base64Decode(common::Std(payload));
+  absl::StatusOr<std::string> bytes =
+      crypto::Base64Decode(common::Std(payload));
   if (!bytes.ok()) return invalid("its data is not standard base64");
   if (bytes->empty()) return invalid("the image is empty");
   ImageDataUrl out;

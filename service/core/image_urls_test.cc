@@ -28,14 +28,14 @@ TEST(ImageUrlsTest, ParsesABase64ImageDataUrl) {
 
 TEST(ImageUrlsTest, RefusesMalformedDataUrls) {
   for (const char* bad : {
-           "data:image/png;base64",          // no comma
-           "data:image/png,AAEC",            // not base64
-           "data:text/plain;base64,AAEC",    // not an image
-           "data:image/;base64,AAEC",        // no subtype
-           "data:image/png;base64,",         // empty image
-           "data:image/png;base64,!!!!",     // not base64 text
-           "data:image/png;base64,AA EC",    // whitespace
-           "data:image/p g;base64,AAEC",     // bad subtype
+           "data:image/png;base64",        // no comma
+           "data:image/png,AAEC",          // not base64
+           "data:text/plain;base64,AAEC",  // not an image
+           "data:image/;base64,AAEC",      // no subtype
+           "data:image/png;base64,",       // empty image
+           "data:image/png;base64,!!!!",   // not base64 text
+           "data:image/png;base64,AA EC",  // whitespace
+           "data:image/p g;base64,AAEC",   // bad subtype
            "data:image/png;charset=x;base64,AAEC",
        }) {
     absl::Status status = CheckImageUrl("body.profile_image_url", bad);
@@ -50,8 +50,9 @@ TEST(ImageUrlsTest, AcceptsHttpUrlsAndRefusesOthers) {
   EXPECT_TRUE(CheckImageUrl("f", "https://example.com/a.png").ok());
   EXPECT_TRUE(CheckImageUrl("f", "http://localhost:8080/a.png").ok());
   EXPECT_TRUE(CheckImageUrl("f", kTinyGif).ok());
-  for (const char* bad : {"", "ftp://example.com/a.png", "example.com/a.png",
-                          "https://example.com/a b.png", "javascript:alert(1)"}) {
+  for (const char* bad :
+       {"", "ftp://example.com/a.png", "example.com/a.png",
+        "https://example.com/a b.png", "javascript:alert(1)"}) {
     EXPECT_THAT(CheckImageUrl("f", bad),
                 HasErrorCode(identity::v1::SCHEMA_ERROR))
         << bad;
@@ -65,8 +66,8 @@ TEST(ImageUrlsTest, BoundsTheLength) {
   std::string url = prefix + body;
   ASSERT_LE(url.size(), kMaxImageUrlLength);
   EXPECT_TRUE(CheckImageUrl("f", url).ok());
-  std::string longer = "https://example.com/" +
-                       std::string(kMaxImageUrlLength, 'a');
+  std::string longer =
+      "https://example.com/" + std::string(kMaxImageUrlLength, 'a');
   absl::Status status = CheckImageUrl("f", longer);
   EXPECT_THAT(status, HasErrorCode(identity::v1::SCHEMA_ERROR));
   EXPECT_THAT(std::string(status.message()), HasSubstr("1000000"));
