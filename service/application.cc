@@ -13,6 +13,7 @@
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
 #include "service/mesh/ext_authz.h"
+#include "service/mesh/identity_headers.h"
 #include "service/runtime/json_log.h"
 #include "service/tls_files.h"
 
@@ -209,8 +210,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   storage::Database* db = app->database_.get();
   server_options.readiness_probe = [db] { return db->Ping(); };
   // Envoy's ext_authz, and through it the REST gateway's forward auth.
+  absl::StatusOr<std::vector<mesh::IdentityHeader>> identity_headers =
+      mesh::ParseIdentityHeaders(config.identity_headers);
+  if (!identity_headers.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--identity_headers: ", identity_headers.status().message()));
+  }
   app->ext_authz_ = std::make_unique<mesh::ExtAuthz>(
-      *app->token_verifier_, *app->projects_, *app->permissions_);
+      *app->token_verifier_, *app->projects_, *app->permissions_,
+      *std::move(identity_headers));
   server_options.extra_services.push_back(&mesh::AuthorizationService());
   api::AppContext* context = app->context_.get();
   const mesh::ExtAuthz* ext_authz = app->ext_authz_.get();

@@ -98,6 +98,11 @@ ABSL_FLAG(int, shutdown_delay_seconds, -1,
 ABSL_FLAG(std::string, admin_address, "",
           "admin listener HOST:PORT for GET /metrics, /healthz, /readyz (env "
           "LATCHKEY_ADMIN_ADDRESS; default none)");
+ABSL_FLAG(std::string, identity_headers, "",
+          "extra headers ext_authz and forward auth send upstream on an "
+          "allowed request, HEADER=FIELD pairs, comma-separated, e.g. "
+          "x-user-email=primary_email,x-user-name=display_name (env "
+          "LATCHKEY_IDENTITY_HEADERS; default none)");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain for the gRPC and HTTP listeners, re-read "
           "when it changes (env LATCHKEY_TLS_CERT; default none: plaintext)");
@@ -156,6 +161,7 @@ int main(int argc, char** argv) {
   flags.shutdown_grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
   flags.shutdown_delay_seconds = absl::GetFlag(FLAGS_shutdown_delay_seconds);
   flags.admin_address = absl::GetFlag(FLAGS_admin_address);
+  flags.identity_headers = absl::GetFlag(FLAGS_identity_headers);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
   flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

@@ -365,6 +365,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     }
   }
 
+  config.identity_headers =
+      Resolve(flags.identity_headers, env, "LATCHKEY_IDENTITY_HEADERS", "");
+
   config.tls.cert_file = Resolve(flags.tls_cert, env, "LATCHKEY_TLS_CERT", "");
   config.tls.key_file = Resolve(flags.tls_key, env, "LATCHKEY_TLS_KEY", "");
   config.tls.client_ca_file =
@@ -530,7 +533,12 @@ const std::vector<SettingGroup>& SettingGroups() {
          "health turns NOT_SERVING and /readyz 503 (0 to 300)"},
         {"admin_address", "LATCHKEY_ADMIN_ADDRESS", "none",
          "admin listener HOST:PORT serving GET /metrics (Prometheus), "
-         "/healthz and /readyz; keep it private"}}},
+         "/healthz and /readyz; keep it private"},
+        {"identity_headers", "LATCHKEY_IDENTITY_HEADERS", "none",
+         "extra headers ext_authz and forward auth send upstream, "
+         "HEADER=FIELD,... (at most 16; fields primary_email, "
+         "primary_email_verified, display_name, session_id, branch_id, "
+         "is_restricted, restricted_reason, signed_up_at)"}}},
       {"Storage",
        {{"database", "LATCHKEY_DATABASE", "sqlite:<data_dir>/latchkey.db",
          "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"},

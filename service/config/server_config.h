@@ -102,6 +102,10 @@ struct ServerConfig {
   // HOST:PORT of the admin listener (GET /metrics, /healthz, /readyz);
   // empty: none.
   std::string admin_address;
+  // Extra identity headers for ext_authz and forward auth, as given
+  // (HEADER=FIELD,...); parsed and checked by mesh::ParseIdentityHeaders
+  // at startup.
+  std::string identity_headers;
   TlsConfig tls;
   HttpSettings http;
   SmtpConfig smtp;
@@ -133,6 +137,7 @@ struct ConfigFlags {
   int shutdown_grace_seconds = -1;   // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   int shutdown_delay_seconds = -1;   // LATCHKEY_SHUTDOWN_DELAY_SECONDS, 0
   std::string admin_address;         // LATCHKEY_ADMIN_ADDRESS, none
+  std::string identity_headers;      // LATCHKEY_IDENTITY_HEADERS, none
   std::string tls_cert;              // LATCHKEY_TLS_CERT, none
   std::string tls_key;               // LATCHKEY_TLS_KEY, none
   std::string tls_client_ca;         // LATCHKEY_TLS_CLIENT_CA, none

@@ -121,6 +121,15 @@ HttpResponse ForwardAuthAnswer(const absl::Status& status,
     // proxy that copies a header the answer lacks may send the client's,
     // or (Caddy 2.6) its own unreplaced placeholder.
     if (!team_named) out.headers.emplace_back(kTeamIdHeader, "");
+    // Likewise each header the answer clears (an extra identity header
+    // this user has no value for): sent empty, never left to the client.
+    for (const std::string& name : response.ok_response().headers_to_remove()) {
+      if (name == kTeamIdHeader) continue;
+      const bool named =
+          std::any_of(out.headers.begin(), out.headers.end(),
+                      [&](const auto& header) { return header.first == name; });
+      if (!named) out.headers.emplace_back(name, "");
+    }
   } else {
     // A denial: its status when it names 401 or 403 (the only denials
     // nginx passes on), else 403, Envoy's default.

@@ -110,6 +110,27 @@ TEST(CheckRequestFor, RepeatedHeadersAreJoinedAsEnvoyJoinsThem) {
       "a,b");
 }
 
+TEST(ForwardAuthAnswer, ClearedHeadersAreSentEmpty) {
+  CheckResponse response;
+  auto* header = response.mutable_ok_response()->add_headers();
+  header->mutable_header()->set_key("x-user-email");
+  header->mutable_header()->set_value("ann@example.com");
+  response.mutable_ok_response()->add_headers_to_remove("x-user-name");
+  response.mutable_ok_response()->add_headers_to_remove("x-latchkey-team-id");
+  HttpResponse out = ForwardAuthAnswer(absl::OkStatus(), response);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(HeaderOf(out, "x-user-email"), "ann@example.com");
+  ASSERT_EQ(
+      std::count_if(out.headers.begin(), out.headers.end(),
+                    [](const auto& h) { return h.first == "x-user-name"; }),
+      1);
+  EXPECT_EQ(HeaderOf(out, "x-user-name"), "");
+  EXPECT_EQ(std::count_if(
+                out.headers.begin(), out.headers.end(),
+                [](const auto& h) { return h.first == "x-latchkey-team-id"; }),
+            1);
+}
+
 TEST(ForwardAuthAnswer, AllowedIs200WithTheIdentityHeaders) {
   CheckResponse response;
   auto* header = response.mutable_ok_response()->add_headers();

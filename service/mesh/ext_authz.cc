@@ -1,8 +1,10 @@
 #include "service/mesh/ext_authz.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,7 +125,8 @@ CheckResponse Deny(int http_status, const absl::Status& error,
 
 CheckResponse Allow(const identity::v1::AccessTokenClaims& claims,
                     absl::string_view project_id,
-                    const std::map<std::string, std::string>& headers) {
+                    const std::map<std::string, std::string>& headers,
+                    const std::vector<IdentityHeader>& extra_headers) {
   CheckResponse response;
   response.mutable_status()->set_code(kRpcOk);
   auto* ok = response.mutable_ok_response();
@@ -136,13 +139,30 @@ CheckResponse Allow(const identity::v1::AccessTokenClaims& claims,
   }
   SetHeader(*ok->add_headers(), kIsAnonymousHeader,
             claims.is_anonymous() ? "true" : "false");
+  // The operator's extra headers: set, or removed when this user has no
+  // such value (a client's copy must not pass as ours).
+  std::set<absl::string_view> set_here;
+  for (const IdentityHeader& extra : extra_headers) {
+    std::optional<std::string> value = IdentityValue(extra.field, claims);
+    if (value.has_value()) {
+      SetHeader(*ok->add_headers(), extra.name, *value);
+      set_here.insert(extra.name);
+    } else {
+      ok->add_headers_to_remove(extra.name);
+    }
+  }
   // Whatever else a client sent under our prefix must not reach the
   // upstream as if we had said it. The headers set above are left off the
   // list: Envoy removes after it sets.
   for (const auto& [name, value] : headers) {
     if (!absl::StartsWith(name, kLatchkeyPrefix)) continue;
     if (name == kUserIdHeader || name == kProjectIdHeader ||
-        name == kIsAnonymousHeader || (team_selected && name == kTeamIdHeader))
+        name == kIsAnonymousHeader ||
+        (team_selected && name == kTeamIdHeader) || set_here.count(name) > 0)
+      continue;
+    // Already removed above (an extra header this user has no value for).
+    if (std::any_of(extra_headers.begin(), extra_headers.end(),
+                    [&](const IdentityHeader& h) { return h.name == name; }))
       continue;
     ok->add_headers_to_remove(name);
   }
@@ -267,7 +287,7 @@ absl::StatusOr<CheckResponse> ExtAuthz::Check(
           true);
     }
   }
-  return Allow(*claims, project_id, headers);
+  return Allow(*claims, project_id, headers, extra_headers_);
 }
 
 const google::protobuf::ServiceDescriptor& AuthorizationService() {

@@ -1,6 +1,9 @@
 #ifndef SERVICE_MESH_EXT_AUTHZ_H_
 #define SERVICE_MESH_EXT_AUTHZ_H_
 
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -9,6 +12,7 @@
 #include "service/core/access_tokens.h"
 #include "service/core/permission_catalog.h"
 #include "service/core/project_directory.h"
+#include "service/mesh/identity_headers.h"
 #include "service/pipeline/method_registry.h"
 
 namespace latchkey::service::mesh {
@@ -61,7 +65,9 @@ inline constexpr absl::string_view kIsAnonymousHeader =
 //    user refused is a 403 too: authenticated, not admitted);
 //  - allowed requests go upstream with the identity headers set (replacing
 //    any the client sent, whatever Envoy's default) and every other
-//    client-sent x-latchkey-* header removed.
+//    client-sent x-latchkey-* header removed; the operator's extra identity
+//    headers (--identity_headers) are set too, or removed when the user has
+//    no such value, so a client's copy never passes.
 //
 // A failure to decide (the database does not answer) is an error status,
 // not a denial: Envoy then applies its failure-mode settings.
@@ -70,8 +76,12 @@ class ExtAuthz {
  public:
   ExtAuthz(const core::AccessTokenVerifier& tokens,
            core::ProjectDirectory& projects,
-           core::PermissionCatalog& permissions)
-      : tokens_(tokens), projects_(projects), permissions_(permissions) {}
+           core::PermissionCatalog& permissions,
+           std::vector<IdentityHeader> extra_headers = {})
+      : tokens_(tokens),
+        projects_(projects),
+        permissions_(permissions),
+        extra_headers_(std::move(extra_headers)) {}
 
   absl::StatusOr<envoy::service::auth::v3::CheckResponse> Check(
       const envoy::service::auth::v3::CheckRequest& request) const;
@@ -80,6 +90,7 @@ class ExtAuthz {
   const core::AccessTokenVerifier& tokens_;
   core::ProjectDirectory& projects_;
   core::PermissionCatalog& permissions_;
+  const std::vector<IdentityHeader> extra_headers_;
 };
 
 // envoy.service.auth.v3.Authorization, for the method registry.

@@ -259,6 +259,53 @@ TEST_F(ExtAuthzTest, ClientSentLatchkeyHeadersAreOverwrittenOrRemoved) {
             (std::set<std::string>{"x-latchkey-role", "x-latchkey-team-id"}));
 }
 
+TEST_F(ExtAuthzTest, ExtraIdentityHeadersAreSetOrRemoved) {
+  absl::StatusOr<std::vector<IdentityHeader>> extra = ParseIdentityHeaders(
+      "x-user-email=primary_email,x-user-name=display_name,"
+      "x-latchkey-session=session_id,x-latchkey-reason=restricted_reason");
+  ASSERT_TRUE(extra.ok()) << extra.status();
+  ExtAuthz policy(*verifier_, *projects_, *catalog_, *extra);
+  core::TokenSubject subject;
+  subject.project_id = kProject;
+  subject.user_id = kAnn;
+  subject.session_id = "session-7";
+  subject.signed_up_at = clock_.Now();
+  subject.primary_email = "ann@example.com";
+  absl::StatusOr<core::IssuedToken> issued =
+      issuer_->IssueWithExpiry(subject, absl::Minutes(10));
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  absl::StatusOr<CheckResponse> response =
+      policy.Check(Request({{"authorization", "Bearer " + issued->token},
+                            {"x-user-email", "boss@example.com"},
+                            {"x-user-name", "The Boss"},
+                            {"x-latchkey-session", "forged"},
+                            {"x-latchkey-reason", "forged"}}));
+  ASSERT_TRUE(response.ok()) << response.status();
+  ExpectAllowed(*response);
+  const auto& ok = response->ok_response();
+  EXPECT_EQ(Value(ok.headers(), "x-user-email"), "ann@example.com");
+  EXPECT_EQ(Value(ok.headers(), "x-latchkey-session"), "session-7");
+  // Set as the built-in ones are: overwriting what the client sent.
+  EXPECT_FALSE(HeadersOf(ok.headers()).at("x-user-email")->append().value());
+  EXPECT_EQ(HeadersOf(ok.headers()).at("x-user-email")->append_action(),
+            HeaderValueOption::OVERWRITE_IF_EXISTS_OR_ADD);
+  // Ann has no display name and is not restricted: the client's copies
+  // are removed, once each.
+  EXPECT_EQ(Value(ok.headers(), "x-user-name"), "<absent>");
+  EXPECT_EQ(Value(ok.headers(), "x-latchkey-reason"), "<absent>");
+  std::multiset<std::string> removed(ok.headers_to_remove().begin(),
+                                     ok.headers_to_remove().end());
+  EXPECT_EQ(removed,
+            (std::multiset<std::string>{"x-latchkey-reason", "x-user-name"}));
+}
+
+TEST_F(ExtAuthzTest, WithoutExtraHeadersNoneIsAdded) {
+  CheckResponse response = Check(Request(
+      {{"authorization", "Bearer " + Token(kAnn)}, {"x-user-email", "x"}}));
+  ExpectAllowed(response);
+  EXPECT_EQ(response.ok_response().headers_size(), 3);
+}
+
 TEST_F(ExtAuthzTest, AnonymousUsersAreRefusedUnlessTheRouteAllowsThem) {
   const std::string token = Token(kCat, kProject, /*anonymous=*/true);
   ExpectDenied(Check(Request({{"authorization", "Bearer " + token}})), 401,

@@ -34,9 +34,10 @@ export async function api(server, method, route, { access = 'server', body, toke
 
 async function signUp(server) {
   const email = `mesh${++counter}.${process.pid}@example.com`;
-  return api(server, 'POST', '/auth/password/sign-up', {
+  const answer = await api(server, 'POST', '/auth/password/sign-up', {
     access: 'client', body: { email, password: 'correct horse battery' },
   });
+  return { ...answer, email };
 }
 
 // {alice, bob, anonymous, teamId, permission}: alice holds the project
@@ -66,7 +67,7 @@ export async function meshIdentities(server, { permission = `read_docs_${++count
   };
   const aliceInTeam = await reissued(alice, { selected_team_id: team.id });
   const restricted = await reissued(await signUp(server), { restricted_by_admin: true });
-  const user = (u) => ({ userId: u.user_id, accessToken: u.access_token });
+  const user = (u) => ({ userId: u.user_id, accessToken: u.access_token, email: u.email });
   return {
     alice: user(alice), aliceInTeam: user(aliceInTeam), bob: user(bob), anonymous: user(anonymous),
     restricted: user(restricted), teamId: team.id, permission,

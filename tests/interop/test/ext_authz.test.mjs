@@ -241,3 +241,54 @@ test('restricted users: 403 unless the route admits them', async () => {
     { 'latchkey.allow_restricted': 'true' })));
   assert.equal(byName(ok.headers)['x-latchkey-user-id'].header.value, ids.restricted.userId);
 });
+
+test('--identity_headers: extra headers set to overwrite, cleared when the user has no value', async () => {
+  const extra = await startLatchkeyd({
+    args: ['--identity_headers=X-User-Email=primary_email,x-user-name=display_name,'
+      + 'x-latchkey-session=session_id,x-user-verified=primary_email_verified'],
+  });
+  const definition = protoLoader.loadSync('envoy/service/auth/v3/external_auth.proto', {
+    includeDirs: [protoDir, googleapisDir, '/usr/include'],
+    keepCase: true, longs: String, enums: String, defaults: false, oneofs: true,
+  });
+  const { envoy } = grpc.loadPackageDefinition(definition);
+  const other = new envoy.service.auth.v3.Authorization(
+    extra.grpcAddress, grpc.credentials.createInsecure());
+  try {
+    const them = await meshIdentities(extra);
+    const request = envoyRequest({
+      ...bearer(them.alice),
+      'x-user-email': 'boss@example.com',
+      'x-user-name': 'The Boss',
+      'x-latchkey-session': 'forged',
+    });
+    const reply = await new Promise((resolve, reject) =>
+      other.Check(request, (error, r) => (error ? reject(error) : resolve(r))));
+    const ok = assertAllowed(reply);
+    const headers = byName(ok.headers);
+    assert.equal(headers['x-user-email'].header.value, them.alice.email);
+    assert.equal(headers['x-user-email'].append_action, 'OVERWRITE_IF_EXISTS_OR_ADD');
+    assert.equal(headers['x-user-verified'].header.value, 'false');
+    assert.match(headers['x-latchkey-session'].header.value, /^[0-9a-f-]{36}$/);
+    assert.deepEqual([...ok.headers_to_remove].sort(), ['x-user-name']);
+    const upstream = applyOk(request.attributes.request.http.headers, ok);
+    assert.deepEqual(upstream['x-user-email'], [them.alice.email]);
+    assert.equal(upstream['x-user-name'], undefined);
+    assert.notDeepEqual(upstream['x-latchkey-session'], ['forged']);
+    // A refused request carries none of them.
+    const denied = await new Promise((resolve, reject) =>
+      other.Check(envoyRequest({ 'x-user-email': 'boss@example.com' }),
+        (error, r) => (error ? reject(error) : resolve(r))));
+    assertDenied(denied, 401, 'USER_AUTHENTICATION_REQUIRED');
+  } finally {
+    other.close();
+    assert.equal(await extra.stop(), 0);
+  }
+});
+
+test('--identity_headers: a reserved or malformed header name stops startup', async () => {
+  for (const bad of ['authorization=primary_email', 'x-user=password', 'x user=display_name']) {
+    await assert.rejects(startLatchkeyd({ args: [`--identity_headers=${bad}`] }),
+      /identity_headers/, bad);
+  }
+});

@@ -70,6 +70,9 @@ function startApp() {
     resolve({ port: app.address().port, seen, close: () => new Promise((r) => app.close(r)) })));
 }
 
+// The extra identity headers the fixtures' catch-all route copies.
+const identityHeaders = 'x-user-email=primary_email,x-user-name=display_name';
+
 const proxies = {
   nginx: {
     binary: nginxBin,
@@ -99,7 +102,7 @@ for (const [name, proxy] of Object.entries(proxies)) {
     const logs = [];
 
     before(async () => {
-      server = await startLatchkeyd();
+      server = await startLatchkeyd({ args: [`--identity_headers=${identityHeaders}`] });
       ids = await meshIdentities(server, { permission: 'read_docs' });
       app = await startApp();
       dir = mkdtempSync(path.join(tmpdir(), `latchkey-${name}-`));
@@ -219,6 +222,23 @@ for (const [name, proxy] of Object.entries(proxies)) {
       });
       assert.equal(response.status, 200, await response.text());
       assert.equal(response.headers.get('x-latchkey-user-id'), ids.alice.userId);
+    });
+
+    test('extra identity headers: the user\'s values, never a client-forged one', async () => {
+      const answer = await send('/hello', {
+        headers: { ...bearer(ids.alice), 'x-user-email': 'boss@example.com', 'x-user-name': 'The Boss' },
+      });
+      assert.equal(answer.status, 200, answer.text);
+      const { headers } = answer.upstream;
+      assert.equal(headers['x-user-email'], ids.alice.email);
+      // Alice has no display name: the header is cleared, not passed on.
+      assert.ok(!headers['x-user-name'], JSON.stringify(headers));
+      // The verify endpoint itself answers the extra headers (empty when
+      // the user has no value), as proxies copy them.
+      const direct = await fetch(`${server.httpUrl}/forward-auth`, { headers: bearer(ids.alice) });
+      assert.equal(direct.status, 200);
+      assert.equal(direct.headers.get('x-user-email'), ids.alice.email);
+      assert.equal(direct.headers.get('x-user-name'), '');
     });
 
     test('a selected team reaches the app', async () => {
