@@ -13,24 +13,6 @@ absl::Status Failed(absl::string_view message) {
                   absl::StrCat("The bot challenge was not passed: ", message));
 }
 
-// application/x-www-form-urlencoded value.
-std::string FormEncode(absl::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : value) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-        c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 absl::Status BotChallengeVerifier::Check(
@@ -46,10 +28,11 @@ absl::Status BotChallengeVerifier::Check(
   request.url = config.verify_url();
   request.headers = {{"content-type", "application/x-www-form-urlencoded"},
                      {"accept", "application/json"}};
-  request.body = absl::StrCat("secret=", FormEncode(config.secret()),
-                              "&response=", FormEncode(*answer.token));
+  request.body = absl::StrCat("secret=", UrlEncodeComponent(config.secret()),
+                              "&response=", UrlEncodeComponent(*answer.token));
   if (!answer.client_ip.empty()) {
-    absl::StrAppend(&request.body, "&remoteip=", FormEncode(answer.client_ip));
+    absl::StrAppend(&request.body,
+                    "&remoteip=", UrlEncodeComponent(answer.client_ip));
   }
   absl::StatusOr<OutboundResponse> response = http_.Send(request);
   if (!response.ok()) {

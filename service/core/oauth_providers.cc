@@ -137,23 +137,6 @@ bool IsSupportedProviderType(absl::string_view type) {
   return type == "oidc" || type == "google" || RowOf(type) != nullptr;
 }
 
-std::string UrlEncodeComponent(absl::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
-        c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 absl::Status OAuthProviderClient::ProviderError(absl::string_view provider_id,
                                                 absl::string_view error,
                                                 absl::string_view description) {

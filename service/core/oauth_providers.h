@@ -76,9 +76,6 @@ struct AuthorizeParams {
 // The types this server signs in with.
 bool IsSupportedProviderType(absl::string_view type);
 
-// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string UrlEncodeComponent(absl::string_view text);
-
 // Talks to OpenID providers: discovery (cached for ten minutes per issuer),
 // the authorization URL, the code exchange (client_secret_basic, PKCE S256)
 // and the identity (the id_token validated against the provider's JWKS,

@@ -86,6 +86,11 @@ class CurlHttpClient : public HttpClient {
   const CurlHttpClientOptions options_;
 };
 
+// `text` percent-encoded for a URL query or an
+// application/x-www-form-urlencoded body: every byte but the RFC 3986
+// unreserved ones (letters, digits, '-', '.', '_', '~') becomes %XX.
+std::string UrlEncodeComponent(absl::string_view text);
+
 }  // namespace latchkey::service
 
 #endif  // SERVICE_RUNTIME_HTTP_CLIENT_H_

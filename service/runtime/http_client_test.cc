@@ -231,5 +231,12 @@ TEST(HttpClientTest, RefusesHeaderInjection) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(UrlEncodeComponentTest, KeepsUnreservedAndEncodesEveryOtherByte) {
+  EXPECT_EQ(UrlEncodeComponent("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(UrlEncodeComponent("a b+c&d=e/f?"), "a%20b%2Bc%26d%3De%2Ff%3F");
+  EXPECT_EQ(UrlEncodeComponent(std::string("\0\xff", 2)), "%00%FF");
+  EXPECT_EQ(UrlEncodeComponent(""), "");
+}
+
 }  // namespace
 }  // namespace latchkey::service
