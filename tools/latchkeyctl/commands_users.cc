@@ -144,6 +144,18 @@ int Users(const Invocation& in) {
     if (line.Has("display_name")) {
       request.set_display_name(line.Get("display_name"));
     }
+    // The API's default keeps a created user's address out of sign-in (as
+    // Stack's does); someone who gives an email and a password here means
+    // to sign in with them, so that pair turns it on unless told otherwise.
+    if (line.Has("email_auth_enabled")) {
+      const std::string enabled = line.Get("email_auth_enabled");
+      if (enabled != "true" && enabled != "false") {
+        return Usage("--email_auth_enabled takes true or false");
+      }
+      request.set_primary_email_auth_enabled(enabled == "true");
+    } else if (line.Has("email") && line.Has("password")) {
+      request.set_primary_email_auth_enabled(true);
+    }
     User response;
     return in.Do(
         Access::kServer,
@@ -224,9 +236,12 @@ const CommandGroup& UserCommands() {
       {
           {"users",
            "users list [--query Q] | create --email E [--password P] "
-           "[--display_name N] | get ID | update ID [options] | delete ID | "
+           "[--display_name N] [--email_auth_enabled true|false] | get ID | "
+           "update ID [options] | delete ID | "
            "import FILE",
-           "users of --project (server or admin access). update changes "
+           "users of --project (server or admin access). create signs in "
+           "with the email only when --email_auth_enabled is true, which "
+           "--email with --password implies. update changes "
            "only what it is given: --display_name, --email, --email_verified "
            "true|false, --email_auth_enabled true|false, --password, "
            "--profile_image_url, --client_metadata JSON, "

@@ -61,6 +61,27 @@ describe('latchkeyctl', () => {
     assert.equal(created.code, 0, created.stderr);
     const user = JSON.parse(created.stdout);
     assert.equal(user.primary_email, 'grace@example.com');
+    // An email with a password signs in: the CLI turns email sign-in on,
+    // where the API's default (as Stack's) leaves it off.
+    assert.equal(user.primary_email_auth_enabled, true);
+    const signIn = await fetch(`${server.httpUrl}/api/v1/auth/password/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-stack-project-id': 'internal',
+        'x-stack-access-type': 'client',
+        'x-stack-publishable-client-key': server.keys.publishableClientKey },
+      body: JSON.stringify({ email: 'grace@example.com', password: 'correct horse' }),
+    });
+    assert.equal(signIn.status, 200, await signIn.clone().text());
+    assert.equal((await signIn.json()).user_id, user.id);
+    const quiet = await ctl(['--data_dir', server.dataDir, 'users', 'create',
+      '--email', 'quiet@example.com', '--password', 'correct horse',
+      '--email_auth_enabled', 'false', '--json']);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(JSON.parse(quiet.stdout).primary_email_auth_enabled, false);
+    const bad = await ctl(['--data_dir', server.dataDir, 'users', 'create',
+      '--email', 'bad@example.com', '--email_auth_enabled', 'yes']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--email_auth_enabled takes true or false/);
     const listed = await ctl(['users', 'list', '--json'],
         { LATCHKEY_ADMIN_KEY: server.keys.superSecretAdminKey });
     assert.equal(listed.code, 0, listed.stderr);
