@@ -58,7 +58,9 @@ class AccountSessionMethods {
         core::UserDetails details,
         core::LoadUserDetails(context_.database, caller.project_id,
                               caller.user->sub()));
-    return UserToProto(details, caller.project->config);
+    return UserToProto(
+        details, caller.project->config,
+        ImageLinksFor(context_.config.public_url, caller.project_id));
   }
 
   // The contract requires a signed-in user for the rest.

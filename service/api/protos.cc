@@ -1,6 +1,8 @@
 #include "service/api/protos.h"
 
+#include "absl/strings/strip.h"
 #include "service/core/access_tokens.h"
+#include "service/core/image_urls.h"
 #include "service/core/token_subjects.h"
 #include "service/json/json_reader.h"
 
@@ -17,13 +19,25 @@ absl::StatusOr<google::protobuf::Value> Metadata(const std::string& text) {
 
 int64_t Millis(absl::Time time) { return absl::ToUnixMillis(time); }
 
-absl::StatusOr<identity::v1::Team> TeamToProto(
-    const storage::TeamRecord& team) {
+std::string ImageLinks::Show(absl::string_view kind, absl::string_view owner,
+                             absl::string_view stored) const {
+  return core::ShownImageUrl(public_url, project_id, kind, owner, stored);
+}
+
+ImageLinks ImageLinksFor(absl::string_view public_url,
+                         absl::string_view project_id) {
+  return ImageLinks{std::string(absl::StripSuffix(public_url, "/")),
+                    std::string(project_id)};
+}
+
+absl::StatusOr<identity::v1::Team> TeamToProto(const storage::TeamRecord& team,
+                                               const ImageLinks& images) {
   identity::v1::Team out;
   out.set_id(team.id);
   out.set_display_name(team.display_name);
   if (team.profile_image_url.has_value()) {
-    out.set_profile_image_url(*team.profile_image_url);
+    out.set_profile_image_url(
+        images.Show(core::kTeamImage, team.id, *team.profile_image_url));
   }
   auto client = Metadata(team.client_metadata_json);
   auto client_read_only = Metadata(team.client_read_only_metadata_json);
@@ -39,8 +53,8 @@ absl::StatusOr<identity::v1::Team> TeamToProto(
 }
 
 absl::StatusOr<identity::v1::User> UserToProto(
-    const core::UserDetails& details,
-    const identity::v1::ProjectConfig& config) {
+    const core::UserDetails& details, const identity::v1::ProjectConfig& config,
+    const ImageLinks& images) {
   const storage::UserView& view = details.view;
   const storage::UserRecord& user = view.user;
   identity::v1::User out;
@@ -59,7 +73,8 @@ absl::StatusOr<identity::v1::User> UserToProto(
   *out.mutable_client_read_only_metadata() = *std::move(client_read_only);
   *out.mutable_server_metadata() = *std::move(server);
   if (user.profile_image_url.has_value()) {
-    out.set_profile_image_url(*user.profile_image_url);
+    out.set_profile_image_url(
+        images.Show(core::kUserImage, user.id, *user.profile_image_url));
   }
   out.set_signed_up_at_millis(Millis(user.signed_up_at));
   out.set_has_password(view.has_password);
@@ -75,7 +90,7 @@ absl::StatusOr<identity::v1::User> UserToProto(
   }
   if (user.selected_team_id.has_value() && details.selected_team.has_value()) {
     out.set_selected_team_id(*user.selected_team_id);
-    auto team_proto = TeamToProto(*details.selected_team);
+    auto team_proto = TeamToProto(*details.selected_team, images);
     if (!team_proto.ok()) return team_proto.status();
     *out.mutable_selected_team() = *std::move(team_proto);
   }

@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "identity/v1/team_permission.pb.h"
 #include "service/api/app_context.h"
+#include "service/api/protos.h"
 #include "service/api/touched_fields.h"
 #include "service/core/permission_catalog.h"
 #include "service/core/permission_definitions.h"
@@ -112,6 +113,11 @@ class TeamMethods {
       CallContext& call, const v1::DeletePermissionDefinitionRequest&);
 
  private:
+  // Where the caller's project serves images kept as data URLs.
+  ImageLinks ImagesFor(const Caller& caller) const {
+    return ImageLinksFor(context_.config.public_url, caller.project_id);
+  }
+
   absl::StatusOr<v1::ListPermissionDefinitionsResponse> ListDefinitions(
       CallContext& call, storage::PermissionScope scope);
   absl::StatusOr<v1::PermissionDefinition> CreateDefinition(

@@ -11,6 +11,7 @@
 #include "service/api/caller_rules.h"
 #include "service/api/protos.h"
 #include "service/api/team_access.h"
+#include "service/core/image_urls.h"
 #include "service/errors/api_error.h"
 #include "service/json/json_writer.h"
 #include "service/pipeline/service_binder.h"
@@ -24,17 +25,21 @@ std::optional<std::string> OptionalOf(bool has, const std::string& value) {
 }
 
 absl::StatusOr<v1::TeamMemberProfile> ProfileToProto(
-    const core::TeamMembers::Profile& in, const v1::ProjectConfig& config) {
+    const core::TeamMembers::Profile& in, const v1::ProjectConfig& config,
+    const ImageLinks& images) {
   v1::TeamMemberProfile profile;
   profile.set_team_id(in.team_id);
   profile.set_user_id(in.user_id);
   if (in.display_name.has_value()) profile.set_display_name(*in.display_name);
   if (in.profile_image_url.has_value()) {
-    profile.set_profile_image_url(*in.profile_image_url);
+    profile.set_profile_image_url(
+        images.Show(core::kTeamMemberImage,
+                    core::TeamMemberImageOwner(in.team_id, in.user_id),
+                    *in.profile_image_url));
   }
   if (in.user.has_value()) {
     LATCHKEY_ASSIGN_OR_RETURN(*profile.mutable_user(),
-                              UserToProto(*in.user, config));
+                              UserToProto(*in.user, config, images));
   }
   return profile;
 }
@@ -52,7 +57,8 @@ absl::StatusOr<v1::ListTeamsResponse> TeamMethods::ListTeams(
                             teams_.List(ActorOf(caller), user_id));
   v1::ListTeamsResponse response;
   for (const storage::TeamRecord& team : teams) {
-    LATCHKEY_ASSIGN_OR_RETURN(*response.add_items(), TeamToProto(team));
+    LATCHKEY_ASSIGN_OR_RETURN(*response.add_items(),
+                              TeamToProto(team, ImagesFor(call.caller())));
   }
   response.set_is_paginated(false);
   return response;
@@ -89,14 +95,14 @@ absl::StatusOr<v1::Team> TeamMethods::CreateTeam(
     input.team.server_metadata_json = ValueToJsonText(r.server_metadata());
   }
   LATCHKEY_ASSIGN_OR_RETURN(storage::TeamRecord team, teams_.Create(input));
-  return TeamToProto(team);
+  return TeamToProto(team, ImagesFor(call.caller()));
 }
 
 absl::StatusOr<v1::Team> TeamMethods::GetTeam(CallContext& call,
                                               const v1::GetTeamRequest& r) {
   LATCHKEY_ASSIGN_OR_RETURN(storage::TeamRecord team,
                             teams_.Get(ActorOf(call.caller()), r.team_id()));
-  return TeamToProto(team);
+  return TeamToProto(team, ImagesFor(call.caller()));
 }
 
 absl::StatusOr<v1::Team> TeamMethods::UpdateTeam(
@@ -125,7 +131,7 @@ absl::StatusOr<v1::Team> TeamMethods::UpdateTeam(
   LATCHKEY_ASSIGN_OR_RETURN(
       storage::TeamRecord team,
       teams_.Update(ActorOf(call.caller()), r.team_id(), changes));
-  return TeamToProto(team);
+  return TeamToProto(team, ImagesFor(call.caller()));
 }
 
 absl::StatusOr<v1::SuccessResponse> TeamMethods::DeleteTeam(
@@ -171,8 +177,9 @@ TeamMethods::ListTeamMemberProfiles(
                             OptionalOf(r.has_team_id(), r.team_id()), user_id));
   v1::ListTeamMemberProfilesResponse response;
   for (const core::TeamMembers::Profile& profile : profiles) {
-    LATCHKEY_ASSIGN_OR_RETURN(*response.add_items(),
-                              ProfileToProto(profile, caller.project->config));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        *response.add_items(),
+        ProfileToProto(profile, caller.project->config, ImagesFor(caller)));
   }
   response.set_is_paginated(false);
   return response;
@@ -186,7 +193,7 @@ absl::StatusOr<v1::TeamMemberProfile> TeamMethods::GetTeamMemberProfile(
   LATCHKEY_ASSIGN_OR_RETURN(
       core::TeamMembers::Profile profile,
       members_.GetProfile(ActorOf(caller), r.team_id(), user_id));
-  return ProfileToProto(profile, caller.project->config);
+  return ProfileToProto(profile, caller.project->config, ImagesFor(caller));
 }
 
 absl::StatusOr<v1::TeamMemberProfile> TeamMethods::UpdateTeamMemberProfile(
@@ -211,7 +218,7 @@ absl::StatusOr<v1::TeamMemberProfile> TeamMethods::UpdateTeamMemberProfile(
   LATCHKEY_ASSIGN_OR_RETURN(
       core::TeamMembers::Profile profile,
       members_.UpdateProfile(actor, r.team_id(), user_id, changes));
-  return ProfileToProto(profile, caller.project->config);
+  return ProfileToProto(profile, caller.project->config, ImagesFor(caller));
 }
 
 }  // namespace teams

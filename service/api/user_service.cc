@@ -15,6 +15,7 @@
 #include "service/api/protos.h"
 #include "service/api/touched_fields.h"
 #include "service/api/user_import.h"
+#include "service/core/profile_images.h"
 #include "service/core/totp_secrets.h"
 #include "service/core/user_admin.h"
 #include "service/core/user_import.h"
@@ -28,11 +29,13 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using identity::v1::CreateUserRequest;
 using identity::v1::DeleteUserRequest;
+using identity::v1::GetProfileImageRequest;
 using identity::v1::GetUserRequest;
 using identity::v1::ImportUsersRequest;
 using identity::v1::ImportUsersResponse;
 using identity::v1::ListUsersRequest;
 using identity::v1::ListUsersResponse;
+using identity::v1::ProfileImage;
 using identity::v1::SuccessResponse;
 using identity::v1::UpdateCurrentUserRequest;
 using identity::v1::UpdateUserRequest;
@@ -95,9 +98,24 @@ absl::StatusOr<UpdateUserRequest> AsUpdateOfMe(
 class UserMethods {
  public:
   UserMethods(AppContext& context, crypto::SecretBox totp_box)
-      : users_(context.database, context.passwords, context.clock,
+      : public_url_(context.config.public_url),
+        users_(context.database, context.passwords, context.clock,
                std::move(totp_box)),
-        import_(context.database, context.clock) {}
+        import_(context.database, context.clock),
+        images_(context.database) {}
+
+  // Public: serves an image a user, team or member was given as a data URL.
+  absl::StatusOr<ProfileImage> GetProfileImage(
+      CallContext&, const GetProfileImageRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::ServedImage image,
+        images_.Get(request.project_id(), request.owner_type(),
+                    request.owner_id(), request.digest()));
+    ProfileImage out;
+    out.set_content_type(image.media_type);
+    out.set_body(std::move(image.bytes));
+    return out;
+  }
 
   absl::StatusOr<User> CreateUser(CallContext& call,
                                   const CreateUserRequest& request) {
@@ -130,7 +148,7 @@ class UserMethods {
     input.password = OptionalOf(r.has_password(), r.password());
     input.password_hash = OptionalOf(r.has_password_hash(), r.password_hash());
     LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user, users_.Create(input));
-    return UserToProto(user, caller.project->config);
+    return UserToProto(user, caller.project->config, ImagesFor(caller));
   }
 
   absl::StatusOr<User> GetUser(CallContext& call,
@@ -140,7 +158,7 @@ class UserMethods {
                               ResolveUserId(caller, request.user_id()));
     LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user,
                               users_.Get(caller.project_id, user_id));
-    return UserToProto(user, caller.project->config);
+    return UserToProto(user, caller.project->config, ImagesFor(caller));
   }
 
   absl::StatusOr<User> UpdateUser(CallContext& call,
@@ -216,7 +234,7 @@ class UserMethods {
           OptionalOf(hash_touched && r.has_password_hash(), r.password_hash())};
     }
     LATCHKEY_ASSIGN_OR_RETURN(core::UserDetails user, users_.Update(input));
-    return UserToProto(user, caller.project->config);
+    return UserToProto(user, caller.project->config, ImagesFor(caller));
   }
 
   absl::StatusOr<User> UpdateCurrentUser(
@@ -255,8 +273,9 @@ class UserMethods {
     LATCHKEY_ASSIGN_OR_RETURN(core::UserList list, users_.List(input));
     ListUsersResponse out;
     for (const core::UserDetails& user : list.users) {
-      LATCHKEY_ASSIGN_OR_RETURN(*out.add_items(),
-                                UserToProto(user, caller.project->config));
+      LATCHKEY_ASSIGN_OR_RETURN(
+          *out.add_items(),
+          UserToProto(user, caller.project->config, ImagesFor(caller)));
     }
     if (list.next_cursor.has_value()) {
       out.mutable_pagination()->set_next_cursor(*list.next_cursor);
@@ -275,8 +294,14 @@ class UserMethods {
   }
 
  private:
+  ImageLinks ImagesFor(const Caller& caller) const {
+    return ImageLinksFor(public_url_, caller.project_id);
+  }
+
+  const std::string public_url_;
   const core::UserAdmin users_;
   const core::UserImport import_;
+  const core::ProfileImages images_;
 };
 
 }  // namespace
@@ -295,6 +320,7 @@ absl::Status RegisterUserService(MethodRegistry& registry,
   bind("DeleteUser", &UserMethods::DeleteUser);
   bind("ListUsers", &UserMethods::ListUsers);
   bind("ImportUsers", &UserMethods::ImportUsers);
+  bind("GetProfileImage", &UserMethods::GetProfileImage);
   LATCHKEY_RETURN_IF_ERROR(bind.status());
   ServiceBinder<UserMethods> auth(registry, "identity.v1.AuthService", methods);
   auth("UpdateCurrentUser", &UserMethods::UpdateCurrentUser);

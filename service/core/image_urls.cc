@@ -6,6 +6,7 @@
 #include "absl/strings/strip.h"
 #include "common/string_views.h"
 #include "crypto/encoding.h"
+#include "crypto/hashing.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
@@ -73,7 +74,20 @@ absl::Status CheckImageUrl(absl::string_view field, absl::string_view url) {
     return SchemaError(absl::StrCat(field, " must be at most ",
                                     kMaxImageUrlLength, " characters"));
   }
-  if (LooksLikeDataUrl(url)) return ParseImageDataUrl(field, url).status();
+  if (LooksLikeDataUrl(url)) {
+    absl::StatusOr<ImageDataUrl> image = ParseImageDataUrl(field, url);
+    if (!image.ok()) return image.status();
+    if (image->bytes.size() > kMaxImageBytes) {
+      return SchemaError(absl::StrCat(field, " holds an image of ",
+                                      image->bytes.size(),
+                                      " bytes; the most is ", kMaxImageBytes));
+    }
+    if (SniffImageMediaType(image->bytes).empty()) {
+      return SchemaError(
+          absl::StrCat(field, " must hold a PNG, JPEG, GIF or WebP image"));
+    }
+    return absl::OkStatus();
+  }
   const bool http = absl::StartsWithIgnoreCase(url, "https://") ||
                     absl::StartsWithIgnoreCase(url, "http://");
   if (!http || absl::StrContains(url, ' ') ||
@@ -82,6 +96,56 @@ absl::Status CheckImageUrl(absl::string_view field, absl::string_view url) {
         field, " must be an http(s) URL without spaces or an image data URL"));
   }
   return absl::OkStatus();
+}
+
+std::string SniffImageMediaType(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, "\x89PNG\r\n\x1a\n")) return "image/png";
+  if (absl::StartsWith(bytes, "\xff\xd8\xff")) return "image/jpeg";
+  if (absl::StartsWith(bytes, "GIF87a") || absl::StartsWith(bytes, "GIF89a")) {
+    return "image/gif";
+  }
+  if (bytes.size() >= 12 && absl::StartsWith(bytes, "RIFF") &&
+      bytes.substr(8, 4) == "WEBP") {
+    return "image/webp";
+  }
+  return "";
+}
+
+std::string ImageDigest(absl::string_view stored) {
+  return crypto::Sha256Hex(common::Std(stored)).substr(0, 32);
+}
+
+std::string TeamMemberImageOwner(absl::string_view team_id,
+                                 absl::string_view user_id) {
+  return absl::StrCat(team_id, ":", user_id);
+}
+
+std::string ShownImageUrl(absl::string_view public_url,
+                          absl::string_view project_id, absl::string_view kind,
+                          absl::string_view owner, absl::string_view stored) {
+  if (!LooksLikeDataUrl(stored)) return std::string(stored);
+  return absl::StrCat(public_url, "/api/v1/profile-images/", project_id, "/",
+                      kind, "/", owner, "/", ImageDigest(stored));
+}
+
+absl::StatusOr<ServedImage> ImageToServe(absl::string_view stored,
+                                         absl::string_view digest) {
+  const auto not_found = [] {
+    return absl::NotFoundError("no such profile image");
+  };
+  // The digest is public (it is in the URL), so a plain comparison.
+  if (!LooksLikeDataUrl(stored) || ImageDigest(stored) != digest) {
+    return not_found();
+  }
+  absl::StatusOr<ImageDataUrl> image = ParseImageDataUrl("image", stored);
+  if (!image.ok()) return not_found();
+  ServedImage out;
+  out.media_type = SniffImageMediaType(image->bytes);
+  // Values stored before images were checked for their format are not
+  // served: only the four formats above ever leave with an image type.
+  if (out.media_type.empty()) return not_found();
+  out.bytes = std::move(image->bytes);
+  return out;
 }
 
 }  // namespace latchkey::service::core

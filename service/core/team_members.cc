@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "service/core/image_urls.h"
 #include "service/core/team_membership.h"
 #include "service/errors/api_error.h"
 
@@ -147,6 +148,11 @@ absl::StatusOr<TeamMembers::Profile> TeamMembers::UpdateProfile(
     const TeamActor& actor, const std::string& team_id,
     const std::string& user_id, const ProfileChanges& changes) const {
   LATCHKEY_RETURN_IF_ERROR(RequireSelf(actor, user_id));
+  if (changes.profile_image_url.has_value() &&
+      changes.profile_image_url->has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckImageUrl("body.profile_image_url", **changes.profile_image_url));
+  }
   Profile profile;
   LATCHKEY_RETURN_IF_ERROR(database_.RunInTransaction(
       [&](storage::Repositories& repos) -> absl::Status {

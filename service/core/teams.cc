@@ -4,6 +4,7 @@
 
 #include "common/status_macros.h"
 #include "crypto/random.h"
+#include "service/core/image_urls.h"
 #include "service/core/team_membership.h"
 #include "service/errors/api_error.h"
 
@@ -42,6 +43,10 @@ absl::StatusOr<storage::TeamRecord> Teams::Create(
     // A client creates teams as itself.
     LATCHKEY_RETURN_IF_ERROR(
         RequireSelf(actor, input.creator_user_id.value_or("")));
+  }
+  if (input.team.profile_image_url.has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckImageUrl("body.profile_image_url", *input.team.profile_image_url));
   }
   storage::TeamRecord team;
   LATCHKEY_ASSIGN_OR_RETURN(team.id, crypto::RandomUuidV4());
@@ -88,6 +93,11 @@ absl::StatusOr<storage::TeamRecord> Teams::Get(
 absl::StatusOr<storage::TeamRecord> Teams::Update(
     const TeamActor& actor, const std::string& team_id,
     const Changes& changes) const {
+  if (changes.profile_image_url.has_value() &&
+      changes.profile_image_url->has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(
+        CheckImageUrl("body.profile_image_url", **changes.profile_image_url));
+  }
   LATCHKEY_ASSIGN_OR_RETURN(auto compiled, catalog_.Get(actor.project_id));
   storage::TeamRecord team;
   LATCHKEY_RETURN_IF_ERROR(

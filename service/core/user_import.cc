@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "crypto/random.h"
 #include "service/core/emails.h"
+#include "service/core/image_urls.h"
 #include "service/core/passwords.h"
 #include "service/core/users.h"
 #include "service/errors/api_error.h"
@@ -34,6 +35,10 @@ absl::StatusOr<PreparedRow> Prepare(const ImportRow& row, size_t index) {
         ClassifyImportedPasswordHash(*row.password_hash,
                                      absl::StrCat(field, ".password_hash")));
     prepared.password = PasswordHash{*row.password_hash, algorithm};
+  }
+  if (row.profile_image_url.has_value()) {
+    LATCHKEY_RETURN_IF_ERROR(CheckImageUrl(
+        absl::StrCat(field, ".profile_image_url"), *row.profile_image_url));
   }
   if (row.external_id.has_value() && row.external_id->empty()) {
     const std::string text =

@@ -441,6 +441,29 @@ class RestCall : public PendingCall {
       AddCookies(out);
       return respond_(std::move(out));
     }
+    if (access.raw_body()) {
+      const auto* descriptor = response.GetDescriptor();
+      const auto* type = descriptor->FindFieldByName("content_type");
+      const auto* body = descriptor->FindFieldByName("body");
+      const auto* reflection = response.GetReflection();
+      if (type == nullptr || body == nullptr) {
+        return respond_(ErrorFor(ApiError(identity::v1::INTERNAL_ERROR),
+                                 &request_, request_id_));
+      }
+      std::string content_type = reflection->GetString(response, type);
+      if (content_type.empty() || HasControlByte(content_type)) {
+        content_type = "application/octet-stream";
+      }
+      out.headers.emplace_back("content-type", std::move(content_type));
+      // The body came from a client once (an uploaded image): browsers must
+      // take it for what the type says and run nothing in it.
+      out.headers.emplace_back("x-content-type-options", "nosniff");
+      out.headers.emplace_back("content-security-policy",
+                               "default-src 'none'; sandbox");
+      out.body = reflection->GetString(response, body);
+      AddCookies(out);
+      return respond_(std::move(out));
+    }
     JsonWriteOptions options;
     options.include_server_only = !client_access_;
     out.headers.emplace_back("content-type", kJson);

@@ -763,6 +763,19 @@ json Operation(Schemas& schemas, const SourceComments& comments,
          {{"location", {{"required", true}, {"schema", {{"type", "string"}}}}},
           {"x-stack-request-id",
            {{"$ref", "#/components/headers/RequestId"}}}}}};
+  } else if (method.access.raw_body()) {
+    // The body is the bytes themselves (an image), typed by the server.
+    json content = json::object();
+    for (const char* type :
+         {"image/png", "image/jpeg", "image/gif", "image/webp"}) {
+      content[type] = {{"schema", {{"type", "string"}, {"format", "binary"}}}};
+    }
+    responses[std::to_string(status)] = {
+        {"description", "The image."},
+        {"headers",
+         {{"x-stack-request-id",
+           {{"$ref", "#/components/headers/RequestId"}}}}},
+        {"content", std::move(content)}};
   } else {
     const std::string& text = comments.Of(response->full_name());
     responses[std::to_string(status)] = {
