@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "crypto/totp.h"
@@ -192,7 +193,7 @@ TEST_F(EmailFlowsTest, VerificationProvesOnlyThePrimaryAddress) {
       HasErrorCode(identity::v1::EMAIL_ALREADY_VERIFIED));
 }
 
-TEST_F(EmailFlowsTest, VerificationCodeIsVoidAfterTheAddressChanges) {
+TEST_F(EmailFlowsTest, AnOldCodeVerifiesTheDemotedAddressNotTheNewOne) {
   const std::string ann = AddUser("ann@example.com", std::nullopt);
   auto mail =
       Verification().SendCode({project_, ann, "ann@example.com", kCallback});
@@ -205,10 +206,42 @@ TEST_F(EmailFlowsTest, VerificationCodeIsVoidAfterTheAddressChanges) {
                                      clock_.Now());
                  })
                   .ok());
-  // The code names the old address, which the user no longer has.
-  EXPECT_THAT(Verification().Verify(project_, mail->code),
-              HasErrorCode(identity::v1::UNKNOWN_CONTACT_CHANNEL));
+  // The old address stays the user's (demoted, as Stack keeps it), so the
+  // code verifies that address; the new primary one stays unverified.
+  ASSERT_TRUE(Verification().Verify(project_, mail->code).ok());
   EXPECT_FALSE(User(ann).primary_email_verified);
+  std::vector<storage::ContactChannelRecord> channels;
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                   auto listed = repos.contact_channels().ListForUser(
+                       project_.project.id, ann);
+                   if (!listed.ok()) return listed.status();
+                   channels = *std::move(listed);
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  ASSERT_EQ(channels.size(), 2u);
+  for (const storage::ContactChannelRecord& channel : channels) {
+    EXPECT_EQ(channel.is_verified, channel.value == "ann@example.com")
+        << channel.value;
+    EXPECT_EQ(channel.is_primary, channel.value == "ann2@example.com")
+        << channel.value;
+  }
+  // Once the user removes the old address, its code is void.
+  auto again =
+      Verification().SendCode({project_, ann, "ann2@example.com", kCallback});
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                   for (const auto& channel : channels) {
+                     if (channel.value != "ann2@example.com") continue;
+                     absl::Status status = repos.contact_channels().Delete(
+                         project_.project.id, channel.id);
+                     if (!status.ok()) return status;
+                   }
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  EXPECT_THAT(Verification().Verify(project_, again->code),
+              HasErrorCode(identity::v1::UNKNOWN_CONTACT_CHANNEL));
 }
 
 TEST_F(EmailFlowsTest, ResetCodeForAnUnknownAddressIsSilent) {

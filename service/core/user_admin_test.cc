@@ -199,8 +199,16 @@ TEST_F(UserAdminTest, EmailsAndExternalIdsAreUnique) {
   EXPECT_THAT(admin_->Update(taken), HasErrorCode(identity::v1::SCHEMA_ERROR));
   UpdateUserInput email = Change(bob->view.user.id);
   email.primary_email = std::optional<std::string>("Ann@Example.com");
+  email.changes.primary_email_auth_enabled = true;
   EXPECT_THAT(admin_->Update(email),
               HasErrorCode(identity::v1::USER_EMAIL_ALREADY_EXISTS));
+  // Without sign-in, the address is Bob's too (as in Stack): it conflicts
+  // with nobody.
+  email.changes.primary_email_auth_enabled.reset();
+  auto shared = admin_->Update(email);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->view.primary_email, "ann@example.com");
+  EXPECT_FALSE(shared->view.primary_email_auth_enabled);
 }
 
 TEST_F(UserAdminTest, UpdatesPasswordTotpAndFields) {

@@ -62,6 +62,9 @@ UserChanges ChangesFor(const ImportRow& row, const PreparedRow& prepared) {
   if (prepared.email.has_value()) {
     changes.primary_email = prepared.email;
     changes.primary_email_verified = row.primary_email_verified;
+    // Imported addresses sign in, whether the row creates the user or
+    // brings an earlier import up to date.
+    changes.primary_email_auth_enabled = true;
   }
   if (prepared.password.has_value()) changes.password = prepared.password;
   changes.signed_up_at = row.signed_up_at;

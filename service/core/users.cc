@@ -69,15 +69,20 @@ absl::Status UpdatePrimaryEmail(storage::Repositories& repos,
   for (const storage::ContactChannelRecord& channel : channels) {
     if (channel.type == kEmailChannel && channel.is_primary) primary = channel;
   }
-  if (changes.primary_email.has_value()) {
-    if (!changes.primary_email->has_value()) {
-      if (primary.has_value()) {
-        LATCHKEY_RETURN_IF_ERROR(
-            repos.contact_channels().Delete(project_id, primary->id));
-      }
+  // Stack's rules for a new primary address: the old primary channel is
+  // demoted and kept (never deleted or rewritten, so the user keeps the
+  // address as a secondary one); one of the user's own channels is promoted
+  // as it is; any other address becomes a new channel, unverified and used
+  // for sign-in only when primary_email_auth_enabled says so.
+  if (changes.primary_email.has_value() &&
+      (!primary.has_value() || !changes.primary_email->has_value() ||
+       primary->value != **changes.primary_email)) {
+    if (primary.has_value()) {
+      primary->is_primary = false;
+      LATCHKEY_RETURN_IF_ERROR(repos.contact_channels().Update(*primary));
       primary.reset();
-    } else if (!primary.has_value() ||
-               primary->value != **changes.primary_email) {
+    }
+    if (changes.primary_email->has_value()) {
       const std::string& email = **changes.primary_email;
       std::optional<storage::ContactChannelRecord> other;
       for (const storage::ContactChannelRecord& channel : channels) {
@@ -86,21 +91,10 @@ absl::Status UpdatePrimaryEmail(storage::Repositories& repos,
         }
       }
       if (other.has_value()) {
-        // One of the user's other addresses becomes the primary one.
-        if (primary.has_value()) {
-          primary->is_primary = false;
-          LATCHKEY_RETURN_IF_ERROR(repos.contact_channels().Update(*primary));
-        }
         other->is_primary = true;
         LATCHKEY_RETURN_IF_ERROR(
             EmailTakenOr(repos.contact_channels().Update(*other), email));
         primary = other;
-      } else if (primary.has_value()) {
-        // A new address is not verified, whatever the old one was.
-        primary->value = email;
-        primary->is_verified = false;
-        LATCHKEY_RETURN_IF_ERROR(
-            EmailTakenOr(repos.contact_channels().Update(*primary), email));
       } else {
         storage::ContactChannelRecord channel;
         LATCHKEY_ASSIGN_OR_RETURN(channel.id, crypto::RandomUuidV4());
@@ -109,7 +103,7 @@ absl::Status UpdatePrimaryEmail(storage::Repositories& repos,
         channel.value = email;
         channel.is_primary = true;
         channel.used_for_auth =
-            changes.primary_email_auth_enabled.value_or(true);
+            changes.primary_email_auth_enabled.value_or(false);
         channel.created_at = now;
         LATCHKEY_RETURN_IF_ERROR(
             EmailTakenOr(repos.contact_channels().Create(channel), email));

@@ -145,11 +145,15 @@ TEST_F(ServerOnlyMaskTest, ClientChangesItsOwnEmailWhichStartsUnverified) {
     v1::User out;
     return ErrorOf(auth().UpdateCurrentUser(&context, request, &out));
   };
-  EXPECT_EQ(change("bob@example.com").reason, "USER_EMAIL_ALREADY_EXISTS");
+  // A new address does not sign in (so it may be another user's), as in
+  // Stack; the old one is kept as a secondary address.
+  EXPECT_EQ(change("bob@example.com").reason, "");
+  EXPECT_FALSE(ServerView(ann).primary_email_auth_enabled());
   EXPECT_EQ(change("Ann.New@Example.com").reason, "");
   const v1::User after = ServerView(ann);
   EXPECT_EQ(after.primary_email(), "ann.new@example.com");
   EXPECT_FALSE(after.primary_email_verified());
+  EXPECT_FALSE(after.primary_email_auth_enabled());
 }
 
 TEST_F(ServerOnlyMaskTest, TeamAdminClientCannotClearServerOnlyTeamFields) {

@@ -412,7 +412,9 @@ TEST_F(UserServiceTest, ChangingThePrimaryEmail) {
       CreateUser({{"primary_email", "grace@example.com"},
                   {"primary_email_verified", true},
                   {"primary_email_auth_enabled", true}})["id"];
-  HttpResponse taken = Patch(id, R"({"primary_email": "Taken@example.com"})");
+  HttpResponse taken = Patch(
+      id,
+      R"({"primary_email": "Taken@example.com", "primary_email_auth_enabled": true})");
   EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_EQ(taken.Json()["code"], "USER_EMAIL_ALREADY_EXISTS");
   HttpResponse moved = Patch(id, R"({"primary_email": "hopper@example.com"})");
@@ -420,16 +422,27 @@ TEST_F(UserServiceTest, ChangingThePrimaryEmail) {
   EXPECT_EQ(moved.Json()["primary_email"], "hopper@example.com");
   EXPECT_EQ(moved.Json()["primary_email_verified"], false)
       << "a new address is not verified";
+  EXPECT_EQ(moved.Json()["primary_email_auth_enabled"], false)
+      << "a new address signs in only when asked";
   HttpResponse verified = Patch(id, R"({"primary_email_verified": true})");
   EXPECT_EQ(verified.Json()["primary_email_verified"], true);
+  // The old address was kept as a secondary channel; naming it again
+  // promotes it as it was (verified, signing in).
+  HttpResponse back = Patch(id, R"({"primary_email": "grace@example.com"})");
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.Json()["primary_email_verified"], true);
+  EXPECT_EQ(back.Json()["primary_email_auth_enabled"], true);
   HttpResponse removed = Patch(id, R"({"primary_email": null})");
   ASSERT_EQ(removed.status, 200) << removed.body;
   EXPECT_EQ(removed.Json()["primary_email"], nullptr);
-  // The old address is free again.
-  EXPECT_EQ(Rest("POST", "/api/v1/users",
-                 R"({"primary_email": "hopper@example.com"})", Server())
-                .status,
-            201);
+  // Demoted, not deleted: both addresses are still the user's channels.
+  HttpResponse channels =
+      Rest("GET", "/api/v1/contact-channels?user_id=" + id, "", Server());
+  ASSERT_EQ(channels.status, 200) << channels.body;
+  ASSERT_EQ(channels.Json()["items"].size(), 2u) << channels.body;
+  for (const auto& channel : channels.Json()["items"]) {
+    EXPECT_EQ(channel["is_primary"], false) << channel.dump();
+  }
 }
 
 TEST_F(UserServiceTest, PasswordAndTotpCanBeSetAndRemoved) {
