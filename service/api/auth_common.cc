@@ -22,6 +22,10 @@ const core::BotChallengeVerifier& SharedBotChallengeVerifier() {
         std::getenv("LATCHKEY_BOT_CHALLENGE_ALLOW_LOOPBACK_HTTP");
     options.allow_loopback_http =
         loopback != nullptr && std::strcmp(loopback, "true") == 0;
+    const char* private_networks =
+        std::getenv("LATCHKEY_OUTBOUND_ALLOW_PRIVATE_NETWORKS");
+    options.allow_private_networks = private_networks != nullptr &&
+                                     std::strcmp(private_networks, "true") == 0;
     auto* http = new CurlHttpClient(std::move(options));
     return new core::BotChallengeVerifier(*http);
   }();

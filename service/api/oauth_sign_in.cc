@@ -131,6 +131,8 @@ absl::StatusOr<std::shared_ptr<const core::OAuthSignIn>> MakeOAuthSignIn(
   CurlHttpClientOptions options;
   options.allow_loopback_http =
       GetEnv("LATCHKEY_OAUTH_ALLOW_LOOPBACK_HTTP") == "true";
+  options.allow_private_networks =
+      GetEnv("LATCHKEY_OUTBOUND_ALLOW_PRIVATE_NETWORKS") == "true";
   auto parts = std::make_shared<OAuthParts>(std::move(options), context.clock,
                                             std::move(box));
   std::vector<std::string> ids = absl::StrSplit(

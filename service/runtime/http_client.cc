@@ -1,7 +1,14 @@
 #include "service/runtime/http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
@@ -61,6 +68,99 @@ bool IsLoopbackHost(absl::string_view host) {
   return dots == 2;
 }
 
+// A 32-bit IPv4 address in host order against prefix/bits.
+bool InV4(uint32_t address, uint32_t prefix, int bits) {
+  const uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
+  return (address & mask) == (prefix & mask);
+}
+
+bool IsPublicV4(uint32_t a) {
+  constexpr std::array<std::pair<uint32_t, int>, 14> kNotPublic = {{
+      {0x00000000, 8},   // "this network"
+      {0x0A000000, 8},   // 10/8 private
+      {0x64400000, 10},  // 100.64/10 carrier-grade NAT
+      {0x7F000000, 8},   // loopback
+      {0xA9FE0000, 16},  // 169.254/16 link-local (cloud metadata)
+      {0xAC100000, 12},  // 172.16/12 private
+      {0xC0000000, 24},  // 192.0.0/24 protocol assignments
+      {0xC0000200, 24},  // 192.0.2/24 documentation
+      {0xC0A80000, 16},  // 192.168/16 private
+      {0xC6120000, 15},  // 198.18/15 benchmarking
+      {0xC6336400, 24},  // 198.51.100/24 documentation
+      {0xCB007100, 24},  // 203.0.113/24 documentation
+      {0xE0000000, 4},   // multicast
+      {0xF0000000, 4},   // reserved, broadcast
+  }};
+  for (const auto& [prefix, bits] : kNotPublic) {
+    if (InV4(a, prefix, bits)) return false;
+  }
+  return true;
+}
+
+// The IPv4 address an IPv6 one carries (IPv4-mapped ::ffff:0:0/96, or the
+// NAT64 well-known prefix 64:ff9b::/96), if any.
+std::optional<uint32_t> EmbeddedV4(const in6_addr& a) {
+  static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0,    0,
+                                          0, 0, 0, 0, 0xff, 0xff};
+  static constexpr uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0,
+                                         0, 0,    0,    0,    0, 0};
+  if (std::memcmp(a.s6_addr, kMapped, 12) != 0 &&
+      std::memcmp(a.s6_addr, kNat64, 12) != 0) {
+    return std::nullopt;
+  }
+  uint32_t v4 = 0;
+  std::memcpy(&v4, a.s6_addr + 12, 4);
+  return ntohl(v4);
+}
+
+bool IsPublicV6(const in6_addr& a) {
+  if (std::optional<uint32_t> v4 = EmbeddedV4(a)) return IsPublicV4(*v4);
+  const uint8_t* b = a.s6_addr;
+  // Only global unicast (2000::/3) is public; within it, documentation
+  // (2001:db8::/32) is not.
+  if ((b[0] & 0xe0) != 0x20) return false;
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) {
+    return false;
+  }
+  // 6to4 (2002::/16) carries an IPv4 address in bits 16-47.
+  if (b[0] == 0x20 && b[1] == 0x02) {
+    uint32_t v4 = 0;
+    std::memcpy(&v4, b + 2, 4);
+    return IsPublicV4(ntohl(v4));
+  }
+  return true;
+}
+
+// What the socket-open callback needs: the policy, and what it refused.
+struct ConnectGuard {
+  bool allow_private = false;
+  bool allow_loopback = false;
+  std::string refused;  // the address refused, for the error
+};
+
+curl_socket_t OpenCheckedSocket(void* data, curlsocktype,
+                                struct curl_sockaddr* address) {
+  auto* guard = static_cast<ConnectGuard*>(data);
+  const sockaddr* target = &address->addr;
+  const bool allowed = guard->allow_private || IsPublicAddress(target) ||
+                       (guard->allow_loopback && IsLoopbackAddress(target));
+  if (!allowed) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (target->sa_family == AF_INET) {
+      inet_ntop(AF_INET,
+                &reinterpret_cast<const sockaddr_in*>(target)->sin_addr, text,
+                sizeof(text));
+    } else if (target->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6,
+                &reinterpret_cast<const sockaddr_in6*>(target)->sin6_addr, text,
+                sizeof(text));
+    }
+    guard->refused = text;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<std::pair<std::string*, size_t>*>(user);
   const size_t n = size * count;
@@ -100,6 +200,34 @@ std::optional<std::string> OutboundResponse::Header(
     if (key == name) return value;
   }
   return std::nullopt;
+}
+
+bool IsPublicAddress(const struct sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    return IsPublicV4(
+        ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr));
+  }
+  if (address->sa_family == AF_INET6) {
+    return IsPublicV6(
+        reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr);
+  }
+  return false;
+}
+
+bool IsLoopbackAddress(const struct sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    return InV4(
+        ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr),
+        0x7F000000, 8);
+  }
+  if (address->sa_family == AF_INET6) {
+    const in6_addr& a =
+        reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    std::optional<uint32_t> v4 = EmbeddedV4(a);
+    return v4.has_value() && InV4(*v4, 0x7F000000, 8);
+  }
+  return false;
 }
 
 bool IsAllowedOutboundUrl(absl::string_view url, bool allow_loopback_http) {
@@ -163,6 +291,10 @@ absl::StatusOr<OutboundResponse> CurlHttpClient::Send(
   curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(options_.max_response_bytes));
   curl_easy_setopt(h, CURLOPT_USERAGENT, "latchkey");
+  ConnectGuard guard{.allow_private = options_.allow_private_networks,
+                     .allow_loopback = options_.allow_loopback_http};
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OpenCheckedSocket);
+  curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
@@ -182,6 +314,13 @@ absl::StatusOr<OutboundResponse> CurlHttpClient::Send(
   }
 
   const CURLcode code = curl_easy_perform(h);
+  if (code != CURLE_OK && !guard.refused.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "Outbound request refused: the host resolves to ", guard.refused,
+        ", which is not a public address (set "
+        "LATCHKEY_OUTBOUND_ALLOW_PRIVATE_NETWORKS=true to allow private "
+        "networks)."));
+  }
   switch (code) {
     case CURLE_OK:
       break;

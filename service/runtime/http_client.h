@@ -1,6 +1,8 @@
 #ifndef SERVICE_RUNTIME_HTTP_CLIENT_H_
 #define SERVICE_RUNTIME_HTTP_CLIENT_H_
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -64,9 +66,29 @@ struct CurlHttpClientOptions {
   // a local identity provider. HTTPS is verified (peer and host name)
   // either way.
   bool allow_loopback_http = false;
+  // Allows connections to addresses that are not public: private networks,
+  // loopback, link-local (cloud metadata services), carrier-grade NAT,
+  // multicast and reserved ranges. Off by default, because the URLs this
+  // client fetches come from project administrators and from what their
+  // identity providers publish (an OIDC discovery document names the
+  // token and user endpoints): without this check, anyone who can
+  // configure a project could make latchkeyd send requests into the
+  // network it runs in. The address is checked after DNS resolution, just
+  // before connecting, so a DNS answer cannot slip one past. Loopback is
+  // also allowed with allow_loopback_http.
+  bool allow_private_networks = false;
   // A CA bundle to trust instead of the system's (tests); empty: system.
   std::string ca_file;
 };
+
+// Whether `address` (AF_INET or AF_INET6) is a public unicast address, the
+// only kind the client connects to unless told otherwise. IPv4-mapped and
+// NAT64 IPv6 addresses are judged by the IPv4 address they carry.
+bool IsPublicAddress(const struct sockaddr* address);
+
+// Whether `address` is a loopback address (127.0.0.0/8, ::1, or ::1's
+// IPv4-mapped twin).
+bool IsLoopbackAddress(const struct sockaddr* address);
 
 // Whether `url` is one the client may fetch under `allow_loopback_http`:
 // https://host..., or http://<loopback>... when allowed. Exposed for

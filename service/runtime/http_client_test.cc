@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace latchkey::service {
@@ -211,6 +212,91 @@ TEST(HttpClientTest, LoopbackHttpOnlyWhenAllowed) {
   EXPECT_FALSE(IsAllowedOutboundUrl("file:///etc/passwd", true));
   EXPECT_FALSE(IsAllowedOutboundUrl("not a url", true));
   EXPECT_FALSE(IsAllowedOutboundUrl("", true));
+}
+
+sockaddr_storage Address(const char* text) {
+  sockaddr_storage storage{};
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  if (inet_pton(AF_INET, text, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+  } else {
+    ADD_FAILURE() << "not an address: " << text;
+  }
+  return storage;
+}
+
+bool Public(const char* text) {
+  const sockaddr_storage storage = Address(text);
+  return IsPublicAddress(reinterpret_cast<const sockaddr*>(&storage));
+}
+
+TEST(HttpClientTest, OnlyPublicAddressesArePublic) {
+  for (const char* address :
+       {"8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
+        "::ffff:8.8.8.8", "2002:808:808::1"}) {
+    EXPECT_TRUE(Public(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0",
+                              "10.1.2.3",
+                              "100.64.0.1",
+                              "127.0.0.1",
+                              "127.255.0.9",
+                              "169.254.169.254",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.0.0.8",
+                              "192.168.1.1",
+                              "198.18.0.1",
+                              "224.0.0.1",
+                              "255.255.255.255",
+                              "::",
+                              "::1",
+                              "fe80::1",
+                              "fc00::1",
+                              "fd12:3456::1",
+                              "ff02::1",
+                              "2001:db8::1",
+                              "::ffff:10.0.0.1",
+                              "::ffff:127.0.0.1",
+                              "64:ff9b::a9fe:a9fe",
+                              "2002:a00:1::1"}) {
+    EXPECT_FALSE(Public(address)) << address;
+  }
+  const sockaddr_storage mapped = Address("::ffff:127.0.0.1");
+  EXPECT_TRUE(IsLoopbackAddress(reinterpret_cast<const sockaddr*>(&mapped)));
+  const sockaddr_storage ten = Address("10.0.0.1");
+  EXPECT_FALSE(IsLoopbackAddress(reinterpret_cast<const sockaddr*>(&ten)));
+}
+
+TEST(HttpClientTest, RefusesToConnectToAddressesThatAreNotPublic) {
+  // https passes the URL check; the resolved address is what is refused,
+  // before any connection (nothing listens on port 1 either way).
+  CurlHttpClient strict{CurlHttpClientOptions()};
+  for (const char* url : {"https://127.0.0.1:1/", "https://localhost:1/",
+                          "https://[::1]:1/", "https://0x7f000001:1/"}) {
+    absl::StatusOr<OutboundResponse> refused = strict.Send({.url = url});
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied)
+        << url << ": " << refused.status();
+    EXPECT_THAT(
+        std::string(refused.status().message()),
+        ::testing::HasSubstr("LATCHKEY_OUTBOUND_ALLOW_PRIVATE_NETWORKS"))
+        << url;
+  }
+  // Allowed, the same request is attempted (and finds nothing listening).
+  CurlHttpClientOptions open;
+  open.allow_private_networks = true;
+  CurlHttpClient permissive(open);
+  EXPECT_EQ(permissive.Send({.url = "https://127.0.0.1:1/"}).status().code(),
+            absl::StatusCode::kUnavailable);
+  // Tests that allow loopback http reach loopback over https too.
+  EXPECT_EQ(CurlHttpClient(LoopbackOptions())
+                .Send({.url = "https://127.0.0.1:1/"})
+                .status()
+                .code(),
+            absl::StatusCode::kUnavailable);
 }
 
 TEST(HttpClientTest, HttpsIsVerified) {
