@@ -439,8 +439,9 @@ TEST_F(UserServiceTest, ChangingThePrimaryEmail) {
   HttpResponse channels =
       Rest("GET", "/api/v1/contact-channels?user_id=" + id, "", Server());
   ASSERT_EQ(channels.status, 200) << channels.body;
-  ASSERT_EQ(channels.Json()["items"].size(), 2u) << channels.body;
-  for (const auto& channel : channels.Json()["items"]) {
+  const nlohmann::json listed = channels.Json();
+  ASSERT_EQ(listed["items"].size(), 2u) << channels.body;
+  for (const auto& channel : listed["items"]) {
     EXPECT_EQ(channel["is_primary"], false) << channel.dump();
   }
 }
