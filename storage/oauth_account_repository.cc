@@ -6,9 +6,11 @@
 namespace latchkey::storage {
 namespace {
 
-#define LK_OAUTH_COLUMNS                                              \
-  "id, project_id, user_id, provider_id, provider_account_id, email," \
-  " allow_sign_in, allow_connected_accounts, created_at_us"
+#define LK_OAUTH_COLUMNS                                                    \
+  "id, project_id, user_id, provider_id, provider_account_id, email,"       \
+  " allow_sign_in, allow_connected_accounts, created_at_us,"                \
+  " access_token_sealed, refresh_token_sealed, access_token_expires_at_us," \
+  " granted_scopes_json"
 
 OAuthAccountRecord ReadAccount(const SqlRow& row) {
   OAuthAccountRecord a;
@@ -21,6 +23,10 @@ OAuthAccountRecord ReadAccount(const SqlRow& row) {
   a.allow_sign_in = row.Bool(6);
   a.allow_connected_accounts = row.Bool(7);
   a.created_at = row.Time(8);
+  a.access_token_sealed = row.OptionalBytes(9);
+  a.refresh_token_sealed = row.OptionalBytes(10);
+  a.access_token_expires_at = row.OptionalTime(11);
+  a.granted_scopes = DecodeStringList(row.Text(12));
   return a;
 }
 
@@ -29,12 +35,16 @@ OAuthAccountRecord ReadAccount(const SqlRow& row) {
 absl::Status OAuthAccountRepository::Create(const OAuthAccountRecord& a) {
   LATCHKEY_ASSIGN_OR_RETURN(
       SqlResult result,
-      ex_.Execute("INSERT INTO oauth_accounts (" LK_OAUTH_COLUMNS
-                  ") SELECT $1, project_id, id, $4, $5, $6, $7, $8, $9"
-                  " FROM users WHERE project_id = $2 AND id = $3",
-                  {a.id, a.project_id, a.user_id, a.provider_id,
-                   a.provider_account_id, a.email, a.allow_sign_in,
-                   a.allow_connected_accounts, a.created_at}));
+      ex_.Execute(
+          "INSERT INTO oauth_accounts (" LK_OAUTH_COLUMNS
+          ") SELECT $1, project_id, id, $4, $5, $6, $7, $8, $9, $10, $11,"
+          " $12, $13"
+          " FROM users WHERE project_id = $2 AND id = $3",
+          {a.id, a.project_id, a.user_id, a.provider_id, a.provider_account_id,
+           a.email, a.allow_sign_in, a.allow_connected_accounts, a.created_at,
+           SqlParam::OptionalBytes(a.access_token_sealed),
+           SqlParam::OptionalBytes(a.refresh_token_sealed),
+           a.access_token_expires_at, EncodeStringList(a.granted_scopes)}));
   return RequireAffected(result, "user", a.user_id);
 }
 
@@ -66,6 +76,34 @@ OAuthAccountRepository::ListForUser(std::string_view project_id,
   std::vector<OAuthAccountRecord> out;
   for (const SqlRow& row : result.rows) out.push_back(ReadAccount(row));
   return out;
+}
+
+absl::StatusOr<OAuthAccountRecord> OAuthAccountRepository::Get(
+    std::string_view project_id, std::string_view account_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("SELECT " LK_OAUTH_COLUMNS " FROM oauth_accounts"
+                  " WHERE project_id = $1 AND id = $2",
+                  {project_id, account_id}));
+  if (result.rows.empty()) return NotFound("OAuth account", account_id);
+  return ReadAccount(result.rows[0]);
+}
+
+absl::Status OAuthAccountRepository::UpdateTokens(std::string_view project_id,
+                                                  std::string_view account_id,
+                                                  const OAuthAccountTokens& t) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute(
+          "UPDATE oauth_accounts SET access_token_sealed = $3,"
+          " refresh_token_sealed = COALESCE($4, refresh_token_sealed),"
+          " access_token_expires_at_us = $5, granted_scopes_json = $6"
+          " WHERE project_id = $1 AND id = $2",
+          {project_id, account_id,
+           SqlParam::OptionalBytes(t.access_token_sealed),
+           SqlParam::OptionalBytes(t.refresh_token_sealed),
+           t.access_token_expires_at, EncodeStringList(t.granted_scopes)}));
+  return RequireAffected(result, "OAuth account", account_id);
 }
 
 absl::Status OAuthAccountRepository::Delete(std::string_view project_id,

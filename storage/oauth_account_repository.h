@@ -32,6 +32,17 @@ class OAuthAccountRepository {
   absl::StatusOr<std::vector<OAuthAccountRecord>> ListForUser(
       std::string_view project_id, std::string_view user_id);
 
+  // The link by its id, or NOT_FOUND.
+  absl::StatusOr<OAuthAccountRecord> Get(std::string_view project_id,
+                                         std::string_view account_id);
+
+  // Stores the provider's tokens on the link. A refresh token left unset
+  // keeps the stored one (providers often omit it on refresh); the access
+  // token, its expiry and the scopes are replaced. NOT_FOUND.
+  absl::Status UpdateTokens(std::string_view project_id,
+                            std::string_view account_id,
+                            const OAuthAccountTokens& tokens);
+
   // Unlinks the account, or returns NOT_FOUND.
   absl::Status Delete(std::string_view project_id, std::string_view account_id);
 

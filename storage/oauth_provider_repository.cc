@@ -8,7 +8,8 @@ namespace {
 
 #define LK_PROVIDER_COLUMNS                                            \
   "project_id, provider_id, type, client_id, client_secret_encrypted," \
-  " issuer_url, scopes_json, enabled, created_at_us, updated_at_us"
+  " issuer_url, scopes_json, enabled, created_at_us, updated_at_us,"   \
+  " allow_sign_in, allow_connected_accounts"
 
 OAuthProviderRecord ReadProvider(const SqlRow& row) {
   OAuthProviderRecord p;
@@ -22,6 +23,8 @@ OAuthProviderRecord ReadProvider(const SqlRow& row) {
   p.enabled = row.Bool(7);
   p.created_at = row.Time(8);
   p.updated_at = row.Time(9);
+  p.allow_sign_in = row.Bool(10);
+  p.allow_connected_accounts = row.Bool(11);
   return p;
 }
 
@@ -32,7 +35,8 @@ absl::Status OAuthProviderRepository::Upsert(const OAuthProviderRecord& p) {
       SqlResult result,
       ex_.Execute(
           "INSERT INTO oauth_providers (" LK_PROVIDER_COLUMNS
-          ") SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM projects"
+          ") SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+          " FROM projects"
           " WHERE id = $1 ON CONFLICT (project_id, provider_id) DO UPDATE SET"
           " type = excluded.type, client_id = excluded.client_id,"
           " client_secret_encrypted = COALESCE("
@@ -40,10 +44,13 @@ absl::Status OAuthProviderRepository::Upsert(const OAuthProviderRecord& p) {
           " oauth_providers.client_secret_encrypted),"
           " issuer_url = excluded.issuer_url,"
           " scopes_json = excluded.scopes_json, enabled = excluded.enabled,"
-          " updated_at_us = excluded.updated_at_us",
+          " updated_at_us = excluded.updated_at_us,"
+          " allow_sign_in = excluded.allow_sign_in,"
+          " allow_connected_accounts = excluded.allow_connected_accounts",
           {p.project_id, p.provider_id, p.type, p.client_id,
            SqlParam::OptionalBytes(p.client_secret_encrypted), p.issuer_url,
-           EncodeStringList(p.scopes), p.enabled, p.created_at, p.updated_at}));
+           EncodeStringList(p.scopes), p.enabled, p.created_at, p.updated_at,
+           p.allow_sign_in, p.allow_connected_accounts}));
   return RequireAffected(result, "project", p.project_id);
 }
 

@@ -82,6 +82,11 @@ struct OAuthProviderRecord {
   std::optional<std::string> issuer_url;
   std::vector<std::string> scopes;
   bool enabled = true;
+  // Whether users may sign in / sign up through the provider; when off, it
+  // can still be linked (type=link) for connected accounts.
+  bool allow_sign_in = true;
+  // Whether linked accounts may hand out provider access tokens.
+  bool allow_connected_accounts = true;
   absl::Time created_at;
   absl::Time updated_at;
 };
@@ -161,6 +166,21 @@ struct OAuthAccountRecord {
   bool allow_sign_in = true;
   bool allow_connected_accounts = true;
   absl::Time created_at;
+  // The provider's tokens, sealed by the caller with the link id as
+  // associated data (bytes); nullopt when the provider gave none.
+  std::optional<std::string> access_token_sealed;
+  std::optional<std::string> refresh_token_sealed;
+  std::optional<absl::Time> access_token_expires_at;
+  std::vector<std::string> granted_scopes;
+};
+
+// The provider tokens of one link, as stored by
+// OAuthAccountRepository::UpdateTokens.
+struct OAuthAccountTokens {
+  std::optional<std::string> access_token_sealed;
+  std::optional<std::string> refresh_token_sealed;
+  std::optional<absl::Time> access_token_expires_at;
+  std::vector<std::string> granted_scopes;
 };
 
 struct PasskeyRecord {

@@ -343,11 +343,25 @@ CREATE INDEX app_api_keys_by_user ON app_api_keys (user_id, created_at_us);
 CREATE INDEX app_api_keys_by_team ON app_api_keys (team_id, created_at_us);
 )sql";
 
+// Connected accounts: per-provider switches for sign-in and for connected
+// accounts (both on by default, so existing providers keep working), and the
+// provider's own tokens on each link. Tokens are sealed by the caller with
+// the link id as associated data, so a sealed value only opens on its row.
+constexpr std::string_view kConnectedAccounts = R"sql(
+ALTER TABLE oauth_providers ADD COLUMN allow_sign_in INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE oauth_providers ADD COLUMN allow_connected_accounts INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE oauth_accounts ADD COLUMN access_token_sealed BLOB;
+ALTER TABLE oauth_accounts ADD COLUMN refresh_token_sealed BLOB;
+ALTER TABLE oauth_accounts ADD COLUMN access_token_expires_at_us INTEGER;
+ALTER TABLE oauth_accounts ADD COLUMN granted_scopes_json TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "sessions by expiry", kSessionExpiryIndex},
     {3, "rate-limit counters keep their last hit", kRateLimitLastHit},
     {4, "user and team API keys", kAppApiKeys},
+    {5, "connected accounts", kConnectedAccounts},
 };
 
 // Column lists SQLite reports -> the names PostgreSQL gives the same

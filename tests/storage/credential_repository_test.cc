@@ -292,6 +292,83 @@ TEST_P(CredentialRepositoryTest, OAuthAccountsLinkOncePerProviderAccount) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_P(CredentialRepositoryTest, OAuthAccountsKeepProviderTokens) {
+  OAuthAccountRecord a;
+  a.id = "o1";
+  a.project_id = "p";
+  a.user_id = Uuid(1);
+  a.provider_id = "github";
+  a.provider_account_id = "777";
+  a.created_at = T(5);
+  a.access_token_sealed = std::string("\x00sealed-access", 14);
+  a.refresh_token_sealed = std::string("\x01sealed-refresh", 15);
+  a.access_token_expires_at = T(60);
+  a.granted_scopes = {"read:user", "repo"};
+  ASSERT_TRUE(
+      Call([&](Repositories& r) { return r.oauth_accounts().Create(a); }).ok());
+  auto got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->access_token_sealed, a.access_token_sealed);
+  EXPECT_EQ(got->refresh_token_sealed, a.refresh_token_sealed);
+  EXPECT_EQ(got->access_token_expires_at, T(60));
+  EXPECT_EQ(got->granted_scopes, a.granted_scopes);
+
+  // A refresh answer without a refresh token keeps the stored one.
+  OAuthAccountTokens next;
+  next.access_token_sealed = std::string("\x02new-access", 11);
+  next.access_token_expires_at = T(120);
+  next.granted_scopes = {"read:user"};
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().UpdateTokens("p", "o1", next);
+              }).ok());
+  got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->access_token_sealed, next.access_token_sealed);
+  EXPECT_EQ(got->refresh_token_sealed, a.refresh_token_sealed);
+  EXPECT_EQ(got->access_token_expires_at, T(120));
+  EXPECT_EQ(got->granted_scopes, next.granted_scopes);
+
+  next.refresh_token_sealed = std::string("\x03new-refresh", 12);
+  next.access_token_expires_at = std::nullopt;
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().UpdateTokens("p", "o1", next);
+              }).ok());
+  got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->refresh_token_sealed, next.refresh_token_sealed);
+  EXPECT_FALSE(got->access_token_expires_at.has_value());
+
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.oauth_accounts().UpdateTokens("p", "nope", next);
+            }).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.oauth_accounts().Get("other", "o1");
+            })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  // A link made without tokens reads back without them.
+  OAuthAccountRecord bare = a;
+  bare.id = "o2";
+  bare.provider_account_id = "778";
+  bare.access_token_sealed.reset();
+  bare.refresh_token_sealed.reset();
+  bare.access_token_expires_at.reset();
+  bare.granted_scopes.clear();
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().Create(bare);
+              }).ok());
+  got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o2"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->access_token_sealed.has_value());
+  EXPECT_TRUE(got->granted_scopes.empty());
+}
+
 TEST_P(CredentialRepositoryTest, PasskeysStoreKeysAndOnlyMoveCountersForward) {
   PasskeyRecord p;
   p.id = "k1";

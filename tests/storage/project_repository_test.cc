@@ -272,6 +272,45 @@ TEST_P(ProjectRepositoryTest, OAuthProviderUpsertKeepsTheSecretWhenUnset) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_P(ProjectRepositoryTest, OAuthProviderSwitchesDefaultOnAndPersist) {
+  AddProject("p");
+  OAuthProviderRecord p;
+  p.project_id = "p";
+  p.provider_id = "github";
+  p.type = "github";
+  p.client_id = "cid";
+  p.created_at = T(1);
+  p.updated_at = T(1);
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  auto got = Call(
+      [&](Repositories& r) { return r.oauth_providers().Get("p", "github"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->allow_sign_in);
+  EXPECT_TRUE(got->allow_connected_accounts);
+  p.allow_sign_in = false;
+  p.allow_connected_accounts = false;
+  p.updated_at = T(2);
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  got = Call(
+      [&](Repositories& r) { return r.oauth_providers().Get("p", "github"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->allow_sign_in);
+  EXPECT_FALSE(got->allow_connected_accounts);
+  p.allow_connected_accounts = true;
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  got = Call(
+      [&](Repositories& r) { return r.oauth_providers().Get("p", "github"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->allow_sign_in);
+  EXPECT_TRUE(got->allow_connected_accounts);
+}
+
 TEST_P(ProjectRepositoryTest, AuditLogIsNewestFirstAndOutlivesUsers) {
   AddProject("p");
   AddUser("p", Uuid(1), T(1));
