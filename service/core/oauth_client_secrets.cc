@@ -17,6 +17,14 @@ std::string Binding(absl::string_view project_id,
   return absl::StrCat("oauth-provider:", project_id, ":", provider_id);
 }
 
+// Link ids are UUIDs; the prefix keeps these apart from client secrets.
+std::string TokenBinding(absl::string_view project_id,
+                         absl::string_view link_id, OAuthAccountToken which) {
+  return absl::StrCat(
+      "oauth-account:", project_id, ":", link_id, ":",
+      which == OAuthAccountToken::kAccess ? "access" : "refresh");
+}
+
 }  // namespace
 
 absl::StatusOr<crypto::SecretBox> OAuthClientSecretBox(
@@ -38,6 +46,21 @@ absl::StatusOr<crypto::SecretBox::Opened> OpenOAuthClientSecret(
     const crypto::SecretBox& box, absl::string_view project_id,
     absl::string_view provider_id, absl::string_view sealed) {
   return box.Open(Std(sealed), Binding(project_id, provider_id));
+}
+
+absl::StatusOr<std::string> SealOAuthAccountToken(const crypto::SecretBox& box,
+                                                  absl::string_view project_id,
+                                                  absl::string_view link_id,
+                                                  OAuthAccountToken which,
+                                                  absl::string_view token) {
+  return box.Seal(Std(token), TokenBinding(project_id, link_id, which));
+}
+
+absl::StatusOr<crypto::SecretBox::Opened> OpenOAuthAccountToken(
+    const crypto::SecretBox& box, absl::string_view project_id,
+    absl::string_view link_id, OAuthAccountToken which,
+    absl::string_view sealed) {
+  return box.Open(Std(sealed), TokenBinding(project_id, link_id, which));
 }
 
 }  // namespace latchkey::service::core

@@ -38,6 +38,25 @@ absl::StatusOr<crypto::SecretBox::Opened> OpenOAuthClientSecret(
     const crypto::SecretBox& box, absl::string_view project_id,
     absl::string_view provider_id, absl::string_view sealed);
 
+// Provider tokens kept on a link (oauth_accounts) for connected accounts,
+// sealed with the same box but bound to the link: project, link id and
+// which token it is, so a sealed token neither opens on another link nor
+// passes for the link's other token.
+enum class OAuthAccountToken { kAccess, kRefresh };
+
+absl::StatusOr<std::string> SealOAuthAccountToken(const crypto::SecretBox& box,
+                                                  absl::string_view project_id,
+                                                  absl::string_view link_id,
+                                                  OAuthAccountToken which,
+                                                  absl::string_view token);
+
+// DATA_LOSS when sealed for another link or token; SecretBox::Open's other
+// errors.
+absl::StatusOr<crypto::SecretBox::Opened> OpenOAuthAccountToken(
+    const crypto::SecretBox& box, absl::string_view project_id,
+    absl::string_view link_id, OAuthAccountToken which,
+    absl::string_view sealed);
+
 }  // namespace latchkey::service::core
 
 #endif  // SERVICE_CORE_OAUTH_CLIENT_SECRETS_H_

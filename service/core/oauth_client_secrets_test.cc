@@ -51,5 +51,34 @@ TEST(OAuthClientSecrets, OpensUnderThePreviousSecretDuringARotation) {
             absl::StatusCode::kDataLoss);
 }
 
+TEST(OAuthClientSecrets, AccountTokensOpenOnlyOnTheirLinkAndKind) {
+  absl::StatusOr<crypto::SecretBox> box =
+      OAuthClientSecretBox(kSecret, std::nullopt);
+  ASSERT_TRUE(box.ok()) << box.status();
+  absl::StatusOr<std::string> sealed = SealOAuthAccountToken(
+      *box, "p1", "link-1", OAuthAccountToken::kAccess, "gho_token");
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(sealed->find("gho_token"), std::string::npos);
+  absl::StatusOr<crypto::SecretBox::Opened> opened = OpenOAuthAccountToken(
+      *box, "p1", "link-1", OAuthAccountToken::kAccess, *sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->plaintext, "gho_token");
+  // Moved to another link, read as the refresh token, or as a client
+  // secret: none opens.
+  EXPECT_EQ(OpenOAuthAccountToken(*box, "p1", "link-2",
+                                  OAuthAccountToken::kAccess, *sealed)
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenOAuthAccountToken(*box, "p1", "link-1",
+                                  OAuthAccountToken::kRefresh, *sealed)
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      OpenOAuthClientSecret(*box, "p1", "link-1", *sealed).status().code(),
+      absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace latchkey::service::core

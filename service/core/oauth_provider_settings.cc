@@ -101,6 +101,8 @@ absl::StatusOr<storage::OAuthProviderRecord> OAuthProviderSettings::Upsert(
   record.issuer_url = input.issuer_url;
   record.scopes = input.scopes;
   record.enabled = input.enabled;
+  record.allow_sign_in = input.allow_sign_in;
+  record.allow_connected_accounts = input.allow_connected_accounts;
   record.created_at = record.updated_at = clock_.Now();
   storage::OAuthProviderRecord stored;
   LATCHKEY_RETURN_IF_ERROR(database_.RunInTransaction(

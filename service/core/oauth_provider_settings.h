@@ -29,6 +29,10 @@ struct OAuthProviderInput {
   std::optional<std::string> issuer_url;
   std::vector<std::string> scopes;
   bool enabled = false;
+  // Sign-in / sign-up through the provider; off leaves type=link only.
+  bool allow_sign_in = true;
+  // Provider access tokens for the app (ConnectedAccounts).
+  bool allow_connected_accounts = true;
 };
 
 // A project's OAuth provider settings. Client secrets are sealed

@@ -278,6 +278,26 @@ absl::StatusOr<ProviderTokens> OAuthProviderClient::ExchangeCode(
     const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
     absl::string_view code, absl::string_view redirect_uri,
     absl::string_view code_verifier) const {
+  return TokenRequest(provider, endpoints,
+                      {{"grant_type", "authorization_code"},
+                       {"code", std::string(code)},
+                       {"redirect_uri", std::string(redirect_uri)},
+                       {"code_verifier", std::string(code_verifier)}});
+}
+
+absl::StatusOr<ProviderTokens> OAuthProviderClient::Refresh(
+    const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
+    absl::string_view refresh_token, absl::string_view scope) const {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"grant_type", "refresh_token"},
+      {"refresh_token", std::string(refresh_token)}};
+  if (!scope.empty()) fields.emplace_back("scope", std::string(scope));
+  return TokenRequest(provider, endpoints, std::move(fields));
+}
+
+absl::StatusOr<ProviderTokens> OAuthProviderClient::TokenRequest(
+    const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
+    std::vector<std::pair<std::string, std::string>> fields) const {
   OutboundRequest request;
   request.method = "POST";
   request.url = endpoints.token_endpoint;
@@ -290,11 +310,6 @@ absl::StatusOr<ProviderTokens> OAuthProviderClient::ExchangeCode(
                     crypto::Base64Encode(absl::StrCat(
                         UrlEncodeComponent(provider.client_id), ":",
                         UrlEncodeComponent(provider.client_secret))))}};
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"grant_type", "authorization_code"},
-      {"code", std::string(code)},
-      {"redirect_uri", std::string(redirect_uri)},
-      {"code_verifier", std::string(code_verifier)}};
   if (const TableRow* row = RowOf(provider.type);
       row != nullptr && row->secret_in_body) {
     request.headers.pop_back();  // the Basic authorization

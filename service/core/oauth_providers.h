@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -32,6 +33,10 @@ struct OAuthProviderConfig {
   std::optional<std::string> issuer_url;
   // Asked for on top of the type's base scopes.
   std::vector<std::string> scopes;
+  // Sign-in / sign-up through the provider (off: type=link only).
+  bool allow_sign_in = true;
+  // Provider access tokens for the app (ConnectedAccounts).
+  bool allow_connected_accounts = true;
 };
 
 // Where the provider's endpoints are (from discovery).
@@ -104,6 +109,15 @@ class OAuthProviderClient {
       absl::string_view code, absl::string_view redirect_uri,
       absl::string_view code_verifier) const;
 
+  // The refresh_token grant (connected accounts): a new access token for
+  // `scope` (space-separated; empty asks for the scopes granted before).
+  // Errors as above; a refused refresh token is OAUTH_PROVIDER_ERROR or
+  // OAUTH_PROVIDER_ACCESS_DENIED.
+  absl::StatusOr<ProviderTokens> Refresh(const OAuthProviderConfig& provider,
+                                         const ProviderEndpoints& endpoints,
+                                         absl::string_view refresh_token,
+                                         absl::string_view scope) const;
+
   absl::StatusOr<ProviderIdentity> Identify(const OAuthProviderConfig& provider,
                                             const ProviderEndpoints& endpoints,
                                             const ProviderTokens& tokens,
@@ -116,6 +130,9 @@ class OAuthProviderClient {
                                     absl::string_view description);
 
  private:
+  absl::StatusOr<ProviderTokens> TokenRequest(
+      const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
+      std::vector<std::pair<std::string, std::string>> fields) const;
   absl::StatusOr<nlohmann::json> FetchJson(const OAuthProviderConfig& provider,
                                            const OutboundRequest& request,
                                            absl::string_view what) const;

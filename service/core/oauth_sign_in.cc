@@ -160,9 +160,20 @@ std::string StripFragment(absl::string_view url) {
   return std::string(url.substr(0, url.find('#')));
 }
 
+// The provider's sign-in switch is off: it can only be linked (type=link)
+// for connected accounts.
+absl::Status SignInOff() {
+  return ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED, {},
+                  "Sign-in through this OAuth provider is turned off for the "
+                  "project; it can only be connected to a signed-in user "
+                  "(type=link).");
+}
+
 struct Resolution {
   std::string user_id;
   bool new_user = false;
+  // The oauth_accounts row the provider account is linked through.
+  std::string link_id;
 };
 
 absl::Status EmailTaken(const std::string& email, bool would_work) {
@@ -173,11 +184,12 @@ absl::Status EmailTaken(const std::string& email, bool would_work) {
        {"would_work_if_email_was_verified", would_work ? "true" : "false"}});
 }
 
-absl::Status LinkAccount(storage::Repositories& repos,
-                         const std::string& project_id,
-                         const std::string& user_id,
-                         const std::string& provider_id,
-                         const ProviderIdentity& identity, absl::Time now) {
+absl::StatusOr<std::string> LinkAccount(storage::Repositories& repos,
+                                        const std::string& project_id,
+                                        const std::string& user_id,
+                                        const std::string& provider_id,
+                                        const ProviderIdentity& identity,
+                                        absl::Time now) {
   storage::OAuthAccountRecord account;
   LATCHKEY_ASSIGN_OR_RETURN(account.id, crypto::RandomUuidV4());
   account.project_id = project_id;
@@ -192,7 +204,8 @@ absl::Status LinkAccount(storage::Repositories& repos,
     return ApiError(
         identity::v1::OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER);
   }
-  return created;
+  if (!created.ok()) return created;
+  return account.id;
 }
 
 // Which user the provider's account is, per docs/oauth.md: an existing link
@@ -203,7 +216,7 @@ absl::StatusOr<Resolution> ResolveAccount(storage::Repositories& repos,
                                           const ProjectSnapshot& project,
                                           const Pending& pending,
                                           const ProviderIdentity& identity,
-                                          absl::Time now) {
+                                          bool allow_sign_in, absl::Time now) {
   const std::string& project_id = project.project.id;
   std::optional<storage::OAuthAccountRecord> old;
   {
@@ -225,16 +238,18 @@ absl::StatusOr<Resolution> ResolveAccount(storage::Repositories& repos,
         return ApiError(
             identity::v1::OAUTH_CONNECTION_ALREADY_CONNECTED_TO_ANOTHER_USER);
       }
-      return Resolution{*pending.user_id, false};
+      return Resolution{*pending.user_id, false, old->id};
     }
     absl::StatusOr<storage::UserView> user =
         repos.users().Get(project_id, *pending.user_id);
     if (!user.ok()) return UserNotFoundOr(user.status());
-    LATCHKEY_RETURN_IF_ERROR(LinkAccount(repos, project_id, *pending.user_id,
-                                         pending.provider_id, identity, now));
-    return Resolution{*pending.user_id, false};
+    LATCHKEY_ASSIGN_OR_RETURN(std::string link_id,
+                              LinkAccount(repos, project_id, *pending.user_id,
+                                          pending.provider_id, identity, now));
+    return Resolution{*pending.user_id, false, std::move(link_id)};
   }
-  if (old.has_value()) return Resolution{old->user_id, false};
+  if (!allow_sign_in) return SignInOff();
+  if (old.has_value()) return Resolution{old->user_id, false, old->id};
 
   std::optional<std::string> email;
   if (identity.email.has_value()) {
@@ -257,10 +272,11 @@ absl::StatusOr<Resolution> ResolveAccount(storage::Repositories& repos,
       } else if (!identity.email_verified) {
         return EmailTaken(*email, false);
       } else {
-        LATCHKEY_RETURN_IF_ERROR(
+        LATCHKEY_ASSIGN_OR_RETURN(
+            std::string link_id,
             LinkAccount(repos, project_id, channel->user_id,
                         pending.provider_id, identity, now));
-        return Resolution{channel->user_id, false};
+        return Resolution{channel->user_id, false, std::move(link_id)};
       }
     } else if (channel.status().code() != absl::StatusCode::kNotFound) {
       return channel.status();
@@ -318,12 +334,39 @@ absl::StatusOr<Resolution> ResolveAccount(storage::Repositories& repos,
         MaybeCreatePersonalTeam(repos, project_id, project.config, *view, now)
             .status());
   }
-  LATCHKEY_RETURN_IF_ERROR(LinkAccount(repos, project_id, user_id,
-                                       pending.provider_id, identity, now));
-  return Resolution{user_id, true};
+  LATCHKEY_ASSIGN_OR_RETURN(std::string link_id,
+                            LinkAccount(repos, project_id, user_id,
+                                        pending.provider_id, identity, now));
+  return Resolution{user_id, true, std::move(link_id)};
 }
 
 }  // namespace
+
+absl::StatusOr<storage::OAuthAccountTokens> SealProviderTokens(
+    const crypto::SecretBox& box, absl::string_view project_id,
+    absl::string_view link_id, const ProviderTokens& tokens, absl::Time now,
+    const std::vector<std::string>& previous_scopes) {
+  storage::OAuthAccountTokens out;
+  LATCHKEY_ASSIGN_OR_RETURN(
+      out.access_token_sealed,
+      SealOAuthAccountToken(box, project_id, link_id,
+                            OAuthAccountToken::kAccess, tokens.access_token));
+  if (tokens.refresh_token.has_value() && !tokens.refresh_token->empty()) {
+    LATCHKEY_ASSIGN_OR_RETURN(out.refresh_token_sealed,
+                              SealOAuthAccountToken(box, project_id, link_id,
+                                                    OAuthAccountToken::kRefresh,
+                                                    *tokens.refresh_token));
+  }
+  if (tokens.expires_in.has_value()) {
+    out.access_token_expires_at = now + absl::Seconds(*tokens.expires_in);
+  }
+  // Providers separate scopes by spaces (GitHub by commas); a token answer
+  // without a scope keeps what was known.
+  out.granted_scopes = absl::StrSplit(tokens.scope, absl::ByAnyChar(" ,"),
+                                      absl::SkipWhitespace());
+  if (out.granted_scopes.empty()) out.granted_scopes = previous_scopes;
+  return out;
+}
 
 std::optional<std::string> FindCookie(absl::string_view header,
                                       absl::string_view name) {
@@ -414,6 +457,8 @@ absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
   provider.client_id = record->client_id;
   provider.issuer_url = record->issuer_url;
   provider.scopes = record->scopes;
+  provider.allow_sign_in = record->allow_sign_in;
+  provider.allow_connected_accounts = record->allow_connected_accounts;
   if (record->client_secret_encrypted.has_value()) {
     LATCHKEY_ASSIGN_OR_RETURN(
         crypto::SecretBox::Opened opened,
@@ -437,6 +482,7 @@ absl::StatusOr<OAuthSignIn::AuthorizeResult> OAuthSignIn::Authorize(
   if (type == "link" && !input.token_user_id.has_value()) {
     return SchemaError("The token query parameter is required for type=link.");
   }
+  if (type != "link" && !provider.allow_sign_in) return SignInOff();
   if (!input.after_callback_redirect_url.empty()) {
     LATCHKEY_RETURN_IF_ERROR(
         CheckRedirectUrl(project, input.after_callback_redirect_url));
@@ -648,7 +694,14 @@ OAuthSignIn::CallbackOutcome OAuthSignIn::Callback(
       [&](storage::Repositories& repos) -> absl::Status {
         LATCHKEY_ASSIGN_OR_RETURN(
             Resolution resolution,
-            ResolveAccount(repos, snapshot, *pending, *identity, now));
+            ResolveAccount(repos, snapshot, *pending, *identity,
+                           provider->allow_sign_in, now));
+        LATCHKEY_ASSIGN_OR_RETURN(
+            storage::OAuthAccountTokens sealed,
+            SealProviderTokens(deps_.client_secret_box, project_id,
+                               resolution.link_id, *tokens, now));
+        LATCHKEY_RETURN_IF_ERROR(repos.oauth_accounts().UpdateTokens(
+            project_id, resolution.link_id, sealed));
         storage::VerificationCodeRecord code;
         LATCHKEY_ASSIGN_OR_RETURN(code.id, crypto::RandomUuidV4());
         code.project_id = project_id;

@@ -12,6 +12,7 @@
 #include "service/core/project_directory.h"
 #include "service/core/sign_in_services.h"
 #include "service/core/start_session.h"
+#include "storage/records.h"
 
 namespace latchkey::service::core {
 
@@ -27,6 +28,15 @@ inline constexpr char kInnerStateCookiePrefix[] = "stack-oauth-inner-";
 
 inline constexpr absl::Duration kOAuthPendingLifetime = absl::Minutes(10);
 inline constexpr absl::Duration kOAuthCodeLifetime = absl::Minutes(5);
+
+// The provider's tokens sealed for link `link_id` (oauth_client_secrets.h),
+// as stored on it: the expiry from expires_in, the granted scopes from the
+// answer's scope, else `previous_scopes`. A missing refresh token stays
+// unset (the stored one is kept). SecretBox::Seal's errors.
+absl::StatusOr<storage::OAuthAccountTokens> SealProviderTokens(
+    const crypto::SecretBox& box, absl::string_view project_id,
+    absl::string_view link_id, const ProviderTokens& tokens, absl::Time now,
+    const std::vector<std::string>& previous_scopes = {});
 
 // The value of cookie `name` in a Cookie header, if present.
 std::optional<std::string> FindCookie(absl::string_view header,
@@ -133,10 +143,14 @@ class OAuthSignIn {
   // TOTP (the code is used up; MfaSignIn finishes the sign-in).
   absl::StatusOr<ExchangeResult> Exchange(const ExchangeInput& input) const;
 
- private:
+  // The project's enabled provider `provider_id` with its client secret
+  // opened (the internal project falls back to the environment's), or
+  // OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED. Also used by
+  // ConnectedAccounts.
   absl::StatusOr<OAuthProviderConfig> Provider(
       const ProjectSnapshot& project, absl::string_view provider_id) const;
 
+ private:
   const OAuthSignInDeps deps_;
 };
 
