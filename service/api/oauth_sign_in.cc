@@ -10,8 +10,11 @@
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
 #include "identity/v1/auth.pb.h"
+#include "identity/v1/user.pb.h"
 #include "service/api/auth_common.h"
+#include "service/api/caller_rules.h"
 #include "service/api/oauth_client.h"
+#include "service/core/connected_accounts.h"
 #include "service/core/oauth_client_secrets.h"
 #include "service/core/oauth_providers.h"
 #include "service/errors/api_error.h"
@@ -21,6 +24,10 @@
 namespace latchkey::service::api {
 namespace {
 
+using identity::v1::ConnectedAccountAccessToken;
+using identity::v1::GetConnectedAccountAccessTokenRequest;
+using identity::v1::ListConnectedAccountsRequest;
+using identity::v1::ListConnectedAccountsResponse;
 using identity::v1::OAuthAuthorizeRequest;
 using identity::v1::OAuthCallbackRequest;
 using identity::v1::RedirectResponse;
@@ -43,6 +50,7 @@ struct OAuthParts {
   core::OAuthProviderClient providers;
   crypto::SecretBox box;
   std::optional<core::OAuthSignIn> sign_in;
+  std::optional<core::ConnectedAccounts> connected;
 };
 
 class OAuthMethods {
@@ -120,10 +128,63 @@ class OAuthMethods {
   const std::shared_ptr<const core::OAuthSignIn> sign_in_;
 };
 
-}  // namespace
+// Connected accounts (UserService): a client acts only for its own user.
+class ConnectedAccountMethods {
+ public:
+  explicit ConnectedAccountMethods(std::shared_ptr<const OAuthParts> parts)
+      : parts_(std::move(parts)) {}
 
-absl::StatusOr<std::shared_ptr<const core::OAuthSignIn>> MakeOAuthSignIn(
-    AppContext& context) {
+  absl::StatusOr<ConnectedAccountAccessToken> GetConnectedAccountAccessToken(
+      CallContext& call, const GetConnectedAccountAccessTokenRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              UserOf(call.caller(), request.user_id()));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::string token,
+        parts_->connected->AccessToken({.project = *call.caller().project,
+                                        .user_id = std::move(user_id),
+                                        .provider_id = request.provider_id(),
+                                        .scope = request.scope()}));
+    ConnectedAccountAccessToken response;
+    response.set_access_token(std::move(token));
+    return response;
+  }
+
+  absl::StatusOr<ListConnectedAccountsResponse> ListConnectedAccounts(
+      CallContext& call, const ListConnectedAccountsRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              UserOf(call.caller(), request.user_id()));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::vector<core::ConnectedAccounts::Account> accounts,
+        parts_->connected->List(*call.caller().project, user_id));
+    ListConnectedAccountsResponse response;
+    for (const core::ConnectedAccounts::Account& account : accounts) {
+      identity::v1::ConnectedAccount* item = response.add_items();
+      item->set_user_id(account.user_id);
+      item->set_provider(account.provider_id);
+      item->set_provider_account_id(account.provider_account_id);
+    }
+    response.set_is_paginated(false);
+    return response;
+  }
+
+ private:
+  static absl::StatusOr<std::string> UserOf(const Caller& caller,
+                                            const std::string& requested) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              ResolveUserId(caller, requested));
+    if (IsClient(caller) &&
+        (!caller.user.has_value() || caller.user->sub() != user_id)) {
+      return ApiError(identity::v1::CLIENT_CANNOT_ACCESS_OTHER_USERS, {},
+                      "A client can only use its own user's connected "
+                      "accounts.");
+    }
+    return user_id;
+  }
+
+  const std::shared_ptr<const OAuthParts> parts_;
+};
+
+absl::StatusOr<std::shared_ptr<OAuthParts>> MakeParts(AppContext& context) {
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::SecretBox box,
       core::OAuthClientSecretBox(context.config.server_secret,
@@ -147,20 +208,45 @@ absl::StatusOr<std::shared_ptr<const core::OAuthSignIn>> MakeOAuthSignIn(
       .public_url =
           std::string(absl::StripSuffix(context.config.public_url, "/")),
       .internal_providers = core::OAuthProvidersFromEnvironment(ids, GetEnv)});
+  parts->connected.emplace(
+      core::ConnectedAccountsDeps{.database = context.database,
+                                  .clock = context.clock,
+                                  .sign_in = *parts->sign_in,
+                                  .providers = parts->providers,
+                                  .token_box = parts->box});
+  return parts;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const core::OAuthSignIn>> MakeOAuthSignIn(
+    AppContext& context) {
+  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<OAuthParts> parts,
+                            MakeParts(context));
   const core::OAuthSignIn* sign_in = &*parts->sign_in;
   return std::shared_ptr<const core::OAuthSignIn>(std::move(parts), sign_in);
 }
 
 absl::Status RegisterOAuthSignInMethods(MethodRegistry& registry,
                                         AppContext& context) {
-  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<const core::OAuthSignIn> sign_in,
-                            MakeOAuthSignIn(context));
+  LATCHKEY_ASSIGN_OR_RETURN(std::shared_ptr<OAuthParts> parts,
+                            MakeParts(context));
+  const core::OAuthSignIn* flow = &*parts->sign_in;
+  std::shared_ptr<const core::OAuthSignIn> sign_in(parts, flow);
   ServiceBinder<OAuthMethods> bind(
       registry, "identity.v1.AuthService",
       std::make_shared<OAuthMethods>(context, std::move(sign_in)));
   bind("OAuthAuthorize", &OAuthMethods::OAuthAuthorize);
   bind("OAuthCallback", &OAuthMethods::OAuthCallback);
-  return bind.status();
+  LATCHKEY_RETURN_IF_ERROR(bind.status());
+  using Connected = ConnectedAccountMethods;
+  ServiceBinder<Connected> connected(
+      registry, "identity.v1.UserService",
+      std::make_shared<Connected>(std::move(parts)));
+  connected("GetConnectedAccountAccessToken",
+            &Connected::GetConnectedAccountAccessToken);
+  connected("ListConnectedAccounts", &Connected::ListConnectedAccounts);
+  return connected.status();
 }
 
 }  // namespace latchkey::service::api

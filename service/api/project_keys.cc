@@ -64,6 +64,8 @@ OAuthProvider ProviderToProto(const storage::OAuthProviderRecord& record) {
   if (record.issuer_url.has_value()) out.set_issuer_url(*record.issuer_url);
   for (const std::string& scope : record.scopes) out.add_scopes(scope);
   out.set_enabled(record.enabled);
+  out.set_allow_sign_in(record.allow_sign_in);
+  out.set_allow_connected_accounts(record.allow_connected_accounts);
   return out;
 }
 
@@ -160,6 +162,12 @@ class ProjectKeyMethods {
     if (request.has_issuer_url()) input.issuer_url = request.issuer_url();
     input.scopes.assign(request.scopes().begin(), request.scopes().end());
     input.enabled = request.enabled();
+    if (request.has_allow_sign_in()) {
+      input.allow_sign_in = request.allow_sign_in();
+    }
+    if (request.has_allow_connected_accounts()) {
+      input.allow_connected_accounts = request.allow_connected_accounts();
+    }
     LATCHKEY_ASSIGN_OR_RETURN(
         storage::OAuthProviderRecord stored,
         providers_.Upsert(call.caller().project_id, input));

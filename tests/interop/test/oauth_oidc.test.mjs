@@ -230,6 +230,67 @@ describe('OAuth sign-in with a real OpenID provider', () => {
     return response.json();
   }
 
+  test('connected accounts: the provider token kept at sign-in, scope, not connected, switch off', async () => {
+    addAccount('carol-ca', 'carol-ca@idp.example');
+    const { callback, verifier } = await signInThroughProvider('carol-ca');
+    assert.equal(callback.status, 303, await callback.text());
+    const { status, body } = await exchange(appRedirect(callback).get('code'), verifier);
+    assert.equal(status, 200, JSON.stringify(body));
+    const client = {
+      'content-type': 'application/json',
+      'x-stack-project-id': 'internal', 'x-stack-access-type': 'client',
+      'x-stack-publishable-client-key': server.keys.publishableClientKey,
+      'x-stack-access-token': body.access_token,
+    };
+    const ask = (user, headers, scope) => fetch(
+      `${server.httpUrl}/api/v1/connected-accounts/${user}/${PROVIDER_ID}/access-token`,
+      { method: 'POST', headers, body: JSON.stringify(scope === undefined ? {} : { scope }) });
+    const ok = await ask('me', client, 'openid');
+    assert.equal(ok.status, 201, await ok.clone().text());
+    const { access_token: providerToken } = await ok.json();
+    assert.ok(providerToken.length > 0);
+    // The provider accepts it: its userinfo answers for carol.
+    const info = await fetch(`${idp.issuer}/me`, { headers: { authorization: `Bearer ${providerToken}` } });
+    assert.equal(info.status, 200);
+    assert.equal((await info.json()).sub, 'carol-ca');
+
+    const missing = await ask('me', client, 'openid a-scope-never-granted');
+    assert.equal(missing.status, 400);
+    assert.equal((await missing.json()).code, 'OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE');
+
+    const listed = await fetch(`${server.httpUrl}/api/v1/connected-accounts/me`, { headers: client });
+    assert.equal(listed.status, 200);
+    const items = (await listed.json()).items;
+    assert.deepEqual(items.map((i) => [i.provider, i.provider_account_id]), [[PROVIDER_ID, 'carol-ca']]);
+
+    const created = await fetch(`${server.httpUrl}/api/v1/users`, {
+      method: 'POST', headers: serverHeaders(), body: JSON.stringify({ display_name: 'no links' }),
+    });
+    assert.equal(created.status, 201);
+    const other = (await created.json()).id;
+    const notConnected = await ask(other, serverHeaders());
+    assert.equal(notConnected.status, 400);
+    assert.equal((await notConnected.json()).code, 'OAUTH_CONNECTION_NOT_CONNECTED_TO_USER');
+    // A client cannot ask for another user.
+    assert.equal((await ask(other, client)).status, 403);
+
+    const off = await fetch(`${server.httpUrl}/api/v1/internal/oauth-providers/${PROVIDER_ID}`, {
+      method: 'PUT', headers: admin(),
+      body: JSON.stringify({
+        type: 'oidc', client_id: CLIENT_ID, issuer_url: idp.issuer, enabled: true,
+        allow_connected_accounts: false,
+      }),
+    });
+    assert.equal(off.status, 200, await off.text());
+    try {
+      const refused = await ask('me', client);
+      assert.equal(refused.status, 400);
+      assert.equal((await refused.json()).code, 'OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
+    } finally {
+      await upsertProvider(true);
+    }
+  });
+
   test('sign up through the provider, then sign in again as the same user', async () => {
     addAccount('alice', 'alice@idp.example');
     const first = await signInThroughProvider('alice');
