@@ -1,7 +1,9 @@
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/blocking_scope.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
 #include "gtest/gtest.h"
@@ -44,6 +46,32 @@ TEST(FakeClock, MovesOnlyWhenTold) {
 TEST(RealClock, IsNearAbslNow) {
   EXPECT_LT(absl::AbsDuration(Clock::Real().Now() - absl::Now()),
             absl::Seconds(5));
+}
+
+TEST(NonBlockingScope, RefusesWaitingInsideAndMarksTheInnermostScope) {
+  EXPECT_TRUE(MayBlock());
+  {
+    NonBlockingScope outer;
+    EXPECT_FALSE(outer.refused());
+    {
+      NonBlockingScope inner;
+      EXPECT_FALSE(MayBlock());
+      EXPECT_TRUE(inner.refused());
+    }
+    EXPECT_FALSE(outer.refused());
+    EXPECT_FALSE(MayBlock());
+    EXPECT_TRUE(outer.refused());
+  }
+  EXPECT_TRUE(MayBlock());
+}
+
+TEST(NonBlockingScope, CoversOnlyTheThreadThatOpenedIt) {
+  NonBlockingScope scope;
+  bool other_thread_may_block = false;
+  std::thread other([&] { other_thread_may_block = MayBlock(); });
+  other.join();
+  EXPECT_TRUE(other_thread_may_block);
+  EXPECT_FALSE(scope.refused());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/blocking_scope.h"
 #include "common/string_views.h"
 #include "storage/errors.h"
 #include "storage/postgres/pg_backend.h"
@@ -17,6 +18,13 @@ namespace {
 
 // Randomized exponential backoff between transaction attempts, so that
 // the transactions that collided do not collide again in lockstep.
+// Inside a common::NonBlockingScope the caller must not wait for the
+// database; its attempt is run again where it may.
+absl::Status RefusedWait() {
+  return absl::UnavailableError(
+      "database call refused: this thread may not wait on I/O");
+}
+
 void BackOff(int attempt) {
   thread_local std::minstd_rand rng(std::random_device{}());
   const int cap_us = 1000 << std::min(attempt, 6);  // 1 ms .. 64 ms.
@@ -74,6 +82,7 @@ absl::Status Database::RunInTransaction(
 
 absl::Status Database::RunInTransaction(
     Isolation isolation, absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  if (!common::MayBlock()) return RefusedWait();
   CallCounter counter(*this);
   const int attempts = std::max(1, options_.max_transaction_attempts);
   absl::Status status;
@@ -93,6 +102,7 @@ absl::Status Database::RunInTransaction(
 }
 
 absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  if (!common::MayBlock()) return RefusedWait();
   CallCounter counter(*this);
   return counter.Done(backend_->RunAutocommit([&](SqlExecutor& executor) {
     Repositories repositories(executor);
@@ -102,6 +112,7 @@ absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
 
 absl::Status Database::RunLossTolerant(
     absl::FunctionRef<absl::Status(Repositories&)> fn) {
+  if (!common::MayBlock()) return RefusedWait();
   CallCounter counter(*this);
   return counter.Done(backend_->RunLossTolerant([&](SqlExecutor& executor) {
     Repositories repositories(executor);

@@ -20,6 +20,8 @@
 namespace latchkey::storage {
 
 // An open database. Thread-safe: share one instance across the server.
+// Inside a common::NonBlockingScope every Run* call fails UNAVAILABLE at
+// once, without a connection, and marks the scope refused.
 class Database {
  public:
   // Use OpenDatabase(); this wraps an already migrated backend.

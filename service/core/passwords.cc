@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/blocking_scope.h"
 #include "common/string_views.h"
 #include "service/errors/api_error.h"
 
@@ -146,6 +147,8 @@ template <typename Result>
 Result Passwords::OnHashThread(absl::string_view project_id, int weight,
                                std::function<Result()> work,
                                Result if_refused) {
+  // Waiting for a hash is never done on a thread that may not wait.
+  if (!common::MayBlock()) return if_refused;
   // packaged_task is move-only; the queue wants a copyable function.
   auto task = std::make_shared<std::packaged_task<Result()>>(std::move(work));
   std::future<Result> result = task->get_future();

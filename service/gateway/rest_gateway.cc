@@ -376,7 +376,8 @@ class RestCall : public PendingCall {
     absl::string_view raw_target = request_.target;
     const size_t question = raw_target.find('?');
     HttpRequestParts parts;
-    parts.path_bindings = std::move(bindings_);
+    // Copied, not moved: ReadRequest may run twice.
+    parts.path_bindings = bindings_;
     parts.query = question == absl::string_view::npos
                       ? absl::string_view()
                       : raw_target.substr(question + 1);

@@ -47,8 +47,10 @@ struct HttpDirectives {
   bool json_body_on_redirect = false;
 };
 
-// One call's transport side, driven by the runner on a worker thread:
-// first ReadRequest, then (whatever happened) Finish exactly once.
+// One call's transport side, driven by the runner: first ReadRequest, then
+// (whatever happened) Finish exactly once. ReadRequest may run twice (an
+// attempt on the transport's own thread that had to wait is run again on
+// a worker), so it must leave the call as it found it.
 class PendingCall {
  public:
   virtual ~PendingCall() = default;
@@ -80,7 +82,9 @@ class CallRunner {
 
   // Queues the call and returns at once. If the server is overloaded or
   // shutting down, `call` is finished with SERVICE_UNAVAILABLE before this
-  // returns, on the caller's thread; otherwise it is finished on a worker.
+  // returns, on the caller's thread; otherwise it is finished on a worker,
+  // or, for a method that can be answered from memory, possibly on the
+  // caller's thread before this returns.
   virtual void Submit(const google::protobuf::MethodDescriptor& method,
                       CallEnvelope envelope,
                       std::unique_ptr<PendingCall> call) = 0;

@@ -36,7 +36,8 @@ absl::StatusOr<std::unique_ptr<MethodRegistry>> MethodRegistry::Create(
 absl::Status MethodRegistry::RegisterErased(
     absl::string_view full_method_name,
     const google::protobuf::Descriptor* request_type,
-    const google::protobuf::Descriptor* response_type, ErasedHandler handler) {
+    const google::protobuf::Descriptor* response_type, Execution execution,
+    ErasedHandler handler) {
   auto it = by_full_name_.find(full_method_name);
   if (it == by_full_name_.end()) {
     return absl::NotFoundError(absl::StrCat("no RPC named ", full_method_name));
@@ -53,6 +54,7 @@ absl::Status MethodRegistry::RegisterErased(
         absl::StrCat(full_method_name, " is registered twice"));
   }
   binding.handler = std::move(handler);
+  binding.execution = execution;
   return absl::OkStatus();
 }
 

@@ -25,6 +25,21 @@ using ErasedHandler = std::function<absl::Status(
     CallContext&, const google::protobuf::Message& request,
     google::protobuf::Message& response)>;
 
+// Where a method's calls run.
+enum class Execution {
+  // On the worker pool: the handler may wait on the database, an outbound
+  // request or the password-hash queue.
+  kWorker,
+  // First on the transport's own thread, inside a common::NonBlockingScope,
+  // which saves the hand-off to a worker and back (most of a cheap call's
+  // cost); again on the worker pool when that attempt asked to wait. For
+  // methods that need only memory and CPU once the caches they read are
+  // warm (a verified token, a remembered key, a project snapshot), and
+  // whose attempts have no effect outside the process before the point
+  // where they would wait.
+  kInlineFirst,
+};
+
 // One RPC of the contract, as the dispatcher needs it.
 struct MethodBinding {
   const google::protobuf::MethodDescriptor* descriptor = nullptr;
@@ -35,6 +50,7 @@ struct MethodBinding {
   const google::protobuf::Message* response_prototype = nullptr;
   // Empty until a service registers an implementation.
   ErasedHandler handler;
+  Execution execution = Execution::kWorker;
 };
 
 // Every RPC of the given services, with its access rule and (once
@@ -60,9 +76,11 @@ class MethodRegistry {
   absl::Status Register(
       absl::string_view full_method_name,
       std::function<absl::StatusOr<Response>(CallContext&, const Request&)>
-          handler) {
+          handler,
+      Execution execution = Execution::kWorker) {
     return RegisterErased(
         full_method_name, Request::descriptor(), Response::descriptor(),
+        execution,
         [handler = std::move(handler)](
             CallContext& context, const google::protobuf::Message& request,
             google::protobuf::Message& response) -> absl::Status {
@@ -96,7 +114,7 @@ class MethodRegistry {
   absl::Status RegisterErased(absl::string_view full_method_name,
                               const google::protobuf::Descriptor* request_type,
                               const google::protobuf::Descriptor* response_type,
-                              ErasedHandler handler);
+                              Execution execution, ErasedHandler handler);
 
   std::unique_ptr<const MethodCatalog> catalog_;
   std::vector<std::unique_ptr<MethodBinding>> methods_;

@@ -1,10 +1,12 @@
 #include "service/pipeline/pipeline_runner.h"
 
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/blocking_scope.h"
 #include "google/protobuf/arena.h"
 #include "service/errors/api_error.h"
 #include "service/runtime/json_log.h"
@@ -105,6 +107,15 @@ PipelineRunner::PipelineRunner(const MethodRegistry& registry,
       "latchkey_call_errors_total",
       "Calls answered with an error of the API catalogue, by its code.",
       {"error_code"});
+  metrics::Registry::Family<metrics::Counter>* inline_calls =
+      metrics->AddCounter(
+          "latchkey_inline_calls_total",
+          "Calls of in-memory methods tried on the transport's thread, by "
+          "outcome: answered there, or requeued to a worker because the "
+          "attempt needed to wait (a cache miss).",
+          {"outcome"});
+  inline_answered_ = inline_calls->WithLabels({"answered"});
+  inline_requeued_ = inline_calls->WithLabels({"requeued"});
 }
 
 void PipelineRunner::Record(const MethodBinding& method, Transport transport,
@@ -138,13 +149,23 @@ void PipelineRunner::Submit(const google::protobuf::MethodDescriptor& method,
             method.output_type()));
     return;
   }
+  if (binding->execution == Execution::kInlineFirst) {
+    // The envelope is copied: the worker needs it again when the attempt
+    // has to wait.
+    if (Run(*binding, envelope, *call, /*inline_attempt=*/true)) {
+      if (inline_answered_ != nullptr) inline_answered_->Increment();
+      return;
+    }
+    if (inline_requeued_ != nullptr) inline_requeued_->Increment();
+  }
   // std::function must be copyable; the call is owned by whichever copy
   // runs (the pool runs each task once, or drops it unrun on refusal).
   auto shared =
       std::make_shared<std::pair<CallEnvelope, std::unique_ptr<PendingCall>>>(
           std::move(envelope), std::move(call));
   const bool queued = workers_.TrySubmit([this, binding, shared] {
-    Run(*binding, shared->first, *shared->second);
+    Run(*binding, std::move(shared->first), *shared->second,
+        /*inline_attempt=*/false);
   });
   if (!queued) {
     const absl::Status refused =
@@ -156,8 +177,8 @@ void PipelineRunner::Submit(const google::protobuf::MethodDescriptor& method,
   }
 }
 
-void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
-                         PendingCall& call) const {
+bool PipelineRunner::Run(const MethodBinding& method, CallEnvelope envelope,
+                         PendingCall& call, bool inline_attempt) const {
   const absl::Time start = absl::Now();
   CallContext context(std::move(envelope.request_id),
                       std::move(envelope.metadata),
@@ -167,6 +188,8 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   google::protobuf::Message* request = method.request_prototype->New(&arena);
   google::protobuf::Message* response = method.response_prototype->New(&arena);
   absl::Status status;
+  std::optional<common::NonBlockingScope> no_waiting;
+  if (inline_attempt) no_waiting.emplace();
   // Handlers report failures as statuses; an exception escaping one (from
   // a library fed odd input) would otherwise end the process on this
   // worker thread. It becomes an internal error: logged, never shown.
@@ -181,12 +204,17 @@ void PipelineRunner::Run(const MethodBinding& method, CallEnvelope& envelope,
   } catch (...) {
     status = absl::InternalError("uncaught non-standard exception");
   }
+  // Whatever the attempt answered after a refused wait may be a symptom
+  // of the refusal (a database error taken for a missing row): dropped.
+  if (no_waiting.has_value() && no_waiting->refused()) return false;
+  no_waiting.reset();
   const absl::Status public_status = ToPublicError(status);
   LogCall(method.grpc_path, context, envelope.transport, start, status,
           public_status);
   Record(method, envelope.transport, public_status, absl::Now() - start);
   call.SetHttpDirectives(context.http());
   call.Finish(public_status, *response);
+  return true;
 }
 
 }  // namespace latchkey::service

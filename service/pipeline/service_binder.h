@@ -50,11 +50,12 @@ class ServiceBinder {
   ServiceBinder(const ServiceBinder&) = delete;
   ServiceBinder& operator=(const ServiceBinder&) = delete;
 
-  // Binds `handler` as `<service>.<method>`.
+  // Binds `handler` as `<service>.<method>`, run as `execution` says.
   template <typename Request, typename Response>
   void operator()(absl::string_view method,
-                  absl::StatusOr<Response> (Methods::*handler)(
-                      CallContext&, const Request&)) {
+                  absl::StatusOr<Response> (Methods::*handler)(CallContext&,
+                                                               const Request&),
+                  Execution execution = Execution::kWorker) {
     if (!status_.ok()) return;
     if (service_->FindMethodByName(std::string(method)) == nullptr) {
       status_ = absl::NotFoundError(
@@ -66,7 +67,8 @@ class ServiceBinder {
         [methods = methods_, handler](CallContext& call,
                                       const Request& request) {
           return ((*methods).*handler)(call, request);
-        });
+        },
+        execution);
   }
 
   // OK, or the first bind's failure.

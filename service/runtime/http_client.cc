@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/blocking_scope.h"
 
 namespace latchkey::service {
 namespace {
@@ -245,6 +246,10 @@ CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options)
 
 absl::StatusOr<OutboundResponse> CurlHttpClient::Send(
     const OutboundRequest& request) const {
+  if (!common::MayBlock()) {
+    return absl::UnavailableError(
+        "outbound request refused: this thread may not wait on I/O");
+  }
   if (!IsAllowedOutboundUrl(request.url, options_.allow_loopback_http)) {
     return absl::InvalidArgumentError(
         "Outbound URL refused: it must be https (plain http only to a "

@@ -519,6 +519,65 @@ TEST_F(TokenServiceTest, ValidateReturnsEveryClaimOfANormalUser) {
   EXPECT_FALSE(claims.requires_totp_mfa());
 }
 
+// latchkey_inline_calls_total{outcome=...} as the metrics page shows it.
+int64_t InlineCalls(service::Application& app, const std::string& outcome) {
+  const std::string text = app.metrics().Render();
+  const std::string prefix =
+      "latchkey_inline_calls_total{outcome=\"" + outcome + "\"} ";
+  const size_t at = text.find(prefix);
+  if (at == std::string::npos) return 0;
+  return std::stoll(text.substr(at + prefix.size()));
+}
+
+TEST_F(TokenServiceTest, ValidationWaitsOnAWorkerOnlyWhenACacheIsCold) {
+  // A fresh project: neither its snapshot nor its server key is in memory
+  // yet, so the first call's attempt on gRPC's thread has to read the
+  // database; it is answered from a worker, and answered right.
+  OtherProject other = CreateProject();
+  const std::string user_id = CreateUser({.email = "grace@example.com"},
+                                         other.id);
+  identity::v1::CreateSessionRequest create;
+  create.set_user_id(user_id);
+  grpc::ClientContext context;
+  TestApp::AsServer(context, other.id, other.secret_server_key);
+  identity::v1::CreateSessionResponse session;
+  ASSERT_TRUE(auth().CreateSession(&context, create, &session).ok());
+  clock_.Advance(absl::Seconds(3));  // Past the 2 s key memory.
+
+  service::Application& server = app().app();
+  const int64_t answered = InlineCalls(server, "answered");
+  const int64_t requeued = InlineCalls(server, "requeued");
+  ValidateAccessTokenResponse response;
+  ASSERT_TRUE(Validate(session.access_token(), &response, false, false,
+                       other.id, other.secret_server_key)
+                  .ok());
+  EXPECT_EQ(response.claims().sub(), user_id);
+  EXPECT_EQ(InlineCalls(server, "requeued"), requeued + 1);
+  EXPECT_EQ(InlineCalls(server, "answered"), answered);
+
+  // Warm: the key is remembered, the token verified before.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Validate(session.access_token(), &response, false, false,
+                         other.id, other.secret_server_key)
+                    .ok());
+    EXPECT_EQ(response.claims().sub(), user_id);
+  }
+  EXPECT_EQ(InlineCalls(server, "answered"), answered + 3);
+  EXPECT_EQ(InlineCalls(server, "requeued"), requeued + 1);
+
+  // A wrong key is never remembered: each try goes to the database, from
+  // a worker, and is refused there.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(ErrorOf(Validate(session.access_token(), &response, false,
+                               false, other.id,
+                               "ssk_wrong0000000000000000000000000000000000000"
+                               "00000"))
+                  .reason,
+              "INVALID_SECRET_SERVER_KEY");
+  }
+  EXPECT_EQ(InlineCalls(server, "requeued"), requeued + 3);
+}
+
 TEST_F(TokenServiceTest, ValidateRefusesAnonymousUnlessAllowed) {
   identity::v1::SignInResponse signed_up = SignUpAnonymously();
   ValidateAccessTokenResponse response;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/blocking_scope.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -52,6 +53,39 @@ TEST_P(DatabaseTest, SchemaNewerThanTheBinaryIsRefused) {
   auto again = OpenAgain();
   EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(again.status().message(), HasSubstr("999"));
+}
+
+TEST_P(DatabaseTest, NoCallRunsInsideANonBlockingScope) {
+  AddProject("p");
+  const auto create = [&](Repositories& r) {
+    return r.users().Create(MakeUser("p", Uuid(1), T(10)));
+  };
+  bool ran = false;
+  {
+    common::NonBlockingScope scope;
+    EXPECT_TRUE(absl::IsUnavailable(db().Run([&](Repositories& r) {
+      ran = true;
+      return create(r);
+    })));
+    EXPECT_TRUE(scope.refused());
+  }
+  {
+    common::NonBlockingScope scope;
+    EXPECT_TRUE(absl::IsUnavailable(db().RunInTransaction(create)));
+    EXPECT_TRUE(scope.refused());
+  }
+  {
+    common::NonBlockingScope scope;
+    EXPECT_TRUE(absl::IsUnavailable(db().RunLossTolerant(create)));
+    EXPECT_TRUE(scope.refused());
+  }
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  // Outside a scope the same call runs.
+  EXPECT_TRUE(db().Run(create).ok());
 }
 
 TEST_P(DatabaseTest, TransactionCommitsWhenTheCallbackSucceeds) {
