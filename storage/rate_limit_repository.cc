@@ -6,21 +6,25 @@ namespace latchkey::storage {
 
 absl::StatusOr<int64_t> RateLimitRepository::IncrementAndGet(
     std::string_view project_id, std::string_view key, absl::Time window_start,
-    absl::Duration window) {
+    absl::Duration window, int64_t hits) {
   if (window <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("rate-limit window must be positive");
+  }
+  if (hits <= 0) {
+    return absl::InvalidArgumentError("rate-limit hits must be positive");
   }
   // One statement: insert-or-increment and read back, atomic in both
   // engines (row lock in PostgreSQL, the write lock in SQLite).
   LATCHKEY_ASSIGN_OR_RETURN(
       SqlResult result,
-      ex_.Execute("INSERT INTO rate_limit_counters (project_id, counter_key,"
-                  " window_start_us, hits, expires_at_us)"
-                  " VALUES ($1, $2, $3, 1, $4)"
-                  " ON CONFLICT (project_id, counter_key, window_start_us)"
-                  " DO UPDATE SET hits = rate_limit_counters.hits + 1"
-                  " RETURNING hits",
-                  {project_id, key, window_start, window_start + window}));
+      ex_.Execute(
+          "INSERT INTO rate_limit_counters (project_id, counter_key,"
+          " window_start_us, hits, expires_at_us)"
+          " VALUES ($1, $2, $3, $5, $4)"
+          " ON CONFLICT (project_id, counter_key, window_start_us)"
+          " DO UPDATE SET hits = rate_limit_counters.hits + $5"
+          " RETURNING hits",
+          {project_id, key, window_start, window_start + window, hits}));
   if (result.rows.empty()) {
     return absl::InternalError("rate-limit upsert returned no row");
   }

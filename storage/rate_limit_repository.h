@@ -19,15 +19,17 @@ class RateLimitRepository {
  public:
   explicit RateLimitRepository(SqlExecutor& executor) : ex_(executor) {}
 
-  // Adds one hit to the counter of (project, key) for the window starting
-  // at `window_start` and lasting `window`, and returns the count including
-  // this hit. Atomic: concurrent callers each see a distinct count, so
-  // exactly `limit` of them see a value <= limit. Needs no transaction.
-  // Returns INVALID_ARGUMENT for a window that is not positive.
+  // Adds `hits` (one unless told) to the counter of (project, key) for the
+  // window starting at `window_start` and lasting `window`, and returns the
+  // count including them. Atomic: concurrent callers each see a distinct
+  // count, so exactly `limit` single hits see a value <= limit. Needs no
+  // transaction. Returns INVALID_ARGUMENT for a window or a number of hits
+  // that is not positive.
   absl::StatusOr<int64_t> IncrementAndGet(std::string_view project_id,
                                           std::string_view key,
                                           absl::Time window_start,
-                                          absl::Duration window);
+                                          absl::Duration window,
+                                          int64_t hits = 1);
 
   // A paced counter's state in one window: the events it allowed, and when
   // it allowed the last one (absent for a counter only IncrementAndGet

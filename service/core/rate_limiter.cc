@@ -67,12 +67,10 @@ void RateLimiter::MaybeSweep(absl::Time now) const {
       .IgnoreError();
 }
 
-absl::Status RateLimiter::Consume(absl::string_view project_id,
-                                  absl::string_view key,
-                                  const identity::v1::RateLimit& limit) const {
-  const absl::Time now = clock_.Now();
-  MaybeSweep(now);
-  const Window window = WindowAt(now, limit);
+absl::StatusOr<int64_t> RateLimiter::Add(absl::string_view project_id,
+                                         absl::string_view key,
+                                         const Window& window,
+                                         int64_t hits) const {
   int64_t count = 0;
   absl::Status status =
       // Counters are an approximate defence: losing the last instant of
@@ -80,15 +78,67 @@ absl::Status RateLimiter::Consume(absl::string_view project_id,
       // log flush is most of what a counted request costs on PostgreSQL.
       database_.RunLossTolerant(
           [&](storage::Repositories& repos) -> absl::Status {
-            absl::StatusOr<int64_t> hits = repos.rate_limits().IncrementAndGet(
+            absl::StatusOr<int64_t> total = repos.rate_limits().IncrementAndGet(
                 Std(project_id), Std(key), window.start,
-                window.end - window.start);
-            if (!hits.ok()) return hits.status();
-            count = *hits;
+                window.end - window.start, hits);
+            if (!total.ok()) return total.status();
+            count = *total;
             return absl::OkStatus();
           });
   if (!status.ok()) return status;
-  if (count > limit.limit()) return Counted(key, Limited(now, window.end));
+  return count;
+}
+
+absl::Status RateLimiter::Consume(absl::string_view project_id,
+                                  absl::string_view key,
+                                  const identity::v1::RateLimit& limit) const {
+  const absl::Time now = clock_.Now();
+  MaybeSweep(now);
+  const Window window = WindowAt(now, limit);
+  absl::StatusOr<int64_t> count = Add(project_id, key, window, 1);
+  if (!count.ok()) return count.status();
+  if (*count > limit.limit()) return Counted(key, Limited(now, window.end));
+  return absl::OkStatus();
+}
+
+absl::Status RateLimiter::ConsumeInBlocks(
+    absl::string_view project_id, absl::string_view key,
+    const identity::v1::RateLimit& limit) const {
+  const absl::Time now = clock_.Now();
+  const Window window = WindowAt(now, limit);
+  const std::string block_key = absl::StrCat(project_id, "\0", key);
+  {
+    std::lock_guard<std::mutex> lock(blocks_mutex_);
+    auto it = blocks_.find(block_key);
+    if (it != blocks_.end() && it->second.window_start == window.start &&
+        it->second.left > 0) {
+      --it->second.left;
+      return absl::OkStatus();
+    }
+  }
+  MaybeSweep(now);
+  const int64_t block = std::clamp<int64_t>(limit.limit() / 20, 1, kMaxBlock);
+  absl::StatusOr<int64_t> count = Add(project_id, key, window, block);
+  if (!count.ok()) return count.status();
+  // The part of the block inside the limit: all of it, some, or none.
+  const int64_t granted = std::min(block, limit.limit() - (*count - block));
+  if (granted <= 0) return Counted(key, Limited(now, window.end));
+  if (granted > 1) {
+    std::lock_guard<std::mutex> lock(blocks_mutex_);
+    if (blocks_.size() >= kMaxBlocks) {
+      // Blocks of ended windows are worth nothing; the rest are dropped
+      // only when that is not enough (their events are simply lost, which
+      // is the strict side).
+      absl::erase_if(blocks_, [&](const auto& entry) {
+        return entry.second.window_start != window.start;
+      });
+      if (blocks_.size() >= kMaxBlocks) blocks_.clear();
+    }
+    Block& held = blocks_[block_key];
+    if (held.window_start != window.start) held = Block{window.start, 0};
+    // This event takes one; a concurrent taker's remainder adds up.
+    held.left += granted - 1;
+  }
   return absl::OkStatus();
 }
 

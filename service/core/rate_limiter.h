@@ -44,6 +44,21 @@ class RateLimiter {
   absl::Status Consume(absl::string_view project_id, absl::string_view key,
                        const identity::v1::RateLimit& limit) const;
 
+  // Consume for hot keys (one session's refreshes): this replica takes a
+  // block of the window's budget from the database with one write
+  // (limit / 20, between 1 and kMaxBlock events) and hands it out from
+  // memory until it is used up. Never looser than Consume: a block counts
+  // as used in the database as soon as it is taken, so what this replica
+  // holds unused (at most a block less one per key, dropped when the window
+  // ends) only makes the limit stricter for the others. The in-memory
+  // blocks are bounded (kMaxBlocks keys); past that, events are counted
+  // one by one as Consume does.
+  absl::Status ConsumeInBlocks(absl::string_view project_id,
+                               absl::string_view key,
+                               const identity::v1::RateLimit& limit) const;
+  static constexpr int64_t kMaxBlock = 64;
+  static constexpr size_t kMaxBlocks = 10'000;
+
   // A paced limit: the first `free_attempts` events of a window pass as
   // they come; each later one must come at least 1, 2, 4, ... seconds
   // (doubling, each at most `max_spacing`) after the previous event this
@@ -92,11 +107,26 @@ class RateLimiter {
   // Deletes counters of ended windows, at most once a minute per process.
   void MaybeSweep(absl::Time now) const;
 
+  // Adds `hits` to the database counter of `key` in `window`; the count
+  // including them.
+  absl::StatusOr<int64_t> Add(absl::string_view project_id,
+                              absl::string_view key, const Window& window,
+                              int64_t hits) const;
+
+  // What ConsumeInBlocks holds of one key's budget in one window.
+  struct Block {
+    absl::Time window_start;
+    int64_t left = 0;
+  };
+
   storage::Database& database_;
   const common::Clock& clock_;
   mutable std::atomic<int64_t> next_sweep_unix_seconds_{0};
   mutable std::mutex refusals_mutex_;
   mutable absl::flat_hash_map<std::string, uint64_t> refusals_;
+  mutable std::mutex blocks_mutex_;
+  // Keyed by project id, '\0', key.
+  mutable absl::flat_hash_map<std::string, Block> blocks_;
 };
 
 }  // namespace latchkey::service::core

@@ -37,7 +37,8 @@ absl::StatusOr<RefreshOutput> RefreshSession::Run(
   // Counted per rotation family, so a rotating session has one budget
   // however many tokens it goes through.
   auto per_session_limit = [&](const storage::SessionRecord& session) {
-    return rate_limiter_.Consume(
+    // Hot path: a block of the budget at a time (rate_limiter.h).
+    return rate_limiter_.ConsumeInBlocks(
         input.project_id,
         absl::StrCat("refresh_session:", session.rotation_family_id.empty()
                                              ? session.id

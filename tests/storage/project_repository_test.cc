@@ -357,6 +357,21 @@ TEST_P(ProjectRepositoryTest, AuditLogIsNewestFirstAndOutlivesUsers) {
       absl::StatusCode::kInvalidArgument);
 }
 
+TEST_P(ProjectRepositoryTest, RateLimitCounterTakesSeveralHitsAtOnce) {
+  auto add = [&](int64_t hits) {
+    return Call([&](Repositories& r) {
+      return r.rate_limits().IncrementAndGet("p", "refresh_session:s", T(60),
+                                             absl::Minutes(1), hits);
+    });
+  };
+  EXPECT_EQ(*add(16), 16);  // A new counter starts at the block.
+  EXPECT_EQ(*add(1), 17);
+  EXPECT_EQ(*add(16), 33);
+  EXPECT_EQ(add(0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(add(-3).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*add(1), 34);  // The refused ones changed nothing.
+}
+
 TEST_P(ProjectRepositoryTest, RateLimitCountersAreAtomicPerWindow) {
   constexpr int kThreads = 8;
   constexpr int kHitsEach = 25;
