@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import * as grpc from '@grpc/grpc-js';
+import { GrpcReflection } from 'grpc-js-reflection-client';
+
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, go, s256, startIdp, throughProvider } from '../lib/oidc_idp.mjs';
 
@@ -133,9 +136,10 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
     return tokens;
   }
 
-  async function askToken(headers, { user = 'me', scope } = {}) {
+  async function askToken(headers, { user = 'me', account, scope } = {}) {
+    const tail = account === undefined ? '' : `/${encodeURIComponent(account)}`;
     const response = await fetch(
-      `${server.httpUrl}/api/v1/connected-accounts/${user}/${PROVIDER_ID}/access-token`,
+      `${server.httpUrl}/api/v1/connected-accounts/${user}/${PROVIDER_ID}${tail}/access-token`,
       { method: 'POST', headers, body: JSON.stringify(scope === undefined ? {} : { scope }) });
     const text = await response.text();
     return { status: response.status, json: JSON.parse(text), text };
@@ -201,6 +205,84 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
     assert.match(refused.json.details.details, /invalid_grant/);
     // The provider was asked and said no (no grant succeeded).
     assert.equal(refreshGrants, before);
+  });
+
+  test('one account by its id at the provider: only that account, refreshed; others are not connected', async () => {
+    // A subject with a character that travels percent-encoded in the path.
+    const pia = clientHeaders((await signIn('idp|pia', 'offline_access')).access_token);
+    const quinnTokens = await signIn('quinn', 'offline_access');
+    const quinnId = (await (await fetch(`${server.httpUrl}/api/v1/users/me`, {
+      headers: clientHeaders(quinnTokens.access_token),
+    })).json()).id;
+
+    const listed = await fetch(`${server.httpUrl}/api/v1/connected-accounts/me`, { headers: pia });
+    assert.equal(listed.status, 200);
+    assert.deepEqual((await listed.json()).items.map((i) => [i.provider, i.provider_account_id]),
+      [[PROVIDER_ID, 'idp|pia']]);
+
+    const before = refreshGrants;
+    const first = await askToken(pia, { account: 'idp|pia', scope: 'openid' });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(refreshGrants, before + 1);
+    assert.equal(first.json.access_token, accessTokens.get('idp|pia').at(-1));
+    const info = await userinfo(first.json.access_token);
+    assert.equal(info.status, 200);
+    assert.equal(info.body.sub, 'idp|pia');
+    const again = await askToken(pia, { account: 'idp|pia' });
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.json.access_token, first.json.access_token);
+    assert.equal(refreshGrants, before + 1);
+
+    // Quinn's account, asked for as Pia's, and an account nobody has.
+    for (const account of ['quinn', 'nobody-at-all']) {
+      const refused = await askToken(pia, { account });
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.code, 'OAUTH_CONNECTION_NOT_CONNECTED_TO_USER');
+    }
+    // A client cannot ask for Quinn's; a server can.
+    assert.equal((await askToken(pia, { user: quinnId, account: 'quinn' })).status, 403);
+    const byServer = await askToken(serverHeaders(), { user: quinnId, account: 'quinn', scope: 'openid' });
+    assert.equal(byServer.status, 201, byServer.text);
+    assert.equal((await userinfo(byServer.json.access_token)).body.sub, 'quinn');
+    // Another provider id: not found.
+    const unknown = await fetch(
+      `${server.httpUrl}/api/v1/connected-accounts/me/no-such-provider/idp%7Cpia/access-token`,
+      { method: 'POST', headers: pia, body: '{}' });
+    assert.equal(unknown.status, 400);
+    assert.equal((await unknown.json()).code, 'OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED');
+  });
+
+  test('gRPC: UserService.GetConnectedAccountAccessTokenForAccount and ListConnectedAccounts', async () => {
+    const tokens = await signIn('gus', 'offline_access');
+    const gusId = (await (await fetch(`${server.httpUrl}/api/v1/users/me`, {
+      headers: clientHeaders(tokens.access_token),
+    })).json()).id;
+    const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
+    const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
+    const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
+    const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-stack-project-id', 'internal');
+    metadata.set('x-stack-access-type', 'server');
+    metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
+    const unary = (method, request) => new Promise((resolve, reject) =>
+      stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+    try {
+      const listed = await unary('listConnectedAccounts', { user_id: gusId });
+      assert.deepEqual(listed.items.map((i) => [i.user_id, i.provider, i.provider_account_id]),
+        [[gusId, PROVIDER_ID, 'gus']]);
+      const got = await unary('getConnectedAccountAccessTokenForAccount', {
+        user_id: gusId, provider_id: PROVIDER_ID, provider_account_id: 'gus', scope: 'openid',
+      });
+      assert.equal(got.access_token, accessTokens.get('gus').at(-1));
+      assert.equal((await userinfo(got.access_token)).body.sub, 'gus');
+      const refused = await unary('getConnectedAccountAccessTokenForAccount', {
+        user_id: gusId, provider_id: PROVIDER_ID, provider_account_id: 'rhea',
+      }).catch((error) => error);
+      assert.equal(refused.code, grpc.status.NOT_FOUND, String(refused));
+    } finally {
+      stub.close();
+    }
   });
 
   test('no offline_access: no refresh token, and a token close to expiry is not available', async () => {
