@@ -248,6 +248,9 @@ TEST(Contract, ServesStackAuthRoutesAtTheirExactPaths) {
            "POST /api/v1/auth/sessions/current/refresh",
            "GET /api/v1/projects/{}/.well-known/jwks.json",
            "GET /api/v1/projects-anonymous-users/{}/.well-known/jwks.json",
+           "GET /api/v1/connected-accounts/{}",
+           "POST /api/v1/connected-accounts/{}/{}/access-token",
+           "POST /api/v1/connected-accounts/{}/{}/{}/access-token",
        }) {
     EXPECT_TRUE(routes.count(expected)) << "missing route " << expected;
   }

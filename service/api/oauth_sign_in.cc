@@ -25,6 +25,7 @@ namespace latchkey::service::api {
 namespace {
 
 using identity::v1::ConnectedAccountAccessToken;
+using identity::v1::GetConnectedAccountAccessTokenForAccountRequest;
 using identity::v1::GetConnectedAccountAccessTokenRequest;
 using identity::v1::ListConnectedAccountsRequest;
 using identity::v1::ListConnectedAccountsResponse;
@@ -149,6 +150,25 @@ class ConnectedAccountMethods {
     return response;
   }
 
+  absl::StatusOr<ConnectedAccountAccessToken>
+  GetConnectedAccountAccessTokenForAccount(
+      CallContext& call,
+      const GetConnectedAccountAccessTokenForAccountRequest& request) {
+    LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
+                              UserOf(call.caller(), request.user_id()));
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::string token,
+        parts_->connected->AccessToken(
+            {.project = *call.caller().project,
+             .user_id = std::move(user_id),
+             .provider_id = request.provider_id(),
+             .scope = request.scope(),
+             .provider_account_id = request.provider_account_id()}));
+    ConnectedAccountAccessToken response;
+    response.set_access_token(std::move(token));
+    return response;
+  }
+
   absl::StatusOr<ListConnectedAccountsResponse> ListConnectedAccounts(
       CallContext& call, const ListConnectedAccountsRequest& request) {
     LATCHKEY_ASSIGN_OR_RETURN(std::string user_id,
@@ -245,6 +265,8 @@ absl::Status RegisterOAuthSignInMethods(MethodRegistry& registry,
       std::make_shared<Connected>(std::move(parts)));
   connected("GetConnectedAccountAccessToken",
             &Connected::GetConnectedAccountAccessToken);
+  connected("GetConnectedAccountAccessTokenForAccount",
+            &Connected::GetConnectedAccountAccessTokenForAccount);
   connected("ListConnectedAccounts", &Connected::ListConnectedAccounts);
   return connected.status();
 }

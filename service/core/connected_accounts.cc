@@ -83,7 +83,9 @@ absl::StatusOr<std::string> ConnectedAccounts::AccessToken(
             repos.oauth_accounts().ListForUser(project_id, input.user_id));
         for (storage::OAuthAccountRecord& link : all) {
           if (link.provider_id == provider.provider_id &&
-              link.allow_connected_accounts) {
+              link.allow_connected_accounts &&
+              (!input.provider_account_id.has_value() ||
+               link.provider_account_id == *input.provider_account_id)) {
             links.push_back(std::move(link));
           }
         }

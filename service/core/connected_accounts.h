@@ -1,6 +1,7 @@
 #ifndef SERVICE_CORE_CONNECTED_ACCOUNTS_H_
 #define SERVICE_CORE_CONNECTED_ACCOUNTS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ class ConnectedAccounts {
     std::string provider_id;
     // Space-separated scopes the token must carry; may be empty.
     std::string scope;
+    // Only this account of the user at the provider (its id there);
+    // unset: any of the user's accounts at the provider.
+    std::optional<std::string> provider_account_id;
   };
   // A provider access token of the user's account at the provider: a
   // stored one with the scopes that lives at least kMinimumRemainingLife
@@ -51,10 +55,11 @@ class ConnectedAccounts {
   // Errors: USER_NOT_FOUND; OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED (also
   // when the provider's connected accounts are off);
   // OAUTH_CONNECTION_NOT_CONNECTED_TO_USER (no link that allows connected
-  // accounts); OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE (no link was
-  // granted the scopes); OAUTH_ACCESS_TOKEN_NOT_AVAILABLE {provider,
-  // details} (the token expired and there is no refresh token, or the
-  // provider refused the refresh).
+  // accounts, or none with provider_account_id);
+  // OAUTH_CONNECTION_DOES_NOT_HAVE_REQUIRED_SCOPE (no link was granted the
+  // scopes); OAUTH_ACCESS_TOKEN_NOT_AVAILABLE {provider, details} (the token
+  // expired and there is no refresh token, or the provider refused the
+  // refresh).
   absl::StatusOr<std::string> AccessToken(const AccessTokenInput& input) const;
 
   struct Account {

@@ -136,12 +136,16 @@ class ConnectedAccountsTest : public SignInFixture {
                     .ok());
   }
 
-  absl::StatusOr<std::string> Token(const std::string& scope = "") {
+  absl::StatusOr<std::string> Token(
+      const std::string& scope = "",
+      std::optional<std::string> provider_account_id = std::nullopt) {
     auto project = *directory_->Get("internal");
-    return accounts_->AccessToken({.project = *project,
-                                   .user_id = user_,
-                                   .provider_id = "idp",
-                                   .scope = scope});
+    return accounts_->AccessToken(
+        {.project = *project,
+         .user_id = user_,
+         .provider_id = "idp",
+         .scope = scope,
+         .provider_account_id = std::move(provider_account_id)});
   }
 
   FakeProvider fake_;
@@ -270,6 +274,47 @@ TEST_F(ConnectedAccountsTest, ProviderWithConnectedAccountsOffIsRefused) {
   EXPECT_THAT(
       Token(),
       HasErrorCode(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED));
+}
+
+TEST_F(ConnectedAccountsTest, OneAccountIsThatAccountOnly) {
+  // link-1 (sub-link-1) has expired with nothing to refresh it; link-2
+  // (sub-link-2) is fresh.
+  Link("link-1", -absl::Minutes(1), {"openid"}, /*with_refresh=*/false);
+  Link("link-2", absl::Hours(1), {"openid"});
+  // Any account: link-2's token.
+  auto any = Token();
+  ASSERT_TRUE(any.ok()) << any.status();
+  EXPECT_EQ(*any, "access-1");
+  // sub-link-1 alone: not link-2's token.
+  EXPECT_THAT(Token("", "sub-link-1"),
+              HasErrorCode(identity::v1::OAUTH_ACCESS_TOKEN_NOT_AVAILABLE));
+  auto second = Token("openid", "sub-link-2");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*second, "access-1");
+  EXPECT_THAT(
+      Token("", "sub-unknown"),
+      HasErrorCode(identity::v1::OAUTH_CONNECTION_NOT_CONNECTED_TO_USER));
+  // Another user's account at the provider is not this user's.
+  const std::string bob = AddUser("bob@example.com", std::nullopt);
+  storage::OAuthAccountRecord bobs;
+  bobs.id = "link-bob";
+  bobs.project_id = "internal";
+  bobs.user_id = bob;
+  bobs.provider_id = "idp";
+  bobs.provider_account_id = "sub-bob";
+  bobs.allow_connected_accounts = true;
+  bobs.created_at = clock_.Now();
+  bobs.access_token_sealed =
+      Seal("link-bob", OAuthAccountToken::kAccess, "bobs-access");
+  bobs.access_token_expires_at = clock_.Now() + absl::Hours(1);
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   return repos.oauth_accounts().Create(bobs);
+                 })
+                  .ok());
+  EXPECT_THAT(
+      Token("", "sub-bob"),
+      HasErrorCode(identity::v1::OAUTH_CONNECTION_NOT_CONNECTED_TO_USER));
+  EXPECT_EQ(fake_.refreshes, 0);
 }
 
 TEST_F(ConnectedAccountsTest, ListsLinksThatAllowConnectedAccounts) {

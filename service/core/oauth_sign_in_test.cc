@@ -165,6 +165,8 @@ class OAuthSignInTest : public SignInFixture {
     std::string inner_state;
     std::optional<std::string> cookie;
     std::string verifier = "the-apps-verifier-0123456789-0123456789-abc";
+    // Where the browser was sent at the provider.
+    std::string location;
   };
 
   Started Start(bool json_mode, std::string redirect = kApp) {
@@ -185,9 +187,52 @@ class OAuthSignInTest : public SignInFixture {
     EXPECT_TRUE(result.ok()) << result.status();
     if (!result.ok()) return started;
     fake_.Authorized(result->location);
+    started.location = result->location;
     started.inner_state = QueryOf(result->location)["state"];
     started.cookie = result->set_cookie;
     return started;
+  }
+
+  // A type=link trip for the signed-in `user_id`, in JSON mode.
+  Started StartLink(const std::string& user_id) {
+    Started started;
+    auto project = Project();
+    OAuthSignIn::AuthorizeInput input{.project = *project};
+    input.provider_id = "idp";
+    input.redirect_uri = kApp;
+    input.state = "s";
+    input.grant_type = "authorization_code";
+    input.code_challenge =
+        crypto::Base64UrlEncode(crypto::Sha256(started.verifier));
+    input.code_challenge_method = "S256";
+    input.response_type = "code";
+    input.type = "link";
+    input.token_user_id = user_id;
+    input.json_mode = true;
+    auto result = flow_->Authorize(input);
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return started;
+    fake_.Authorized(result->location);
+    started.location = result->location;
+    started.inner_state = QueryOf(result->location)["state"];
+    return started;
+  }
+
+  // Turns the provider's allow_sign_in switch.
+  void SetAllowSignIn(bool allow) {
+    OAuthProviderSettings settings(
+        *db_, *directory_, clock_,
+        *OAuthClientSecretBox(kServerSecret, std::nullopt));
+    OAuthProviderInput input;
+    input.provider_id = "idp";
+    input.type = "oidc";
+    input.client_id = "client-1";
+    input.client_secret = "secret-1";
+    input.issuer_url = kIssuer;
+    input.enabled = true;
+    input.allow_sign_in = allow;
+    ASSERT_TRUE(settings.Upsert("internal", input).ok());
+    directory_->Invalidate("internal");
   }
 
   OAuthSignIn::CallbackOutcome Back(const Started& started,
@@ -402,28 +447,7 @@ TEST_F(OAuthSignInTest, MergeRulesForAnEmailThatSignsInAlready) {
 
 TEST_F(OAuthSignInTest, TypeLinkConnectsToTheSignedInUserOnly) {
   const std::string bob = AddUser("bob@example.com", std::nullopt);
-  auto link = [&](const std::string& user_id) {
-    Started started;
-    auto project = Project();
-    OAuthSignIn::AuthorizeInput input{.project = *project};
-    input.provider_id = "idp";
-    input.redirect_uri = kApp;
-    input.state = "s";
-    input.grant_type = "authorization_code";
-    input.code_challenge =
-        crypto::Base64UrlEncode(crypto::Sha256(started.verifier));
-    input.code_challenge_method = "S256";
-    input.response_type = "code";
-    input.type = "link";
-    input.token_user_id = user_id;
-    input.json_mode = true;
-    auto result = flow_->Authorize(input);
-    EXPECT_TRUE(result.ok()) << result.status();
-    if (!result.ok()) return started;
-    fake_.Authorized(result->location);
-    started.inner_state = QueryOf(result->location)["state"];
-    return started;
-  };
+  auto link = [&](const std::string& user_id) { return StartLink(user_id); };
   // type=link needs the token's user.
   {
     auto project = Project();
@@ -453,6 +477,72 @@ TEST_F(OAuthSignInTest, TypeLinkConnectsToTheSignedInUserOnly) {
   auto as_bob = Exchange(*AppCode(sign_in), sign_in.verifier);
   ASSERT_TRUE(as_bob.ok()) << as_bob.status();
   EXPECT_EQ(as_bob->signed_in.user_id, bob);
+}
+
+TEST_F(OAuthSignInTest, SignInOffRefusesSignInAndSignUpButLinks) {
+  // Alice signs up through the provider while sign-in is on.
+  Started first = Start(true);
+  auto signed_up = Exchange(*AppCode(first), first.verifier);
+  ASSERT_TRUE(signed_up.ok()) << signed_up.status();
+  ASSERT_TRUE(signed_up->new_user);
+  // Two trips begun while it is on: Alice again, and a new account.
+  Started again = Start(true);
+  Started newcomer = Start(true);
+  const std::string bob = AddUser("bob@example.com", std::nullopt);
+  Started bobs_link = StartLink(bob);
+
+  SetAllowSignIn(false);
+  // A new sign-in is refused at authorize...
+  {
+    auto project = Project();
+    OAuthSignIn::AuthorizeInput input{.project = *project};
+    input.provider_id = "idp";
+    EXPECT_THAT(
+        flow_->Authorize(input),
+        HasErrorCode(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED));
+  }
+  // ...and the ones under way at the callback: Alice's existing link does
+  // not sign her in, and no user is made for a new account.
+  // (The stand-in provider checks the latest trip's PKCE and nonce: point
+  // it at each trip before its callback.)
+  fake_.SetAccount("alice", "alice@example.com", true);
+  fake_.Authorized(again.location);
+  EXPECT_EQ(QueryOf(Back(again).location)["errorCode"],
+            "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED");
+  fake_.SetAccount("newcomer", "newcomer@example.com", true);
+  fake_.Authorized(newcomer.location);
+  EXPECT_EQ(QueryOf(Back(newcomer).location)["errorCode"],
+            "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED");
+  EXPECT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                   auto found = repos.oauth_accounts().FindByProviderAccount(
+                       "internal", "idp", "newcomer");
+                   EXPECT_EQ(found.status().code(),
+                             absl::StatusCode::kNotFound);
+                   return absl::OkStatus();
+                 })
+                  .ok());
+
+  // type=link still connects the account to the signed-in user, both a
+  // trip begun before the switch and one begun after it.
+  fake_.SetAccount("bobs-account", "bob-at-idp@example.com", true);
+  fake_.Authorized(bobs_link.location);
+  auto linked = Exchange(*AppCode(bobs_link), bobs_link.verifier);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  EXPECT_EQ(linked->signed_in.user_id, bob);
+  EXPECT_FALSE(linked->new_user);
+  fake_.SetAccount("bobs-second", "bob-second@example.com", true);
+  Started later = StartLink(bob);
+  auto linked_later = Exchange(*AppCode(later), later.verifier);
+  ASSERT_TRUE(linked_later.ok()) << linked_later.status();
+  EXPECT_EQ(linked_later->signed_in.user_id, bob);
+
+  // Back on, Alice signs in again.
+  SetAllowSignIn(true);
+  fake_.SetAccount("alice", "alice@example.com", true);
+  Started back_on = Start(true);
+  auto signed_in = Exchange(*AppCode(back_on), back_on.verifier);
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->signed_in.user_id, signed_up->signed_in.user_id);
 }
 
 TEST_F(OAuthSignInTest, AUserWithTotpStillNeedsTheSecondFactor) {

@@ -5,13 +5,12 @@
 // generic "oidc" provider pointing at it by issuer URL (discovery, JWKS,
 // id_token and userinfo all go over the wire).
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
-import * as oidc from 'oidc-provider';
-
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
+import { Jar, go, listen, s256, startIdp as startOidcProvider, throughProvider } from '../lib/oidc_idp.mjs';
 
 const APP_CALLBACK = 'http://localhost:3000/oauth-callback';
 const PROVIDER_ID = 'testidp';
@@ -24,99 +23,15 @@ function addAccount(id, email, verified = true) {
   ACCOUNTS.set(id, { sub: id, email, email_verified: verified, name: `Person ${id}` });
 }
 
-function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
-}
-
 // Starts oidc-provider for Latchkey's callback URL; returns {issuer, close}.
-async function startIdp(latchkeyUrl) {
-  const server = http.createServer();
-  const port = await listen(server);
-  const issuer = `http://127.0.0.1:${port}`;
-  const provider = new oidc.Provider(issuer, {
-    clients: [{
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      redirect_uris: [`${latchkeyUrl}/api/v1/auth/oauth/callback/${PROVIDER_ID}`],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-    }],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    findAccount: async (ctx, id) => ({
-      accountId: id,
-      claims: async () => ACCOUNTS.get(id) ?? { sub: id },
-    }),
-    features: { devInteractions: { enabled: true } },
+function startIdp(latchkeyUrl) {
+  return startOidcProvider({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    redirectUri: `${latchkeyUrl}/api/v1/auth/oauth/callback/${PROVIDER_ID}`,
+    accounts: ACCOUNTS,
   });
-  // The development interactions log a warning per request; quiet here.
-  provider.on('server_error', () => {});
-  server.on('request', provider.callback());
-  return { issuer, close: () => new Promise((resolve) => server.close(resolve)) };
 }
-
-// A minimal cookie jar (name=value per host; paths ignored: one test user).
-class Jar {
-  constructor() { this.byHost = new Map(); }
-  header(url) {
-    const jar = this.byHost.get(new URL(url).host);
-    return jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';
-  }
-  take(url, response) {
-    const host = new URL(url).host;
-    if (!this.byHost.has(host)) this.byHost.set(host, new Map());
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      this.byHost.get(host).set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-  }
-}
-
-async function go(jar, url, init = {}) {
-  const cookie = jar.header(url);
-  const response = await fetch(url, {
-    redirect: 'manual',
-    ...init,
-    headers: { ...(init.headers ?? {}), ...(cookie ? { cookie } : {}) },
-  });
-  jar.take(url, response);
-  return response;
-}
-
-// Follows the provider's redirects and answers its login and consent forms
-// as `login`, until the browser is sent to Latchkey's callback; returns
-// that URL. `abort`: press the provider's "cancel" instead of logging in.
-async function throughProvider(jar, authorizeUrl, login, { abort = false } = {}) {
-  let url = authorizeUrl;
-  for (let step = 0; step < 20; step++) {
-    if (url.includes('/api/v1/auth/oauth/callback/')) return url;
-    const response = await go(jar, url);
-    if (response.status >= 300 && response.status < 400) {
-      url = new URL(response.headers.get('location'), url).href;
-      continue;
-    }
-    const html = await response.text();
-    assert.equal(response.status, 200, html.slice(0, 300));
-    const action = new URL(url).pathname;
-    if (abort) {
-      url = new URL(`${action}/abort`, url).href;
-      continue;
-    }
-    const form = html.includes('name="prompt" value="login"')
-      ? { prompt: 'login', login, password: 'anything' }
-      : { prompt: 'consent' };
-    const posted = await go(jar, new URL(action, url).href, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-    assert.ok(posted.status >= 300 && posted.status < 400, `form answered ${posted.status}`);
-    url = new URL(posted.headers.get('location'), url).href;
-  }
-  throw new Error('the provider never sent the browser back');
-}
-
-const s256 = (verifier) => createHash('sha256').update(verifier).digest('base64url');
 
 describe('OAuth sign-in with a real OpenID provider', () => {
   let server;
