@@ -572,6 +572,37 @@ TEST_F(OAuthSignInTest, SharedProvidersUseTheDeploymentsClientOfTheType) {
   EXPECT_TRUE(flow.Authorize(authorize).ok());
 }
 
+TEST_F(OAuthSignInTest, ApplesCrossSitePostGetsASameSiteNoneCookie) {
+  OAuthProviderSettings settings(
+      *db_, *directory_, clock_,
+      *OAuthClientSecretBox(kServerSecret, std::nullopt));
+  OAuthProviderInput input;
+  input.provider_id = "apple";
+  input.type = "apple";
+  input.client_id = "com.example.web";
+  input.client_secret = "signed-jwt";
+  input.enabled = true;
+  ASSERT_TRUE(settings.Upsert("internal", input).ok());
+  auto project = Project();
+  OAuthSignIn::AuthorizeInput authorize{.project = *project};
+  authorize.redirect_uri = kApp;
+  authorize.state = "s";
+  authorize.grant_type = "authorization_code";
+  authorize.code_challenge = "c";
+  authorize.code_challenge_method = "plain";
+  authorize.response_type = "code";
+  for (const char* id : {"apple", "idp"}) {
+    authorize.provider_id = id;
+    auto result = flow_->Authorize(authorize);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_TRUE(result->set_cookie.has_value());
+    EXPECT_EQ(absl::StrContains(*result->set_cookie, "; SameSite=None"),
+              std::string(id) == "apple")
+        << *result->set_cookie;
+    EXPECT_TRUE(absl::StrContains(*result->set_cookie, "Secure;"));
+  }
+}
+
 TEST(OAuthEnvironment, ProvidersFromTheEnvironment) {
   std::map<std::string, std::string> env = {
       {"LATCHKEY_OAUTH_GOOGLE_CLIENT_ID", "g-id"},
