@@ -415,7 +415,11 @@ describe('Shared development keys (local stand-in server)', () => {
       },
     });
     await allowLocalhost(server);
-    const stored = await putProvider(server, 'devtwitch', { type: 'twitch', is_shared: true });
+    // The project's own issuer_url must not take the deployment's secret
+    // elsewhere: a shared provider ignores it.
+    const stored = await putProvider(server, 'devtwitch', {
+      type: 'twitch', is_shared: true, issuer_url: 'http://127.0.0.1:1',
+    });
     assert.equal(stored.is_shared, true);
     assert.equal(stored.client_id, '');
     await putProvider(server, 'devx', { type: 'x', is_shared: true });
