@@ -9,7 +9,8 @@ namespace {
 #define LK_PROVIDER_COLUMNS                                            \
   "project_id, provider_id, type, client_id, client_secret_encrypted," \
   " issuer_url, scopes_json, enabled, created_at_us, updated_at_us,"   \
-  " allow_sign_in, allow_connected_accounts"
+  " allow_sign_in, allow_connected_accounts, microsoft_tenant_id,"     \
+  " facebook_config_id, is_shared"
 
 OAuthProviderRecord ReadProvider(const SqlRow& row) {
   OAuthProviderRecord p;
@@ -25,6 +26,9 @@ OAuthProviderRecord ReadProvider(const SqlRow& row) {
   p.updated_at = row.Time(9);
   p.allow_sign_in = row.Bool(10);
   p.allow_connected_accounts = row.Bool(11);
+  p.microsoft_tenant_id = row.OptionalText(12);
+  p.facebook_config_id = row.OptionalText(13);
+  p.is_shared = row.Bool(14);
   return p;
 }
 
@@ -35,7 +39,8 @@ absl::Status OAuthProviderRepository::Upsert(const OAuthProviderRecord& p) {
       SqlResult result,
       ex_.Execute(
           "INSERT INTO oauth_providers (" LK_PROVIDER_COLUMNS
-          ") SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12"
+          ") SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+          " $13, $14, $15"
           " FROM projects"
           " WHERE id = $1 ON CONFLICT (project_id, provider_id) DO UPDATE SET"
           " type = excluded.type, client_id = excluded.client_id,"
@@ -46,11 +51,15 @@ absl::Status OAuthProviderRepository::Upsert(const OAuthProviderRecord& p) {
           " scopes_json = excluded.scopes_json, enabled = excluded.enabled,"
           " updated_at_us = excluded.updated_at_us,"
           " allow_sign_in = excluded.allow_sign_in,"
-          " allow_connected_accounts = excluded.allow_connected_accounts",
+          " allow_connected_accounts = excluded.allow_connected_accounts,"
+          " microsoft_tenant_id = excluded.microsoft_tenant_id,"
+          " facebook_config_id = excluded.facebook_config_id,"
+          " is_shared = excluded.is_shared",
           {p.project_id, p.provider_id, p.type, p.client_id,
            SqlParam::OptionalBytes(p.client_secret_encrypted), p.issuer_url,
            EncodeStringList(p.scopes), p.enabled, p.created_at, p.updated_at,
-           p.allow_sign_in, p.allow_connected_accounts}));
+           p.allow_sign_in, p.allow_connected_accounts, p.microsoft_tenant_id,
+           p.facebook_config_id, p.is_shared}));
   return RequireAffected(result, "project", p.project_id);
 }
 

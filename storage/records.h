@@ -87,6 +87,13 @@ struct OAuthProviderRecord {
   bool allow_sign_in = true;
   // Whether linked accounts may hand out provider access tokens.
   bool allow_connected_accounts = true;
+  // Type microsoft: the tenant its endpoints are under (unset: consumers).
+  std::optional<std::string> microsoft_tenant_id;
+  // Type facebook: the business-login configuration (config_id).
+  std::optional<std::string> facebook_config_id;
+  // Uses the deployment's own client for the type (development only);
+  // client_id and the secret are then unused.
+  bool is_shared = false;
   absl::Time created_at;
   absl::Time updated_at;
 };

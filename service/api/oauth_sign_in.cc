@@ -114,7 +114,8 @@ class OAuthMethods {
                             .state = request.state(),
                             .error = request.error(),
                             .error_description = request.error_description(),
-                            .cookie_header = call.cookie_header()});
+                            .cookie_header = call.cookie_header(),
+                            .posted_user = request.user()});
     call.http().set_cookies = std::move(outcome.set_cookies);
     if (!outcome.error.ok()) return outcome.error;
     call.http().status = outcome.http_status;

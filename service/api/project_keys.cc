@@ -66,6 +66,13 @@ OAuthProvider ProviderToProto(const storage::OAuthProviderRecord& record) {
   out.set_enabled(record.enabled);
   out.set_allow_sign_in(record.allow_sign_in);
   out.set_allow_connected_accounts(record.allow_connected_accounts);
+  if (record.microsoft_tenant_id.has_value()) {
+    out.set_microsoft_tenant_id(*record.microsoft_tenant_id);
+  }
+  if (record.facebook_config_id.has_value()) {
+    out.set_facebook_config_id(*record.facebook_config_id);
+  }
+  out.set_is_shared(record.is_shared);
   return out;
 }
 
@@ -168,6 +175,13 @@ class ProjectKeyMethods {
     if (request.has_allow_connected_accounts()) {
       input.allow_connected_accounts = request.allow_connected_accounts();
     }
+    if (request.has_microsoft_tenant_id()) {
+      input.microsoft_tenant_id = request.microsoft_tenant_id();
+    }
+    if (request.has_facebook_config_id()) {
+      input.facebook_config_id = request.facebook_config_id();
+    }
+    input.is_shared = request.is_shared();
     LATCHKEY_ASSIGN_OR_RETURN(
         storage::OAuthProviderRecord stored,
         providers_.Upsert(call.caller().project_id, input));

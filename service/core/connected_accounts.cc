@@ -72,6 +72,16 @@ absl::StatusOr<std::string> ConnectedAccounts::AccessToken(
                     "Connected accounts are turned off for this OAuth "
                     "provider in the project.");
   }
+  // The shared development client belongs to the deployment, not the app.
+  if (provider.is_shared) {
+    return ApiError(
+        identity::v1::OAUTH_ACCESS_TOKEN_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS,
+        {},
+        absl::StrCat("The OAuth provider ", provider.provider_id,
+                     " uses the deployment's shared development client; "
+                     "configure the project's own client to get provider "
+                     "access tokens."));
+  }
   std::vector<storage::OAuthAccountRecord> links;
   LATCHKEY_RETURN_IF_ERROR(
       deps_.database.Run([&](storage::Repositories& repos) -> absl::Status {

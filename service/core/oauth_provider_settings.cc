@@ -5,9 +5,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "service/core/oauth_client_secrets.h"
+#include "service/core/oauth_providers.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
@@ -19,6 +22,15 @@ bool IsProviderId(absl::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) {
     return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' ||
            c == '-';
+  });
+}
+
+// 1 to `max` ASCII letters, digits or `extra` characters: values that go
+// into a URL path or query as they are.
+bool IsWord(absl::string_view value, size_t max, absl::string_view extra) {
+  if (value.empty() || value.size() > max) return false;
+  return std::all_of(value.begin(), value.end(), [extra](char c) {
+    return absl::ascii_isalnum(c) || absl::StrContains(extra, c);
   });
 }
 
@@ -50,16 +62,31 @@ absl::Status Validate(const OAuthProviderInput& input) {
         "params.provider_id must be 1 to 64 lower-case letters, digits, '_' "
         "or '-', starting with a letter or digit");
   }
-  static constexpr absl::string_view kTypes[] = {
-      "google", "github", "microsoft", "oidc", "discord", "gitlab", "spotify"};
-  if (std::find(std::begin(kTypes), std::end(kTypes), input.type) ==
-      std::end(kTypes)) {
+  if (!IsSupportedProviderType(input.type)) {
     return SchemaError(
-        "body.type must be one of google, github, microsoft, oidc, discord, "
-        "gitlab, spotify");
+        absl::StrCat("body.type must be one of ",
+                     absl::StrJoin(SupportedProviderTypes(), ", ")));
   }
-  if (input.client_id.empty()) {
+  // A shared provider signs in with the deployment's client for its type.
+  if (input.client_id.empty() && !input.is_shared) {
     return SchemaError("body.client_id must not be empty");
+  }
+  if (input.is_shared && input.type == "oidc") {
+    return SchemaError(
+        "body.is_shared is not available for type oidc (the deployment's "
+        "shared clients are kept per provider type)");
+  }
+  if (input.microsoft_tenant_id.has_value() &&
+      !IsWord(*input.microsoft_tenant_id, 128, ".-")) {
+    return SchemaError(
+        "body.microsoft_tenant_id must be 1 to 128 letters, digits, '.' or "
+        "'-' (a tenant id, a domain, or common, organizations, consumers)");
+  }
+  if (input.facebook_config_id.has_value() &&
+      !IsWord(*input.facebook_config_id, 64, "_-")) {
+    return SchemaError(
+        "body.facebook_config_id must be 1 to 64 letters, digits, '_' or "
+        "'-'");
   }
   if (input.client_secret.has_value() && input.client_secret->empty()) {
     return SchemaError("body.client_secret must not be empty");
@@ -103,6 +130,9 @@ absl::StatusOr<storage::OAuthProviderRecord> OAuthProviderSettings::Upsert(
   record.enabled = input.enabled;
   record.allow_sign_in = input.allow_sign_in;
   record.allow_connected_accounts = input.allow_connected_accounts;
+  record.microsoft_tenant_id = input.microsoft_tenant_id;
+  record.facebook_config_id = input.facebook_config_id;
+  record.is_shared = input.is_shared;
   record.created_at = record.updated_at = clock_.Now();
   storage::OAuthProviderRecord stored;
   LATCHKEY_RETURN_IF_ERROR(database_.RunInTransaction(

@@ -19,8 +19,9 @@ namespace latchkey::service::core {
 struct OAuthProviderInput {
   // 1 to 64 of [a-z0-9_-], starting with a letter or digit.
   std::string provider_id;
-  // google, github, microsoft or oidc.
+  // oidc or one of Stack's twelve types (IsSupportedProviderType).
   std::string type;
+  // May be empty only when is_shared.
   std::string client_id;
   // Unset keeps no secret (an upsert replaces the whole row).
   std::optional<std::string> client_secret;
@@ -33,6 +34,12 @@ struct OAuthProviderInput {
   bool allow_sign_in = true;
   // Provider access tokens for the app (ConnectedAccounts).
   bool allow_connected_accounts = true;
+  // Type microsoft: the tenant (unset: consumers). Type facebook: the
+  // business-login configuration sent as config_id.
+  std::optional<std::string> microsoft_tenant_id;
+  std::optional<std::string> facebook_config_id;
+  // Use the deployment's own client for the type (development only).
+  bool is_shared = false;
 };
 
 // A project's OAuth provider settings. Client secrets are sealed

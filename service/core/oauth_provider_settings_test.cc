@@ -87,7 +87,19 @@ TEST_F(OAuthProviderSettingsTest, RefusesBadSettingsNamingTheField) {
       {"id with capitals", [](OAuthProviderInput& i) { i.provider_id = "G"; }},
       {"id too long",
        [](OAuthProviderInput& i) { i.provider_id = std::string(65, 'a'); }},
-      {"unknown type", [](OAuthProviderInput& i) { i.type = "facebook"; }},
+      {"unknown type", [](OAuthProviderInput& i) { i.type = "myspace"; }},
+      {"shared oidc",
+       [](OAuthProviderInput& i) {
+         i.type = "oidc";
+         i.issuer_url = "https://idp.example";
+         i.is_shared = true;
+       }},
+      {"tenant with a slash",
+       [](OAuthProviderInput& i) { i.microsoft_tenant_id = "a/b"; }},
+      {"empty tenant",
+       [](OAuthProviderInput& i) { i.microsoft_tenant_id = ""; }},
+      {"config id with a space",
+       [](OAuthProviderInput& i) { i.facebook_config_id = "1 2"; }},
       {"empty client id", [](OAuthProviderInput& i) { i.client_id = ""; }},
       {"empty secret", [](OAuthProviderInput& i) { i.client_secret = ""; }},
       {"oidc without issuer", [](OAuthProviderInput& i) { i.type = "oidc"; }},
@@ -114,6 +126,31 @@ TEST_F(OAuthProviderSettingsTest, RefusesBadSettingsNamingTheField) {
   local.type = "oidc";
   local.issuer_url = "http://127.0.0.1:8080/realm";
   EXPECT_TRUE(settings_->Upsert(kProject, local).ok());
+}
+
+TEST_F(OAuthProviderSettingsTest, TypeSettingsAndSharedKeysAreStored) {
+  OAuthProviderInput microsoft = Google();
+  microsoft.provider_id = "microsoft";
+  microsoft.type = "microsoft";
+  microsoft.microsoft_tenant_id = "contoso.onmicrosoft.com";
+  auto stored = settings_->Upsert(kProject, microsoft);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->microsoft_tenant_id, "contoso.onmicrosoft.com");
+  EXPECT_FALSE(stored->is_shared);
+
+  // A shared provider needs no client of its own.
+  OAuthProviderInput facebook;
+  facebook.provider_id = "facebook";
+  facebook.type = "facebook";
+  facebook.facebook_config_id = "123456789";
+  facebook.is_shared = true;
+  facebook.enabled = true;
+  stored = settings_->Upsert(kProject, facebook);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->is_shared);
+  EXPECT_EQ(stored->facebook_config_id, "123456789");
+  EXPECT_EQ(stored->client_id, "");
+  EXPECT_FALSE(stored->client_secret_encrypted.has_value());
 }
 
 TEST_F(OAuthProviderSettingsTest, DeletingAnUnknownProviderIsNotFound) {

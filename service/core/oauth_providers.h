@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "nlohmann/json.hpp"
+#include "service/core/oidc_id_token.h"
 #include "service/runtime/http_client.h"
 
 namespace latchkey::service::core {
@@ -24,7 +25,8 @@ struct OAuthProviderConfig {
   std::string provider_id;
   // "oidc" (any issuer, by discovery), "google" (the same path with
   // Google's issuer), or a row of the table of other providers (github,
-  // discord, gitlab, spotify).
+  // discord, gitlab, spotify, microsoft, bitbucket, twitch, x, linkedin,
+  // facebook, apple).
   std::string type;
   std::string client_id;
   std::string client_secret;
@@ -37,6 +39,13 @@ struct OAuthProviderConfig {
   bool allow_sign_in = true;
   // Provider access tokens for the app (ConnectedAccounts).
   bool allow_connected_accounts = true;
+  // Type microsoft: the tenant in its endpoints (unset: consumers).
+  std::optional<std::string> microsoft_tenant_id;
+  // Type facebook: sent as config_id when set.
+  std::optional<std::string> facebook_config_id;
+  // The client is the deployment's shared development client for the type
+  // (no extra scopes, no provider tokens for the app).
+  bool is_shared = false;
 };
 
 // Where the provider's endpoints are (from discovery).
@@ -80,6 +89,11 @@ struct AuthorizeParams {
 
 // The types this server signs in with.
 bool IsSupportedProviderType(absl::string_view type);
+// The same, listed (oidc and google first, then the table's rows).
+std::vector<std::string> SupportedProviderTypes();
+// Whether the provider sends the browser back with a form POST
+// (response_mode=form_post: Apple), so the callback is a cross-site POST.
+bool ProviderPostsCallback(absl::string_view type);
 
 // Talks to OpenID providers: discovery (cached for ten minutes per issuer),
 // the authorization URL, the code exchange (client_secret_basic, PKCE S256)
@@ -118,10 +132,12 @@ class OAuthProviderClient {
                                          absl::string_view refresh_token,
                                          absl::string_view scope) const;
 
-  absl::StatusOr<ProviderIdentity> Identify(const OAuthProviderConfig& provider,
-                                            const ProviderEndpoints& endpoints,
-                                            const ProviderTokens& tokens,
-                                            absl::string_view nonce) const;
+  // `posted_user` is Apple's "user" member of the callback form (a name
+  // on the first authorization), "" otherwise.
+  absl::StatusOr<ProviderIdentity> Identify(
+      const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
+      const ProviderTokens& tokens, absl::string_view nonce,
+      absl::string_view posted_user = "") const;
 
   // Maps the provider's `error` parameter (from a redirect or a token
   // response) to the errors above.
@@ -139,7 +155,13 @@ class OAuthProviderClient {
   // The non-OIDC path: `row` is the provider's row of the table in the .cc.
   absl::StatusOr<ProviderIdentity> IdentifyByTable(
       const void* row, const OAuthProviderConfig& provider,
-      const ProviderEndpoints& endpoints, const ProviderTokens& tokens) const;
+      const ProviderEndpoints& endpoints, const ProviderTokens& tokens,
+      absl::string_view nonce, absl::string_view posted_user) const;
+  // The token answer's id_token, checked against the provider's key set
+  // (refetched once for an unknown key), issuer, client id and `nonce`.
+  absl::StatusOr<IdTokenClaims> CheckIdToken(
+      const OAuthProviderConfig& provider, const ProviderEndpoints& endpoints,
+      const ProviderTokens& tokens, absl::string_view nonce) const;
   absl::StatusOr<nlohmann::json> Jwks(const OAuthProviderConfig& provider,
                                       const ProviderEndpoints& endpoints,
                                       bool refresh) const;

@@ -409,9 +409,10 @@ std::vector<OAuthProviderConfig> OAuthProvidersFromEnvironment(
     provider.client_id = *client_id;
     provider.client_secret = getenv(prefix + "CLIENT_SECRET").value_or("");
     provider.issuer_url = getenv(prefix + "ISSUER_URL");
-    provider.type =
-        getenv(prefix + "TYPE")
-            .value_or(provider.provider_id == "google" ? "google" : "oidc");
+    const bool id_is_type = provider.provider_id != "oidc" &&
+                            IsSupportedProviderType(provider.provider_id);
+    provider.type = getenv(prefix + "TYPE")
+                        .value_or(id_is_type ? provider.provider_id : "oidc");
     if (std::optional<std::string> scopes = getenv(prefix + "SCOPES")) {
       provider.scopes = absl::StrSplit(*scopes, ' ', absl::SkipEmpty());
     }
@@ -459,6 +460,29 @@ absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
   provider.scopes = record->scopes;
   provider.allow_sign_in = record->allow_sign_in;
   provider.allow_connected_accounts = record->allow_connected_accounts;
+  provider.microsoft_tenant_id = record->microsoft_tenant_id;
+  provider.facebook_config_id = record->facebook_config_id;
+  if (record->is_shared) {
+    // The deployment's development client for the type, with its endpoints
+    // override (a stand-in in tests) and scopes.
+    for (const OAuthProviderConfig& shared : deps_.internal_providers) {
+      if (shared.type != record->type) continue;
+      provider.is_shared = true;
+      provider.client_id = shared.client_id;
+      provider.client_secret = shared.client_secret;
+      provider.issuer_url = shared.issuer_url;
+      provider.scopes = shared.scopes;
+      return provider;
+    }
+    return ApiError(
+        identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED, {},
+        absl::StrCat(
+            "The OAuth provider ", record->provider_id,
+            " uses shared development keys, but this deployment "
+            "has no shared client of type ",
+            record->type,
+            " (LATCHKEY_OAUTH_<ID>_CLIENT_ID with _TYPE=", record->type, ")."));
+  }
   if (record->client_secret_encrypted.has_value()) {
     LATCHKEY_ASSIGN_OR_RETURN(
         crypto::SecretBox::Opened opened,
@@ -483,6 +507,17 @@ absl::StatusOr<OAuthSignIn::AuthorizeResult> OAuthSignIn::Authorize(
     return SchemaError("The token query parameter is required for type=link.");
   }
   if (type != "link" && !provider.allow_sign_in) return SignInOff();
+  if (provider.is_shared &&
+      !absl::StripAsciiWhitespace(input.provider_scope).empty()) {
+    return ApiError(
+        identity::v1::OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS,
+        {},
+        absl::StrCat("provider_scope cannot be used with ",
+                     provider.provider_id,
+                     ": it signs in with the deployment's shared development "
+                     "client; configure the project's own client to ask for "
+                     "more scopes."));
+  }
   if (!input.after_callback_redirect_url.empty()) {
     LATCHKEY_RETURN_IF_ERROR(
         CheckRedirectUrl(project, input.after_callback_redirect_url));
@@ -547,11 +582,16 @@ absl::StatusOr<OAuthSignIn::AuthorizeResult> OAuthSignIn::Authorize(
     // Stack's attribute order; Secure unless the server itself is plain
     // http (development), where a browser would drop it.
     const bool secure = !absl::StartsWith(deps_.public_url, "http://");
+    // A provider that posts the answer back (Apple) makes the callback a
+    // cross-site POST, which carries only SameSite=None cookies (and those
+    // need Secure).
+    const bool cross_site_post = secure && ProviderPostsCallback(provider.type);
     result.set_cookie = absl::StrCat(
         kInnerStateCookiePrefix, inner_state,
         "=true; Path=/; Expires=", HttpDate(now + kOAuthPendingLifetime),
         "; Max-Age=", absl::ToInt64Seconds(kOAuthPendingLifetime), ";",
-        secure ? " Secure;" : "", " HttpOnly");
+        secure ? " Secure;" : "", " HttpOnly",
+        cross_site_post ? "; SameSite=None" : "");
   }
   return result;
 }
@@ -681,8 +721,8 @@ OAuthSignIn::CallbackOutcome OAuthSignIn::Callback(
                    provider->provider_id),
       pending->inner_verifier);
   if (!tokens.ok()) return redirect_error(tokens.status());
-  absl::StatusOr<ProviderIdentity> identity =
-      deps_.providers.Identify(*provider, *endpoints, *tokens, pending->nonce);
+  absl::StatusOr<ProviderIdentity> identity = deps_.providers.Identify(
+      *provider, *endpoints, *tokens, pending->nonce, input.posted_user);
   if (!identity.ok()) return redirect_error(identity.status());
 
   // 4. The account, then the app's one-time code, in one transaction.

@@ -58,7 +58,9 @@ struct OAuthSignInDeps {
   // <public_url>/api/v1/auth/oauth/callback/<provider_id>.
   std::string public_url;
   // The internal project's providers from the environment
-  // (LATCHKEY_OAUTH_<ID>_*), used where the project stores none.
+  // (LATCHKEY_OAUTH_<ID>_*), used where the project stores none. They are
+  // also the deployment's shared development clients: a provider marked
+  // is_shared in any project uses the first of these of its type.
   std::vector<OAuthProviderConfig> internal_providers;
 };
 
@@ -99,6 +101,8 @@ class OAuthSignIn {
   };
   // OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED, SCHEMA_ERROR (link without a
   // token, grant or response type, challenge method),
+  // OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS (provider_scope
+  // with a shared provider),
   // REDIRECT_URL_NOT_WHITELISTED (after_callback_redirect_url), the
   // provider errors of OAuthProviderClient (discovery).
   absl::StatusOr<AuthorizeResult> Authorize(const AuthorizeInput& input) const;
@@ -111,6 +115,8 @@ class OAuthSignIn {
     std::string error_description;
     // The request's Cookie header.
     std::string cookie_header;
+    // Apple's form_post "user" member (a name), else "".
+    std::string posted_user;
   };
   // A callback always answers with a redirect or an error, and in redirect
   // mode with the cookie cleared either way.
@@ -144,9 +150,10 @@ class OAuthSignIn {
   absl::StatusOr<ExchangeResult> Exchange(const ExchangeInput& input) const;
 
   // The project's enabled provider `provider_id` with its client secret
-  // opened (the internal project falls back to the environment's), or
-  // OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED. Also used by
-  // ConnectedAccounts.
+  // opened (the internal project falls back to the environment's; a shared
+  // provider takes the deployment's client of its type), or
+  // OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED (also for a shared provider
+  // whose type has no deployment client). Also used by ConnectedAccounts.
   absl::StatusOr<OAuthProviderConfig> Provider(
       const ProjectSnapshot& project, absl::string_view provider_id) const;
 
@@ -156,8 +163,9 @@ class OAuthSignIn {
 
 // Parses LATCHKEY_OAUTH_<ID>_CLIENT_ID / _CLIENT_SECRET (and _ISSUER_URL,
 // _TYPE, _SCOPES) through `getenv`, for the ids given: the internal
-// project's providers. An id without a client id is skipped. The type is
-// the id for google, else "oidc".
+// project's providers. An id without a client id is skipped. The type
+// defaults to the id when the id is a provider type other than oidc (google,
+// github, ...), else "oidc".
 std::vector<OAuthProviderConfig> OAuthProvidersFromEnvironment(
     const std::vector<std::string>& ids,
     const std::function<std::optional<std::string>(const std::string&)>&

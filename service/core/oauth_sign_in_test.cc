@@ -596,6 +596,103 @@ TEST_F(OAuthSignInTest, AnUntrustedRedirectIsAnErrorNotARedirect) {
   EXPECT_TRUE(outcome.location.empty());
 }
 
+TEST_F(OAuthSignInTest, SharedProvidersUseTheDeploymentsClientOfTheType) {
+  OAuthProviderSettings settings(
+      *db_, *directory_, clock_,
+      *OAuthClientSecretBox(kServerSecret, std::nullopt));
+  OAuthProviderInput input;
+  input.provider_id = "devgh";
+  input.type = "github";
+  input.is_shared = true;
+  input.enabled = true;
+  ASSERT_TRUE(settings.Upsert("internal", input).ok());
+  auto project = Project();
+  OAuthSignIn::AuthorizeInput authorize{.project = *project};
+  authorize.provider_id = "devgh";
+  authorize.redirect_uri = kApp;
+  authorize.state = "s";
+  authorize.grant_type = "authorization_code";
+  authorize.code_challenge = "c";
+  authorize.code_challenge_method = "plain";
+  authorize.response_type = "code";
+  authorize.json_mode = true;
+
+  // No deployment client of type github: not usable, and says why.
+  auto refused = flow_->Authorize(authorize);
+  EXPECT_THAT(
+      refused.status(),
+      HasErrorCode(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED));
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "shared"));
+
+  OAuthProviderConfig shared;
+  shared.provider_id = "github";
+  shared.type = "github";
+  shared.client_id = "deployment-client";
+  shared.client_secret = "deployment-secret";
+  shared.issuer_url = "http://127.0.0.1:9";
+  OAuthProviderConfig other_type = shared;
+  other_type.type = "gitlab";
+  other_type.client_id = "not-this-one";
+  OAuthSignIn flow(OAuthSignInDeps{.services = *services_,
+                                   .projects = *directory_,
+                                   .providers = *providers_,
+                                   .client_secret_box = *box_,
+                                   .public_url = "https://auth.example.com",
+                                   .internal_providers = {other_type, shared}});
+  auto provider = flow.Provider(*project, "devgh");
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  EXPECT_TRUE(provider->is_shared);
+  EXPECT_EQ(provider->client_id, "deployment-client");
+  EXPECT_EQ(provider->client_secret, "deployment-secret");
+  auto result = flow.Authorize(authorize);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(absl::StartsWith(result->location,
+                               "http://127.0.0.1:9/login/oauth/authorize?"))
+      << result->location;
+  EXPECT_EQ(QueryOf(result->location)["client_id"], "deployment-client");
+
+  // Extra scopes belong to the project's own client.
+  authorize.provider_scope = "repo";
+  EXPECT_THAT(
+      flow.Authorize(authorize).status(),
+      HasErrorCode(identity::v1::
+                       OAUTH_EXTRA_SCOPE_NOT_AVAILABLE_WITH_SHARED_OAUTH_KEYS));
+  // A provider with the project's own client still takes them.
+  authorize.provider_id = "idp";
+  EXPECT_TRUE(flow.Authorize(authorize).ok());
+}
+
+TEST_F(OAuthSignInTest, ApplesCrossSitePostGetsASameSiteNoneCookie) {
+  OAuthProviderSettings settings(
+      *db_, *directory_, clock_,
+      *OAuthClientSecretBox(kServerSecret, std::nullopt));
+  OAuthProviderInput input;
+  input.provider_id = "apple";
+  input.type = "apple";
+  input.client_id = "com.example.web";
+  input.client_secret = "signed-jwt";
+  input.enabled = true;
+  ASSERT_TRUE(settings.Upsert("internal", input).ok());
+  auto project = Project();
+  OAuthSignIn::AuthorizeInput authorize{.project = *project};
+  authorize.redirect_uri = kApp;
+  authorize.state = "s";
+  authorize.grant_type = "authorization_code";
+  authorize.code_challenge = "c";
+  authorize.code_challenge_method = "plain";
+  authorize.response_type = "code";
+  for (const char* id : {"apple", "idp"}) {
+    authorize.provider_id = id;
+    auto result = flow_->Authorize(authorize);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_TRUE(result->set_cookie.has_value());
+    EXPECT_EQ(absl::StrContains(*result->set_cookie, "; SameSite=None"),
+              std::string(id) == "apple")
+        << *result->set_cookie;
+    EXPECT_TRUE(absl::StrContains(*result->set_cookie, "Secure;"));
+  }
+}
+
 TEST(OAuthEnvironment, ProvidersFromTheEnvironment) {
   std::map<std::string, std::string> env = {
       {"LATCHKEY_OAUTH_GOOGLE_CLIENT_ID", "g-id"},
@@ -603,14 +700,17 @@ TEST(OAuthEnvironment, ProvidersFromTheEnvironment) {
       {"LATCHKEY_OAUTH_CORP_CLIENT_ID", "c-id"},
       {"LATCHKEY_OAUTH_CORP_ISSUER_URL", "https://sso.corp.example"},
       {"LATCHKEY_OAUTH_CORP_SCOPES", "groups offline_access"}};
+  env["LATCHKEY_OAUTH_TWITCH_CLIENT_ID"] = "t-id";
   auto providers = OAuthProvidersFromEnvironment(
-      {"google", "github", "corp"},
+      {"google", "github", "corp", "twitch"},
       [&](const std::string& name) -> std::optional<std::string> {
         auto it = env.find(name);
         if (it == env.end()) return std::nullopt;
         return it->second;
       });
-  ASSERT_EQ(providers.size(), 2u);
+  ASSERT_EQ(providers.size(), 3u);
+  // An id that is a provider type is that type unless _TYPE says otherwise.
+  EXPECT_EQ(providers[2].type, "twitch");
   EXPECT_EQ(providers[0].provider_id, "google");
   EXPECT_EQ(providers[0].type, "google");
   EXPECT_EQ(providers[0].client_secret, "g-secret");

@@ -112,9 +112,15 @@ absl::StatusOr<ProjectConfig> WithProviders(storage::Repositories& repos,
     // sealed and stays "" (docs/stack-wire-format.md).
     identity::v1::StackOAuthProvider* stack = config.add_oauth_providers();
     stack->set_id(provider.provider_id);
-    stack->set_type("standard");
+    stack->set_type(provider.is_shared ? "shared" : "standard");
     stack->set_provider_config_id(provider.provider_id);
     stack->set_client_id(provider.client_id);
+    if (provider.facebook_config_id.has_value()) {
+      stack->set_facebook_config_id(*provider.facebook_config_id);
+    }
+    if (provider.microsoft_tenant_id.has_value()) {
+      stack->set_microsoft_tenant_id(*provider.microsoft_tenant_id);
+    }
   }
   config.mutable_email_config()->set_type("shared");
   return config;

@@ -37,9 +37,14 @@ std::string StringMember(const nlohmann::json& object, const char* name) {
   return it->get<std::string>();
 }
 
+// Stack's legacy provider list: the id is both the provider id and its
+// type; "shared" uses the deployment's development client for the type,
+// "standard" the project's own client.
 absl::StatusOr<std::vector<OAuthProviderInput>> Providers(
     const nlohmann::json& value) {
-  static const std::set<std::string> kTypes = {"google", "github", "microsoft"};
+  static const std::set<std::string> kTypes = {
+      "google", "github",    "microsoft", "spotify", "facebook", "discord",
+      "gitlab", "bitbucket", "linkedin",  "apple",   "x",        "twitch"};
   static const std::set<std::string> kMembers = {"id",
                                                  "type",
                                                  "client_id",
@@ -61,13 +66,15 @@ absl::StatusOr<std::vector<OAuthProviderInput>> Providers(
             absl::StrCat("has an unknown key \"", member.substr(0, 64), "\""));
       }
       if (member_value.is_null()) continue;
-      if (member == "facebook_config_id" || member == "microsoft_tenant_id" ||
-          member == "apple_bundle_ids") {
+      if (member == "apple_bundle_ids") {
         return Invalid("oauth_providers",
-                       absl::StrCat(member,
-                                    " is not supported: Latchkey's "
-                                    "providers take only a client id and "
-                                    "secret"));
+                       "apple_bundle_ids is not supported: Latchkey has no "
+                       "native Apple sign-in route");
+      }
+      if ((member == "facebook_config_id" || member == "microsoft_tenant_id") &&
+          !member_value.is_string()) {
+        return Invalid("oauth_providers",
+                       absl::StrCat(member, " must be a string"));
       }
     }
     const std::string id = StringMember(item, "id");
@@ -75,37 +82,39 @@ absl::StatusOr<std::vector<OAuthProviderInput>> Providers(
     if (!kTypes.count(id)) {
       return Invalid(
           "oauth_providers",
-          absl::StrCat(
-              "names \"", id.substr(0, 64),
-              "\"; Latchkey's built-in providers are google, github "
-              "and microsoft (others: PUT /internal/oauth-providers)"));
+          absl::StrCat("names \"", id.substr(0, 64),
+                       "\"; the provider ids are google, github, microsoft, "
+                       "spotify, facebook, discord, gitlab, bitbucket, "
+                       "linkedin, apple, x and twitch (others: PUT "
+                       "/internal/oauth-providers)"));
     }
-    if (type == "shared") {
+    if (type != "standard" && type != "shared") {
       return Invalid("oauth_providers",
-                     absl::StrCat("entry \"", id,
-                                  "\" is shared: Latchkey has no shared OAuth "
-                                  "credentials; send type \"standard\" with "
-                                  "client_id and client_secret"));
-    }
-    if (type != "standard") {
-      return Invalid("oauth_providers",
-                     "type must be \"standard\" (or Stack's \"shared\")");
+                     "type must be \"standard\" or \"shared\"");
     }
     OAuthProviderInput provider;
     provider.provider_id = id;
     provider.type = id;
-    provider.client_id = StringMember(item, "client_id");
-    const std::string secret = StringMember(item, "client_secret");
-    if (provider.client_id.empty() || secret.empty()) {
-      return Invalid("oauth_providers",
-                     absl::StrCat("entry \"", id,
-                                  "\" needs a client_id and a client_secret"));
+    provider.is_shared = type == "shared";
+    if (!provider.is_shared) {
+      provider.client_id = StringMember(item, "client_id");
+      const std::string secret = StringMember(item, "client_secret");
+      if (provider.client_id.empty() || secret.empty()) {
+        return Invalid(
+            "oauth_providers",
+            absl::StrCat("entry \"", id,
+                         "\" needs a client_id and a client_secret"));
+      }
+      provider.client_secret = secret;
     }
     if (!seen.insert(id).second) {
       return Invalid("oauth_providers",
                      absl::StrCat("names \"", id, "\" twice"));
     }
-    provider.client_secret = secret;
+    const std::string tenant = StringMember(item, "microsoft_tenant_id");
+    if (!tenant.empty()) provider.microsoft_tenant_id = tenant;
+    const std::string config_id = StringMember(item, "facebook_config_id");
+    if (!config_id.empty()) provider.facebook_config_id = config_id;
     provider.enabled = true;
     out.push_back(std::move(provider));
   }

@@ -67,14 +67,48 @@ TEST(StackProjectBodyTest, NullStackKeysAreLeftOut) {
   EXPECT_TRUE(body->override_keys.empty());
 }
 
+TEST(StackProjectBodyTest, AllTwelveIdsSharedAndTypeSettings) {
+  json list = json::array();
+  for (const char* id :
+       {"google", "github", "microsoft", "spotify", "facebook", "discord",
+        "gitlab", "bitbucket", "linkedin", "apple", "x"}) {
+    list.push_back({{"id", id},
+                    {"type", "standard"},
+                    {"client_id", "a"},
+                    {"client_secret", "b"}});
+  }
+  list[2]["microsoft_tenant_id"] = "organizations";
+  list[4]["facebook_config_id"] = "123456";
+  list.push_back({{"id", "twitch"}, {"type", "shared"}});
+  absl::StatusOr<ProjectConfigBody> body =
+      TranslateProjectConfigBody(json{{"oauth_providers", list}});
+  ASSERT_TRUE(body.ok()) << body.status();
+  ASSERT_EQ(body->oauth_providers.size(), 12u);
+  EXPECT_EQ(body->oauth_providers[2].microsoft_tenant_id, "organizations");
+  EXPECT_EQ(body->oauth_providers[4].facebook_config_id, "123456");
+  EXPECT_EQ(body->oauth_providers[3].facebook_config_id, std::nullopt);
+  EXPECT_FALSE(body->oauth_providers[0].is_shared);
+  const OAuthProviderInput& shared = body->oauth_providers[11];
+  EXPECT_EQ(shared.type, "twitch");
+  EXPECT_TRUE(shared.is_shared);
+  EXPECT_TRUE(shared.client_id.empty());
+  EXPECT_FALSE(shared.client_secret.has_value());
+  EXPECT_TRUE(shared.enabled);
+}
+
 TEST(StackProjectBodyTest, RefusesWhatLatchkeyCannotKeep) {
   const json refused[] = {
       {{"oauth_providers",
-        json::array({{{"id", "github"}, {"type", "shared"}}})}},
-      {{"oauth_providers", json::array({{{"id", "spotify"},
+        json::array({{{"id", "github"}, {"type", "other"}}})}},
+      {{"oauth_providers", json::array({{{"id", "myspace"},
                                          {"type", "standard"},
                                          {"client_id", "a"},
                                          {"client_secret", "b"}}})}},
+      {{"oauth_providers", json::array({{{"id", "apple"},
+                                         {"type", "standard"},
+                                         {"client_id", "a"},
+                                         {"client_secret", "b"},
+                                         {"apple_bundle_ids", {"x"}}}})}},
       {{"oauth_providers",
         json::array(
             {{{"id", "google"}, {"type", "standard"}, {"client_id", "a"}}})}},
@@ -82,7 +116,7 @@ TEST(StackProjectBodyTest, RefusesWhatLatchkeyCannotKeep) {
                                          {"type", "standard"},
                                          {"client_id", "a"},
                                          {"client_secret", "b"},
-                                         {"microsoft_tenant_id", "t"}}})}},
+                                         {"microsoft_tenant_id", 7}}})}},
       {{"oauth_providers", json::array({{{"id", "google"},
                                          {"type", "standard"},
                                          {"client_id", "a"},

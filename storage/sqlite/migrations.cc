@@ -356,12 +356,23 @@ ALTER TABLE oauth_accounts ADD COLUMN access_token_expires_at_us INTEGER;
 ALTER TABLE oauth_accounts ADD COLUMN granted_scopes_json TEXT NOT NULL DEFAULT '[]';
 )sql";
 
+// Provider settings of the remaining provider types: the Microsoft tenant
+// (null: "consumers"), the Facebook business-login configuration, and
+// whether the provider uses the deployment's own shared development client
+// instead of a client of the project's (off for every existing row).
+constexpr std::string_view kProviderSettings = R"sql(
+ALTER TABLE oauth_providers ADD COLUMN microsoft_tenant_id TEXT;
+ALTER TABLE oauth_providers ADD COLUMN facebook_config_id TEXT;
+ALTER TABLE oauth_providers ADD COLUMN is_shared INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "sessions by expiry", kSessionExpiryIndex},
     {3, "rate-limit counters keep their last hit", kRateLimitLastHit},
     {4, "user and team API keys", kAppApiKeys},
     {5, "connected accounts", kConnectedAccounts},
+    {6, "provider settings and shared keys", kProviderSettings},
 };
 
 // Column lists SQLite reports -> the names PostgreSQL gives the same

@@ -311,6 +311,61 @@ TEST_P(ProjectRepositoryTest, OAuthProviderSwitchesDefaultOnAndPersist) {
   EXPECT_TRUE(got->allow_connected_accounts);
 }
 
+TEST_P(ProjectRepositoryTest, OAuthProviderTypeSettingsAndSharedRoundTrip) {
+  AddProject("p");
+  OAuthProviderRecord p;
+  p.project_id = "p";
+  p.provider_id = "microsoft";
+  p.type = "microsoft";
+  p.client_id = "cid";
+  p.created_at = T(1);
+  p.updated_at = T(1);
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  auto got = Call([&](Repositories& r) {
+    return r.oauth_providers().Get("p", "microsoft");
+  });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->microsoft_tenant_id, std::nullopt);
+  EXPECT_EQ(got->facebook_config_id, std::nullopt);
+  EXPECT_FALSE(got->is_shared);
+  p.microsoft_tenant_id = "organizations";
+  p.facebook_config_id = "1234567890";
+  p.is_shared = true;
+  p.updated_at = T(2);
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  got = Call([&](Repositories& r) {
+    return r.oauth_providers().Get("p", "microsoft");
+  });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->microsoft_tenant_id, "organizations");
+  EXPECT_EQ(got->facebook_config_id, "1234567890");
+  EXPECT_TRUE(got->is_shared);
+  auto listed =
+      Call([&](Repositories& r) { return r.oauth_providers().List("p"); });
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].microsoft_tenant_id, "organizations");
+  EXPECT_TRUE((*listed)[0].is_shared);
+  // Unsetting is stored as unset, not kept.
+  p.microsoft_tenant_id.reset();
+  p.facebook_config_id.reset();
+  p.is_shared = false;
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_providers().Upsert(p);
+              }).ok());
+  got = Call([&](Repositories& r) {
+    return r.oauth_providers().Get("p", "microsoft");
+  });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->microsoft_tenant_id, std::nullopt);
+  EXPECT_EQ(got->facebook_config_id, std::nullopt);
+  EXPECT_FALSE(got->is_shared);
+}
+
 TEST_P(ProjectRepositoryTest, AuditLogIsNewestFirstAndOutlivesUsers) {
   AddProject("p");
   AddUser("p", Uuid(1), T(1));

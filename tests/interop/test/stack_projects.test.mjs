@@ -136,6 +136,7 @@ describe('POST /internal/projects with Stack\'s body', () => {
     // The secret is sealed at rest and never handed back.
     assert.deepEqual(p.config.oauth_providers, [{
       id: 'github', type: 'standard', provider_config_id: 'github', client_id: 'gh-client', client_secret: '',
+      facebook_config_id: null, microsoft_tenant_id: null,
     }]);
     assert.ok(!created.text.includes('gh-secret'));
     assert.deepEqual(p.config.enabled_oauth_providers, [{ id: 'github' }]);
@@ -177,9 +178,11 @@ describe('POST /internal/projects with Stack\'s body', () => {
 
   test('what Latchkey cannot keep, and bad values, are refused with the field named', async () => {
     const refusals = [
-      [{ config: { oauth_providers: [{ id: 'github', type: 'shared' }] } }, 400, 'SCHEMA_ERROR', /shared/],
-      [{ config: { oauth_providers: [{ id: 'spotify', type: 'standard', client_id: 'a', client_secret: 'b' }] } },
-        400, 'SCHEMA_ERROR', /spotify/],
+      [{ config: { oauth_providers: [{ id: 'github', type: 'borrowed' }] } }, 400, 'SCHEMA_ERROR', /type/],
+      [{ config: { oauth_providers: [{ id: 'myspace', type: 'standard', client_id: 'a', client_secret: 'b' }] } },
+        400, 'SCHEMA_ERROR', /myspace/],
+      [{ config: { oauth_providers: [{ id: 'apple', type: 'shared', apple_bundle_ids: ['com.example'] }] } },
+        400, 'SCHEMA_ERROR', /apple_bundle_ids/],
       [{ config: { email_config: { type: 'standard', host: 'smtp.example.com' } } }, 400, 'SCHEMA_ERROR', /email_config/],
       [{ config: { no_such_setting: true } }, 400, 'SCHEMA_ERROR', /no_such_setting/],
       [{ owner_team_id: 'not-a-uuid' }, 400, 'SCHEMA_ERROR', /owner_team_id/],
