@@ -228,7 +228,9 @@ absl::StatusOr<std::shared_ptr<OAuthParts>> MakeParts(AppContext& context) {
       .client_secret_box = parts->box,
       .public_url =
           std::string(absl::StripSuffix(context.config.public_url, "/")),
-      .internal_providers = core::OAuthProvidersFromEnvironment(ids, GetEnv)});
+      .internal_providers = core::OAuthProvidersFromEnvironment(ids, GetEnv),
+      .share_internal_providers =
+          GetEnv("LATCHKEY_OAUTH_SHARE_WITH_PROJECTS") == "true"});
   parts->connected.emplace(
       core::ConnectedAccountsDeps{.database = context.database,
                                   .clock = context.clock,

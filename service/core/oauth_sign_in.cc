@@ -462,6 +462,15 @@ absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
   provider.allow_connected_accounts = record->allow_connected_accounts;
   provider.microsoft_tenant_id = record->microsoft_tenant_id;
   provider.facebook_config_id = record->facebook_config_id;
+  if (record->is_shared && project.project.id != "internal" &&
+      !deps_.share_internal_providers) {
+    return ApiError(
+        identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED, {},
+        absl::StrCat("The OAuth provider ", record->provider_id,
+                     " uses shared development keys, but this deployment "
+                     "does not offer its clients to projects "
+                     "(LATCHKEY_OAUTH_SHARE_WITH_PROJECTS=true)."));
+  }
   if (record->is_shared) {
     // The deployment's development client for the type, with its endpoints
     // override (a stand-in in tests) and scopes.

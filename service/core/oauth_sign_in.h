@@ -58,10 +58,14 @@ struct OAuthSignInDeps {
   // <public_url>/api/v1/auth/oauth/callback/<provider_id>.
   std::string public_url;
   // The internal project's providers from the environment
-  // (LATCHKEY_OAUTH_<ID>_*), used where the project stores none. They are
-  // also the deployment's shared development clients: a provider marked
-  // is_shared in any project uses the first of these of its type.
+  // (LATCHKEY_OAUTH_<ID>_*), used where the project stores none. With
+  // `share_internal_providers` they are also the deployment's shared
+  // development clients: a provider marked is_shared in any project uses
+  // the first of these of its type. Off, only the internal project's own
+  // shared providers may use them (an operator's client is not offered to
+  // every project's admin unless the operator says so).
   std::vector<OAuthProviderConfig> internal_providers;
+  bool share_internal_providers = false;
 };
 
 // Sign-in with an OAuth 2.0 / OpenID Connect provider, Stack's way, in

@@ -596,6 +596,52 @@ TEST_F(OAuthSignInTest, AnUntrustedRedirectIsAnErrorNotARedirect) {
   EXPECT_TRUE(outcome.location.empty());
 }
 
+TEST_F(OAuthSignInTest, SharedClientsReachOtherProjectsOnlyWhenOffered) {
+  ProjectAdmin admin(*db_, *directory_, clock_, ceiling_);
+  auto internal = Project();
+  NewProjectInput create;
+  create.caller_project = internal.get();
+  create.display_name = "Tenant";
+  auto created = admin.Create(create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const std::string tenant = created->project.id;
+  OAuthProviderSettings settings(
+      *db_, *directory_, clock_,
+      *OAuthClientSecretBox(kServerSecret, std::nullopt));
+  OAuthProviderInput input;
+  input.provider_id = "devgh";
+  input.type = "github";
+  input.is_shared = true;
+  input.enabled = true;
+  ASSERT_TRUE(settings.Upsert(tenant, input).ok());
+  OAuthProviderConfig shared;
+  shared.provider_id = "github";
+  shared.type = "github";
+  shared.client_id = "deployment-client";
+  shared.client_secret = "deployment-secret";
+  auto flow = [&](bool offered) {
+    return std::make_unique<OAuthSignIn>(
+        OAuthSignInDeps{.services = *services_,
+                        .projects = *directory_,
+                        .providers = *providers_,
+                        .client_secret_box = *box_,
+                        .public_url = "https://auth.example.com",
+                        .internal_providers = {shared},
+                        .share_internal_providers = offered});
+  };
+  auto snapshot = *directory_->Get(tenant);
+  // The operator's client is not every project admin's to use by default.
+  auto refused = flow(false)->Provider(*snapshot, "devgh");
+  EXPECT_THAT(
+      refused.status(),
+      HasErrorCode(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED));
+  EXPECT_TRUE(absl::StrContains(refused.status().message(),
+                                "LATCHKEY_OAUTH_SHARE_WITH_PROJECTS"));
+  auto offered = flow(true)->Provider(*snapshot, "devgh");
+  ASSERT_TRUE(offered.ok()) << offered.status();
+  EXPECT_EQ(offered->client_id, "deployment-client");
+}
+
 TEST_F(OAuthSignInTest, SharedProvidersUseTheDeploymentsClientOfTheType) {
   OAuthProviderSettings settings(
       *db_, *directory_, clock_,
