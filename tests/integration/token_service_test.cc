@@ -534,8 +534,8 @@ TEST_F(TokenServiceTest, ValidationWaitsOnAWorkerOnlyWhenACacheIsCold) {
   // yet, so the first call's attempt on gRPC's thread has to read the
   // database; it is answered from a worker, and answered right.
   OtherProject other = CreateProject();
-  const std::string user_id = CreateUser({.email = "grace@example.com"},
-                                         other.id);
+  const std::string user_id =
+      CreateUser({.email = "grace@example.com"}, other.id);
   identity::v1::CreateSessionRequest create;
   create.set_user_id(user_id);
   grpc::ClientContext context;
@@ -568,8 +568,8 @@ TEST_F(TokenServiceTest, ValidationWaitsOnAWorkerOnlyWhenACacheIsCold) {
   // A wrong key is never remembered: each try goes to the database, from
   // a worker, and is refused there.
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(ErrorOf(Validate(session.access_token(), &response, false,
-                               false, other.id,
+    EXPECT_EQ(ErrorOf(Validate(session.access_token(), &response, false, false,
+                               other.id,
                                "ssk_wrong0000000000000000000000000000000000000"
                                "00000"))
                   .reason,
