@@ -113,3 +113,20 @@ export async function throughProvider(jar, authorizeUrl, login, { abort = false 
   }
   throw new Error('the provider never sent the browser back');
 }
+
+// The app's side of Stack's OAuth flow after the callback's 303: trades the
+// code in its Location at POST /auth/oauth/token, as the SDK does, and
+// returns the token answer (asserting a 200).
+export async function exchangeCode(server, callback, verifier, redirectUri) {
+  const code = new URL(callback.headers.get('location')).searchParams.get('code');
+  const token = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
+      client_id: 'internal', client_secret: server.keys.publishableClientKey,
+    }).toString(),
+  });
+  const tokens = await token.json();
+  assert.equal(token.status, 200, JSON.stringify(tokens));
+  return tokens;
+}

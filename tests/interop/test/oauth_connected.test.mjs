@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { GrpcReflection } from 'grpc-js-reflection-client';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
-import { Jar, go, s256, startIdp, throughProvider } from '../lib/oidc_idp.mjs';
+import { Jar, go, s256, startIdp, throughProvider, exchangeCode } from '../lib/oidc_idp.mjs';
 
 const APP_CALLBACK = 'http://localhost:3000/oauth-callback';
 const PROVIDER_ID = 'refreshidp';
@@ -123,16 +123,7 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
     const callbackUrl = await throughProvider(jar, (await start.json()).location, login);
     const callback = await go(jar, callbackUrl);
     assert.equal(callback.status, 303, await callback.text());
-    const code = new URL(callback.headers.get('location')).searchParams.get('code');
-    const token = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK, code_verifier: verifier,
-        client_id: 'internal', client_secret: server.keys.publishableClientKey,
-      }).toString(),
-    });
-    const tokens = await token.json();
-    assert.equal(token.status, 200, JSON.stringify(tokens));
+    const tokens = await exchangeCode(server, callback, verifier, APP_CALLBACK);
     return tokens;
   }
 

@@ -10,7 +10,7 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
-import { Jar, go, listen, s256, startIdp as startOidcProvider, throughProvider } from '../lib/oidc_idp.mjs';
+import { Jar, go, listen, s256, startIdp as startOidcProvider, throughProvider, exchangeCode } from '../lib/oidc_idp.mjs';
 
 const APP_CALLBACK = 'http://localhost:3000/oauth-callback';
 const PROVIDER_ID = 'testidp';
@@ -554,16 +554,7 @@ describe('OAuth sign-in with GitHub and Discord (local stand-in server)', () => 
     assert.equal(atProvider.status, 302);
     const callback = await fetch(atProvider.headers.get('location'), { redirect: 'manual' });
     assert.equal(callback.status, 303, await callback.text());
-    const code = new URL(callback.headers.get('location')).searchParams.get('code');
-    const token = await fetch(`${server.httpUrl}/api/v1/auth/oauth/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code', code, redirect_uri: APP_CALLBACK, code_verifier: verifier,
-        client_id: 'internal', client_secret: server.keys.publishableClientKey,
-      }).toString(),
-    });
-    const tokens = await token.json();
-    assert.equal(token.status, 200, JSON.stringify(tokens));
+    const tokens = await exchangeCode(server, callback, verifier, APP_CALLBACK);
     const me = await fetch(`${server.httpUrl}/api/v1/users/me`, {
       headers: {
         'x-stack-project-id': 'internal', 'x-stack-access-type': 'client',
