@@ -133,10 +133,11 @@ describe('POST /internal/projects with Stack\'s body', () => {
     assert.deepEqual(p.config.domains, [{ domain: 'https://app.rockets.test', handler_path: '/handler' }]);
     assert.deepEqual(p.config.team_creator_default_permissions, ['team_admin']);
     assert.deepEqual(p.config.email_config, { type: 'shared' });
-    // The secret is sealed at rest and never handed back.
+    // The secret is sealed at rest and never handed back. Settings that were
+    // never made (facebook_config_id, microsoft_tenant_id) have no key at
+    // all, as in Stack's object.
     assert.deepEqual(p.config.oauth_providers, [{
       id: 'github', type: 'standard', provider_config_id: 'github', client_id: 'gh-client', client_secret: '',
-      facebook_config_id: null, microsoft_tenant_id: null,
     }]);
     assert.ok(!created.text.includes('gh-secret'));
     assert.deepEqual(p.config.enabled_oauth_providers, [{ id: 'github' }]);
