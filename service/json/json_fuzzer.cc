@@ -3,8 +3,9 @@
 // allowed); the rest is a JSON object read into that message as a request
 // body is (strict parse, then JsonToMessage). Properties: nothing crashes or
 // throws; what was read is written (MessageToJson) as valid JSON that reads
-// back into an equal message; stored JSON text (JsonTextToValue) prints
-// back (ValueToJsonText) as text that reads to the same value.
+// back into a message the writer prints the same; stored JSON text
+// (JsonTextToValue) prints back (ValueToJsonText) as text that reads to the
+// same value.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,7 +16,6 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "identity/v1/auth.pb.h"
 #include "identity/v1/project.pb.h"
 #include "identity/v1/team_permission.pb.h"
@@ -96,7 +96,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       error.has_value()) {
     std::abort();
   }
-  if (!google::protobuf::util::MessageDifferencer::Equals(*message, *back)) {
+  // The JSON is the fixed point, not the message: an unset
+  // google.protobuf.Value prints as null and null reads back as a Value
+  // holding null (json_round_trip_test shows both).
+  if (latchkey::service::MessageToJson(*back, write).dump() != written) {
     std::abort();
   }
   return 0;
