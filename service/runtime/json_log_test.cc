@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 
 namespace latchkey::service {
@@ -52,6 +54,66 @@ TEST(LogJson, TsLevelMsgThenTheFieldsInKeyOrder) {
             "\"code\":0,\"latency_ms\":0.25,\"method\":\"/a.B/C\"}\n");
   const nlohmann::json parsed = nlohmann::json::parse(line);
   EXPECT_EQ(parsed["method"], "/a.B/C");
+}
+
+// The cached part of the timestamp (up to the second) and the milliseconds
+// written by hand agree with a full FormatTime of the same moment, across
+// second boundaries.
+TEST(LogJson, TimestampMatchesAFullFormatOfTheSameMoment) {
+  for (int i = 0; i < 50; ++i) {
+    const absl::Time before = absl::Now();
+    const std::string line = Captured([] { LogJson(LogLevel::kInfo, "t"); });
+    const absl::Time after = absl::Now();
+    const std::string ts = nlohmann::json::parse(line)["ts"];
+    absl::Time parsed;
+    std::string error;
+    ASSERT_TRUE(absl::ParseTime("%Y-%m-%dT%H:%M:%E3SZ", ts, absl::UTCTimeZone(),
+                                &parsed, &error))
+        << ts << ": " << error;
+    EXPECT_EQ(ts, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", parsed,
+                                   absl::UTCTimeZone()));
+    EXPECT_GE(parsed, absl::FromUnixMillis(absl::ToUnixMillis(before)));
+    EXPECT_LE(parsed, after);
+    absl::SleepFor(absl::Milliseconds(23));
+  }
+}
+
+// The text builder writes what the map form writes for the same fields in
+// key order: escapes, numbers, and invalid UTF-8 replaced.
+TEST(LogJson, FieldsBuiltAsTextMatchTheMapForm) {
+  const std::string odd =
+      "quote\" back\\ tab\t nl\n ctl\x01 \xe2\x80\xa8 \xff end";
+  const std::string as_text = Captured([&] {
+    LogJsonFields(
+        LogLevel::kError, "request",
+        LogFields()
+            .Add("code", int64_t{16})
+            .Add("error_code", "INVALID_ACCESS_TOKEN")
+            .Add("internal_error", odd)
+            .Add("latency_ms", 0.1234567)
+            .Add("method", "/identity.v1.TokenService/ValidateAccessToken")
+            .Add("request_id", std::string("r\xc3\xa9q")));
+  });
+  const std::string as_map = Captured([&] {
+    LogJson(LogLevel::kError, "request",
+            {{"method", "/identity.v1.TokenService/ValidateAccessToken"},
+             {"code", 16},
+             {"latency_ms", 0.1234567},
+             {"internal_error", odd},
+             {"error_code", "INVALID_ACCESS_TOKEN"},
+             {"request_id", std::string("r\xc3\xa9q")}});
+  });
+  EXPECT_EQ(WithoutTime(as_text), WithoutTime(as_map));
+  const nlohmann::json parsed = nlohmann::json::parse(as_text);
+  EXPECT_EQ(parsed["code"], 16);
+  EXPECT_EQ(parsed["request_id"], "r\xc3\xa9q");
+}
+
+TEST(LogJson, NoFieldsAsText) {
+  EXPECT_EQ(WithoutTime(Captured([] {
+              LogJsonFields(LogLevel::kInfo, "started", LogFields());
+            })),
+            "{\"ts\":\"T\",\"level\":\"info\",\"msg\":\"started\"}\n");
 }
 
 TEST(LogJson, NoFields) {
