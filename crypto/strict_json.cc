@@ -1,8 +1,8 @@
 #include "crypto/strict_json.h"
 
+#include <cstddef>
 #include <cstdint>
-#include <set>
-#include <vector>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -93,49 +93,114 @@ absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8) {
   return out;
 }
 
+namespace {
+
+using json = nlohmann::json;
+
+// nlohmann's own tree builder, with the events counted on the way: member
+// names (to find duplicates afterwards) and open containers (depth). A
+// forwarding SAX handler rather than parse()'s callback form, which calls a
+// std::function for every token and kept a set of names per object: that
+// cost more than the rest of a token check.
+class CountingTreeBuilder {
+ public:
+  explicit CountingTreeBuilder(json& result)
+      : tree_(result, /*allow_exceptions_=*/false) {}
+
+  bool null() { return Value() && tree_.null(); }
+  bool boolean(bool value) { return Value() && tree_.boolean(value); }
+  bool number_integer(json::number_integer_t value) {
+    return Value() && tree_.number_integer(value);
+  }
+  bool number_unsigned(json::number_unsigned_t value) {
+    return Value() && tree_.number_unsigned(value);
+  }
+  bool number_float(json::number_float_t value, const json::string_t& text) {
+    return Value() && tree_.number_float(value, text);
+  }
+  bool string(json::string_t& value) { return Value() && tree_.string(value); }
+  bool binary(json::binary_t& value) { return Value() && tree_.binary(value); }
+  bool start_object(std::size_t size) {
+    return Open() && tree_.start_object(size);
+  }
+  bool key(json::string_t& name) {
+    ++member_names_;
+    return Value() && tree_.key(name);
+  }
+  bool end_object() {
+    --open_;
+    return tree_.end_object();
+  }
+  bool start_array(std::size_t size) {
+    return Open() && tree_.start_array(size);
+  }
+  bool end_array() {
+    --open_;
+    return tree_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& token,
+                   const nlohmann::detail::exception& error) {
+    return tree_.parse_error(position, token, error);
+  }
+
+  bool errored() const { return tree_.is_errored(); }
+  bool too_deep() const { return too_deep_; }
+  size_t member_names() const { return member_names_; }
+
+ private:
+  // The depths parse()'s callback reported: containers open around a
+  // value or name, and those open before a new container starts.
+  bool Value() {
+    if (open_ > kMaxJsonDepth) too_deep_ = true;
+    return !too_deep_;
+  }
+  bool Open() {
+    const bool ok = Value();
+    ++open_;
+    return ok;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> tree_;
+  int open_ = 0;
+  bool too_deep_ = false;
+  size_t member_names_ = 0;
+};
+
+// Members of every object in `value`, nested ones included.
+size_t MembersIn(const json& value) {
+  size_t members = 0;
+  if (value.is_object()) members += value.size();
+  if (value.is_structured()) {
+    for (const json& child : value) members += MembersIn(child);
+  }
+  return members;
+}
+
+}  // namespace
+
 absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text) {
-  using json = nlohmann::json;
-  // One set of member names per open object; arrays push nothing, so the top
-  // of the stack is always the object that owns the next key.
-  std::vector<std::set<std::string>> open_objects;
-  bool duplicate = false;
-  bool too_deep = false;
   // nlohmann skips a leading byte-order mark; a token never has one, so a
   // BOM means the text was not produced by a JWT library.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {
     return absl::InvalidArgumentError("byte-order mark in JSON");
   }
-  json::parser_callback_t callback = [&](int depth, json::parse_event_t event,
-                                         json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        open_objects.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!open_objects.empty()) open_objects.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!open_objects.empty() &&
-            !open_objects.back().insert(parsed.get<std::string>()).second) {
-          duplicate = true;
-        }
-        break;
-      default:
-        break;
-    }
-    if (depth > kMaxJsonDepth) too_deep = true;
-    return true;
-  };
-  json result = json::parse(text.begin(), text.end(), callback,
-                            /*allow_exceptions=*/false,
-                            /*ignore_comments=*/false);
-  if (result.is_discarded()) {
+  json result;
+  CountingTreeBuilder builder(result);
+  const bool parsed = json::sax_parse(text.begin(), text.end(), &builder,
+                                      nlohmann::detail::input_format_t::json,
+                                      /*strict=*/true,
+                                      /*ignore_comments=*/false);
+  if (builder.too_deep()) {
+    return absl::InvalidArgumentError("JSON nested too deeply");
+  }
+  if (!parsed || builder.errored()) {
     return absl::InvalidArgumentError("malformed JSON");
   }
-  if (duplicate) {
+  // The tree keeps one member per name: fewer members than names read
+  // means a name came twice in some object.
+  if (MembersIn(result) != builder.member_names()) {
     return absl::InvalidArgumentError("duplicate JSON member name");
   }
-  if (too_deep) return absl::InvalidArgumentError("JSON nested too deeply");
   if (!result.is_object()) {
     return absl::InvalidArgumentError("JSON value is not an object");
   }
