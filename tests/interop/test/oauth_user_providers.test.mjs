@@ -243,6 +243,47 @@ describe('per-user OAuth provider routes', () => {
     assert.equal(gone.status, 200, gone.text);
   });
 
+  for (const version of ['102', '108']) {
+    test(`Stack SDK 2.8.${version}: user.listOAuthProviders, update and delete`, async () => {
+      const sdk = await import(`stack-js-${version}`);
+      const app = new sdk.StackClientApp({
+        baseUrl: server.httpUrl, projectId: 'internal',
+        publishableClientKey: server.keys.publishableClientKey, tokenStore: 'memory',
+      });
+      const email = `sdk${version}-${++counter}@example.com`;
+      assert.equal((await app.signUpWithCredential({
+        email, password: 'correct horse battery', noRedirect: true,
+        verificationCallbackUrl: 'http://localhost:3000/handler/email-verification',
+      })).status, 'ok');
+      const user = await app.getUser({ or: 'throw' });
+      const signsIn = await create({
+        user_id: user.id, provider_config_id: 'github', account_id: `sdk${version}-a`,
+        email: 'sdk@github.example', allow_sign_in: true, allow_connected_accounts: true,
+      });
+      assert.equal(signsIn.status, 201, signsIn.text);
+      const connectsOnly = await create({
+        user_id: user.id, provider_config_id: 'github', account_id: `sdk${version}-b`,
+        allow_sign_in: false, allow_connected_accounts: true,
+      });
+      assert.equal(connectsOnly.status, 201, connectsOnly.text);
+
+      const providers = await user.listOAuthProviders();
+      assert.deepEqual(providers.map((p) => [p.id, p.type, p.userId, p.email, p.allowSignIn, p.allowConnectedAccounts]), [
+        [signsIn.json.id, 'github', user.id, 'sdk@github.example', true, true],
+        [connectsOnly.json.id, 'github', user.id, undefined, false, true],
+      ]);
+      const second = await user.getOAuthProvider(connectsOnly.json.id);
+      assert.equal((await second.update({ allowConnectedAccounts: false })).status, 'ok');
+      const [, updated] = await user.listOAuthProviders();
+      assert.equal(updated.allowConnectedAccounts, false);
+      // Not one of Stack's known errors, so the SDK throws it.
+      await assert.rejects(second.update({ allowSignIn: true }),
+                           (error) => String(error?.message).includes('USER_ALREADY_SIGNS_IN_WITH_OAUTH_PROVIDER'));
+      await second.delete();
+      assert.deepEqual((await user.listOAuthProviders()).map((p) => p.id), [signsIn.json.id]);
+    });
+  }
+
   test('client rules and errors', async () => {
     const ann = await passwordUser();
     const bob = await passwordUser();
