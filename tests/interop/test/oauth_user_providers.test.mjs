@@ -10,6 +10,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
+import * as grpc from '@grpc/grpc-js';
+import { GrpcReflection } from 'grpc-js-reflection-client';
+
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, exchangeCode, go, s256, startIdp, throughProvider } from '../lib/oidc_idp.mjs';
 import { assertError, restCaller } from '../lib/rest.mjs';
@@ -283,6 +286,45 @@ describe('per-user OAuth provider routes', () => {
       assert.deepEqual((await user.listOAuthProviders()).map((p) => p.id), [signsIn.json.id]);
     });
   }
+
+  test('gRPC: UserService create, list, update and delete, with the catalogue\'s status codes', async () => {
+    const ann = await passwordUser();
+    const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
+    const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
+    const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
+    const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
+    const metadata = new grpc.Metadata();
+    metadata.set('x-stack-project-id', 'internal');
+    metadata.set('x-stack-access-type', 'server');
+    metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
+    const unary = (method, request) => new Promise((resolve, reject) =>
+      stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+    try {
+      const made = await unary('createUserOAuthProvider', {
+        user_id: ann.id, provider_config_id: 'github', account_id: `grpc-${ann.id}`,
+        allow_sign_in: true, allow_connected_accounts: false,
+      });
+      assert.equal(made.type, 'github');
+      assert.equal(made.account_id, `grpc-${ann.id}`);
+      const listed = await unary('listUserOAuthProviders', { user_id: ann.id });
+      assert.deepEqual(listed.items.map((i) => i.id), [made.id]);
+      const updated = await unary('updateUserOAuthProvider', {
+        user_id: ann.id, oauth_provider_id: made.id, allow_connected_accounts: true,
+      });
+      assert.equal(updated.allow_connected_accounts, true);
+      const twice = await unary('createUserOAuthProvider', {
+        user_id: ann.id, provider_config_id: 'github', account_id: `grpc-${ann.id}`,
+        allow_sign_in: false, allow_connected_accounts: false,
+      }).catch((error) => error);
+      assert.equal(twice.code, grpc.status.ALREADY_EXISTS, String(twice));
+      await unary('deleteUserOAuthProvider', { user_id: ann.id, oauth_provider_id: made.id });
+      const gone = await unary('getUserOAuthProvider', { user_id: ann.id, oauth_provider_id: made.id })
+        .catch((error) => error);
+      assert.equal(gone.code, grpc.status.NOT_FOUND, String(gone));
+    } finally {
+      stub.close();
+    }
+  });
 
   test('client rules and errors', async () => {
     const ann = await passwordUser();
