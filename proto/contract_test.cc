@@ -251,6 +251,11 @@ TEST(Contract, ServesStackAuthRoutesAtTheirExactPaths) {
            "GET /api/v1/connected-accounts/{}",
            "POST /api/v1/connected-accounts/{}/{}/access-token",
            "POST /api/v1/connected-accounts/{}/{}/{}/access-token",
+           "GET /api/v1/oauth-providers",
+           "POST /api/v1/oauth-providers",
+           "GET /api/v1/oauth-providers/{}/{}",
+           "PATCH /api/v1/oauth-providers/{}/{}",
+           "DELETE /api/v1/oauth-providers/{}/{}",
        }) {
     EXPECT_TRUE(routes.count(expected)) << "missing route " << expected;
   }

@@ -78,6 +78,18 @@ OAuthAccountRepository::ListForUser(std::string_view project_id,
   return out;
 }
 
+absl::StatusOr<std::vector<OAuthAccountRecord>>
+OAuthAccountRepository::ListForProject(std::string_view project_id) {
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute("SELECT " LK_OAUTH_COLUMNS " FROM oauth_accounts"
+                  " WHERE project_id = $1 ORDER BY created_at_us, id",
+                  {project_id}));
+  std::vector<OAuthAccountRecord> out;
+  for (const SqlRow& row : result.rows) out.push_back(ReadAccount(row));
+  return out;
+}
+
 absl::StatusOr<OAuthAccountRecord> OAuthAccountRepository::Get(
     std::string_view project_id, std::string_view account_id) {
   LATCHKEY_ASSIGN_OR_RETURN(
@@ -104,6 +116,29 @@ absl::Status OAuthAccountRepository::UpdateTokens(std::string_view project_id,
            SqlParam::OptionalBytes(t.refresh_token_sealed),
            t.access_token_expires_at, EncodeStringList(t.granted_scopes)}));
   return RequireAffected(result, "OAuth account", account_id);
+}
+
+absl::Status OAuthAccountRepository::Update(const OAuthAccountRecord& a) {
+  // The right-hand sides read the row as it was, in both dialects, so the
+  // token columns compare against the old provider account id.
+  LATCHKEY_ASSIGN_OR_RETURN(
+      SqlResult result,
+      ex_.Execute(
+          "UPDATE oauth_accounts SET email = $3, allow_sign_in = $4,"
+          " allow_connected_accounts = $5,"
+          " access_token_sealed = CASE WHEN provider_account_id = $6"
+          " THEN access_token_sealed ELSE NULL END,"
+          " refresh_token_sealed = CASE WHEN provider_account_id = $6"
+          " THEN refresh_token_sealed ELSE NULL END,"
+          " access_token_expires_at_us = CASE WHEN provider_account_id = $6"
+          " THEN access_token_expires_at_us ELSE NULL END,"
+          " granted_scopes_json = CASE WHEN provider_account_id = $6"
+          " THEN granted_scopes_json ELSE '[]' END,"
+          " provider_account_id = $6"
+          " WHERE project_id = $1 AND id = $2",
+          {a.project_id, a.id, a.email, a.allow_sign_in,
+           a.allow_connected_accounts, a.provider_account_id}));
+  return RequireAffected(result, "OAuth account", a.id);
 }
 
 absl::Status OAuthAccountRepository::Delete(std::string_view project_id,

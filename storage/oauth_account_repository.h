@@ -32,6 +32,10 @@ class OAuthAccountRepository {
   absl::StatusOr<std::vector<OAuthAccountRecord>> ListForUser(
       std::string_view project_id, std::string_view user_id);
 
+  // Every link in the project, oldest first.
+  absl::StatusOr<std::vector<OAuthAccountRecord>> ListForProject(
+      std::string_view project_id);
+
   // The link by its id, or NOT_FOUND.
   absl::StatusOr<OAuthAccountRecord> Get(std::string_view project_id,
                                          std::string_view account_id);
@@ -42,6 +46,13 @@ class OAuthAccountRepository {
   absl::Status UpdateTokens(std::string_view project_id,
                             std::string_view account_id,
                             const OAuthAccountTokens& tokens);
+
+  // Overwrites the link's email, provider account id, allow_sign_in and
+  // allow_connected_accounts (found by project and id; user, provider and
+  // creation time stay). A new provider account id drops the stored
+  // provider tokens, which belong to the old account. NOT_FOUND, or
+  // ALREADY_EXISTS (oauth_accounts_provider_unique).
+  absl::Status Update(const OAuthAccountRecord& account);
 
   // Unlinks the account, or returns NOT_FOUND.
   absl::Status Delete(std::string_view project_id, std::string_view account_id);

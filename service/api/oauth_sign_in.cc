@@ -17,6 +17,7 @@
 #include "service/core/connected_accounts.h"
 #include "service/core/oauth_client_secrets.h"
 #include "service/core/oauth_providers.h"
+#include "service/core/user_oauth_providers.h"
 #include "service/errors/api_error.h"
 #include "service/pipeline/service_binder.h"
 #include "service/runtime/http_client.h"
@@ -25,13 +26,21 @@ namespace latchkey::service::api {
 namespace {
 
 using identity::v1::ConnectedAccountAccessToken;
+using identity::v1::CreateUserOAuthProviderRequest;
+using identity::v1::DeleteUserOAuthProviderRequest;
 using identity::v1::GetConnectedAccountAccessTokenForAccountRequest;
 using identity::v1::GetConnectedAccountAccessTokenRequest;
+using identity::v1::GetUserOAuthProviderRequest;
 using identity::v1::ListConnectedAccountsRequest;
 using identity::v1::ListConnectedAccountsResponse;
+using identity::v1::ListUserOAuthProvidersRequest;
+using identity::v1::ListUserOAuthProvidersResponse;
 using identity::v1::OAuthAuthorizeRequest;
 using identity::v1::OAuthCallbackRequest;
 using identity::v1::RedirectResponse;
+using identity::v1::SuccessResponse;
+using identity::v1::UpdateUserOAuthProviderRequest;
+using identity::v1::UserOAuthProvider;
 
 std::optional<std::string> GetEnv(const std::string& name) {
   const char* value = std::getenv(name.c_str());
@@ -52,6 +61,7 @@ struct OAuthParts {
   crypto::SecretBox box;
   std::optional<core::OAuthSignIn> sign_in;
   std::optional<core::ConnectedAccounts> connected;
+  std::optional<core::UserOAuthProviders> links;
 };
 
 class OAuthMethods {
@@ -205,6 +215,113 @@ class ConnectedAccountMethods {
   const std::shared_ptr<const OAuthParts> parts_;
 };
 
+// A user's provider accounts (UserService, Stack's /oauth-providers): a
+// client acts only on its own user; account_id is server_only in the
+// contract, so clients never see it.
+class UserOAuthProviderMethods {
+ public:
+  explicit UserOAuthProviderMethods(std::shared_ptr<const OAuthParts> parts)
+      : parts_(std::move(parts)) {}
+
+  absl::StatusOr<ListUserOAuthProvidersResponse> ListUserOAuthProviders(
+      CallContext& call, const ListUserOAuthProvidersRequest& request) {
+    const Caller& caller = call.caller();
+    std::optional<std::string> user_id;
+    if (request.has_user_id()) user_id = request.user_id();
+    LATCHKEY_ASSIGN_OR_RETURN(
+        std::vector<core::UserOAuthProvider> links,
+        parts_->links->List(*caller.project, ActorOf(caller), user_id));
+    ListUserOAuthProvidersResponse response;
+    for (const core::UserOAuthProvider& link : links) {
+      *response.add_items() = ToProto(link);
+    }
+    response.set_is_paginated(false);
+    return response;
+  }
+
+  absl::StatusOr<UserOAuthProvider> CreateUserOAuthProvider(
+      CallContext& call, const CreateUserOAuthProviderRequest& request) {
+    const Caller& caller = call.caller();
+    core::UserOAuthProviders::CreateInput input;
+    input.user_id = request.user_id();
+    input.provider_config_id = request.provider_config_id();
+    input.account_id = request.account_id();
+    if (request.has_email()) input.email = request.email();
+    if (request.has_allow_sign_in()) {
+      input.allow_sign_in = request.allow_sign_in();
+    }
+    if (request.has_allow_connected_accounts()) {
+      input.allow_connected_accounts = request.allow_connected_accounts();
+    }
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::UserOAuthProvider link,
+        parts_->links->Create(*caller.project, ActorOf(caller), input));
+    return ToProto(link);
+  }
+
+  absl::StatusOr<UserOAuthProvider> GetUserOAuthProvider(
+      CallContext& call, const GetUserOAuthProviderRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::UserOAuthProvider link,
+        parts_->links->Get(*caller.project, ActorOf(caller), request.user_id(),
+                           request.oauth_provider_id()));
+    return ToProto(link);
+  }
+
+  absl::StatusOr<UserOAuthProvider> UpdateUserOAuthProvider(
+      CallContext& call, const UpdateUserOAuthProviderRequest& request) {
+    const Caller& caller = call.caller();
+    core::UserOAuthProviders::Changes changes;
+    if (request.has_allow_sign_in()) {
+      changes.allow_sign_in = request.allow_sign_in();
+    }
+    if (request.has_allow_connected_accounts()) {
+      changes.allow_connected_accounts = request.allow_connected_accounts();
+    }
+    if (request.has_email()) changes.email = request.email();
+    if (request.has_account_id()) changes.account_id = request.account_id();
+    LATCHKEY_ASSIGN_OR_RETURN(
+        core::UserOAuthProvider link,
+        parts_->links->Update(*caller.project, ActorOf(caller),
+                              request.user_id(), request.oauth_provider_id(),
+                              changes));
+    return ToProto(link);
+  }
+
+  absl::StatusOr<SuccessResponse> DeleteUserOAuthProvider(
+      CallContext& call, const DeleteUserOAuthProviderRequest& request) {
+    const Caller& caller = call.caller();
+    LATCHKEY_RETURN_IF_ERROR(
+        parts_->links->Delete(*caller.project, ActorOf(caller),
+                              request.user_id(), request.oauth_provider_id()));
+    return Success();
+  }
+
+ private:
+  static core::LinkActor ActorOf(const Caller& caller) {
+    core::LinkActor actor;
+    actor.client = IsClient(caller);
+    if (caller.user.has_value()) actor.user_id = caller.user->sub();
+    return actor;
+  }
+
+  static UserOAuthProvider ToProto(const core::UserOAuthProvider& in) {
+    UserOAuthProvider out;
+    out.set_user_id(in.link.user_id);
+    out.set_id(in.link.id);
+    if (in.link.email.has_value()) out.set_email(*in.link.email);
+    out.set_provider_config_id(in.link.provider_id);
+    out.set_type(in.type);
+    out.set_allow_sign_in(in.link.allow_sign_in);
+    out.set_allow_connected_accounts(in.link.allow_connected_accounts);
+    out.set_account_id(in.link.provider_account_id);
+    return out;
+  }
+
+  const std::shared_ptr<const OAuthParts> parts_;
+};
+
 absl::StatusOr<std::shared_ptr<OAuthParts>> MakeParts(AppContext& context) {
   LATCHKEY_ASSIGN_OR_RETURN(
       crypto::SecretBox box,
@@ -237,6 +354,14 @@ absl::StatusOr<std::shared_ptr<OAuthParts>> MakeParts(AppContext& context) {
                                   .sign_in = *parts->sign_in,
                                   .providers = parts->providers,
                                   .token_box = parts->box});
+  const core::OAuthSignIn* flow = &*parts->sign_in;
+  parts->links.emplace(core::UserOAuthProvidersDeps{
+      .database = context.database,
+      .clock = context.clock,
+      .provider_type = [flow](const core::ProjectSnapshot& project,
+                              const std::string& provider_id) {
+        return flow->ConfiguredProviderType(project, provider_id);
+      }});
   return parts;
 }
 
@@ -263,15 +388,23 @@ absl::Status RegisterOAuthSignInMethods(MethodRegistry& registry,
   bind("OAuthCallback", &OAuthMethods::OAuthCallback);
   LATCHKEY_RETURN_IF_ERROR(bind.status());
   using Connected = ConnectedAccountMethods;
-  ServiceBinder<Connected> connected(
-      registry, "identity.v1.UserService",
-      std::make_shared<Connected>(std::move(parts)));
+  ServiceBinder<Connected> connected(registry, "identity.v1.UserService",
+                                     std::make_shared<Connected>(parts));
   connected("GetConnectedAccountAccessToken",
             &Connected::GetConnectedAccountAccessToken);
   connected("GetConnectedAccountAccessTokenForAccount",
             &Connected::GetConnectedAccountAccessTokenForAccount);
   connected("ListConnectedAccounts", &Connected::ListConnectedAccounts);
-  return connected.status();
+  LATCHKEY_RETURN_IF_ERROR(connected.status());
+  using Links = UserOAuthProviderMethods;
+  ServiceBinder<Links> links(registry, "identity.v1.UserService",
+                             std::make_shared<Links>(std::move(parts)));
+  links("ListUserOAuthProviders", &Links::ListUserOAuthProviders);
+  links("CreateUserOAuthProvider", &Links::CreateUserOAuthProvider);
+  links("GetUserOAuthProvider", &Links::GetUserOAuthProvider);
+  links("UpdateUserOAuthProvider", &Links::UpdateUserOAuthProvider);
+  links("DeleteUserOAuthProvider", &Links::DeleteUserOAuthProvider);
+  return links.status();
 }
 
 }  // namespace latchkey::service::api

@@ -249,7 +249,16 @@ absl::StatusOr<Resolution> ResolveAccount(storage::Repositories& repos,
     return Resolution{*pending.user_id, false, std::move(link_id)};
   }
   if (!allow_sign_in) return SignInOff();
-  if (old.has_value()) return Resolution{old->user_id, false, old->id};
+  if (old.has_value()) {
+    // The user turned this account's sign-in off (it is kept for connected
+    // accounts); it links to that user only, so it cannot make another.
+    if (!old->allow_sign_in) {
+      return ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED, {},
+                      "This account at the OAuth provider is linked to a "
+                      "user with sign-in turned off for it.");
+    }
+    return Resolution{old->user_id, false, old->id};
+  }
 
   std::optional<std::string> email;
   if (identity.email.has_value()) {
@@ -419,6 +428,28 @@ std::vector<OAuthProviderConfig> OAuthProvidersFromEnvironment(
     out.push_back(std::move(provider));
   }
   return out;
+}
+
+absl::StatusOr<std::optional<std::string>> OAuthSignIn::ConfiguredProviderType(
+    const ProjectSnapshot& project, absl::string_view provider_id) const {
+  std::optional<std::string> type;
+  LATCHKEY_RETURN_IF_ERROR(deps_.services.database.Run(
+      [&](storage::Repositories& repos) -> absl::Status {
+        absl::StatusOr<storage::OAuthProviderRecord> found =
+            repos.oauth_providers().Get(project.project.id,
+                                        std::string(provider_id));
+        if (found.status().code() == absl::StatusCode::kNotFound) {
+          return absl::OkStatus();
+        }
+        if (!found.ok()) return found.status();
+        type = found->type;
+        return absl::OkStatus();
+      }));
+  if (type.has_value() || project.project.id != "internal") return type;
+  for (const OAuthProviderConfig& provider : deps_.internal_providers) {
+    if (provider.provider_id == provider_id) return provider.type;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(

@@ -161,6 +161,12 @@ class OAuthSignIn {
   absl::StatusOr<OAuthProviderConfig> Provider(
       const ProjectSnapshot& project, absl::string_view provider_id) const;
 
+  // The type of the project's provider `provider_id`, enabled or not (the
+  // internal project's environment providers included), or nullopt when
+  // the project has none. Secrets stay sealed. Used by UserOAuthProviders.
+  absl::StatusOr<std::optional<std::string>> ConfiguredProviderType(
+      const ProjectSnapshot& project, absl::string_view provider_id) const;
+
  private:
   const OAuthSignInDeps deps_;
 };

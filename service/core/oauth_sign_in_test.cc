@@ -545,6 +545,42 @@ TEST_F(OAuthSignInTest, SignInOffRefusesSignInAndSignUpButLinks) {
   EXPECT_EQ(signed_in->signed_in.user_id, signed_up->signed_in.user_id);
 }
 
+TEST_F(OAuthSignInTest, ALinkWithItsSignInOffDoesNotSignIn) {
+  Started first = Start(true);
+  auto signed_up = Exchange(*AppCode(first), first.verifier);
+  ASSERT_TRUE(signed_up.ok()) << signed_up.status();
+  // The user turns sign-in off for this account (PATCH /oauth-providers).
+  storage::OAuthAccountRecord link;
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) -> absl::Status {
+                   auto links = repos.oauth_accounts().ListForUser(
+                       "internal", signed_up->signed_in.user_id);
+                   if (!links.ok()) return links.status();
+                   if (links->size() != 1) return absl::InternalError("links");
+                   link = (*links)[0];
+                   link.allow_sign_in = false;
+                   return repos.oauth_accounts().Update(link);
+                 })
+                  .ok());
+  Started again = Start(true);
+  EXPECT_EQ(QueryOf(Back(again).location)["errorCode"],
+            "OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED");
+  // Linking it to its user again still works (nothing to do).
+  fake_.SetAccount("alice", "alice@example.com", true);
+  Started relink = StartLink(signed_up->signed_in.user_id);
+  auto linked = Exchange(*AppCode(relink), relink.verifier);
+  ASSERT_TRUE(linked.ok()) << linked.status();
+  // Back on, it signs in again.
+  link.allow_sign_in = true;
+  ASSERT_TRUE(db_->Run([&](storage::Repositories& repos) {
+                   return repos.oauth_accounts().Update(link);
+                 })
+                  .ok());
+  Started back_on = Start(true);
+  auto signed_in = Exchange(*AppCode(back_on), back_on.verifier);
+  ASSERT_TRUE(signed_in.ok()) << signed_in.status();
+  EXPECT_EQ(signed_in->signed_in.user_id, signed_up->signed_in.user_id);
+}
+
 TEST_F(OAuthSignInTest, AUserWithTotpStillNeedsTheSecondFactor) {
   const std::string user =
       AddUser("alice@example.com", std::nullopt, /*with_totp=*/true);

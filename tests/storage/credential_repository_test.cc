@@ -369,6 +369,125 @@ TEST_P(CredentialRepositoryTest, OAuthAccountsKeepProviderTokens) {
   EXPECT_TRUE(got->granted_scopes.empty());
 }
 
+TEST_P(CredentialRepositoryTest, OAuthAccountsUpdateAndListForProject) {
+  OAuthAccountRecord a;
+  a.id = "o1";
+  a.project_id = "p";
+  a.user_id = Uuid(1);
+  a.provider_id = "github";
+  a.provider_account_id = "100";
+  a.email = "old@example.com";
+  a.created_at = T(5);
+  a.access_token_sealed = std::string(
+      "\x00"
+      "access",
+      7);
+  a.refresh_token_sealed = std::string(
+      "\x01"
+      "refresh",
+      8);
+  a.access_token_expires_at = T(60);
+  a.granted_scopes = {"read:user"};
+  OAuthAccountRecord b = a;
+  b.id = "o2";
+  b.user_id = Uuid(2);
+  b.provider_account_id = "200";
+  b.email.reset();
+  b.created_at = T(4);
+  OAuthAccountRecord elsewhere = a;
+  elsewhere.id = "o3";
+  elsewhere.project_id = "q";
+  elsewhere.user_id = Uuid(3);
+  AddUser("q", Uuid(3), T(1));
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                LATCHKEY_RETURN_IF_ERROR(r.oauth_accounts().Create(a));
+                LATCHKEY_RETURN_IF_ERROR(r.oauth_accounts().Create(b));
+                return absl::OkStatus();
+              }).ok());
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().Create(elsewhere);
+              }).ok());
+
+  // Every link of the project, oldest first; not another project's.
+  auto all = Call(
+      [&](Repositories& r) { return r.oauth_accounts().ListForProject("p"); });
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "o2");
+  EXPECT_EQ((*all)[1].id, "o1");
+
+  // Flags and email change; the same account id keeps the tokens.
+  OAuthAccountRecord changed = a;
+  changed.email = "new@example.com";
+  changed.allow_sign_in = false;
+  changed.allow_connected_accounts = false;
+  changed.user_id = Uuid(2);  // Not written: the link stays the user's.
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().Update(changed);
+              }).ok());
+  auto got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->user_id, Uuid(1));
+  EXPECT_EQ(got->email, "new@example.com");
+  EXPECT_FALSE(got->allow_sign_in);
+  EXPECT_FALSE(got->allow_connected_accounts);
+  EXPECT_EQ(got->provider_account_id, "100");
+  EXPECT_EQ(got->access_token_sealed, a.access_token_sealed);
+  EXPECT_EQ(got->refresh_token_sealed, a.refresh_token_sealed);
+  EXPECT_EQ(got->access_token_expires_at, T(60));
+  EXPECT_EQ(got->granted_scopes, a.granted_scopes);
+  EXPECT_EQ(got->created_at, T(5));
+
+  // Another account id drops the old account's tokens; email can go.
+  changed.provider_account_id = "101";
+  changed.email.reset();
+  changed.allow_sign_in = true;
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.oauth_accounts().Update(changed);
+              }).ok());
+  got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("p", "o1"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->provider_account_id, "101");
+  EXPECT_FALSE(got->email.has_value());
+  EXPECT_TRUE(got->allow_sign_in);
+  EXPECT_FALSE(got->access_token_sealed.has_value());
+  EXPECT_FALSE(got->refresh_token_sealed.has_value());
+  EXPECT_FALSE(got->access_token_expires_at.has_value());
+  EXPECT_TRUE(got->granted_scopes.empty());
+  auto by_account = Call([&](Repositories& r) {
+    return r.oauth_accounts().FindByProviderAccount("p", "github", "101");
+  });
+  ASSERT_TRUE(by_account.ok());
+  EXPECT_EQ(by_account->id, "o1");
+  // The other project's link of the old account id is untouched.
+  got =
+      Call([&](Repositories& r) { return r.oauth_accounts().Get("q", "o3"); });
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->provider_account_id, "100");
+  EXPECT_TRUE(got->access_token_sealed.has_value());
+
+  // Taking another link's provider account is the unique violation.
+  changed.provider_account_id = "200";
+  absl::Status dup =
+      Call([&](Repositories& r) { return r.oauth_accounts().Update(changed); });
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ViolatedConstraint(dup), "oauth_accounts_provider_unique");
+
+  OAuthAccountRecord missing = a;
+  missing.id = "nope";
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.oauth_accounts().Update(missing);
+            }).code(),
+            absl::StatusCode::kNotFound);
+  missing.id = "o3";  // Another project's link.
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.oauth_accounts().Update(missing);
+            }).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_P(CredentialRepositoryTest, PasskeysStoreKeysAndOnlyMoveCountersForward) {
   PasskeyRecord p;
   p.id = "k1";
