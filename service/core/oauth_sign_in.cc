@@ -430,32 +430,9 @@ std::vector<OAuthProviderConfig> OAuthProvidersFromEnvironment(
   return out;
 }
 
-absl::StatusOr<std::optional<std::string>> OAuthSignIn::ConfiguredProviderType(
-    const ProjectSnapshot& project, absl::string_view provider_id) const {
-  std::optional<std::string> type;
-  LATCHKEY_RETURN_IF_ERROR(deps_.services.database.Run(
-      [&](storage::Repositories& repos) -> absl::Status {
-        absl::StatusOr<storage::OAuthProviderRecord> found =
-            repos.oauth_providers().Get(project.project.id,
-                                        std::string(provider_id));
-        if (found.status().code() == absl::StatusCode::kNotFound) {
-          return absl::OkStatus();
-        }
-        if (!found.ok()) return found.status();
-        type = found->type;
-        return absl::OkStatus();
-      }));
-  if (type.has_value() || project.project.id != "internal") return type;
-  for (const OAuthProviderConfig& provider : deps_.internal_providers) {
-    if (provider.provider_id == provider_id) return provider.type;
-  }
-  return std::nullopt;
-}
-
-absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
-    const ProjectSnapshot& project, absl::string_view provider_id) const {
-  const absl::Status not_found =
-      ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED);
+absl::StatusOr<std::optional<storage::OAuthProviderRecord>>
+OAuthSignIn::StoredProvider(const ProjectSnapshot& project,
+                            absl::string_view provider_id) const {
   std::optional<storage::OAuthProviderRecord> record;
   LATCHKEY_RETURN_IF_ERROR(deps_.services.database.Run(
       [&](storage::Repositories& repos) -> absl::Status {
@@ -469,6 +446,27 @@ absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
         record = *std::move(found);
         return absl::OkStatus();
       }));
+  return record;
+}
+
+absl::StatusOr<std::optional<std::string>> OAuthSignIn::ConfiguredProviderType(
+    const ProjectSnapshot& project, absl::string_view provider_id) const {
+  LATCHKEY_ASSIGN_OR_RETURN(std::optional<storage::OAuthProviderRecord> record,
+                            StoredProvider(project, provider_id));
+  if (record.has_value()) return record->type;
+  if (project.project.id != "internal") return std::nullopt;
+  for (const OAuthProviderConfig& provider : deps_.internal_providers) {
+    if (provider.provider_id == provider_id) return provider.type;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<OAuthProviderConfig> OAuthSignIn::Provider(
+    const ProjectSnapshot& project, absl::string_view provider_id) const {
+  const absl::Status not_found =
+      ApiError(identity::v1::OAUTH_PROVIDER_NOT_FOUND_OR_NOT_ENABLED);
+  LATCHKEY_ASSIGN_OR_RETURN(std::optional<storage::OAuthProviderRecord> record,
+                            StoredProvider(project, provider_id));
   if (!record.has_value()) {
     if (project.project.id == "internal") {
       for (const OAuthProviderConfig& provider : deps_.internal_providers) {

@@ -168,6 +168,11 @@ class OAuthSignIn {
       const ProjectSnapshot& project, absl::string_view provider_id) const;
 
  private:
+  // The project's stored provider `provider_id`, or nullopt when it has
+  // none (enabled or not; the environment's are not stored).
+  absl::StatusOr<std::optional<storage::OAuthProviderRecord>> StoredProvider(
+      const ProjectSnapshot& project, absl::string_view provider_id) const;
+
   const OAuthSignInDeps deps_;
 };
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { GrpcReflection } from 'grpc-js-reflection-client';
+import { internalServerUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { assertError, codeMailedTo, restCaller } from '../lib/rest.mjs';
@@ -238,16 +238,7 @@ test('a channel id that is not a UUID is a schema error', async () => {
 
 test('gRPC: UserService.ListContactChannels and CreateContactChannel', async () => {
   const ann = await signUp();
-  const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
-  const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
-  const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
-  const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('x-stack-project-id', 'internal');
-  metadata.set('x-stack-access-type', 'server');
-  metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
-  const unary = (method, request) => new Promise((resolve, reject) =>
-    stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+  const { unary, close } = await internalServerUserService(server);
   try {
     const work = address('grpc');
     const created = await unary('createContactChannel', {
@@ -262,7 +253,7 @@ test('gRPC: UserService.ListContactChannels and CreateContactChannel', async () 
     }).catch((error) => error);
     assert.equal(taken.code, grpc.status.ALREADY_EXISTS);
   } finally {
-    stub.close();
+    close();
   }
 });
 

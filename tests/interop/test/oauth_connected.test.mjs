@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { GrpcReflection } from 'grpc-js-reflection-client';
+import { internalServerUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, go, s256, startIdp, throughProvider, exchangeCode } from '../lib/oidc_idp.mjs';
@@ -248,16 +248,7 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
     const gusId = (await (await fetch(`${server.httpUrl}/api/v1/users/me`, {
       headers: clientHeaders(tokens.access_token),
     })).json()).id;
-    const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
-    const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
-    const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
-    const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
-    const metadata = new grpc.Metadata();
-    metadata.set('x-stack-project-id', 'internal');
-    metadata.set('x-stack-access-type', 'server');
-    metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
-    const unary = (method, request) => new Promise((resolve, reject) =>
-      stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+    const { unary, close } = await internalServerUserService(server);
     try {
       const listed = await unary('listConnectedAccounts', { user_id: gusId });
       assert.deepEqual(listed.items.map((i) => [i.user_id, i.provider, i.provider_account_id]),
@@ -272,7 +263,7 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
       }).catch((error) => error);
       assert.equal(refused.code, grpc.status.NOT_FOUND, String(refused));
     } finally {
-      stub.close();
+      close();
     }
   });
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { GrpcReflection } from 'grpc-js-reflection-client';
+import { internalServerUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, exchangeCode, go, s256, startIdp, throughProvider } from '../lib/oidc_idp.mjs';
@@ -289,16 +289,7 @@ describe('per-user OAuth provider routes', () => {
 
   test('gRPC: UserService create, list, update and delete, with the catalogue\'s status codes', async () => {
     const ann = await passwordUser();
-    const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
-    const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
-    const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
-    const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
-    const metadata = new grpc.Metadata();
-    metadata.set('x-stack-project-id', 'internal');
-    metadata.set('x-stack-access-type', 'server');
-    metadata.set('x-stack-secret-server-key', server.keys.secretServerKey);
-    const unary = (method, request) => new Promise((resolve, reject) =>
-      stub[method](request, metadata, (error, response) => (error ? reject(error) : resolve(response))));
+    const { unary, close } = await internalServerUserService(server);
     try {
       const made = await unary('createUserOAuthProvider', {
         user_id: ann.id, provider_config_id: 'github', account_id: `grpc-${ann.id}`,
@@ -322,7 +313,7 @@ describe('per-user OAuth provider routes', () => {
         .catch((error) => error);
       assert.equal(gone.code, grpc.status.NOT_FOUND, String(gone));
     } finally {
-      stub.close();
+      close();
     }
   });
 
