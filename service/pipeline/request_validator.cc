@@ -23,6 +23,29 @@ absl::Status FieldError(const std::string& path, absl::string_view problem) {
       absl::StrCat("Request validation failed: ", path, " ", problem, "."));
 }
 
+// Where a field sits in the request: a chain through the enclosing fields,
+// turned into text ("users[2].primary_email") only for an error. A valid
+// request, nearly every one, then builds no strings at all.
+struct FieldPath {
+  const FieldPath* parent = nullptr;
+  absl::string_view name;  // the field; empty for an element
+  int index = -1;          // the element of a repeated field, or -1
+
+  std::string Text() const {
+    std::string text = parent == nullptr ? "" : parent->Text();
+    if (!name.empty()) {
+      if (!text.empty()) text += '.';
+      absl::StrAppend(&text, name);
+    }
+    if (index >= 0) absl::StrAppend(&text, "[", index, "]");
+    return text;
+  }
+};
+
+absl::Status FieldError(const FieldPath& path, absl::string_view problem) {
+  return FieldError(path.Text(), problem);
+}
+
 bool IsFieldMask(const Descriptor* type) {
   return type->full_name() == "google.protobuf.FieldMask";
 }
@@ -38,7 +61,7 @@ class Validator {
   Validator(identity::v1::AccessType caller, const ValidationLimits& limits)
       : caller_(caller), limits_(limits) {}
 
-  absl::Status Check(const Message& message, const std::string& prefix,
+  absl::Status Check(const Message& message, const FieldPath& prefix,
                      int depth) {
     if (auto status = CheckMasks(message, prefix); !status.ok()) {
       return status;
@@ -52,9 +75,7 @@ class Validator {
       const FieldDescriptor* field = type->field(i);
       const identity::v1::FieldRule& rule =
           field->options().GetExtension(identity::v1::field);
-      std::string path = prefix.empty()
-                             ? field->name()
-                             : absl::StrCat(prefix, ".", field->name());
+      const FieldPath path{&prefix, field->name()};
       if (field->is_repeated()) {
         const int count = reflection->FieldSize(message, field);
         if (count > 0 && rule.server_only() && !MayWriteServerOnly()) {
@@ -73,7 +94,7 @@ class Validator {
                                                max_elements, " elements"));
         }
         for (int j = 0; j < count; ++j) {
-          std::string element_path = absl::StrCat(path, "[", j, "]");
+          const FieldPath element_path{&path, "", j};
           if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
             std::string scratch;
             const std::string& value = reflection->GetRepeatedStringReference(
@@ -183,7 +204,7 @@ class Validator {
   // value is cleared), so naming a server_only field writes it as surely as
   // setting it does: refused alike. Paths that resolve to nothing are left
   // to the handler, which knows which fields it updates and says so.
-  absl::Status CheckMasks(const Message& message, const std::string& prefix) {
+  absl::Status CheckMasks(const Message& message, const FieldPath& prefix) {
     if (MayWriteServerOnly()) return absl::OkStatus();
     const Descriptor* type = message.GetDescriptor();
     const Reflection* reflection = message.GetReflection();
@@ -197,14 +218,14 @@ class Validator {
         for (int j = 0; j < reflection->FieldSize(message, field); ++j) {
           if (auto status = CheckMaskPaths(
                   type, reflection->GetRepeatedMessage(message, field, j),
-                  prefix);
+                  prefix.Text());
               !status.ok()) {
             return status;
           }
         }
       } else if (reflection->HasField(message, field)) {
         if (auto status = CheckMaskPaths(
-                type, reflection->GetMessage(message, field), prefix);
+                type, reflection->GetMessage(message, field), prefix.Text());
             !status.ok()) {
           return status;
         }
@@ -285,7 +306,7 @@ class Validator {
     return std::nullopt;
   }
 
-  absl::Status CheckMessage(const Message& message, const std::string& path,
+  absl::Status CheckMessage(const Message& message, const FieldPath& path,
                             int depth) {
     if (IsJsonValueType(message.GetDescriptor())) {
       if (message.ByteSizeLong() > limits_.max_json_value_bytes) {
@@ -300,7 +321,7 @@ class Validator {
 
   // JSON values carry no field rules; only their nesting is bounded. Only
   // objects and arrays count as a level of nesting.
-  absl::Status CheckJsonDepth(const Message& message, const std::string& path,
+  absl::Status CheckJsonDepth(const Message& message, const FieldPath& path,
                               int depth) {
     const Descriptor* type = message.GetDescriptor();
     if (type->full_name() == "google.protobuf.Struct" ||
@@ -343,7 +364,7 @@ class Validator {
 absl::Status ValidateRequest(const Message& request,
                              identity::v1::AccessType caller,
                              const ValidationLimits& limits) {
-  return Validator(caller, limits).Check(request, "", 0);
+  return Validator(caller, limits).Check(request, FieldPath{}, 0);
 }
 
 }  // namespace latchkey::service
