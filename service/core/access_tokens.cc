@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/string_views.h"
+#include "crypto/encoding.h"
 #include "service/errors/api_error.h"
 
 namespace latchkey::service::core {
@@ -23,6 +24,24 @@ constexpr absl::string_view kWebSocketSuffix = ":ws";
 // The project an audience belongs to.
 std::string ProjectOf(absl::string_view audience) {
   return std::string(audience.substr(0, audience.find(':')));
+}
+
+// The project a token names in its audience ("<project>[:kind]"), read
+// without verifying it, or "" when the token has none to read.
+std::string ProjectNamedBy(absl::string_view token) {
+  const size_t first = token.find('.');
+  if (first == absl::string_view::npos) return "";
+  const size_t second = token.find('.', first + 1);
+  if (second == absl::string_view::npos) return "";
+  absl::StatusOr<std::string> payload =
+      crypto::Base64UrlDecode(Std(token.substr(first + 1, second - first - 1)));
+  if (!payload.ok()) return "";
+  nlohmann::json claims = nlohmann::json::parse(*payload, nullptr,
+                                                /*allow_exceptions=*/false);
+  if (!claims.is_object()) return "";
+  auto aud = claims.find("aud");
+  if (aud == claims.end() || !aud->is_string()) return "";
+  return ProjectOf(aud->get_ref<const std::string&>());
 }
 
 // The exp claim, in whole seconds, of a token issued at `now`.
@@ -190,6 +209,41 @@ absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWebSocketToken(
 absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
     absl::string_view token, absl::string_view project_id,
     TokenAcceptance acceptance) const {
+  const std::string cache_key = CacheKeyOf(token);
+  std::shared_ptr<const VerifiedToken> hit =
+      cache_key.empty() ? nullptr : cache_->Find(cache_key, clock_->Now());
+  return VerifyKeyed(token, cache_key, std::move(hit), project_id, acceptance);
+}
+
+absl::StatusOr<VerifiedForNamedProject>
+AccessTokenVerifier::VerifyForNamedProject(absl::string_view token,
+                                           TokenAcceptance acceptance) const {
+  if (token.size() > crypto::kMaxJwtSize) {
+    return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  }
+  const std::string cache_key = CacheKeyOf(token);
+  std::shared_ptr<const VerifiedToken> hit =
+      cache_key.empty() ? nullptr : cache_->Find(cache_key, clock_->Now());
+  // A token verified before names its project in the audience it verified
+  // with; only an unknown one is read (untrusted) for it.
+  std::string project =
+      hit != nullptr ? ProjectOf(hit->audience) : ProjectNamedBy(token);
+  if (project.empty()) return ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  absl::StatusOr<AccessTokenClaims> claims =
+      VerifyKeyed(token, cache_key, std::move(hit), project, acceptance);
+  if (!claims.ok()) return claims.status();
+  return VerifiedForNamedProject{*std::move(claims), std::move(project)};
+}
+
+std::string AccessTokenVerifier::CacheKeyOf(absl::string_view token) const {
+  if (cache_ == nullptr || token.size() > crypto::kMaxJwtSize) return "";
+  return VerifiedTokenCache::KeyOf(Std(token));
+}
+
+absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::VerifyKeyed(
+    absl::string_view token, absl::string_view cache_key,
+    std::shared_ptr<const VerifiedToken> hit, absl::string_view project_id,
+    TokenAcceptance acceptance) const {
   crypto::JwtVerifyOptions options;
   const std::string project(project_id);
   options.allowed_audiences.push_back(project);
@@ -200,15 +254,13 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
   if (acceptance.allow_anonymous) {
     options.allowed_audiences.push_back(absl::StrCat(project, kAnonSuffix));
   }
+  if (hit != nullptr) {
+    std::optional<AccessTokenClaims> cached =
+        FromCache(*hit, options.allowed_audiences);
+    if (cached.has_value()) return *std::move(cached);
+  }
   for (const std::string& audience : options.allowed_audiences) {
     options.allowed_issuers.push_back(IssuerFor(public_url_, audience));
-  }
-  std::string cache_key;
-  if (cache_ != nullptr && token.size() <= crypto::kMaxJwtSize) {
-    cache_key = VerifiedTokenCache::KeyOf(Std(token));
-    std::optional<AccessTokenClaims> cached =
-        FromCache(cache_key, options.allowed_audiences);
-    if (cached.has_value()) return *std::move(cached);
   }
   crypto::JwtVerification result = verifier_.Verify(Std(token), options);
   if (result.ok()) {
@@ -264,21 +316,18 @@ absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
 }
 
 std::optional<AccessTokenClaims> AccessTokenVerifier::FromCache(
-    absl::string_view cache_key,
+    const VerifiedToken& hit,
     const std::vector<std::string>& accepted_audiences) const {
-  const absl::Time now = clock_->Now();
-  std::shared_ptr<const VerifiedToken> hit = cache_->Find(cache_key, now);
-  if (hit == nullptr) return std::nullopt;
   // Before exp by construction of Find. An iat ahead of now (a clock that
   // went back, or a signer's clock ahead of ours) goes to the full check
   // and its leeway. The issuer needs no check: it was checked against the
   // one issuer of this audience when the token went in.
-  if (hit->issued_at > now) return std::nullopt;
+  if (hit.issued_at > clock_->Now()) return std::nullopt;
   if (std::find(accepted_audiences.begin(), accepted_audiences.end(),
-                hit->audience) == accepted_audiences.end()) {
+                hit.audience) == accepted_audiences.end()) {
     return std::nullopt;  // the full path names the exact refusal
   }
-  return hit->claims;
+  return hit.claims;
 }
 
 void AccessTokenVerifier::Remember(absl::string_view cache_key,

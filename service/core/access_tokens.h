@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -86,6 +87,12 @@ class AccessTokenIssuer {
   const std::string public_url_;
 };
 
+// A token verified for the project it names, and that project.
+struct VerifiedForNamedProject {
+  identity::v1::AccessTokenClaims claims;
+  std::string project_id;
+};
+
 // Which users' tokens a caller accepts.
 struct TokenAcceptance {
   bool allow_anonymous = false;
@@ -125,6 +132,16 @@ class AccessTokenVerifier {
       absl::string_view token, absl::string_view project_id,
       TokenAcceptance acceptance) const;
 
+  // The same for a caller that serves every project (Envoy's ext_authz):
+  // the project is the one the token's audience names. That name is read
+  // before the signature is checked, but it only chooses whose rules the
+  // full verification applies, and that verification refuses a token
+  // whose audience (and so signing key) is not that project's. A token
+  // that verified before is not read again: its cached audience says.
+  // UNPARSABLE_ACCESS_TOKEN when the token names no project.
+  absl::StatusOr<VerifiedForNamedProject> VerifyForNamedProject(
+      absl::string_view token, TokenAcceptance acceptance) const;
+
   // The same, with the ADMIN_ error codes (UNPARSABLE_ADMIN_ACCESS_TOKEN,
   // ADMIN_ACCESS_TOKEN_EXPIRED), for x-stack-admin-access-token, which must
   // be a normal (not restricted) token of the internal project.
@@ -148,10 +165,19 @@ class AccessTokenVerifier {
         1, std::memory_order_relaxed);
   }
 
-  // The cached claims of `token` when it verified before and `accepted`
-  // takes its audience; nullopt sends the caller down the full path.
+  // The cache key of `token`; "" with no cache or for a token too long to
+  // be one of ours.
+  std::string CacheKeyOf(absl::string_view token) const;
+  // Verify's work once the cache was asked: `hit` is its entry for
+  // `cache_key`, or null.
+  absl::StatusOr<identity::v1::AccessTokenClaims> VerifyKeyed(
+      absl::string_view token, absl::string_view cache_key,
+      std::shared_ptr<const VerifiedToken> hit, absl::string_view project_id,
+      TokenAcceptance acceptance) const;
+  // The cached claims when `accepted` takes the cached token's audience;
+  // nullopt sends the caller down the full path.
   std::optional<identity::v1::AccessTokenClaims> FromCache(
-      absl::string_view cache_key,
+      const VerifiedToken& hit,
       const std::vector<std::string>& accepted_audiences) const;
   // Caches a token that has just verified.
   void Remember(absl::string_view cache_key,

@@ -293,5 +293,72 @@ TEST_F(AccessTokensTest, RetiringAKidEmptiesItsCachedTokens) {
   EXPECT_EQ(cache_.stats().entries, 1u);
 }
 
+TEST_F(AccessTokensTest, VerifyForNamedProjectReadsTheProjectFromTheToken) {
+  auto token = Token(Subject(kOtherProject), absl::Minutes(10));
+  ASSERT_TRUE(token.ok());
+  for (const AccessTokenVerifier* verifier : {&verifier_, &cached_verifier_}) {
+    auto verified = verifier->VerifyForNamedProject(*token, {});
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_EQ(verified->project_id, kOtherProject);
+    EXPECT_EQ(verified->claims.sub(), "u-1");
+  }
+  // Seen again: the cache names the project, with one lookup per call.
+  const uint64_t hits_before = cache_.stats().hits;
+  auto again = cached_verifier_.VerifyForNamedProject(*token, {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->project_id, kOtherProject);
+  EXPECT_EQ(cache_.stats().hits, hits_before + 1);
+}
+
+TEST_F(AccessTokensTest, VerifyForNamedProjectAppliesTheAcceptanceRules) {
+  TokenSubject subject = Subject();
+  subject.is_anonymous = true;
+  auto anon = Token(subject, absl::Minutes(10));
+  ASSERT_TRUE(anon.ok());
+  ASSERT_TRUE(
+      cached_verifier_.VerifyForNamedProject(*anon, {.allow_anonymous = true})
+          .ok());
+  // Cached now, and still refused to a caller that takes no anonymous user.
+  auto refused = cached_verifier_.VerifyForNamedProject(*anon, {});
+  EXPECT_EQ(Code(refused.status()),
+            identity::v1::ANONYMOUS_AUTHENTICATION_NOT_ALLOWED);
+}
+
+TEST_F(AccessTokensTest, VerifyForNamedProjectRefusesAForgedAudience) {
+  // Another project's genuine token with its audience rewritten to name
+  // ours: the name picks our key, under which the signature fails.
+  auto genuine = Token(Subject(kOtherProject), absl::Minutes(10));
+  ASSERT_TRUE(genuine.ok());
+  ASSERT_TRUE(cached_verifier_.VerifyForNamedProject(*genuine, {}).ok());
+  nlohmann::json claims = Payload(*genuine);
+  claims["aud"] = kProject;
+  const size_t first = genuine->find('.');
+  const size_t second = genuine->find('.', first + 1);
+  const std::string forged = genuine->substr(0, first + 1) +
+                             crypto::Base64UrlEncode(claims.dump()) +
+                             genuine->substr(second);
+  for (const AccessTokenVerifier* verifier : {&verifier_, &cached_verifier_}) {
+    auto refused = verifier->VerifyForNamedProject(forged, {});
+    EXPECT_EQ(Code(refused.status()), identity::v1::UNPARSABLE_ACCESS_TOKEN);
+  }
+}
+
+TEST_F(AccessTokensTest, VerifyForNamedProjectRefusesTokensNamingNoProject) {
+  const std::string no_audience = "eyJhbGciOiJFUzI1NiJ9." +
+                                  crypto::Base64UrlEncode(R"({"sub":"u-1"})") +
+                                  ".c2ln";
+  for (const std::string& token :
+       {std::string("not-a-token"), std::string("a.%%%.c"),
+        std::string("a.") + crypto::Base64UrlEncode("[1,2]") + ".c",
+        no_audience, std::string(crypto::kMaxJwtSize + 1, 'a')}) {
+    for (const AccessTokenVerifier* verifier :
+         {&verifier_, &cached_verifier_}) {
+      auto refused = verifier->VerifyForNamedProject(token, {});
+      EXPECT_EQ(Code(refused.status()), identity::v1::UNPARSABLE_ACCESS_TOKEN)
+          << token.substr(0, 40);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace latchkey::service::core

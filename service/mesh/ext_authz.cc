@@ -12,11 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "common/string_views.h"
-#include "crypto/encoding.h"
-#include "crypto/jwt.h"
 #include "crypto/random.h"
-#include "nlohmann/json.hpp"
 #include "service/errors/api_error.h"
 #include "service/gateway/stack_error.h"
 #include "service/pipeline/request_metadata.h"
@@ -59,28 +55,6 @@ std::string Extension(const AttributeContext& attributes,
   auto it = attributes.context_extensions().find(std::string(key));
   return it == attributes.context_extensions().end() ? std::string()
                                                      : it->second;
-}
-
-// The project a token names in its audience ("<project>[:kind]"), read
-// without verifying: it only chooses which project's rules the full
-// verification applies, and that verification rejects a token whose
-// audience (and so whose signing key) is not that project's.
-std::string ProjectNamedBy(absl::string_view token) {
-  if (token.size() > crypto::kMaxJwtSize) return "";
-  const size_t first = token.find('.');
-  if (first == absl::string_view::npos) return "";
-  const size_t second = token.find('.', first + 1);
-  if (second == absl::string_view::npos) return "";
-  absl::StatusOr<std::string> payload = crypto::Base64UrlDecode(
-      common::Std(token.substr(first + 1, second - first - 1)));
-  if (!payload.ok()) return "";
-  nlohmann::json claims = nlohmann::json::parse(*payload, nullptr,
-                                                /*allow_exceptions=*/false);
-  if (!claims.is_object()) return "";
-  auto aud = claims.find("aud");
-  if (aud == claims.end() || !aud->is_string()) return "";
-  const std::string audience = aud->get<std::string>();
-  return audience.substr(0, audience.find(':'));
 }
 
 void SetHeader(HeaderValueOption& option, absl::string_view name,
@@ -203,20 +177,27 @@ absl::StatusOr<CheckResponse> ExtAuthz::Check(
                 /*token_sent=*/false);
   }
 
-  std::string project_id = Extension(attributes, kProjectIdExtension);
-  if (project_id.empty()) project_id = ProjectNamedBy(*token);
-  if (project_id.empty()) {
-    return Deny(401, ApiError(identity::v1::UNPARSABLE_ACCESS_TOKEN), true);
-  }
-
   core::TokenAcceptance acceptance;
   acceptance.allow_anonymous =
       Extension(attributes, kAllowAnonymousExtension) == "true";
   acceptance.allow_restricted =
       acceptance.allow_anonymous ||
       Extension(attributes, kAllowRestrictedExtension) == "true";
-  absl::StatusOr<identity::v1::AccessTokenClaims> claims =
-      tokens_.Verify(*token, project_id, acceptance);
+  // A route may pin the project; otherwise the token names it.
+  std::string project_id = Extension(attributes, kProjectIdExtension);
+  absl::StatusOr<identity::v1::AccessTokenClaims> claims;
+  if (!project_id.empty()) {
+    claims = tokens_.Verify(*token, project_id, acceptance);
+  } else {
+    absl::StatusOr<core::VerifiedForNamedProject> verified =
+        tokens_.VerifyForNamedProject(*token, acceptance);
+    if (verified.ok()) {
+      claims = std::move(verified->claims);
+      project_id = std::move(verified->project_id);
+    } else {
+      claims = verified.status();
+    }
+  }
   if (!claims.ok()) {
     std::optional<ApiErrorView> error = ReadApiError(claims.status());
     // Not an answer about the token (crypto failed): no decision.
