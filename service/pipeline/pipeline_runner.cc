@@ -1,6 +1,7 @@
 #include "service/pipeline/pipeline_runner.h"
 
 #include <exception>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -188,7 +189,11 @@ bool PipelineRunner::Run(const MethodBinding& method, CallEnvelope envelope,
   context.set_cookie_header(std::move(envelope.cookie_header));
   google::protobuf::Arena arena;
   google::protobuf::Message* request = method.request_prototype->New(&arena);
-  google::protobuf::Message* response = method.response_prototype->New(&arena);
+  // On the heap, like the handler's own result, so that handing the result
+  // over (a move assignment) swaps instead of copying: protobuf copies
+  // between an arena message and a heap one.
+  std::unique_ptr<google::protobuf::Message> response(
+      method.response_prototype->New());
   absl::Status status;
   std::optional<common::NonBlockingScope> no_waiting;
   if (inline_attempt) no_waiting.emplace();
