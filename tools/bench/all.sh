@@ -58,10 +58,22 @@ measure_hash_rate before
   >"$results/crypto.json"
 "${server_pin[@]}" openssl speed -seconds 2 ecdsap256 >"$results/openssl.txt" 2>/dev/null
 
+# The server's CPU time (user + system, in clock ticks) so far.
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$bench_server_pid/stat"; }
+
 grpc_run() {  # name, then grpc_load flags
   local name="$1"; shift
   bench_grpc_load --concurrency="$concurrency" --duration_seconds="$seconds" \
-    --warmup_seconds="$warmup" "$@" >"$results/$name.json"
+    --warmup_seconds="$warmup" "$@" >"$results/$name.json" &
+  local load=$!
+  # The server's CPU time over the measured part of the run: unlike the
+  # rate, it does not depend on how much CPU a shared host gives us, so
+  # CPU per call compares two runs even when the host's load moved.
+  sleep "$warmup"
+  local before
+  before=$(server_cpu_ticks)
+  wait "$load"
+  echo "$(($(server_cpu_ticks) - before)) $(getconf CLK_TCK)" >"$results/$name.cpu"
 }
 wrk_run() {  # name, then wrk flags and the path
   local name="$1"; shift

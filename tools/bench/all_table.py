@@ -50,25 +50,28 @@ def main():
     if openssl_sign is None:
         sys.exit("could not read the output of openssl speed")
 
-    rows = []  # (what, backend, run or rate, reference name, reference rate, target)
+    rows = []  # (what, backend, run or rate, reference name, reference rate, target, run names)
     failed = []
 
-    def add(what, backend, measured, reference_name, reference, target):
+    def add(what, backend, measured, reference_name, reference, target, names=None):
         if measured is None or reference is None:
             return
         for r in (measured, reference):
             if isinstance(r, dict) and r["errors"]:
                 failed.append(f"{what} ({backend})")
-        rows.append((what, backend, measured, reference_name, reference, target))
+        rows.append((what, backend, measured, reference_name, reference, target, names))
 
     backends = [b for b in ("sqlite", "postgres") if run(f"{b}_empty") is not None]
     for b in backends:
-        add("ValidateAccessToken, warm cache", b, run(f"{b}_validate_warm"), "empty RPC", run(f"{b}_empty"), 0.70)
+        add("ValidateAccessToken, warm cache", b, run(f"{b}_validate_warm"), "empty RPC", run(f"{b}_empty"), 0.70,
+            (f"{b}_validate_warm", f"{b}_empty"))
     for b in backends:
-        add("ext_authz Check, warm cache", b, run(f"{b}_ext_authz"), "empty RPC", run(f"{b}_empty"), 0.60)
+        add("ext_authz Check, warm cache", b, run(f"{b}_ext_authz"), "empty RPC", run(f"{b}_empty"), 0.60,
+            (f"{b}_ext_authz", f"{b}_empty"))
     add("ValidateAccessToken, cold (cache off)", "sqlite", run("sqlite_validate_cold"), "empty RPC",
-        run("sqlite_empty_cold"), 0.35)
-    add("CheckPermission", "sqlite", run("sqlite_check_permission"), "empty RPC", run("sqlite_empty"), None)
+        run("sqlite_empty_cold"), 0.35, ("sqlite_validate_cold", "sqlite_empty_cold"))
+    add("CheckPermission", "sqlite", run("sqlite_check_permission"), "empty RPC", run("sqlite_empty"), None,
+        ("sqlite_check_permission", "sqlite_empty"))
     for b in backends:
         add("REST GET /users/me", b, run(f"{b}_me"), "GET /projects/current", run(f"{b}_projects"), 0.6)
     for b in backends:
@@ -79,6 +82,15 @@ def main():
     add("ES256 sign, whole access token", "-", per_cpu_second(crypto["BM_JwtSign"]), "openssl sign", openssl_sign, 0.9)
     add("ES256 verify, whole access token", "-", per_cpu_second(crypto["BM_JwtVerify"]), "openssl verify",
         openssl_verify, 0.9)
+
+    # Server CPU microseconds per call over a gRPC run (all.sh's grpc_run).
+    def cpu_per_call(name):
+        path = os.path.join(results, name + ".cpu")
+        answered = run(name)
+        if not os.path.exists(path) or answered is None or not answered["requests"]:
+            return None
+        ticks, per_second = (int(v) for v in open(path).read().split())
+        return ticks / per_second / answered["requests"] * 1e6
 
     def rate(r):
         return r["requests_per_second"] if isinstance(r, dict) else r
@@ -94,7 +106,7 @@ def main():
               f"{'reference':22s} {'rate/s':>9s} {'ratio':>6s} {'target':>7s}")
     print(header)
     print("-" * len(header))
-    for what, backend, measured, reference_name, reference, target in rows:
+    for what, backend, measured, reference_name, reference, target, names in rows:
         ratio = rate(measured) / rate(reference)
         verdict = "" if target is None else (f">={target:.2f}" + (" ok" if ratio >= target else " MISSED"))
         print(f"{what:38s} {backend:8s} {rate(measured):9.0f} {latency(measured, 'p50_us')} "
@@ -102,6 +114,10 @@ def main():
               f"{ratio:6.2f} {verdict}")
         if isinstance(reference, dict):
             print(f"{'':38s} {'':8s} {'':>9s} {'':>7s} {'':>7s}  {'  p50/p99 ' + latency(reference, 'p50_us').strip() + '/' + latency(reference, 'p99_us').strip():22s}")
+        cpu = names and [cpu_per_call(n) for n in names]
+        if cpu and None not in cpu:
+            print(f"{'  server CPU per call, us':38s} {'':8s} {cpu[0]:9.1f} {'':>7s} {'':>7s}  "
+                  f"{'  vs ' + reference_name:22s} {cpu[1]:9.1f} {cpu[1] / cpu[0]:6.2f}")
     for b in backends:
         idle, end = mib(f"{b}_rss_idle"), mib(f"{b}_rss_end")
         print(f"{'server RSS, idle / after the runs':38s} {b:8s} {idle:6d} MiB / {end} MiB   "
