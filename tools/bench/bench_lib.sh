@@ -44,7 +44,9 @@ fi
 # its own, so that it does not hold the lock of the everyday one.
 bench_bazel=(bazel ${LATCHKEY_BENCH_OUTPUT_BASE:+--output_base="$LATCHKEY_BENCH_OUTPUT_BASE"})
 bench_build() {
-  "${bench_bazel[@]}" build -c opt //service:latchkeyd "$@" >&2
+  # No bazel-* links: they would point the checkout's bazel-bin at the
+  # optimized tree, where the everyday build's tools are not.
+  "${bench_bazel[@]}" build -c opt --symlink_prefix=/ //service:latchkeyd "$@" >&2
   bench_bin="$("${bench_bazel[@]}" info -c opt bazel-bin 2>/dev/null)"
 }
 
