@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { internalServerUserService } from '../lib/grpc_user_service.mjs';
+import { internalUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { assertError, codeMailedTo, restCaller } from '../lib/rest.mjs';
@@ -238,7 +238,7 @@ test('a channel id that is not a UUID is a schema error', async () => {
 
 test('gRPC: UserService.ListContactChannels and CreateContactChannel', async () => {
   const ann = await signUp();
-  const { unary, close } = await internalServerUserService(server);
+  const { unary, close } = await internalUserService(server);
   try {
     const work = address('grpc');
     const created = await unary('createContactChannel', {

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { internalServerUserService } from '../lib/grpc_user_service.mjs';
+import { internalUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, go, s256, startIdp, throughProvider, exchangeCode } from '../lib/oidc_idp.mjs';
@@ -248,7 +248,7 @@ describe('connected accounts with a real OpenID provider: refresh', () => {
     const gusId = (await (await fetch(`${server.httpUrl}/api/v1/users/me`, {
       headers: clientHeaders(tokens.access_token),
     })).json()).id;
-    const { unary, close } = await internalServerUserService(server);
+    const { unary, close } = await internalUserService(server);
     try {
       const listed = await unary('listConnectedAccounts', { user_id: gusId });
       assert.deepEqual(listed.items.map((i) => [i.user_id, i.provider, i.provider_account_id]),

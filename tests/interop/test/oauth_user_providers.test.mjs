@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { internalServerUserService } from '../lib/grpc_user_service.mjs';
+import { internalUserService } from '../lib/grpc_user_service.mjs';
 
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 import { Jar, exchangeCode, go, s256, startIdp, throughProvider } from '../lib/oidc_idp.mjs';
@@ -289,7 +289,7 @@ describe('per-user OAuth provider routes', () => {
 
   test('gRPC: UserService create, list, update and delete, with the catalogue\'s status codes', async () => {
     const ann = await passwordUser();
-    const { unary, close } = await internalServerUserService(server);
+    const { unary, close } = await internalUserService(server);
     try {
       const made = await unary('createUserOAuthProvider', {
         user_id: ann.id, provider_config_id: 'github', account_id: `grpc-${ann.id}`,

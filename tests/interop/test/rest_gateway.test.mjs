@@ -7,8 +7,8 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 
 import * as grpc from '@grpc/grpc-js';
-import { GrpcReflection } from 'grpc-js-reflection-client';
 
+import { internalUserService } from '../lib/grpc_user_service.mjs';
 import { startLatchkeyd } from '../lib/latchkeyd.mjs';
 
 let server;
@@ -225,15 +225,10 @@ test('the same call through REST and gRPC gives the same answer', async () => {
   const userId = '00000000-0000-4000-8000-000000000000';
   const rest = await call(`/api/v1/users/${userId}`, { headers: client });
 
-  const reflection = new GrpcReflection(server.grpcAddress, grpc.credentials.createInsecure());
-  const descriptor = await reflection.getDescriptorBySymbol('identity.v1.UserService');
-  const { identity: { v1 } } = grpc.loadPackageDefinition(descriptor.getPackageDefinition());
-  const stub = new v1.UserService(server.grpcAddress, grpc.credentials.createInsecure());
-  const metadata = new grpc.Metadata();
-  metadata.set('x-stack-project-id', 'internal');
-  metadata.set('x-stack-access-type', 'client');
-  const error = await new Promise((resolve) => stub.getUser({ user_id: userId }, metadata, (e) => resolve(e)));
-  stub.close();
+  const { unary, close } = await internalUserService(server, 'client');
+  const error = await unary('getUser', { user_id: userId }).then(
+    () => assert.fail('a client may not read another user over gRPC'), (e) => e);
+  close();
 
   assert.equal(error.code, grpc.status.PERMISSION_DENIED);
   assert.equal(error.details, rest.json.error);
