@@ -104,6 +104,11 @@ ABSL_FLAG(std::string, identity_headers, "",
           "allowed request, HEADER=FIELD pairs, comma-separated, e.g. "
           "x-user-email=primary_email,x-user-name=display_name (env "
           "LATCHKEY_IDENTITY_HEADERS; default none)");
+ABSL_FLAG(int64_t, log_flush_ms, -1,
+          "info log lines (one per request) are gathered and written at "
+          "most this many milliseconds after the first; warnings and errors "
+          "are written at once; 0 writes every line at once (env "
+          "LATCHKEY_LOG_FLUSH_MS; default 5, 0 to 1000)");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain for the gRPC and HTTP listeners, re-read "
           "when it changes (env LATCHKEY_TLS_CERT; default none: plaintext)");
@@ -116,6 +121,7 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 namespace {
 
 int Fail(const absl::Status& status) {
+  latchkey::service::StopLogBuffering();  // the lines before come first
   std::cerr << "latchkeyd: error: " << status.message() << std::endl;
   return 2;
 }
@@ -188,10 +194,14 @@ int main(int argc, char** argv) {
   flags.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
   flags.http_max_connections_per_address =
       absl::GetFlag(FLAGS_http_max_connections_per_address);
+  flags.log_flush_ms = absl::GetFlag(FLAGS_log_flush_ms);
   absl::StatusOr<latchkey::service::ServerConfig> config =
       latchkey::service::LoadServerConfig(
           flags, latchkey::service::ReadProcessEnvironment);
   if (!config.ok()) return Fail(config.status());
+  if (config->log_flush_interval > absl::ZeroDuration()) {
+    latchkey::service::StartLogBuffering(config->log_flush_interval);
+  }
   if (config->dev_mode) {
     LogJson(LogLevel::kWarning,
             "dev mode: secrets are generated and kept on disk; never use "
@@ -220,6 +230,8 @@ int main(int argc, char** argv) {
            {"tls", config->tls.enabled()},
            {"database", backend},
            {"public_url", (*app)->config().public_url}});
+  // Supervisors and scripts wait for that line: it is not left waiting.
+  latchkey::service::FlushLog();
 
   int signal_number = 0;
   sigwait(&shutdown_signals, &signal_number);
@@ -240,5 +252,6 @@ int main(int argc, char** argv) {
   (*app)->Shutdown(config->shutdown_grace);
   app->reset();
   LogJson(LogLevel::kInfo, "latchkeyd stopped");
+  latchkey::service::StopLogBuffering();
   return 0;
 }

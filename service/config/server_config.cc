@@ -380,8 +380,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
     return Invalid("--tls_client_ca", "needs --tls_cert and --tls_key");
   }
 
-  // HTTP limits: flag, else LATCHKEY_HTTP_*, else the default; each within
-  // a range that keeps the server usable.
+  // HTTP limits and the log flush interval: flag, else the LATCHKEY_*
+  // variable, else the default; each within a range that keeps the server
+  // usable.
   struct Limit {
     const char* flag;
     const char* env;
@@ -393,6 +394,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   int64_t request_timeout_ms =
       absl::ToInt64Milliseconds(config.http.request_timeout);
   int64_t idle_timeout_ms = absl::ToInt64Milliseconds(config.http.idle_timeout);
+  int64_t log_flush_ms = absl::ToInt64Milliseconds(config.log_flush_interval);
   const Limit limits[] = {
       {"--http_max_body_bytes", "LATCHKEY_HTTP_MAX_BODY_BYTES",
        flags.http_max_body_bytes, &config.http.max_body_bytes, 1024,
@@ -414,6 +416,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
        "LATCHKEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS",
        flags.http_max_connections_per_address,
        &config.http.max_connections_per_address, 0, 1000000},
+      {"--log_flush_ms", "LATCHKEY_LOG_FLUSH_MS", flags.log_flush_ms,
+       &log_flush_ms, 0, 1000},
   };
   for (const Limit& limit : limits) {
     std::string text =
@@ -429,6 +433,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
   }
   config.http.request_timeout = absl::Milliseconds(request_timeout_ms);
   config.http.idle_timeout = absl::Milliseconds(idle_timeout_ms);
+  config.log_flush_interval = absl::Milliseconds(log_flush_ms);
 
   config.server_secret = env(kEnvServerSecret).value_or("");
   config.internal_keys.publishable_client_key =
@@ -539,6 +544,11 @@ const std::vector<SettingGroup>& SettingGroups() {
          "HEADER=FIELD,... (at most 16; fields primary_email, "
          "primary_email_verified, display_name, session_id, branch_id, "
          "is_restricted, restricted_reason, signed_up_at)"}}},
+      {"Logging",
+       {{"log_flush_ms", "LATCHKEY_LOG_FLUSH_MS", "5",
+         "info lines (one per request) are written together at most this "
+         "many milliseconds after the first, and at shutdown; warnings and "
+         "errors at once; 0 writes every line at once (0 to 1000)"}}},
       {"Storage",
        {{"database", "LATCHKEY_DATABASE", "sqlite:<data_dir>/latchkey.db",
          "sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DB"},

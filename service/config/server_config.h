@@ -96,6 +96,9 @@ struct ServerConfig {
   // (core::VerifiedTokenCache); 0 turns the cache off.
   int64_t token_cache_entries = 10000;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // Info log lines are written together at most this long after the first
+  // (StartLogBuffering); zero: every line at once.
+  absl::Duration log_flush_interval = absl::Milliseconds(5);
   // On SIGTERM, how long the listeners keep accepting after health turns
   // NOT_SERVING, so load balancers notice before connections are refused.
   absl::Duration shutdown_delay = absl::ZeroDuration();
@@ -150,6 +153,7 @@ struct ConfigFlags {
   int64_t http_idle_timeout_ms = -1;
   int64_t http_max_connections = -1;
   int64_t http_max_connections_per_address = -1;
+  int64_t log_flush_ms = -1;  // LATCHKEY_LOG_FLUSH_MS, 5
 };
 
 // Reads an environment variable; nullopt when unset.

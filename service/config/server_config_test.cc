@@ -276,6 +276,36 @@ TEST(LoadServerConfig, WorldReadableDevSecretsAreRefused) {
 namespace latchkey::service {
 namespace {
 
+TEST(LoadServerConfig, LogFlushIntervalFromFlagOrEnvironment) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->log_flush_interval, absl::Milliseconds(5));
+  auto off = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                          {"LATCHKEY_LOG_FLUSH_MS", "0"}}));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->log_flush_interval, absl::ZeroDuration());
+  flags.log_flush_ms = 250;
+  auto from_flag =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                   {"LATCHKEY_LOG_FLUSH_MS", "0"}}));
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status();
+  EXPECT_EQ(from_flag->log_flush_interval, absl::Milliseconds(250));
+  flags.log_flush_ms = -1;
+  for (const char* bad : {"-1", "1001", "soon"}) {
+    auto config =
+        LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                     {"LATCHKEY_LOG_FLUSH_MS", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find(
+                  "--log_flush_ms: must be a number from 0 to 1000"),
+              absl::string_view::npos)
+        << config.status();
+  }
+}
+
 TEST(LoadServerConfig, HttpLimitsFromFlagsAndEnvironmentWithinRanges) {
   ConfigFlags flags;
   flags.data_dir = TempDir();

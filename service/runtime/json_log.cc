@@ -3,9 +3,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -71,8 +75,9 @@ void AppendHeader(LogLevel level, absl::string_view message,
       -1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-// One write(2) a line, so that lines of concurrent threads never mix.
-void WriteLine(const std::string& text) {
+// Writes all of `text` to stderr. Partial writes go on where they stopped;
+// a failing stderr (closed, full disk) loses the text rather than stall.
+void WriteAll(absl::string_view text) {
   const char* data = text.data();
   size_t left = text.size();
   while (left > 0) {
@@ -83,7 +88,120 @@ void WriteLine(const std::string& text) {
   }
 }
 
+// Where lines go. Unbuffered, each line is one write(2), so that lines of
+// concurrent threads never mix. Buffered, lines are appended to `pending_`
+// and a writer thread writes them in one write(2) per flush interval.
+// Every write of pending lines holds `write_mu_` from taking the lines to
+// writing them, so batches (and urgent lines after them) reach stderr in
+// the order they were logged.
+class LineSink {
+ public:
+  void Write(absl::string_view line, bool urgent) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!buffering_) {
+        // Unbuffered lines are written under mu_ too: a line logged
+        // while StopLogBuffering flushes then waits for that flush.
+        WriteAll(line);
+        return;
+      }
+      const bool was_empty = pending_.empty();
+      pending_.append(line.data(), line.size());
+      if (!urgent && pending_.size() < kMaxPendingBytes) {
+        if (was_empty) wake_.notify_one();
+        return;
+      }
+    }
+    Flush();
+  }
+
+  void Flush() {
+    std::lock_guard<std::mutex> write_lock(write_mu_);
+    std::string batch;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batch.swap(pending_);
+    }
+    WriteAll(batch);
+  }
+
+  void Start(absl::Duration flush_interval) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (buffering_) return;
+    buffering_ = true;
+    stopping_ = false;
+    flush_interval_ = absl::ToChronoMilliseconds(flush_interval);
+    writer_ = std::thread([this] { WriterLoop(); });
+  }
+
+  void Stop() {
+    std::thread writer;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!buffering_) return;
+      stopping_ = true;
+      wake_.notify_one();
+      writer.swap(writer_);
+    }
+    writer.join();  // its last act is a flush
+    std::lock_guard<std::mutex> write_lock(write_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
+    WriteAll(pending_);  // lines logged during that flush
+    pending_.clear();
+    buffering_ = false;
+  }
+
+ private:
+  // Beyond this much waiting, the caller writes the lines itself: the
+  // memory stays bounded when stderr is slow (a full pipe), and the
+  // caller waits for stderr as it would without buffering.
+  static constexpr size_t kMaxPendingBytes = size_t{1} << 20;
+
+  void WriterLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      wake_.wait(lock, [this] { return !pending_.empty() || stopping_; });
+      // Let the lines of one interval gather, then write them together.
+      wake_.wait_for(lock, flush_interval_, [this] { return stopping_; });
+      lock.unlock();
+      Flush();
+      lock.lock();
+    }
+  }
+
+  // Lock order: write_mu_, then mu_. Synchronised with std::mutex rather
+  // than absl::Mutex so that ThreadSanitizer sees it (Debian's Abseil is
+  // not instrumented).
+  std::mutex write_mu_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::string pending_;  // guarded by mu_, as are the fields below
+  bool buffering_ = false;
+  bool stopping_ = false;
+  std::chrono::milliseconds flush_interval_{0};
+  std::thread writer_;
+};
+
+// Never destroyed: lines may be logged from other threads and static
+// destructors while the process exits.
+LineSink& Sink() {
+  static LineSink* const sink = new LineSink();
+  return *sink;
+}
+
+void WriteLine(LogLevel level, absl::string_view text) {
+  Sink().Write(text, level != LogLevel::kInfo);
+}
+
 }  // namespace
+
+void StartLogBuffering(absl::Duration flush_interval) {
+  Sink().Start(flush_interval);
+}
+
+void FlushLog() { Sink().Flush(); }
+
+void StopLogBuffering() { Sink().Stop(); }
 
 void SetMinimumLogLevel(LogLevel level) {
   minimum_level.store(static_cast<int>(level), std::memory_order_relaxed);
@@ -125,7 +243,7 @@ void LogJson(LogLevel level, absl::string_view message, nlohmann::json fields) {
     }
   }
   text.push_back('\n');
-  WriteLine(text);
+  WriteLine(level, text);
 }
 
 LogFields& LogFields::Add(absl::string_view key, absl::string_view value) {
@@ -173,7 +291,7 @@ void LogJsonFields(LogLevel level, absl::string_view message,
   AppendHeader(level, message, text);
   text.append(fields.text());
   text.append("}\n");
-  WriteLine(text);
+  WriteLine(level, text);
 }
 
 }  // namespace latchkey::service

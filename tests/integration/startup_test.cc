@@ -284,4 +284,41 @@ TEST(Startup, HeaderNamesGrpcCannotCarryDoNotStopTheServer) {
   EXPECT_EQ(process.Wait(), 0) << process.output();
 }
 
+// Request lines gathered for a whole second (--log_flush_ms=1000) still all
+// reach stderr when the server stops on SIGTERM, before its last line.
+TEST(Startup, BufferedRequestLinesAreWrittenBeforeTheServerStops) {
+  std::string dir = TempDir();
+  Process process({"--dev", "--data_dir=" + dir, "--grpc_address=127.0.0.1:0",
+                   "--http_address=127.0.0.1:0", "--log_flush_ms=1000"},
+                  {});
+  ASSERT_TRUE(process.WaitForOutput("\"latchkeyd started\""))
+      << process.output();
+  const std::string& output = process.output();
+  const size_t at = output.find("\"http_port\":");
+  ASSERT_NE(at, std::string::npos) << output;
+  const int port = std::atoi(output.c_str() + at + 12);
+  ASSERT_GT(port, 0) << output;
+  constexpr int kRequests = 20;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string answer =
+        RawHttp(port,
+                "GET /api/v1/projects/current HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Connection: close\r\nx-stack-project-id: internal\r\n"
+                "x-stack-access-type: client\r\n\r\n");
+    ASSERT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
+  }
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0) << process.output();
+  int request_lines = 0;
+  for (size_t from = 0;
+       (from = output.find("\"msg\":\"request\"", from)) != std::string::npos;
+       ++from) {
+    ++request_lines;
+  }
+  EXPECT_EQ(request_lines, kRequests) << output;
+  const size_t stopped = output.find("\"latchkeyd stopped\"");
+  ASSERT_NE(stopped, std::string::npos) << output;
+  EXPECT_EQ(output.find('\n', stopped), output.size() - 1) << output;
+}
+
 }  // namespace
