@@ -1,9 +1,12 @@
 #include "service/pipeline/request_validator.h"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
@@ -56,10 +59,118 @@ bool IsJsonValueType(const Descriptor* type) {
          name == "google.protobuf.ListValue";
 }
 
+// Whether a field's rule asks anything of a request (omit_if_unset and
+// rest_name shape responses only).
+bool RuleChecksRequests(const identity::v1::FieldRule& rule) {
+  return rule.required() || rule.server_only() || rule.max_length() > 0 ||
+         rule.has_min() || rule.has_max();
+}
+
+constexpr int kUnboundedNesting = std::numeric_limits<int>::max();
+
+// What a message type can ask of a request, worked out once per type from
+// its descriptor. A type that is rule_free, of bounded nesting, in a
+// request too small to break a default limit (Validator::SkipType) cannot
+// fail validation, so its values are not walked: protobuf reflection over
+// every field of every such value (an Envoy CheckRequest's headers map is
+// converted to a repeated field just to be counted) was most of the
+// validator's cost.
+struct TypeFacts {
+  // No field rule, FieldMask or JSON value anywhere within.
+  bool rule_free = true;
+  // A repeated scalar field within, whose elements may take one byte each
+  // on the wire (packed); other elements take at least two.
+  bool one_byte_elements = false;
+  // The deepest chain of message fields below a value of the type.
+  int nesting = 0;
+};
+
+class TypeFactsCache {
+ public:
+  const TypeFacts& Of(const Descriptor* type) {
+    if (auto found = facts_.find(type); found != facts_.end()) {
+      return found->second;
+    }
+    std::set<const Descriptor*> in_progress;
+    Compute(type, in_progress);
+    return facts_.at(type);
+  }
+
+ private:
+  TypeFacts Compute(const Descriptor* type,
+                    std::set<const Descriptor*>& in_progress) {
+    if (auto found = facts_.find(type); found != facts_.end()) {
+      return found->second;
+    }
+    TypeFacts facts;
+    if (!in_progress.insert(type).second) {
+      // A type that contains itself: values may nest without bound.
+      facts.nesting = kUnboundedNesting;
+      return facts;
+    }
+    if (IsJsonValueType(type) || IsFieldMask(type)) facts.rule_free = false;
+    for (int i = 0; i < type->field_count(); ++i) {
+      const FieldDescriptor* field = type->field(i);
+      if (RuleChecksRequests(
+              field->options().GetExtension(identity::v1::field))) {
+        facts.rule_free = false;
+      }
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        const TypeFacts inner = Compute(field->message_type(), in_progress);
+        facts.rule_free = facts.rule_free && inner.rule_free;
+        facts.one_byte_elements =
+            facts.one_byte_elements || inner.one_byte_elements;
+        facts.nesting = inner.nesting == kUnboundedNesting
+                            ? kUnboundedNesting
+                            : std::max(facts.nesting, inner.nesting + 1);
+      } else if (field->is_repeated() &&
+                 field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+        facts.one_byte_elements = true;
+      }
+    }
+    in_progress.erase(type);
+    // A result that leaned on a type still in progress (a cycle) is not
+    // kept: the cycle's entry point records the unbounded nesting.
+    if (in_progress.empty() || facts.nesting != kUnboundedNesting) {
+      facts_.emplace(type, facts);
+    }
+    return facts;
+  }
+
+  absl::flat_hash_map<const Descriptor*, TypeFacts> facts_;
+};
+
+// Per thread, so that no lock is taken on the way; descriptors live for the
+// process, and the handful of request types costs each thread little.
+TypeFactsCache& ThreadTypeFacts() {
+  thread_local TypeFactsCache cache;
+  return cache;
+}
+
 class Validator {
  public:
-  Validator(identity::v1::AccessType caller, const ValidationLimits& limits)
-      : caller_(caller), limits_(limits) {}
+  Validator(identity::v1::AccessType caller, const ValidationLimits& limits,
+            size_t request_bytes)
+      : caller_(caller), limits_(limits), request_bytes_(request_bytes) {}
+
+  // Whether values of `type` at `depth` cannot fail any check, so need not
+  // be walked: the type has no rules (TypeFacts), its deepest value stays
+  // within max_depth, and the whole request is too small for any string in
+  // it to pass the default length limit or any repeated field the default
+  // element count (an element takes at least one byte on the wire, two
+  // unless packed scalars).
+  bool SkipType(const Descriptor* type, int depth) const {
+    const TypeFacts& facts = ThreadTypeFacts().Of(type);
+    if (!facts.rule_free || facts.nesting == kUnboundedNesting ||
+        depth + facts.nesting > limits_.max_depth) {
+      return false;
+    }
+    const size_t bytes_per_element = facts.one_byte_elements ? 1 : 2;
+    return request_bytes_ <=
+               static_cast<size_t>(limits_.default_max_string_bytes) &&
+           request_bytes_ / bytes_per_element <=
+               static_cast<size_t>(limits_.default_max_elements);
+  }
 
   absl::Status Check(const Message& message, const FieldPath& prefix,
                      int depth) {
@@ -77,6 +188,16 @@ class Validator {
           field->options().GetExtension(identity::v1::field);
       const FieldPath path{&prefix, field->name()};
       if (field->is_repeated()) {
+        // Neither counted nor walked when nothing about it can fail (a
+        // map's count alone makes reflection build a copy of its entries).
+        if (!RuleChecksRequests(rule) &&
+            (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE
+                 ? SkipType(field->message_type(), depth + 1)
+                 : request_bytes_ <= static_cast<size_t>(std::min(
+                                         limits_.default_max_string_bytes,
+                                         limits_.default_max_elements)))) {
+          continue;
+        }
         const int count = reflection->FieldSize(message, field);
         if (count > 0 && rule.server_only() && !MayWriteServerOnly()) {
           return FieldError(path, "cannot be set with client access");
@@ -155,6 +276,7 @@ class Validator {
             if (rule.required()) return FieldError(path, "must be defined");
             break;
           }
+          if (SkipType(field->message_type(), depth + 1)) break;
           if (auto status = CheckMessage(reflection->GetMessage(message, field),
                                          path, depth);
               !status.ok()) {
@@ -357,6 +479,7 @@ class Validator {
 
   identity::v1::AccessType caller_;
   const ValidationLimits& limits_;
+  const size_t request_bytes_;  // the request's serialized size
 };
 
 }  // namespace
@@ -364,7 +487,11 @@ class Validator {
 absl::Status ValidateRequest(const Message& request,
                              identity::v1::AccessType caller,
                              const ValidationLimits& limits) {
-  return Validator(caller, limits).Check(request, FieldPath{}, 0);
+  // ByteSizeLong runs the generated size code, without reflection; it bounds
+  // every string's length and every repeated field's count.
+  Validator validator(caller, limits, request.ByteSizeLong());
+  if (validator.SkipType(request.GetDescriptor(), 0)) return absl::OkStatus();
+  return validator.Check(request, FieldPath{}, 0);
 }
 
 }  // namespace latchkey::service

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "envoy/service/auth/v3/external_auth.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
@@ -267,6 +268,78 @@ TEST(ValidateRequest, RequiredMessageMustBePresent) {
   request.set_code("c");
   EXPECT_EQ(SchemaMessage(ValidateRequest(request, kClient)),
             "Request validation failed: credential must be defined.");
+}
+
+// Values of a type with no rules (Envoy's CheckRequest, most of it) are
+// not walked when the request is too small to break a default limit. The
+// limits and the nesting bound still hold for such types in requests that
+// could break them.
+envoy::service::auth::v3::AttributeContext::HttpRequest* HttpOf(
+    envoy::service::auth::v3::CheckRequest& request) {
+  return request.mutable_attributes()->mutable_request()->mutable_http();
+}
+
+TEST(ValidateRequest, RuleFreeTypesStillMeetTheDefaultStringLimit) {
+  envoy::service::auth::v3::CheckRequest request;
+  (*HttpOf(request)->mutable_headers())["authorization"] = "Bearer token";
+  HttpOf(request)->set_path("/orders");
+  EXPECT_TRUE(ValidateRequest(request, kServer).ok());
+  (*HttpOf(request)->mutable_headers())["cookie"] = std::string(8193, 'c');
+  EXPECT_NE(SchemaMessage(ValidateRequest(request, kServer))
+                .find("].value must be at most 8192 bytes long."),
+            std::string::npos)
+      << SchemaMessage(ValidateRequest(request, kServer));
+
+  ValidationLimits small;
+  small.default_max_string_bytes = 16;
+  envoy::service::auth::v3::CheckRequest tight;
+  HttpOf(tight)->set_path("/0123456789abcdef");  // 17 bytes
+  EXPECT_EQ(SchemaMessage(ValidateRequest(tight, kServer, small)),
+            "Request validation failed: attributes.request.http.path must be "
+            "at most 16 bytes long.");
+}
+
+TEST(ValidateRequest, RuleFreeTypesStillMeetTheDefaultElementCount) {
+  envoy::service::auth::v3::CheckRequest request;
+  for (int i = 0; i < 1001; ++i) {
+    (*HttpOf(request)->mutable_headers())["h" + std::to_string(i)] = "";
+  }
+  EXPECT_EQ(SchemaMessage(ValidateRequest(request, kServer)),
+            "Request validation failed: attributes.request.http.headers must "
+            "have at most 1000 elements.");
+
+  ValidationLimits small;
+  small.default_max_elements = 3;
+  envoy::service::auth::v3::CheckRequest few;
+  for (const char* name : {"a", "b", "c"}) {
+    (*HttpOf(few)->mutable_headers())[name] = "1";
+  }
+  EXPECT_TRUE(ValidateRequest(few, kServer, small).ok());
+  (*HttpOf(few)->mutable_headers())["d"] = "1";
+  EXPECT_EQ(SchemaMessage(ValidateRequest(few, kServer, small)),
+            "Request validation failed: attributes.request.http.headers must "
+            "have at most 3 elements.");
+}
+
+TEST(ValidateRequest, RuleFreeTypesStillMeetTheNestingBound) {
+  ValidationLimits shallow;
+  shallow.max_depth = 2;
+  envoy::service::auth::v3::CheckRequest request;
+  HttpOf(request)->set_method("GET");
+  EXPECT_EQ(SchemaMessage(ValidateRequest(request, kServer, shallow)),
+            "Request validation failed: attributes.request.http is nested too "
+            "deeply.");
+
+  // A type that contains itself nests without bound.
+  google::protobuf::DescriptorProto deep;
+  google::protobuf::DescriptorProto* inner = &deep;
+  for (int i = 0; i < 40; ++i) inner = inner->add_nested_type();
+  inner->set_name("x");
+  EXPECT_NE(SchemaMessage(ValidateRequest(deep, kServer)).find("too deeply"),
+            std::string::npos);
+  google::protobuf::DescriptorProto shallow_enough;
+  shallow_enough.add_nested_type()->add_nested_type()->set_name("x");
+  EXPECT_TRUE(ValidateRequest(shallow_enough, kServer).ok());
 }
 
 }  // namespace
