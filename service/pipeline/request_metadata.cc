@@ -36,6 +36,13 @@ bool IsCarriableValue(absl::string_view value) {
 }  // namespace
 
 void RequestMetadata::Add(absl::string_view key, absl::string_view value) {
+  // Most of a call's metadata (user-agent, te, content-type...) is none of
+  // ours: dropped before anything is copied.
+  if (!absl::StartsWithIgnoreCase(key, kStackPrefix) &&
+      !absl::StartsWithIgnoreCase(key, kHexclavePrefix) &&
+      !absl::EqualsIgnoreCase(key, kAuthorization)) {
+    return;
+  }
   std::string canonical = absl::AsciiStrToLower(key);
   if (absl::StartsWith(canonical, kHexclavePrefix)) {
     canonical =

@@ -62,6 +62,22 @@ void AppendTimestamp(std::string& out) {
   out.push_back('Z');
 }
 
+// `value` as a JSON string. Invalid UTF-8 is replaced rather than thrown
+// on: a log line must never crash.
+void AppendJsonString(absl::string_view value, std::string& out) {
+  absl::StatusOr<std::string> quoted =
+      crypto::JsonStringifyString({value.data(), value.size()});
+  if (quoted.ok()) {
+    out.append(*quoted);
+  } else {
+    // Not UTF-8 (a client's bytes): nlohmann's writer replaces what does
+    // not decode. Rare, so its copies do not matter.
+    out.append(
+        nlohmann::json(std::string(value))
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+}
+
 // `{"ts":"...","level":"...","msg":"..."` (no closing brace).
 void AppendHeader(LogLevel level, absl::string_view message,
                   std::string& text) {
@@ -70,9 +86,7 @@ void AppendHeader(LogLevel level, absl::string_view message,
   text.append("\",\"level\":\"");
   text.append(LevelName(level));
   text.append("\",\"msg\":");
-  // Replace invalid UTF-8 rather than throw: a log line must never crash.
-  text.append(nlohmann::json(message).dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  AppendJsonString(message, text);
 }
 
 // Writes all of `text` to stderr. Partial writes go on where they stopped;
@@ -248,17 +262,7 @@ void LogJson(LogLevel level, absl::string_view message, nlohmann::json fields) {
 
 LogFields& LogFields::Add(absl::string_view key, absl::string_view value) {
   AppendKey(key);
-  absl::StatusOr<std::string> quoted =
-      crypto::JsonStringifyString({value.data(), value.size()});
-  if (quoted.ok()) {
-    text_.append(*quoted);
-  } else {
-    // Not UTF-8 (a client's bytes): nlohmann's writer replaces what does
-    // not decode. Rare, so its copies do not matter.
-    text_.append(
-        nlohmann::json(std::string(value))
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  AppendJsonString(value, text_);
   return *this;
 }
 

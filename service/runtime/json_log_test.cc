@@ -140,6 +140,14 @@ TEST(LogJson, InvalidUtf8IsReplacedNotThrown) {
   EXPECT_EQ(parsed["value"], "x\xEF\xBF\xBD");
 }
 
+TEST(LogJson, TheMessageIsEscapedAsJson) {
+  const std::string odd = "quote\" back\\ tab\t nl\n ctl\x01 \xe2\x80\xa8 end";
+  const std::string line =
+      Captured([&] { LogJsonFields(LogLevel::kInfo, odd, LogFields()); });
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;  // one line
+  EXPECT_EQ(nlohmann::json::parse(line)["msg"], odd);
+}
+
 TEST(LogJson, BelowTheMinimumLevelNothing) {
   SetMinimumLogLevel(LogLevel::kWarning);
   EXPECT_EQ(Captured([] { LogJson(LogLevel::kInfo, "quiet", {}); }), "");
