@@ -37,7 +37,7 @@ void LogCall(const std::string& grpc_path, const CallContext& context,
     // An internal failure: its text stays in the log, never in the answer.
     fields.Add("internal_error", status.message());
   }
-  fields.Add("latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start));
+  fields.AddMillis("latency_ms", absl::Now() - start);
   fields.Add("method", grpc_path);
   if (!context.caller().project_id.empty()) {
     fields.Add("project_id", context.caller().project_id);

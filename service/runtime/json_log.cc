@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -65,6 +66,21 @@ void AppendTimestamp(std::string& out) {
 // `value` as a JSON string. Invalid UTF-8 is replaced rather than thrown
 // on: a log line must never crash.
 void AppendJsonString(absl::string_view value, std::string& out) {
+  // Nearly every value (method names, ids, codes) is printable ASCII with
+  // nothing to escape: copied as is.
+  bool plain = true;
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.push_back('"');
+    out.append(value.data(), value.size());
+    out.push_back('"');
+    return;
+  }
   absl::StatusOr<std::string> quoted =
       crypto::JsonStringifyString({value.data(), value.size()});
   if (quoted.ok()) {
@@ -276,6 +292,17 @@ LogFields& LogFields::Add(absl::string_view key, double value) {
   AppendKey(key);
   // nlohmann's number form (shortest that reads back), as the map form.
   text_.append(nlohmann::json(value).dump());
+  return *this;
+}
+
+LogFields& LogFields::AddMillis(absl::string_view key, absl::Duration value) {
+  AppendKey(key);
+  const int64_t micros = std::max<int64_t>(0, absl::ToInt64Microseconds(value));
+  const int64_t fraction = micros % 1000;
+  absl::StrAppend(&text_, micros / 1000, ".");
+  text_.push_back(static_cast<char>('0' + fraction / 100));
+  text_.push_back(static_cast<char>('0' + fraction / 10 % 10));
+  text_.push_back(static_cast<char>('0' + fraction % 10));
   return *this;
 }
 

@@ -35,6 +35,9 @@ class LogFields {
   }
   LogFields& Add(absl::string_view key, int64_t value);
   LogFields& Add(absl::string_view key, double value);
+  // Milliseconds to the microsecond, as a JSON number with three decimals
+  // ("12.034"); negative durations as 0.000.
+  LogFields& AddMillis(absl::string_view key, absl::Duration value);
   // ",\"key\":value..." for each field, or "" when there are none.
   const std::string& text() const { return text_; }
 

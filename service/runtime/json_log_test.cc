@@ -148,6 +148,22 @@ TEST(LogJson, TheMessageIsEscapedAsJson) {
   EXPECT_EQ(nlohmann::json::parse(line)["msg"], odd);
 }
 
+TEST(LogJson, MillisecondsToTheMicrosecond) {
+  const std::string line = Captured([] {
+    LogJsonFields(LogLevel::kInfo, "request",
+                  LogFields()
+                      .AddMillis("a", absl::Microseconds(12034))
+                      .AddMillis("b", absl::Microseconds(7))
+                      .AddMillis("c", absl::Nanoseconds(999))
+                      .AddMillis("d", absl::Seconds(-1))
+                      .AddMillis("e", absl::Milliseconds(1500)));
+  });
+  EXPECT_EQ(WithoutTime(line),
+            "{\"ts\":\"T\",\"level\":\"info\",\"msg\":\"request\",\"a\":12.034,"
+            "\"b\":0.007,\"c\":0.000,\"d\":0.000,\"e\":1500.000}\n");
+  EXPECT_DOUBLE_EQ(nlohmann::json::parse(line)["a"].get<double>(), 12.034);
+}
+
 TEST(LogJson, BelowTheMinimumLevelNothing) {
   SetMinimumLogLevel(LogLevel::kWarning);
   EXPECT_EQ(Captured([] { LogJson(LogLevel::kInfo, "quiet", {}); }), "");
