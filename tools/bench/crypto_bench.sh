@@ -8,6 +8,7 @@
 # anywhere inside the repository:
 #   tools/bench/crypto_bench.sh            # openssl speed for 3 s per op
 #   OPENSSL_SECONDS=1 tools/bench/crypto_bench.sh
+#   LATCHKEY_BENCH_OUTPUT_BASE=~/.cache/latchkey-bench tools/bench/crypto_bench.sh
 set -euo pipefail
 cd "$(git rev-parse --show-toplevel)"
 
@@ -15,8 +16,12 @@ seconds="${OPENSSL_SECONDS:-3}"
 pin=()
 if command -v taskset >/dev/null; then pin=(taskset -c 0); fi
 
-bazel build -c opt //tools/bench:crypto_bench >&2
-bin="$(bazel info -c opt bazel-bin 2>/dev/null)/tools/bench/crypto_bench"
+# LATCHKEY_BENCH_OUTPUT_BASE runs the optimized build in a Bazel server of
+# its own, as bench_lib.sh's bench_build does; no bazel-* links, which would
+# point the checkout's bazel-bin at the optimized tree.
+bench_bazel=(bazel ${LATCHKEY_BENCH_OUTPUT_BASE:+--output_base="$LATCHKEY_BENCH_OUTPUT_BASE"})
+"${bench_bazel[@]}" build -c opt --symlink_prefix=/ //tools/bench:crypto_bench >&2
+bin="$("${bench_bazel[@]}" info -c opt bazel-bin 2>/dev/null)/tools/bench/crypto_bench"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
