@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/status/status.h"
 
@@ -24,41 +25,74 @@ constexpr std::array<int8_t, 256> MakeReverse(const char* alphabet) {
   return table;
 }
 
+// Every 12-bit value's two characters, so that encoding looks up two
+// characters at a time.
+using PairTable = std::array<std::array<char, 2>, 4096>;
+constexpr PairTable MakePairs(const char* alphabet) {
+  PairTable table{};
+  for (int i = 0; i < 4096; ++i) {
+    table[i] = {alphabet[i >> 6], alphabet[i & 63]};
+  }
+  return table;
+}
+
+constexpr PairTable kBase64UrlPairs = MakePairs(kBase64UrlAlphabet);
+constexpr PairTable kBase64Pairs = MakePairs(kBase64Alphabet);
+
 constexpr std::array<int8_t, 256> kBase64UrlReverse =
     MakeReverse(kBase64UrlAlphabet);
 constexpr std::array<int8_t, 256> kBase64Reverse = MakeReverse(kBase64Alphabet);
 
-std::string Encode64(std::string_view data, const char* alphabet, bool pad) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+// Appends the encoding of `data` to `out`. Writes through a pointer into
+// storage sized up front: std::string::push_back is not inlined (libstdc++
+// instantiates it out of line), and per-character calls made this a visible
+// share of signing and verifying a token.
+void Encode64(std::string_view data, const char* alphabet,
+              const PairTable& pairs, bool pad, std::string* out) {
+  const size_t full = data.size() / 3;
+  const size_t rest = data.size() % 3;
+  const size_t size = full * 4 + (rest == 0 ? 0 : (pad ? 4 : rest + 1));
+  const size_t start = out->size();
+  out->resize(start + size);
+  char* dst = out->data() + start;
+  const auto* src = reinterpret_cast<const uint8_t*>(data.data());
   size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(data[i]) << 16) |
-                 (static_cast<uint8_t>(data[i + 1]) << 8) |
-                 static_cast<uint8_t>(data[i + 2]);
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    out.push_back(alphabet[(n >> 6) & 63]);
-    out.push_back(alphabet[n & 63]);
+  // Two groups (6 bytes, 8 characters) at a time, then the odd one.
+  for (; i + 2 <= full; i += 2, src += 6, dst += 8) {
+    const uint32_t a =
+        (uint32_t{src[0]} << 16) | (uint32_t{src[1]} << 8) | src[2];
+    const uint32_t b =
+        (uint32_t{src[3]} << 16) | (uint32_t{src[4]} << 8) | src[5];
+    char chars[8];
+    std::memcpy(chars, pairs[a >> 12].data(), 2);
+    std::memcpy(chars + 2, pairs[a & 0xfff].data(), 2);
+    std::memcpy(chars + 4, pairs[b >> 12].data(), 2);
+    std::memcpy(chars + 6, pairs[b & 0xfff].data(), 2);
+    std::memcpy(dst, chars, sizeof(chars));
   }
-  size_t rest = data.size() - i;
-  if (rest == 1) {
-    uint32_t n = static_cast<uint8_t>(data[i]) << 16;
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    if (pad) out.append("==");
-  } else if (rest == 2) {
-    uint32_t n = (static_cast<uint8_t>(data[i]) << 16) |
-                 (static_cast<uint8_t>(data[i + 1]) << 8);
-    out.push_back(alphabet[(n >> 18) & 63]);
-    out.push_back(alphabet[(n >> 12) & 63]);
-    out.push_back(alphabet[(n >> 6) & 63]);
-    if (pad) out.push_back('=');
+  for (; i < full; ++i, src += 3, dst += 4) {
+    const uint32_t n =
+        (uint32_t{src[0]} << 16) | (uint32_t{src[1]} << 8) | src[2];
+    std::memcpy(dst, pairs[n >> 12].data(), 2);
+    std::memcpy(dst + 2, pairs[n & 0xfff].data(), 2);
   }
-  return out;
+  if (rest == 0) return;
+  uint32_t n = uint32_t{src[0]} << 16;
+  if (rest == 2) n |= uint32_t{src[1]} << 8;
+  dst[0] = alphabet[(n >> 18) & 63];
+  dst[1] = alphabet[(n >> 12) & 63];
+  if (rest == 2) {
+    dst[2] = alphabet[(n >> 6) & 63];
+    if (pad) dst[3] = '=';
+  } else if (pad) {
+    dst[2] = '=';
+    dst[3] = '=';
+  }
 }
 
-// Decodes unpadded text; `what` names the encoding in error messages.
+// Decodes unpadded text; `what` names the encoding in error messages. Like
+// Encode64, writes into storage sized up front (the output length follows
+// from the input's).
 absl::StatusOr<std::string> Decode64(std::string_view text,
                                      const std::array<int8_t, 256>& reverse,
                                      std::string_view what) {
@@ -66,26 +100,53 @@ absl::StatusOr<std::string> Decode64(std::string_view text,
     return absl::InvalidArgumentError(std::string(what) +
                                       ": impossible length");
   }
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int8_t v = reverse[static_cast<unsigned char>(c)];
-    if (v < 0) {
-      return absl::InvalidArgumentError(std::string(what) +
-                                        ": invalid character");
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+  // 6 bits per character; a final 2 or 3 characters carry 1 or 2 bytes.
+  std::string out(text.size() * 3 / 4, '\0');
+  auto value = [&](size_t i) -> int32_t {
+    return reverse[static_cast<unsigned char>(text[i])];
+  };
+  char* dst = out.data();
+  const size_t full = text.size() / 4;
+  // Any character outside the alphabet maps to -1, which makes the OR of
+  // the values negative.
+  int32_t invalid = 0;
+  for (size_t q = 0; q < full; ++q, dst += 3) {
+    const int32_t a = value(4 * q), b = value(4 * q + 1), c = value(4 * q + 2),
+                  d = value(4 * q + 3);
+    invalid |= a | b | c | d;
+    const uint32_t n =
+        (static_cast<uint32_t>(a) << 18) | (static_cast<uint32_t>(b) << 12) |
+        (static_cast<uint32_t>(c) << 6) | static_cast<uint32_t>(d);
+    dst[0] = static_cast<char>((n >> 16) & 0xff);
+    dst[1] = static_cast<char>((n >> 8) & 0xff);
+    dst[2] = static_cast<char>(n & 0xff);
+  }
+  const size_t rest = text.size() % 4;
+  // Unused low bits of the last character: 4 of 12, or 2 of 18.
+  uint32_t leftover = 0;
+  if (rest >= 2) {
+    const size_t i = 4 * full;
+    const int32_t a = value(i), b = value(i + 1);
+    const int32_t c = rest == 3 ? value(i + 2) : 0;
+    invalid |= a | b | c;
+    const uint32_t n = (static_cast<uint32_t>(a) << 18) |
+                       (static_cast<uint32_t>(b) << 12) |
+                       (static_cast<uint32_t>(c) << 6);
+    dst[0] = static_cast<char>((n >> 16) & 0xff);
+    if (rest == 3) {
+      dst[1] = static_cast<char>((n >> 8) & 0xff);
+      leftover = n & 0xff;
+    } else {
+      leftover = n & 0xffff;
     }
   }
-  // Leftover bits (2 or 4) must be zero, or another string would decode to
-  // the same bytes.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) {
+  if (invalid < 0) {
+    return absl::InvalidArgumentError(std::string(what) +
+                                      ": invalid character");
+  }
+  // Leftover bits must be zero, or another string would decode to the same
+  // bytes.
+  if (leftover != 0) {
     return absl::InvalidArgumentError(std::string(what) +
                                       ": non-canonical trailing bits");
   }
@@ -95,7 +156,13 @@ absl::StatusOr<std::string> Decode64(std::string_view text,
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view data) {
-  return Encode64(data, kBase64UrlAlphabet, /*pad=*/false);
+  std::string out;
+  Encode64(data, kBase64UrlAlphabet, kBase64UrlPairs, /*pad=*/false, &out);
+  return out;
+}
+
+void AppendBase64Url(std::string_view data, std::string* out) {
+  Encode64(data, kBase64UrlAlphabet, kBase64UrlPairs, /*pad=*/false, out);
 }
 
 absl::StatusOr<std::string> Base64UrlDecode(std::string_view encoded) {
@@ -103,7 +170,9 @@ absl::StatusOr<std::string> Base64UrlDecode(std::string_view encoded) {
 }
 
 std::string Base64Encode(std::string_view data) {
-  return Encode64(data, kBase64Alphabet, /*pad=*/true);
+  std::string out;
+  Encode64(data, kBase64Alphabet, kBase64Pairs, /*pad=*/true, &out);
+  return out;
 }
 
 absl::StatusOr<std::string> Base64Decode(std::string_view encoded) {

@@ -19,6 +19,10 @@ namespace latchkey::crypto {
 // base64url (RFC 4648 section 5) without padding, as JOSE uses it.
 std::string Base64UrlEncode(std::string_view data);
 
+// Appends Base64UrlEncode(data) to `out`, for callers assembling a larger
+// string (a JWT) without a temporary per part.
+void AppendBase64Url(std::string_view data, std::string* out);
+
 // Decodes unpadded base64url. Returns INVALID_ARGUMENT for '=' padding,
 // characters outside [A-Za-z0-9_-], an impossible length (len % 4 == 1), or
 // non-zero unused bits in the last character (a non-canonical encoding).

@@ -70,6 +70,51 @@ TEST(Base64UrlTest, NonCanonicalTrailingBitsAreRejected) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(Base64UrlTest, InvalidCharacterAnywhereIsRejected) {
+  // Every position of full groups and of 2- and 3-character tails.
+  for (const std::string good : {"Zm9vYmFy", "Zm9vYg", "Zm9vYmE"}) {
+    ASSERT_TRUE(Base64UrlDecode(good).ok()) << good;
+    for (size_t i = 0; i < good.size(); ++i) {
+      for (char bad : {'=', '+', '/', ' ', '.', '\0', '\x80', '\xff'}) {
+        std::string text = good;
+        text[i] = bad;
+        EXPECT_EQ(Base64UrlDecode(text).status().code(),
+                  StatusCode::kInvalidArgument)
+            << good << " at " << i;
+      }
+    }
+  }
+}
+
+TEST(Base64UrlTest, OnlyCanonicalLastCharactersAreAccepted) {
+  // After one byte (2 characters) the last character carries 2 bits and 4
+  // unused ones; after two bytes (3 characters), 4 bits and 2 unused.
+  const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (size_t v = 0; v < 64; ++v) {
+    EXPECT_EQ(Base64UrlDecode(std::string("QUFB") + "Q" + alphabet[v]).ok(),
+              v % 16 == 0)
+        << v;
+    EXPECT_EQ(Base64UrlDecode(std::string("QU") + alphabet[v]).ok(), v % 4 == 0)
+        << v;
+  }
+}
+
+TEST(Base64UrlTest, AppendAddsToWhatIsThere) {
+  std::string out = "head.";
+  AppendBase64Url("foob", &out);
+  EXPECT_EQ(out, "head.Zm9vYg");
+  AppendBase64Url("", &out);
+  EXPECT_EQ(out, "head.Zm9vYg");
+  std::string data;
+  for (int i = 0; i < 40; ++i) {
+    data.push_back(static_cast<char>(i * 37));
+    std::string appended = "x";
+    AppendBase64Url(data, &appended);
+    EXPECT_EQ(appended, "x" + Base64UrlEncode(data));
+  }
+}
+
 TEST(Base64Test, DecodesPaddedAndUnpaddedStandardBase64) {
   EXPECT_EQ(*Base64Decode("Zm9vYg=="), "foob");
   EXPECT_EQ(*Base64Decode("Zm9vYg"), "foob");

@@ -44,16 +44,23 @@ absl::StatusOr<std::string> Hmac(const EVP_MD* md, std::string_view key,
 
 }  // namespace
 
-std::string Sha256(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
+std::array<unsigned char, kSha256Size> Sha256Digest(std::string_view data) {
+  static_assert(kSha256Size == SHA256_DIGEST_LENGTH);
+  std::array<unsigned char, kSha256Size> out;
   unsigned int out_len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &out_len, Sha256Method(),
+  if (EVP_Digest(data.data(), data.size(), out.data(), &out_len, Sha256Method(),
                  nullptr) != 1 ||
-      out_len != SHA256_DIGEST_LENGTH) {
+      out_len != kSha256Size) {
     // Only a broken OpenSSL gets here; a wrong digest would be worse.
     std::abort();
   }
-  return std::string(reinterpret_cast<const char*>(out), out_len);
+  return out;
+}
+
+std::string Sha256(std::string_view data) {
+  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(data);
+  return std::string(reinterpret_cast<const char*>(digest.data()),
+                     digest.size());
 }
 
 std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }

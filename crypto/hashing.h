@@ -1,6 +1,8 @@
 #ifndef CRYPTO_HASHING_H_
 #define CRYPTO_HASHING_H_
 
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,10 @@ inline constexpr size_t kSha256Size = 32;
 // in-memory input short of a broken library, which aborts the process rather
 // than returning a wrong digest.
 std::string Sha256(std::string_view data);
+
+// The same digest as raw bytes on the stack, for the per-token paths (ES256
+// signing and verification) where the std::string's allocation shows.
+std::array<unsigned char, kSha256Size> Sha256Digest(std::string_view data);
 
 // SHA-256 as 64 lower-case hex characters.
 std::string Sha256Hex(std::string_view data);

@@ -17,6 +17,19 @@ TEST(Sha256Test, MatchesFips180Vectors) {
   EXPECT_EQ(HexEncode(Sha256("abc")), Sha256Hex("abc"));
 }
 
+TEST(Sha256Test, DigestMatchesStringForm) {
+  for (const std::string& data :
+       {std::string(), std::string("abc"), std::string(1000, 'x')}) {
+    const auto digest = Sha256Digest(data);
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(digest.data()),
+                          digest.size()),
+              Sha256(data));
+  }
+  // FIPS 180-2 "abc".
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 TEST(HashTokenTest, IsLowerHexSha256) {
   EXPECT_EQ(HashToken("abc"), Sha256Hex("abc"));
   EXPECT_EQ(HashToken("x").size(), 64u);

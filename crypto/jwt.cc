@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/status_macros.h"
+#include "crypto/ecdsa_der.h"
 #include "crypto/encoding.h"
 #include "crypto/strict_json.h"
 
@@ -12,15 +13,13 @@ namespace {
 
 using json = nlohmann::json;
 
-// Serialises with nlohmann's strict UTF-8 handling, turning its exception
-// into a status: claims come from user data (names, emails).
-absl::StatusOr<std::string> DumpCompact(const nlohmann::ordered_json& value) {
-  try {
-    return value.dump(-1, ' ', /*ensure_ascii=*/false,
-                      nlohmann::ordered_json::error_handler_t::strict);
-  } catch (const nlohmann::ordered_json::exception&) {
-    return absl::InvalidArgumentError("JWT claims are not valid UTF-8");
-  }
+// The header of every token we sign is kHeaderPrefix + kid + kHeaderSuffix.
+constexpr std::string_view kHeaderPrefix = "{\"alg\":\"ES256\",\"kid\":\"";
+constexpr std::string_view kHeaderSuffix = "\"}";
+
+// Length of the unpadded base64url encoding of `n` bytes.
+constexpr size_t Base64UrlSize(size_t n) {
+  return n / 3 * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
 }
 
 bool Contains(const std::vector<std::string>& list, std::string_view value) {
@@ -49,17 +48,34 @@ absl::StatusOr<std::string> SignJwt(const SigningKey& key,
     return absl::InvalidArgumentError(
         "JWT aud claim must equal the signing key's audience");
   }
-  LATCHKEY_ASSIGN_OR_RETURN(std::string payload, DumpCompact(claims));
-  // The kid is base64url, so it needs no JSON escaping.
-  std::string signing_input =
-      Base64UrlEncode("{\"alg\":\"ES256\",\"kid\":\"" + key.kid() + "\"}") +
-      "." + Base64UrlEncode(payload);
-  LATCHKEY_ASSIGN_OR_RETURN(std::string signature,
-                            key.SignEs256(signing_input));
-  std::string token = signing_input + "." + Base64UrlEncode(signature);
-  if (token.size() > kMaxJwtSize) {
+  // One scratch buffer holds the claims' JSON, exactly as nlohmann's strict
+  // compact dump writes it, and after it the header's. The kid is
+  // base64url, so it needs no JSON escaping.
+  std::string json;
+  json.reserve(1024);
+  if (!AppendCompactJson(claims, &json).ok()) {
+    return absl::InvalidArgumentError("JWT claims are not valid UTF-8");
+  }
+  const size_t claims_size = json.size();
+  json.append(kHeaderPrefix).append(key.kid()).append(kHeaderSuffix);
+  const std::string_view claims_json(json.data(), claims_size);
+  const std::string_view header_json =
+      std::string_view(json).substr(claims_size);
+  const size_t token_size = Base64UrlSize(header_json.size()) + 1 +
+                            Base64UrlSize(claims_json.size()) + 1 +
+                            Base64UrlSize(kEcdsaP256RawSize);
+  // Known before signing, so an oversized token costs no signature.
+  if (token_size > kMaxJwtSize) {
     return absl::InvalidArgumentError("JWT would exceed the size limit");
   }
+  std::string token;
+  token.reserve(token_size);
+  AppendBase64Url(header_json, &token);
+  token.push_back('.');
+  AppendBase64Url(claims_json, &token);
+  LATCHKEY_ASSIGN_OR_RETURN(std::string signature, key.SignEs256(token));
+  token.push_back('.');
+  AppendBase64Url(signature, &token);
   return token;
 }
 

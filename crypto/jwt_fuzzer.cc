@@ -7,17 +7,21 @@
 //        (its aud forced to the key's audience) and verified, which reaches
 //        the claim checks that only run after a good signature.
 // Properties: never kInternal; a token we signed never fails as malformed
-// or badly signed; a refusal is never OK and vice versa.
+// or badly signed; a refusal is never OK and vice versa; a signed token's
+// payload is byte for byte nlohmann's strict compact dump of the claims,
+// and claims that dump refuses (invalid UTF-8) are never signed.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "crypto/encoding.h"
 #include "crypto/jwt.h"
 #include "crypto/signing_keys.h"
 #include "crypto/strict_json.h"
@@ -77,9 +81,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // by design, whoever signed it.
   if (!claims.is_object() || Depth(claims) > crypto::kMaxJsonDepth) return 0;
   claims["aud"] = "internal";
+  std::optional<std::string> dumped;
+  try {
+    dumped = claims.dump(-1, ' ', /*ensure_ascii=*/false,
+                         nlohmann::ordered_json::error_handler_t::strict);
+  } catch (const nlohmann::ordered_json::exception&) {
+  }
   absl::StatusOr<std::string> token =
       crypto::SignJwt(fixture->keys->signer(), claims);
   if (!token.ok()) return 0;
+  const size_t dot1 = token->find('.');
+  const size_t dot2 = token->find('.', dot1 + 1);
+  absl::StatusOr<std::string> payload =
+      crypto::Base64UrlDecode(token->substr(dot1 + 1, dot2 - dot1 - 1));
+  if (!dumped.has_value() || !payload.ok() || *payload != *dumped) {
+    std::abort();
+  }
   crypto::JwtVerification v = verifier.Verify(*token, fixture->verify);
   Check(v);
   if (v.failure == crypto::JwtFailure::kMalformed ||

@@ -8,11 +8,14 @@
 #include <openssl/obj_mac.h>
 #include <openssl/param_build.h>
 
+#include <array>
+#include <cstdint>
 #include <mutex>
 #include <utility>
 #include <vector>
 
 #include "common/status_macros.h"
+#include "crypto/ecdsa_der.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
 #include "crypto/strict_json.h"
@@ -45,9 +48,6 @@ struct ParamFree {
 struct PkeyCtxFree {
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
 using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnClearFree>;
 using EcGroupPtr = std::unique_ptr<EC_GROUP, EcGroupFree>;
@@ -55,7 +55,6 @@ using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
 absl::Status OpenSslError(std::string_view what) {
   // Drain the thread's error queue so a later call does not see stale errors.
@@ -298,63 +297,42 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Create(
 
 absl::StatusOr<std::string> SigningKey::SignEs256(
     std::string_view message) const {
-  const std::string digest = Sha256(message);
-  // A DER ECDSA-P256 signature is at most 72 bytes.
-  unsigned char der[80];
+  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(message);
+  unsigned char der[kEcdsaP256MaxDerSize];
   size_t der_len = sizeof(der);
   PkeyCtxPtr ctx = pkey_->Borrow(/*sign=*/true);
-  if (!ctx ||
-      EVP_PKEY_sign(ctx.get(), der, &der_len,
-                    reinterpret_cast<const unsigned char*>(digest.data()),
-                    digest.size()) != 1) {
+  if (!ctx || EVP_PKEY_sign(ctx.get(), der, &der_len, digest.data(),
+                            digest.size()) != 1) {
     return OpenSslError("ECDSA sign");
   }
   pkey_->Return(/*sign=*/true, std::move(ctx));
-  const unsigned char* p = der;
-  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
-  if (!sig) return OpenSslError("d2i_ECDSA_SIG");
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
-  std::string raw(2 * kCoordinateSize, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (BN_bn2binpad(r, out, kCoordinateSize) !=
-          static_cast<int>(kCoordinateSize) ||
-      BN_bn2binpad(s, out + kCoordinateSize, kCoordinateSize) !=
-          static_cast<int>(kCoordinateSize)) {
-    return OpenSslError("signature encoding");
+  std::string raw(kEcdsaP256RawSize, '\0');
+  if (!EcdsaDerToRaw(
+          std::string_view(reinterpret_cast<const char*>(der), der_len),
+          reinterpret_cast<uint8_t*>(raw.data()))) {
+    return absl::InternalError("OpenSSL wrote an unexpected ECDSA signature");
   }
   return raw;
 }
 
 absl::Status SigningKey::VerifyEs256(std::string_view message,
                                      std::string_view signature) const {
-  if (signature.size() != 2 * kCoordinateSize) {
+  if (signature.size() != kEcdsaP256RawSize) {
     return absl::UnauthenticatedError("ES256 signature must be 64 bytes");
   }
-  const auto* sig_bytes =
-      reinterpret_cast<const unsigned char*>(signature.data());
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(sig_bytes, kCoordinateSize, nullptr);
-  BIGNUM* s = BN_bin2bn(sig_bytes + kCoordinateSize, kCoordinateSize, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return OpenSslError("ECDSA_SIG_set0");
-  }
-  unsigned char der[80];
-  unsigned char* der_end = der;
-  // i2d writes at most 72 bytes for two 32-byte integers.
-  int der_len = i2d_ECDSA_SIG(sig.get(), &der_end);
+  // The same DER i2d_ECDSA_SIG would write; r or s out of range (zero, or
+  // not below the group order) is left for EVP_PKEY_verify to refuse.
+  uint8_t der[kEcdsaP256MaxDerSize];
+  const size_t der_len =
+      EcdsaRawToDer(reinterpret_cast<const uint8_t*>(signature.data()), der);
   PkeyCtxPtr ctx = pkey_->Borrow(/*sign=*/false);
-  if (der_len <= 0 || !ctx) return OpenSslError("ECDSA verify setup");
-  const std::string digest = Sha256(message);
+  if (!ctx) return OpenSslError("ECDSA verify setup");
+  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(message);
   // 1 is a valid signature; 0 is a wrong one, and a negative value is a
   // malformed one (e.g. r = 0). Only 1 passes. A refusal leaves the context
   // as it was, so it goes back to the pool either way.
-  int rc = EVP_PKEY_verify(
-      ctx.get(), der, static_cast<size_t>(der_len),
-      reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+  int rc =
+      EVP_PKEY_verify(ctx.get(), der, der_len, digest.data(), digest.size());
   pkey_->Return(/*sign=*/false, std::move(ctx));
   if (rc != 1) {
     ERR_clear_error();

@@ -1,7 +1,11 @@
 #include "crypto/strict_json.h"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,54 +47,221 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
 
 }  // namespace
 
-absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8) {
+namespace {
+
+// Appends to a std::string through a pointer into storage it has made room
+// for: std::string::push_back and append are not inlined (libstdc++
+// instantiates them out of line), and a call per character or delimiter
+// was most of a claims serialisation. Finish() trims the string to what was
+// written.
+class Writer {
+ public:
+  explicit Writer(std::string* out) : out_(out), len_(out->size()) {
+    out_->resize(std::max(out_->capacity(), len_ + 64));
+  }
+
+  // Room for `n` more bytes; the pointer is valid until the next call.
+  char* Reserve(size_t n) {
+    if (len_ + n > out_->size()) {
+      out_->resize(std::max(out_->size() * 2, len_ + n));
+    }
+    return out_->data() + len_;
+  }
+  // Marks `n` bytes written at Reserve()'s pointer.
+  void Advance(size_t n) { len_ += n; }
+
+  void Put(char c) {
+    *Reserve(1) = c;
+    ++len_;
+  }
+  void Put(std::string_view text) {
+    std::memcpy(Reserve(text.size()), text.data(), text.size());
+    len_ += text.size();
+  }
+
+  void Finish() { out_->resize(len_); }
+
+ private:
+  std::string* out_;
+  size_t len_;
+};
+
+// Bytes added by escaping each ASCII byte: 1 for \" \\ \b \f \n \r \t, 5 for
+// the other controls (\u00xx), 0 for the rest.
+constexpr std::array<uint8_t, 128> kEscapeExtra = [] {
+  std::array<uint8_t, 128> extra{};
+  for (int c = 0; c < 0x20; ++c) extra[c] = 5;
+  for (char c : {'"', '\\', '\b', '\f', '\n', '\r', '\t'}) extra[c] = 1;
+  return extra;
+}();
+
+// True if any of the 8 bytes packed in `word` needs a look of its own: a
+// control character, '"', '\\' or a byte of a multi-byte UTF-8 sequence.
+// The tests are the usual "some byte is zero / below n" bit tricks, exact
+// for whether any byte matches (not for which one), which is all this
+// answers.
+bool NeedsAttention(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101;
+  constexpr uint64_t kHighBits = 0x8080808080808080;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  const uint64_t has_quote = (quote - kOnes) & ~quote;
+  const uint64_t has_backslash = (backslash - kOnes) & ~backslash;
+  const uint64_t has_control = (word - kOnes * 0x20) & ~word;
+  return ((has_quote | has_backslash | has_control | word) & kHighBits) != 0;
+}
+
+// Writes `utf8` escaped as JsonStringifyString describes, quotes included;
+// false if it is not valid UTF-8. Validates and measures first, 8 bytes at
+// a time where they are plain ASCII, so that text needing no escapes
+// (nearly every claim) is checked quickly and copied in one piece.
+bool WriteJsonString(std::string_view utf8, Writer& writer) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(utf8.size() + 2);
-  out.push_back('"');
+  const auto* src = reinterpret_cast<const uint8_t*>(utf8.data());
+  size_t extra = 0;
   for (size_t i = 0; i < utf8.size();) {
-    size_t len = Utf8SequenceLength(utf8, i);
-    if (len == 0) return absl::InvalidArgumentError("invalid UTF-8");
-    if (len > 1) {
-      out.append(utf8.substr(i, len));
-      i += len;
+    if (i + 8 <= utf8.size()) {
+      uint64_t word;
+      std::memcpy(&word, src + i, sizeof(word));
+      if (!NeedsAttention(word)) {
+        i += 8;
+        continue;
+      }
+    }
+    if (src[i] < 0x80) {
+      extra += kEscapeExtra[src[i]];
+      ++i;
       continue;
     }
-    char c = utf8[i++];
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\b':
-        out.append("\\b");
-        break;
-      case '\f':
-        out.append("\\f");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        if (static_cast<uint8_t>(c) < 0x20) {
-          out.append("\\u00");
-          out.push_back(kHex[static_cast<uint8_t>(c) >> 4]);
-          out.push_back(kHex[static_cast<uint8_t>(c) & 15]);
-        } else {
-          out.push_back(c);
-        }
+    const size_t len = Utf8SequenceLength(utf8, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  char* const start = writer.Reserve(utf8.size() + extra + 2);
+  char* dst = start;
+  *dst++ = '"';
+  if (extra == 0) {
+    std::memcpy(dst, src, utf8.size());
+    dst += utf8.size();
+  } else {
+    for (size_t i = 0; i < utf8.size(); ++i) {
+      const uint8_t b = src[i];
+      if (b >= 0x80 || kEscapeExtra[b] == 0) {
+        *dst++ = static_cast<char>(b);
+        continue;
+      }
+      *dst++ = '\\';
+      switch (b) {
+        case '"':
+        case '\\':
+          *dst++ = static_cast<char>(b);
+          break;
+        case '\b':
+          *dst++ = 'b';
+          break;
+        case '\f':
+          *dst++ = 'f';
+          break;
+        case '\n':
+          *dst++ = 'n';
+          break;
+        case '\r':
+          *dst++ = 'r';
+          break;
+        case '\t':
+          *dst++ = 't';
+          break;
+        default:
+          *dst++ = 'u';
+          *dst++ = '0';
+          *dst++ = '0';
+          *dst++ = kHex[b >> 4];
+          *dst++ = kHex[b & 15];
+      }
     }
   }
-  out.push_back('"');
+  *dst++ = '"';
+  writer.Advance(static_cast<size_t>(dst - start));
+  return true;
+}
+
+bool WriteCompact(const nlohmann::ordered_json& value, Writer& out) {
+  using ordered_json = nlohmann::ordered_json;
+  switch (value.type()) {
+    case ordered_json::value_t::object: {
+      const auto& object = value.get_ref<const ordered_json::object_t&>();
+      out.Put('{');
+      bool first = true;
+      for (const auto& [name, member] : object) {
+        if (!first) out.Put(',');
+        first = false;
+        if (!WriteJsonString(name, out)) return false;
+        out.Put(':');
+        if (!WriteCompact(member, out)) return false;
+      }
+      out.Put('}');
+      return true;
+    }
+    case ordered_json::value_t::array: {
+      const auto& array = value.get_ref<const ordered_json::array_t&>();
+      out.Put('[');
+      bool first = true;
+      for (const ordered_json& element : array) {
+        if (!first) out.Put(',');
+        first = false;
+        if (!WriteCompact(element, out)) return false;
+      }
+      out.Put(']');
+      return true;
+    }
+    case ordered_json::value_t::string:
+      return WriteJsonString(value.get_ref<const std::string&>(), out);
+    case ordered_json::value_t::boolean:
+      out.Put(value.get<bool>() ? "true" : "false");
+      return true;
+    case ordered_json::value_t::null:
+      out.Put("null");
+      return true;
+    case ordered_json::value_t::number_integer:
+    case ordered_json::value_t::number_unsigned: {
+      char digits[24];
+      const std::to_chars_result end =
+          value.is_number_unsigned()
+              ? std::to_chars(digits, digits + sizeof(digits),
+                              value.get<ordered_json::number_unsigned_t>())
+              : std::to_chars(digits, digits + sizeof(digits),
+                              value.get<ordered_json::number_integer_t>());
+      out.Put(std::string_view(digits, static_cast<size_t>(end.ptr - digits)));
+      return true;
+    }
+    default:
+      // Floating-point numbers (nlohmann's shortest round-trip form, which
+      // is not worth reproducing), binary values and discarded ones: the
+      // library's own output, which involves no strings to escape.
+      out.Put(value.dump());
+      return true;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size() + 2);
+  Writer writer(&out);
+  const bool valid = WriteJsonString(utf8, writer);
+  writer.Finish();
+  if (!valid) return absl::InvalidArgumentError("invalid UTF-8");
   return out;
+}
+
+absl::Status AppendCompactJson(const nlohmann::ordered_json& value,
+                               std::string* out) {
+  Writer writer(out);
+  const bool valid = WriteCompact(value, writer);
+  writer.Finish();
+  if (!valid) return absl::InvalidArgumentError("invalid UTF-8");
+  return absl::OkStatus();
 }
 
 namespace {
