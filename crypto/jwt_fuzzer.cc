@@ -9,7 +9,9 @@
 // Properties: never kInternal; a token we signed never fails as malformed
 // or badly signed; a refusal is never OK and vice versa; a signed token's
 // payload is byte for byte nlohmann's strict compact dump of the claims,
-// and claims that dump refuses (invalid UTF-8) are never signed.
+// and claims that dump refuses (invalid UTF-8) are never signed; whatever
+// the quick JSON parser accepts (a token's header and payload, and the
+// claims text itself), nlohmann's strict parse accepts with the same tree.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +56,45 @@ void Check(const crypto::JwtVerification& v) {
   if (v.ok() != v.status.ok()) std::abort();
 }
 
+// Equal values of equal types all the way down.
+bool Identical(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !Identical(*it, *jt)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!Identical(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+void CheckParsersAgree(std::string_view text) {
+  std::optional<nlohmann::json> simple =
+      crypto::internal::ParseSimpleJsonObject(text);
+  if (!simple.has_value()) return;
+  absl::StatusOr<nlohmann::json> reference =
+      crypto::internal::ParseJsonObjectWithNlohmann(text);
+  if (!reference.ok() || !Identical(*simple, *reference)) std::abort();
+}
+
+// The JSON of a token's header and payload, where they decode.
+void CheckSegments(std::string_view token) {
+  for (int i = 0; i < 2; ++i) {
+    const size_t dot = token.find('.');
+    if (dot == std::string_view::npos) return;
+    absl::StatusOr<std::string> text =
+        crypto::Base64UrlDecode(token.substr(0, dot));
+    if (text.ok()) CheckParsersAgree(*text);
+    token.remove_prefix(dot + 1);
+  }
+}
+
 int Depth(const nlohmann::ordered_json& value) {
   int deepest = 0;
   if (value.is_structured()) {
@@ -73,8 +114,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   if ((data[0] & 1) == 0) {
     Check(verifier.Verify(rest, fixture->verify));
+    CheckSegments(rest);
     return 0;
   }
+  CheckParsersAgree(rest);
   nlohmann::ordered_json claims =
       nlohmann::ordered_json::parse(rest, nullptr, /*allow_exceptions=*/false);
   // Deeper than the verifier's strict parser allows: refused as malformed

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -347,9 +348,200 @@ size_t MembersIn(const json& value) {
   return members;
 }
 
+// Parses the JSON tokens almost always carry into the tree nlohmann's parser
+// would build, without nlohmann's lexer (which was most of the time spent
+// checking a token): objects, arrays, strings without escapes or control
+// characters, integers of at most 18 digits, true, false and null, nested
+// at most kMaxSimpleDepth deep, with no member name twice in an object.
+// Anything else (an escape, a fraction or exponent, a duplicate name,
+// anything malformed) makes it give up rather than decide: it never refuses
+// a text, it only accepts texts nlohmann accepts, with the same values and
+// number types (unsigned for non-negative integers, as nlohmann reads them).
+class SimpleJsonParser {
+ public:
+  explicit SimpleJsonParser(std::string_view text) : text_(text), pos_(0) {}
+
+  std::optional<json> ParseObject() {
+    SkipSpace();
+    if (!Peek('{')) return std::nullopt;
+    json value;
+    if (!ParseValue(value, 0)) return std::nullopt;
+    SkipSpace();
+    if (pos_ != text_.size()) return std::nullopt;
+    return value;
+  }
+
+ private:
+  // Far below kMaxJsonDepth, so nothing accepted here is too deep there.
+  static constexpr int kMaxSimpleDepth = 8;
+
+  bool Peek(char c) const { return pos_ < text_.size() && text_[pos_] == c; }
+
+  void SkipSpace() {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
+            text_[pos_] == '\r')) {
+      ++pos_;
+    }
+  }
+
+  bool ParseValue(json& out, int depth) {
+    SkipSpace();
+    if (pos_ >= text_.size()) return false;
+    switch (text_[pos_]) {
+      case '{':
+        return ParseMembers(out, depth + 1);
+      case '[':
+        return ParseElements(out, depth + 1);
+      case '"': {
+        std::string value;
+        if (!ParseString(value)) return false;
+        out = std::move(value);
+        return true;
+      }
+      case 't':
+        return ParseLiteral("true", json(true), out);
+      case 'f':
+        return ParseLiteral("false", json(false), out);
+      case 'n':
+        return ParseLiteral("null", json(nullptr), out);
+      default:
+        return ParseInteger(out);
+    }
+  }
+
+  bool ParseMembers(json& out, int depth) {
+    if (depth > kMaxSimpleDepth) return false;
+    ++pos_;  // '{'
+    out = json::object();
+    auto& members = out.get_ref<json::object_t&>();
+    SkipSpace();
+    if (Peek('}')) {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      SkipSpace();
+      std::string name;
+      if (!Peek('"') || !ParseString(name)) return false;
+      SkipSpace();
+      if (!Peek(':')) return false;
+      ++pos_;
+      json value;
+      if (!ParseValue(value, depth)) return false;
+      // A duplicate name: nlohmann's side refuses the text.
+      if (!members.emplace(std::move(name), std::move(value)).second) {
+        return false;
+      }
+      SkipSpace();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (!Peek('}')) return false;
+      ++pos_;
+      return true;
+    }
+  }
+
+  bool ParseElements(json& out, int depth) {
+    if (depth > kMaxSimpleDepth) return false;
+    ++pos_;  // '['
+    out = json::array();
+    auto& elements = out.get_ref<json::array_t&>();
+    SkipSpace();
+    if (Peek(']')) {
+      ++pos_;
+      return true;
+    }
+    while (true) {
+      json value;
+      if (!ParseValue(value, depth)) return false;
+      elements.push_back(std::move(value));
+      SkipSpace();
+      if (Peek(',')) {
+        ++pos_;
+        continue;
+      }
+      if (!Peek(']')) return false;
+      ++pos_;
+      return true;
+    }
+  }
+
+  // At an opening quote: the string up to the closing one, which must hold
+  // only valid UTF-8 without escapes or control characters.
+  bool ParseString(std::string& out) {
+    const size_t start = ++pos_;
+    while (pos_ < text_.size()) {
+      const auto b = static_cast<uint8_t>(text_[pos_]);
+      if (b == '"') {
+        out.assign(text_.substr(start, pos_ - start));
+        ++pos_;
+        return true;
+      }
+      if (b < 0x20 || b == '\\') return false;
+      if (b < 0x80) {
+        ++pos_;
+        continue;
+      }
+      const size_t len = Utf8SequenceLength(text_, pos_);
+      if (len == 0) return false;
+      pos_ += len;
+    }
+    return false;
+  }
+
+  bool ParseLiteral(std::string_view literal, json value, json& out) {
+    if (text_.substr(pos_, literal.size()) != literal) return false;
+    pos_ += literal.size();
+    out = std::move(value);
+    return true;
+  }
+
+  // An optional '-' and 1 to 18 digits without a leading zero (so no
+  // overflow, and "-0", which nlohmann reads as a signed zero integer, is
+  // left to it), not followed by a fraction or an exponent. Whatever else
+  // follows is checked by the caller as the next token.
+  bool ParseInteger(json& out) {
+    const bool negative = text_[pos_] == '-';
+    const size_t first = pos_ + (negative ? 1 : 0);
+    size_t end = first;
+    uint64_t value = 0;
+    while (end < text_.size() && text_[end] >= '0' && text_[end] <= '9') {
+      value = value * 10 + static_cast<uint64_t>(text_[end] - '0');
+      ++end;
+    }
+    const size_t digits = end - first;
+    if (digits == 0 || digits > 18) return false;
+    if (text_[first] == '0' && (digits > 1 || negative)) return false;
+    if (end < text_.size() &&
+        (text_[end] == '.' || text_[end] == 'e' || text_[end] == 'E')) {
+      return false;
+    }
+    pos_ = end;
+    if (negative) {
+      out = -static_cast<json::number_integer_t>(value);
+    } else {
+      out = static_cast<json::number_unsigned_t>(value);
+    }
+    return true;
+  }
+
+  std::string_view text_;
+  size_t pos_;
+};
+
 }  // namespace
 
-absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text) {
+namespace internal {
+
+std::optional<nlohmann::json> ParseSimpleJsonObject(std::string_view text) {
+  return SimpleJsonParser(text).ParseObject();
+}
+
+absl::StatusOr<nlohmann::json> ParseJsonObjectWithNlohmann(
+    std::string_view text) {
   // nlohmann skips a leading byte-order mark; a token never has one, so a
   // BOM means the text was not produced by a JWT library.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -376,6 +568,17 @@ absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text) {
     return absl::InvalidArgumentError("JSON value is not an object");
   }
   return result;
+}
+
+}  // namespace internal
+
+absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text) {
+  // Whatever the simple parser accepts, nlohmann's would too, with the same
+  // result; it gives up on everything else (a byte-order mark included).
+  if (std::optional<json> simple = internal::ParseSimpleJsonObject(text)) {
+    return *std::move(simple);
+  }
+  return internal::ParseJsonObjectWithNlohmann(text);
 }
 
 }  // namespace latchkey::crypto

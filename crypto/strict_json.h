@@ -1,6 +1,7 @@
 #ifndef CRYPTO_STRICT_JSON_H_
 #define CRYPTO_STRICT_JSON_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,8 +43,27 @@ inline constexpr int kMaxJsonDepth = 16;
 // another parser could disagree on what a token says), nesting is limited to
 // kMaxJsonDepth, and the top-level value must be an object. Comments,
 // trailing commas, invalid UTF-8 and unpaired surrogate escapes are rejected
-// as by nlohmann. INVALID_ARGUMENT on any violation.
+// as by nlohmann. INVALID_ARGUMENT on any violation. The usual token JSON is
+// read by a quicker parser that builds the same tree (internal:: below);
+// nlohmann's parser reads and judges everything else.
 absl::StatusOr<nlohmann::json> ParseStrictJsonObject(std::string_view text);
+
+// The two halves of ParseStrictJsonObject, exposed for its tests and
+// fuzzers, which check that they agree.
+namespace internal {
+
+// A quick parser for the JSON that tokens almost always carry: objects,
+// arrays, strings without escapes or control characters, integers of up to
+// 18 digits, true, false and null, shallowly nested, no duplicate names.
+// Returns what ParseJsonObjectWithNlohmann would for such a text, and
+// nullopt (deciding nothing) for any other.
+std::optional<nlohmann::json> ParseSimpleJsonObject(std::string_view text);
+
+// ParseStrictJsonObject's rules, applied by nlohmann's parser to any text.
+absl::StatusOr<nlohmann::json> ParseJsonObjectWithNlohmann(
+    std::string_view text);
+
+}  // namespace internal
 
 }  // namespace latchkey::crypto
 

@@ -218,5 +218,160 @@ TEST(ParseStrictJsonObjectTest, DeepNestingIsRejected) {
   EXPECT_TRUE(ParseStrictJsonObject(shallow).ok());
 }
 
+// Equal values of equal types all the way down (nlohmann's == calls 1u and
+// 1 equal; callers can tell them apart).
+bool Identical(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !Identical(*it, *jt)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!Identical(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
+// The simple parser accepts only what nlohmann's side accepts, with the
+// same tree; returns whether it accepted.
+bool CheckAgreement(std::string_view text) {
+  std::optional<nlohmann::json> simple = internal::ParseSimpleJsonObject(text);
+  absl::StatusOr<nlohmann::json> reference =
+      internal::ParseJsonObjectWithNlohmann(text);
+  absl::StatusOr<nlohmann::json> strict = ParseStrictJsonObject(text);
+  EXPECT_EQ(strict.ok(), reference.ok()) << text;
+  if (strict.ok() && reference.ok()) {
+    EXPECT_TRUE(Identical(*strict, *reference)) << text;
+  }
+  if (!simple.has_value()) return false;
+  EXPECT_TRUE(reference.ok()) << text;
+  if (reference.ok()) {
+    EXPECT_TRUE(Identical(*simple, *reference)) << text << "\n"
+                                                << simple->dump() << "\n"
+                                                << reference->dump();
+  }
+  return true;
+}
+
+constexpr char kClaims[] =
+    R"({"iss":"https://auth.example/api/v1/projects/internal",)"
+    R"("sub":"6c4b3a2e-1d0f-4e9a-8b7c-6d5e4f3a2b1c","aud":"internal",)"
+    R"("iat":1700000000,"exp":1700000600,"neg":-42,"zero":0,)"
+    R"("name":"AdÃ© ð","email_verified":true,)"
+    R"("selected_team_id":null,"is_anonymous":false,)"
+    R"("list":[1,"two",[],{},{"x":[true]}],"empty":""})";
+
+TEST(SimpleJsonParserTest, ReadsTokenClaimsAsNlohmannDoes) {
+  EXPECT_TRUE(CheckAgreement(kClaims));
+  EXPECT_TRUE(CheckAgreement(" \t\r\n{ \"a\" : [ 1 , 2 ] }\n"));
+  EXPECT_TRUE(CheckAgreement("{}"));
+  EXPECT_TRUE(CheckAgreement(R"({"alg":"ES256","kid":"M5zZLA6iQw2n"})"));
+  EXPECT_TRUE(CheckAgreement(R"({"max":999999999999999999,)"
+                             R"("min":-999999999999999999})"));
+  auto parsed = internal::ParseSimpleJsonObject(R"({"u":1,"i":-1})");
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_TRUE((*parsed)["u"].is_number_unsigned());
+  EXPECT_TRUE((*parsed)["i"].is_number_integer() &&
+              !(*parsed)["i"].is_number_unsigned());
+}
+
+TEST(SimpleJsonParserTest, LeavesEverythingElseToNlohmann) {
+  // Valid JSON it does not handle, and invalid JSON of every kind: it must
+  // give up on all of them (ParseStrictJsonObject then decides).
+  for (const char* text : {
+           R"({"a":"\n"})",
+           R"({"a":"\u00e9"})",
+           R"({"\u0061":1})",
+           R"({"a":1.5})",
+           R"({"a":1e3})",
+           R"({"a":1E3})",
+           R"({"a":-0})",
+           R"({"a":0.0})",
+           R"({"a":1234567890123456789})",
+           R"({"a":-1234567890123456789})",
+           R"({"a":01})",
+           R"({"a":-01})",
+           R"({"a":1,"a":2})",
+           R"({"a":{"b":1,"b":1}})",
+           R"([1])",
+           R"("x")",
+           R"(1)",
+           "",
+           " ",
+           "{",
+           "}",
+           R"({"a")",
+           R"({"a":})",
+           R"({"a":1,})",
+           R"({"a":1 "b":2})",
+           R"({,"a":1})",
+           R"({"a":[1,]})",
+           R"({"a":[1 2]})",
+           R"({"a":tru})",
+           R"({"a":truex})",
+           R"({"a":nul})",
+           R"({"a":1x})",
+           R"({"a":-})",
+           R"({"a":--1})",
+           R"({"a":+1})",
+           R"({'a':1})",
+           R"({a:1})",
+           R"({"a":1}})",
+           R"({"a":1} {})",
+           R"({"a":1}x)",
+           R"({"a":"x)",
+           "{\"a\":\"\x01\"}",
+           "{\"a\":\"\xff\"}",
+           "{\"a\":\"\xc3\"}",
+           "{\"a\":\"\xed\xa0\x80\"}",
+           "{\"a\":\"\xe0\x80\x80\"}",
+           "{\"a\":\"\xf4\x90\x80\x80\"}",
+           "\xEF\xBB\xBF{}",
+           "{\v\"a\":1}",
+           "{\"a\":1 /* c */}",
+           R"({"a":[[[[[[[[[1]]]]]]]]]})",
+       }) {
+    EXPECT_FALSE(internal::ParseSimpleJsonObject(text).has_value()) << text;
+    CheckAgreement(text);
+  }
+  EXPECT_FALSE(internal::ParseSimpleJsonObject(std::string("{\"a\":1}\0", 8))
+                   .has_value());
+  // Deeper than the simple parser goes but within kMaxJsonDepth.
+  std::string deep =
+      "{\"a\":" + std::string(10, '[') + std::string(10, ']') + "}";
+  EXPECT_FALSE(internal::ParseSimpleJsonObject(deep).has_value());
+  EXPECT_TRUE(ParseStrictJsonObject(deep).ok());
+}
+
+TEST(SimpleJsonParserTest, AgreesWithNlohmannOnMutations) {
+  // Every single-byte replacement, deletion and insertion of structural and
+  // number characters in a token's claims, and every truncation.
+  const std::string base = kClaims;
+  const std::string kBytes = "{}[]:,\"\\-0159.eE tnf \x01\x80\xff";
+  int accepted = 0;
+  for (size_t i = 0; i <= base.size(); ++i) {
+    if (CheckAgreement(base.substr(0, i))) ++accepted;
+    if (i < base.size()) {
+      if (CheckAgreement(base.substr(0, i) + base.substr(i + 1))) ++accepted;
+    }
+    for (char c : kBytes) {
+      if (i < base.size()) {
+        std::string replaced = base;
+        replaced[i] = c;
+        if (CheckAgreement(replaced)) ++accepted;
+      }
+      std::string inserted = base;
+      inserted.insert(inserted.begin() + i, c);
+      if (CheckAgreement(inserted)) ++accepted;
+    }
+  }
+  EXPECT_GT(accepted, 100);  // Both outcomes were exercised.
+}
+
 }  // namespace
 }  // namespace latchkey::crypto
