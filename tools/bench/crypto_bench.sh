@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # ES256 and argon2id figures for //crypto, next to `openssl speed` on the same
 # machine in the same run, as ratios (ours / openssl). Both are pinned to one
-# core when taskset exists. Both sides count CPU time per operation:
+# core when taskset exists. Both sides count user CPU time per operation:
 # `openssl speed` divides by user CPU time unless given -elapsed, so ours is
-# Google Benchmark's cpu_time (comparing our wall time with its CPU time
-# would charge us for every preemption by another process). Run from
+# crypto_bench's user_seconds_per_op (comparing our wall time with its CPU
+# time would charge us for every preemption by another process, and our
+# user + system time with its user time for OpenSSL's own system calls). Run from
 # anywhere inside the repository:
 #   tools/bench/crypto_bench.sh            # openssl speed for 3 s per op
 #   OPENSSL_SECONDS=1 tools/bench/crypto_bench.sh
@@ -36,9 +37,8 @@ import json, re, sys
 
 ours = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}
 def per_second(name):
-    b = ours[name]
-    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-    return 1.0 / (b["cpu_time"] * scale)
+    # User CPU seconds per operation, as openssl speed counts.
+    return 1.0 / ours[name]["user_seconds_per_op"]
 
 sign = verify = None
 for line in open(sys.argv[2]):
@@ -49,7 +49,7 @@ for line in open(sys.argv[2]):
 if sign is None:
     sys.exit("could not read openssl speed output")
 
-print("ES256 on one core (ops per CPU second; ratio = ours / openssl speed ecdsap256)")
+print("ES256 on one core (ops per user CPU second; ratio = ours / openssl speed ecdsap256)")
 rows = [
     ("sign, bare signature", "BM_Es256SignRaw", sign),
     ("sign, whole access token", "BM_JwtSign", sign),
