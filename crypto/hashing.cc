@@ -63,7 +63,12 @@ std::string Sha256(std::string_view data) {
                      digest.size());
 }
 
-std::string Sha256Hex(std::string_view data) { return HexEncode(Sha256(data)); }
+std::string Sha256Hex(std::string_view data) {
+  // Hex of the digest on the stack: one allocation, for the result.
+  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(data);
+  return HexEncode(std::string_view(
+      reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
 
 std::string HashToken(std::string_view token) { return Sha256Hex(token); }
 

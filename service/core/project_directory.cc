@@ -97,7 +97,9 @@ absl::Status ProjectDirectory::VerifyKey(absl::string_view project_id,
   const std::string hash = crypto::HashToken(Std(key));
   // The kind is part of the cache key: a key is only ever good as the kind
   // it was issued as.
-  std::string cache_key = hash;
+  std::string cache_key;
+  cache_key.reserve(hash.size() + 1);
+  cache_key.append(hash);
   cache_key.push_back(static_cast<char>('0' + static_cast<int>(kind)));
   const absl::Time checked_at = clock_.Now();
   {
