@@ -56,31 +56,14 @@ void Check(const crypto::JwtVerification& v) {
   if (v.ok() != v.status.ok()) std::abort();
 }
 
-// Equal values of equal types all the way down.
-bool Identical(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !Identical(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!Identical(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
-
 void CheckParsersAgree(std::string_view text) {
   std::optional<nlohmann::json> simple =
       crypto::internal::ParseSimpleJsonObject(text);
   if (!simple.has_value()) return;
   absl::StatusOr<nlohmann::json> reference =
       crypto::internal::ParseJsonObjectWithNlohmann(text);
-  if (!reference.ok() || !Identical(*simple, *reference)) std::abort();
+  if (!reference.ok() || !crypto::internal::IdenticalJson(*simple, *reference))
+    std::abort();
 }
 
 // The JSON of a token's header and payload, where they decode.

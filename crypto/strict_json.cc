@@ -540,6 +540,23 @@ std::optional<nlohmann::json> ParseSimpleJsonObject(std::string_view text) {
   return SimpleJsonParser(text).ParseObject();
 }
 
+bool IdenticalJson(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
+      if (it.key() != jt.key() || !IdenticalJson(*it, *jt)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!IdenticalJson(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 absl::StatusOr<nlohmann::json> ParseJsonObjectWithNlohmann(
     std::string_view text) {
   // nlohmann skips a leading byte-order mark; a token never has one, so a

@@ -63,6 +63,11 @@ std::optional<nlohmann::json> ParseSimpleJsonObject(std::string_view text);
 absl::StatusOr<nlohmann::json> ParseJsonObjectWithNlohmann(
     std::string_view text);
 
+// The sameness ParseSimpleJsonObject promises, for its tests and fuzzers:
+// equal values of equal types all the way down, members in the same order
+// (nlohmann's == calls 1u and 1 equal; callers can tell them apart).
+bool IdenticalJson(const nlohmann::json& a, const nlohmann::json& b);
+
 }  // namespace internal
 
 }  // namespace latchkey::crypto

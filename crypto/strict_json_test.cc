@@ -218,25 +218,6 @@ TEST(ParseStrictJsonObjectTest, DeepNestingIsRejected) {
   EXPECT_TRUE(ParseStrictJsonObject(shallow).ok());
 }
 
-// Equal values of equal types all the way down (nlohmann's == calls 1u and
-// 1 equal; callers can tell them apart).
-bool Identical(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(), jt = b.begin(); it != a.end(); ++it, ++jt) {
-      if (it.key() != jt.key() || !Identical(*it, *jt)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (!Identical(a[i], b[i])) return false;
-    }
-    return true;
-  }
-  return a == b;
-}
-
 // The simple parser accepts only what nlohmann's side accepts, with the
 // same tree; returns whether it accepted.
 bool CheckAgreement(std::string_view text) {
@@ -246,14 +227,15 @@ bool CheckAgreement(std::string_view text) {
   absl::StatusOr<nlohmann::json> strict = ParseStrictJsonObject(text);
   EXPECT_EQ(strict.ok(), reference.ok()) << text;
   if (strict.ok() && reference.ok()) {
-    EXPECT_TRUE(Identical(*strict, *reference)) << text;
+    EXPECT_TRUE(internal::IdenticalJson(*strict, *reference)) << text;
   }
   if (!simple.has_value()) return false;
   EXPECT_TRUE(reference.ok()) << text;
   if (reference.ok()) {
-    EXPECT_TRUE(Identical(*simple, *reference)) << text << "\n"
-                                                << simple->dump() << "\n"
-                                                << reference->dump();
+    EXPECT_TRUE(internal::IdenticalJson(*simple, *reference))
+        << text << "\n"
+        << simple->dump() << "\n"
+        << reference->dump();
   }
   return true;
 }

@@ -204,6 +204,14 @@ TEST(Startup, DevModeStartsKeepsItsSecretsPrivateAndStopsOnSigterm) {
   EXPECT_EQ(first.str(), second.str());
 }
 
+// The REST port from the start-up line in `output`, or -1.
+int HttpPortIn(const std::string& output) {
+  const std::string field = "\"http_port\":";
+  const size_t at = output.find(field);
+  if (at == std::string::npos) return -1;
+  return std::atoi(output.c_str() + at + field.size());
+}
+
 // One HTTP/1.1 request on a fresh connection; the whole answer, up to EOF
 // (the request asks the server to close), or "" if none came in 10 s.
 std::string RawHttp(int port, const std::string& request) {
@@ -241,9 +249,7 @@ TEST(Startup, HeaderNamesGrpcCannotCarryDoNotStopTheServer) {
   ASSERT_TRUE(process.WaitForOutput("\"latchkeyd started\""))
       << process.output();
   const std::string& output = process.output();
-  const size_t at = output.find("\"http_port\":");
-  ASSERT_NE(at, std::string::npos) << output;
-  const int port = std::atoi(output.c_str() + at + 12);
+  const int port = HttpPortIn(output);
   ASSERT_GT(port, 0) << output;
 
   std::vector<std::string> headers;
@@ -294,9 +300,7 @@ TEST(Startup, BufferedRequestLinesAreWrittenBeforeTheServerStops) {
   ASSERT_TRUE(process.WaitForOutput("\"latchkeyd started\""))
       << process.output();
   const std::string& output = process.output();
-  const size_t at = output.find("\"http_port\":");
-  ASSERT_NE(at, std::string::npos) << output;
-  const int port = std::atoi(output.c_str() + at + 12);
+  const int port = HttpPortIn(output);
   ASSERT_GT(port, 0) << output;
   constexpr int kRequests = 20;
   for (int i = 0; i < kRequests; ++i) {
