@@ -249,11 +249,24 @@ bool WriteCompact(const nlohmann::ordered_json& value, Writer& out) {
 absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8) {
   std::string out;
   out.reserve(utf8.size() + 2);
-  Writer writer(&out);
+  if (absl::Status status = AppendJsonStringifiedString(utf8, &out);
+      !status.ok()) {
+    return status;
+  }
+  return out;
+}
+
+absl::Status AppendJsonStringifiedString(std::string_view utf8,
+                                         std::string* out) {
+  const size_t before = out->size();
+  Writer writer(out);
   const bool valid = WriteJsonString(utf8, writer);
   writer.Finish();
-  if (!valid) return absl::InvalidArgumentError("invalid UTF-8");
-  return out;
+  if (!valid) {
+    out->resize(before);
+    return absl::InvalidArgumentError("invalid UTF-8");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AppendCompactJson(const nlohmann::ordered_json& value,

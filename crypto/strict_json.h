@@ -23,6 +23,11 @@ namespace latchkey::crypto {
 // such input, so there is no compatible answer).
 absl::StatusOr<std::string> JsonStringifyString(std::string_view utf8);
 
+// JsonStringifyString's text appended to `out`, without a string of its
+// own. On invalid UTF-8, `out` is left as it was.
+absl::Status AppendJsonStringifiedString(std::string_view utf8,
+                                         std::string* out);
+
 // Appends `value` to `out` exactly as
 //   value.dump(-1, ' ', /*ensure_ascii=*/false, error_handler_t::strict)
 // serialises it: compact, members in the object's own order, strings (names

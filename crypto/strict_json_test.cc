@@ -16,6 +16,15 @@ namespace {
 
 using ::absl::StatusCode;
 
+TEST(JsonStringifyStringTest, AppendsAfterWhatIsThereAndLeavesItOnBadUtf8) {
+  std::string out = "{\"a\":";
+  ASSERT_TRUE(AppendJsonStringifiedString("x\"y\n", &out).ok());
+  EXPECT_EQ(out, "{\"a\":\"x\\\"y\\n\"");
+  EXPECT_EQ(AppendJsonStringifiedString("ok \xff", &out).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(out, "{\"a\":\"x\\\"y\\n\"");
+}
+
 TEST(JsonStringifyStringTest, MatchesJavaScriptForPlainAndEscapedText) {
   // Expected values are what node's JSON.stringify prints.
   EXPECT_EQ(*JsonStringifyString(""), "\"\"");

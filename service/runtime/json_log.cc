@@ -66,32 +66,15 @@ void AppendTimestamp(std::string& out) {
 // `value` as a JSON string. Invalid UTF-8 is replaced rather than thrown
 // on: a log line must never crash.
 void AppendJsonString(absl::string_view value, std::string& out) {
-  // Nearly every value (method names, ids, codes) is printable ASCII with
-  // nothing to escape: copied as is.
-  bool plain = true;
-  for (char c : value) {
-    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    out.push_back('"');
-    out.append(value.data(), value.size());
-    out.push_back('"');
+  if (crypto::AppendJsonStringifiedString({value.data(), value.size()}, &out)
+          .ok()) {
     return;
   }
-  absl::StatusOr<std::string> quoted =
-      crypto::JsonStringifyString({value.data(), value.size()});
-  if (quoted.ok()) {
-    out.append(*quoted);
-  } else {
-    // Not UTF-8 (a client's bytes): nlohmann's writer replaces what does
-    // not decode. Rare, so its copies do not matter.
-    out.append(
-        nlohmann::json(std::string(value))
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  }
+  // Not UTF-8 (a client's bytes): nlohmann's writer replaces what does not
+  // decode. Rare, so its copies do not matter.
+  out.append(
+      nlohmann::json(std::string(value))
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // `{"ts":"...","level":"...","msg":"..."` (no closing brace).

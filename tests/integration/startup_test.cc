@@ -237,6 +237,16 @@ std::string RawHttp(int port, const std::string& request) {
   return answer;
 }
 
+// GET /api/v1/projects/current for the internal project with client access,
+// plus `extra_headers` (each ending in CRLF).
+std::string GetCurrentProject(int port, const std::string& extra_headers = "") {
+  return RawHttp(port,
+                 "GET /api/v1/projects/current HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "Connection: close\r\nx-stack-project-id: internal\r\n"
+                 "x-stack-access-type: client\r\n" +
+                     extra_headers + "\r\n");
+}
+
 // A header name HTTP allows but gRPC metadata does not used to reach
 // grpc++ (which aborts the process: exit 134) through the REST gateway's
 // in-process call. Every such name, on every prefix the gateway reads,
@@ -279,11 +289,7 @@ TEST(Startup, HeaderNamesGrpcCannotCarryDoNotStopTheServer) {
                 .rfind("HTTP/1.1 400 ", 0),
             0u);
   // And the same through a route that reads the headers (authentication).
-  const std::string answer =
-      RawHttp(port,
-              "GET /api/v1/projects/current HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-              "Connection: close\r\nx-stack-project-id: internal\r\n"
-              "x-stack-access-type: client\r\nx-stack-a!b: 1\r\n\r\n");
+  const std::string answer = GetCurrentProject(port, "x-stack-a!b: 1\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
   EXPECT_TRUE(process.Running()) << process.output();
   process.Signal(SIGTERM);
@@ -304,11 +310,7 @@ TEST(Startup, BufferedRequestLinesAreWrittenBeforeTheServerStops) {
   ASSERT_GT(port, 0) << output;
   constexpr int kRequests = 20;
   for (int i = 0; i < kRequests; ++i) {
-    const std::string answer =
-        RawHttp(port,
-                "GET /api/v1/projects/current HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                "Connection: close\r\nx-stack-project-id: internal\r\n"
-                "x-stack-access-type: client\r\n\r\n");
+    const std::string answer = GetCurrentProject(port);
     ASSERT_EQ(answer.rfind("HTTP/1.1 200 ", 0), 0u) << answer;
   }
   process.Signal(SIGTERM);
