@@ -271,13 +271,6 @@ LogFields& LogFields::Add(absl::string_view key, int64_t value) {
   return *this;
 }
 
-LogFields& LogFields::Add(absl::string_view key, double value) {
-  AppendKey(key);
-  // nlohmann's number form (shortest that reads back), as the map form.
-  text_.append(nlohmann::json(value).dump());
-  return *this;
-}
-
 LogFields& LogFields::AddMillis(absl::string_view key, absl::Duration value) {
   AppendKey(key);
   const int64_t micros = std::max<int64_t>(0, absl::ToInt64Microseconds(value));

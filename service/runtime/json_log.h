@@ -34,7 +34,6 @@ class LogFields {
     return Add(key, absl::string_view(value));
   }
   LogFields& Add(absl::string_view key, int64_t value);
-  LogFields& Add(absl::string_view key, double value);
   // Milliseconds to the microsecond, as a JSON number with three decimals
   // ("12.034"); negative durations as 0.000.
   LogFields& AddMillis(absl::string_view key, absl::Duration value);

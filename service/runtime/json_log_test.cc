@@ -90,7 +90,7 @@ TEST(LogJson, FieldsBuiltAsTextMatchTheMapForm) {
             .Add("code", int64_t{16})
             .Add("error_code", "INVALID_ACCESS_TOKEN")
             .Add("internal_error", odd)
-            .Add("latency_ms", 0.1234567)
+            .AddMillis("latency_ms", absl::Microseconds(123))
             .Add("method", "/identity.v1.TokenService/ValidateAccessToken")
             .Add("request_id", std::string("r\xc3\xa9q")));
   });
@@ -98,7 +98,7 @@ TEST(LogJson, FieldsBuiltAsTextMatchTheMapForm) {
     LogJson(LogLevel::kError, "request",
             {{"method", "/identity.v1.TokenService/ValidateAccessToken"},
              {"code", 16},
-             {"latency_ms", 0.1234567},
+             {"latency_ms", 0.123},
              {"internal_error", odd},
              {"error_code", "INVALID_ACCESS_TOKEN"},
              {"request_id", std::string("r\xc3\xa9q")}});
