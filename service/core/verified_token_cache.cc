@@ -36,9 +36,6 @@ VerifiedTokenCache::VerifiedTokenCache(Options options) {
     // max_entries exactly.
     shard->capacity = options.max_entries / shard_count +
                       (i < options.max_entries % shard_count ? 1 : 0);
-    std::unique_lock lock(shard->mutex);
-    shard->slots = std::make_unique<Slot[]>(shard->capacity);
-    shard->index.reserve(shard->capacity);
     shards_.push_back(std::move(shard));
   }
 }
@@ -87,9 +84,10 @@ void VerifiedTokenCache::Clear(Shard& shard, size_t slot) {
 size_t VerifiedTokenCache::EvictOne(Shard& shard, absl::Time now) {
   // Two turns at most: the first clears every referenced bit it passes, so
   // the second finds a victim among the occupied slots.
-  for (size_t step = 0; step < 2 * shard.capacity; ++step) {
-    const size_t at = shard.hand;
-    shard.hand = (shard.hand + 1) % shard.capacity;
+  const size_t size = shard.slots.size();
+  for (size_t step = 0; step < 2 * size; ++step) {
+    const size_t at = shard.hand % size;
+    shard.hand = (at + 1) % size;
     Slot& slot = shard.slots[at];
     if (slot.key.empty()) continue;
     if (now >= slot.token->expires_at ||
@@ -103,11 +101,15 @@ size_t VerifiedTokenCache::EvictOne(Shard& shard, absl::Time now) {
 
 size_t VerifiedTokenCache::FreeSlot(Shard& shard, absl::Time now) {
   if (shard.index.size() >= shard.capacity) return EvictOne(shard, now);
-  for (size_t step = 0; step < shard.capacity; ++step) {
-    const size_t at = (shard.hand + step) % shard.capacity;
-    if (shard.slots[at].key.empty()) return at;
+  const size_t size = shard.slots.size();
+  if (shard.index.size() < size) {  // a slot was emptied: reuse it
+    for (size_t step = 0; step < size; ++step) {
+      const size_t at = (shard.hand + step) % size;
+      if (shard.slots[at].key.empty()) return at;
+    }
   }
-  return EvictOne(shard, now);  // unreachable: the index counts the slots
+  shard.slots.emplace_back();
+  return size;
 }
 
 void VerifiedTokenCache::Insert(absl::string_view key, VerifiedToken token,
@@ -137,7 +139,7 @@ void VerifiedTokenCache::Insert(absl::string_view key, VerifiedToken token,
 void VerifiedTokenCache::DropKid(absl::string_view kid) {
   for (const std::unique_ptr<Shard>& shard : shards_) {
     std::unique_lock lock(shard->mutex);
-    for (size_t i = 0; i < shard->capacity; ++i) {
+    for (size_t i = 0; i < shard->slots.size(); ++i) {
       const Slot& slot = shard->slots[i];
       if (!slot.key.empty() && slot.token->kid == kid) Clear(*shard, i);
     }

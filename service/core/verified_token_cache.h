@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -92,7 +93,10 @@ class VerifiedTokenCache {
     mutable std::shared_mutex mutex;
     // Guarded by `mutex` (shared for lookups, exclusive for changes).
     absl::flat_hash_map<std::string, size_t> index;
-    std::unique_ptr<Slot[]> slots;
+    // Grows one slot at a time up to `capacity` (a deque: growing moves no
+    // slot), so an idle or lightly used server holds memory for the tokens
+    // it has seen, not for the bound.
+    std::deque<Slot> slots;
     size_t capacity = 0;  // fixed at construction
     size_t hand = 0;
     size_t bytes = 0;
@@ -101,8 +105,8 @@ class VerifiedTokenCache {
   Shard& ShardOf(absl::string_view key) const;
   // The three helpers below need `shard.mutex` held exclusively.
   // Frees the occupied slot the clock hand settles on (expired, or not hit
-  // since the hand last passed) and returns its index; capacity if the
-  // shard is empty.
+  // since the hand last passed) and returns its index; capacity if no slot
+  // is occupied.
   static size_t EvictOne(Shard& shard, absl::Time now);
   // A free slot, evicting one entry when the shard is full.
   static size_t FreeSlot(Shard& shard, absl::Time now);

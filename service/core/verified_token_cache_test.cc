@@ -1,5 +1,7 @@
 #include "service/core/verified_token_cache.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
@@ -135,6 +137,41 @@ TEST(VerifiedTokenCacheTest, DropKidForgetsEveryTokenThatKeySigned) {
         cache.Find(VerifiedTokenCache::KeyOf(absl::StrCat("new-", i)), kNow),
         nullptr);
   }
+}
+
+// Bytes malloc has handed out: from the heap and as separate mappings
+// (large blocks).
+size_t AllocatedBytes() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;
+}
+
+TEST(VerifiedTokenCacheTest, MemoryGrowsWithEntriesNotWithTheBound) {
+  const size_t before = AllocatedBytes();
+  VerifiedTokenCache cache({.max_entries = 1'000'000});
+  // A bound of a million entries costs nothing until tokens arrive (it
+  // used to allocate a slot for every entry up front: 64 MB here).
+  EXPECT_LT(AllocatedBytes() - before, size_t{64} << 10);
+  for (int i = 0; i < 100; ++i) {
+    cache.Insert(VerifiedTokenCache::KeyOf(absl::StrCat("token-", i)),
+                 Token(absl::StrCat("u-", i)), kNow);
+  }
+  EXPECT_EQ(cache.stats().entries, 100u);
+  EXPECT_LT(AllocatedBytes() - before, size_t{1} << 20);
+}
+
+TEST(VerifiedTokenCacheTest, ASlotEmptiedByDropKidIsReusedBeforeEvicting) {
+  // Two slots in shard zero: one freed by DropKid takes the next entry, so
+  // the entry still held is not evicted.
+  VerifiedTokenCache cache({.max_entries = 32});
+  cache.Insert(ShardZeroKey(1), Token("kept", "current"), kNow);
+  cache.Insert(ShardZeroKey(2), Token("gone", "retired"), kNow);
+  cache.DropKid("retired");
+  cache.Insert(ShardZeroKey(3), Token("new", "current"), kNow);
+  EXPECT_NE(cache.Find(ShardZeroKey(1), kNow), nullptr);
+  EXPECT_EQ(cache.Find(ShardZeroKey(2), kNow), nullptr);
+  EXPECT_NE(cache.Find(ShardZeroKey(3), kNow), nullptr);
+  EXPECT_EQ(cache.stats().entries, 2u);
 }
 
 TEST(VerifiedTokenCacheTest, ZeroEntriesDisablesIt) {

@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "crypto/random.h"
+#include "third_party/system/curl_on_demand.h"
 
 namespace latchkey::service::mail {
 namespace {
@@ -141,6 +142,10 @@ absl::StatusOr<std::unique_ptr<SmtpMailSender>> SmtpMailSender::Create(
   if (!IsSafeAddress(settings.from)) {
     return absl::InvalidArgumentError(
         "LATCHKEY_SMTP_FROM must be one email address");
+  }
+  if (absl::Status loaded = system::LoadLibcurl(); !loaded.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("SMTP delivery needs libcurl: ", loaded.message()));
   }
   InitCurlOnce();
   return std::unique_ptr<SmtpMailSender>(

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/blocking_scope.h"
+#include "third_party/system/curl_on_demand.h"
 
 namespace latchkey::service {
 namespace {
@@ -239,16 +240,21 @@ bool IsAllowedOutboundUrl(absl::string_view url, bool allow_loopback_http) {
          IsLoopbackHost(parts->host);
 }
 
+// libcurl is loaded at the first request, not here: a server whose OAuth
+// providers are never used does not map it (third_party/system's
+// curl_on_demand.h).
 CurlHttpClient::CurlHttpClient(CurlHttpClientOptions options)
-    : options_(std::move(options)) {
-  GlobalInit();
-}
+    : options_(std::move(options)) {}
 
 absl::StatusOr<OutboundResponse> CurlHttpClient::Send(
     const OutboundRequest& request) const {
   if (!common::MayBlock()) {
     return absl::UnavailableError(
         "outbound request refused: this thread may not wait on I/O");
+  }
+  if (absl::Status loaded = system::LoadLibcurl(); !loaded.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("outbound HTTP unavailable: ", loaded.message()));
   }
   if (!IsAllowedOutboundUrl(request.url, options_.allow_loopback_http)) {
     return absl::InvalidArgumentError(

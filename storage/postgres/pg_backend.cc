@@ -9,6 +9,7 @@
 #include "storage/migrator.h"
 #include "storage/postgres/migrations.h"
 #include "storage/postgres/pg_connection.h"
+#include "third_party/system/libpq_on_demand.h"
 
 namespace latchkey::storage::postgres {
 namespace {
@@ -172,6 +173,10 @@ class PgBackend final : public Backend {
 
 absl::StatusOr<std::unique_ptr<Backend>> OpenPostgresBackend(
     std::string_view url, const DatabaseOptions& options) {
+  if (absl::Status loaded = system::LoadLibpq(); !loaded.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("PostgreSQL needs libpq: ", loaded.message()));
+  }
   const std::string text(url);
   const std::string display = RedactPostgresUrl(url);
   char* error = nullptr;

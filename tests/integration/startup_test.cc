@@ -117,6 +117,7 @@ class Process {
     return false;
   }
   const std::string& output() const { return output_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
@@ -202,6 +203,27 @@ TEST(Startup, DevModeStartsKeepsItsSecretsPrivateAndStopsOnSigterm) {
   std::stringstream second;
   second << std::ifstream(secrets).rdbuf();
   EXPECT_EQ(first.str(), second.str());
+}
+
+// libpq and libcurl are opened when first needed: a server on SQLite that
+// has made no outbound call does not map them (nor the Kerberos, LDAP and
+// GnuTLS libraries they bring).
+TEST(Startup, AServerOnSqliteDoesNotLoadLibpqOrLibcurl) {
+  const std::string dir = TempDir();
+  Process process({"--dev", "--data_dir=" + dir, "--grpc_address=127.0.0.1:0",
+                   "--http_address=127.0.0.1:0"},
+                  {});
+  ASSERT_TRUE(process.WaitForOutput("\"latchkeyd started\""))
+      << process.output();
+  std::stringstream maps;
+  maps << std::ifstream("/proc/" + std::to_string(process.pid()) + "/maps")
+              .rdbuf();
+  ASSERT_NE(maps.str().find("libsqlite3.so"), std::string::npos);
+  for (const char* library : {"libpq.so", "libcurl.so", "libldap", "libkrb5"}) {
+    EXPECT_EQ(maps.str().find(library), std::string::npos) << library;
+  }
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(), 0) << process.output();
 }
 
 // The REST port from the start-up line in `output`, or -1.

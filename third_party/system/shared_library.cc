@@ -1,0 +1,41 @@
+#include "third_party/system/shared_library.h"
+
+#include <dlfcn.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace latchkey::system {
+
+absl::Status OpenSharedLibrary(const char* soname, const char* debian_package,
+                               std::initializer_list<SymbolSlot> symbols) {
+  // dlerror() is per thread, but its text is only meaningful right after
+  // the failing call, so it is read at once each time.
+  void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    return absl::FailedPreconditionError(absl::StrCat(
+        soname, " could not be loaded (install the Debian package ",
+        debian_package, "): ", why == nullptr ? "unknown" : why));
+  }
+  std::vector<void*> resolved;
+  resolved.reserve(symbols.size());
+  for (const SymbolSlot& symbol : symbols) {
+    dlerror();
+    void* address = dlsym(handle, symbol.name);
+    if (address == nullptr) {
+      const char* why = dlerror();
+      dlclose(handle);
+      return absl::FailedPreconditionError(absl::StrCat(
+          soname, " lacks the function ", symbol.name, " (package ",
+          debian_package, " too old?): ", why == nullptr ? "null" : why));
+    }
+    resolved.push_back(address);
+  }
+  size_t i = 0;
+  for (const SymbolSlot& symbol : symbols) *symbol.address = resolved[i++];
+  return absl::OkStatus();
+}
+
+}  // namespace latchkey::system
