@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "third_party/system/curl_on_demand.h"
 
 namespace latchkey::service::core {
 namespace {
@@ -121,8 +122,14 @@ absl::StatusOr<DomainPattern> ParseDomainPattern(absl::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("trusted domain \"", text.substr(0, 200), "\" ", why));
   };
-  if (!parsed.has_value())
+  if (!parsed.has_value()) {
+    // Without libcurl no URL parses; say so rather than blame the pattern.
+    if (absl::Status loaded = system::LoadLibcurl(); !loaded.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "trusted domains cannot be checked: ", loaded.message()));
+    }
     return invalid("is not a URL like https://example.com");
+  }
   if (!IsHttp(parsed->scheme)) return invalid("must use http or https");
   if (parsed->has_user_info) return invalid("must not contain user info");
   if (parsed->has_path || parsed->has_query_or_fragment) {
