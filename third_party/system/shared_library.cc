@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -25,11 +26,13 @@ absl::Status OpenSharedLibrary(const char* soname, const char* debian_package,
     dlerror();
     void* address = dlsym(handle, symbol.name);
     if (address == nullptr) {
-      const char* why = dlerror();
+      // Copied before dlclose, which frees dlerror's text.
+      const char* error = dlerror();
+      const std::string why = error == nullptr ? "null" : error;
       dlclose(handle);
-      return absl::FailedPreconditionError(absl::StrCat(
-          soname, " lacks the function ", symbol.name, " (package ",
-          debian_package, " too old?): ", why == nullptr ? "null" : why));
+      return absl::FailedPreconditionError(
+          absl::StrCat(soname, " lacks the function ", symbol.name,
+                       " (package ", debian_package, " too old?): ", why));
     }
     resolved.push_back(address);
   }
