@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,8 @@ namespace latchkey::system {
 
 absl::Status OpenSharedLibrary(const char* soname, const char* debian_package,
                                std::initializer_list<SymbolSlot> symbols) {
-  // dlerror() is per thread, but its text is only meaningful right after
-  // the failing call, so it is read at once each time.
+  // dlerror()'s text describes the last failing dl* call of this thread
+  // only until the next one, so it is read at once after each.
   void* handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();

@@ -2,10 +2,8 @@
 #define THIRD_PARTY_SYSTEM_SHARED_LIBRARY_H_
 
 #include <initializer_list>
-#include <utility>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 
 namespace latchkey::system {
 
