@@ -424,59 +424,52 @@ class SimpleJsonParser {
   }
 
   bool ParseMembers(json& out, int depth) {
-    if (depth > kMaxSimpleDepth) return false;
-    ++pos_;  // '{'
     out = json::object();
     auto& members = out.get_ref<json::object_t&>();
-    SkipSpace();
-    if (Peek('}')) {
-      ++pos_;
-      return true;
-    }
-    while (true) {
-      SkipSpace();
+    return ParseSequence('}', depth, [&] {
       std::string name;
       if (!Peek('"') || !ParseString(name)) return false;
       SkipSpace();
       if (!Peek(':')) return false;
       ++pos_;
       json value;
-      if (!ParseValue(value, depth)) return false;
       // A duplicate name: nlohmann's side refuses the text.
-      if (!members.emplace(std::move(name), std::move(value)).second) {
-        return false;
-      }
-      SkipSpace();
-      if (Peek(',')) {
-        ++pos_;
-        continue;
-      }
-      if (!Peek('}')) return false;
-      ++pos_;
-      return true;
-    }
+      return ParseValue(value, depth) &&
+             members.emplace(std::move(name), std::move(value)).second;
+    });
   }
 
   bool ParseElements(json& out, int depth) {
-    if (depth > kMaxSimpleDepth) return false;
-    ++pos_;  // '['
     out = json::array();
     auto& elements = out.get_ref<json::array_t&>();
+    return ParseSequence(']', depth, [&] {
+      json value;
+      if (!ParseValue(value, depth)) return false;
+      elements.push_back(std::move(value));
+      return true;
+    });
+  }
+
+  // At '{' or '[': items separated by commas up to `close`, each read by
+  // `parse_item` (called at the item's first non-space byte).
+  template <typename ParseItem>
+  bool ParseSequence(char close, int depth, ParseItem parse_item) {
+    if (depth > kMaxSimpleDepth) return false;
+    ++pos_;  // the opening bracket
     SkipSpace();
-    if (Peek(']')) {
+    if (Peek(close)) {
       ++pos_;
       return true;
     }
     while (true) {
-      json value;
-      if (!ParseValue(value, depth)) return false;
-      elements.push_back(std::move(value));
+      SkipSpace();
+      if (!parse_item()) return false;
       SkipSpace();
       if (Peek(',')) {
         ++pos_;
         continue;
       }
-      if (!Peek(']')) return false;
+      if (!Peek(close)) return false;
       ++pos_;
       return true;
     }
