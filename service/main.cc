@@ -15,6 +15,7 @@
 #include "service/config/server_config.h"
 #include "service/runtime/json_log.h"
 #include "storage/database.h"
+#include "third_party/system/gnutls_implicit_init.h"
 
 ABSL_FLAG(std::string, grpc_address, "",
           "gRPC listen address, HOST:PORT (env LATCHKEY_GRPC_ADDRESS; default "
@@ -129,6 +130,9 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First, while this is the only thread (it sets an environment variable):
+  // GnuTLS, loaded later with libpq or libcurl, then skips its start-up work.
+  latchkey::system::SkipGnutlsImplicitInit();
   // Debian's Abseil leaves its mutex deadlock detector on (a debugging aid
   // of builds without NDEBUG): every Lock, and every Mutex destroyed, gRPC's
   // included, then goes through one process-wide graph behind one global
