@@ -236,8 +236,7 @@ class ProjectMethods {
   absl::StatusOr<ClientProject> GetCurrentProject(
       CallContext& call, const GetCurrentProjectRequest&) {
     const core::ProjectSnapshot& snapshot = *call.caller().project;
-    LATCHKEY_ASSIGN_OR_RETURN(ProjectConfig config,
-                              projects_.ConfigOf(snapshot));
+    const ProjectConfig config = projects_.ConfigOf(snapshot);
     ClientProject out;
     out.set_id(snapshot.project.id);
     out.set_display_name(snapshot.project.display_name);

@@ -70,12 +70,17 @@ TEST_F(OAuthProviderSettingsTest, AWriteIsSeenByTheDirectoryAtOnce) {
   auto listed = settings_->List(kProject);
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 1u);
-  // The snapshot was dropped: the next Get is a new read.
+  // The snapshot was dropped: the next Get is a new read, and it carries
+  // the provider (the project's shown config is built from it).
   auto first = directory_->Get(kProject);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ((*first)->oauth_providers.size(), 1u);
+  EXPECT_EQ((*first)->oauth_providers[0].provider_id, "google");
   ASSERT_TRUE(settings_->Delete(kProject, "google").ok());
   auto second = directory_->Get(kProject);
-  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE(second.ok());
   EXPECT_NE(first->get(), second->get());
+  EXPECT_TRUE((*second)->oauth_providers.empty());
 }
 
 TEST_F(OAuthProviderSettingsTest, RefusesBadSettingsNamingTheField) {

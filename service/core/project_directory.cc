@@ -69,6 +69,9 @@ absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> ProjectDirectory::Load(
     for (const storage::ConfigOverrideRecord& level : *levels) {
       overrides.push_back(level.override_json);
     }
+    auto providers = repos.oauth_providers().List(project_id);
+    if (!providers.ok()) return providers.status();
+    snapshot->oauth_providers = *std::move(providers);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

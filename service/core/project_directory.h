@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,6 +22,10 @@ namespace latchkey::service::core {
 struct ProjectSnapshot {
   storage::ProjectRecord project;
   identity::v1::ProjectConfig config;
+  // Its OAuth provider settings, read with it: the project's shown
+  // configuration lists them, and `GET /projects/current`, which every
+  // client app calls when it loads, then needs no read of its own.
+  std::vector<storage::OAuthProviderRecord> oauth_providers;
 };
 
 // Reads projects for request authentication and every method, with a short

@@ -96,12 +96,11 @@ absl::StatusOr<ProjectConfig> MergeProjectOverride(
   return config;
 }
 
-// `config` with enabled_oauth_providers from the provider settings.
-absl::StatusOr<ProjectConfig> WithProviders(storage::Repositories& repos,
-                                            const std::string& project_id,
-                                            ProjectConfig config) {
-  LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::OAuthProviderRecord> providers,
-                            repos.oauth_providers().List(project_id));
+// `config` with enabled_oauth_providers and oauth_providers from the
+// provider settings.
+ProjectConfig ConfigWithProviders(
+    ProjectConfig config,
+    const std::vector<storage::OAuthProviderRecord>& providers) {
   config.clear_enabled_oauth_providers();
   config.clear_oauth_providers();
   for (const storage::OAuthProviderRecord& provider : providers) {
@@ -124,6 +123,15 @@ absl::StatusOr<ProjectConfig> WithProviders(storage::Repositories& repos,
   }
   config.mutable_email_config()->set_type("shared");
   return config;
+}
+
+// The same, with the settings read in `repos`.
+absl::StatusOr<ProjectConfig> WithProviders(storage::Repositories& repos,
+                                            const std::string& project_id,
+                                            ProjectConfig config) {
+  LATCHKEY_ASSIGN_OR_RETURN(std::vector<storage::OAuthProviderRecord> providers,
+                            repos.oauth_providers().List(project_id));
+  return ConfigWithProviders(std::move(config), providers);
 }
 
 absl::StatusOr<ProjectView> ViewOf(storage::Repositories& repos,
@@ -313,22 +321,11 @@ absl::StatusOr<ProjectView> ProjectAdmin::Get(
     }
     return snapshot.status();
   }
-  absl::StatusOr<ProjectView> out;
-  LATCHKEY_RETURN_IF_ERROR(database_.Run([&](storage::Repositories& repos) {
-    out = ViewOf(repos, (*snapshot)->project, (*snapshot)->config);
-    return out.status();
-  }));
-  return out;
+  return ProjectView{(*snapshot)->project, ConfigOf(**snapshot)};
 }
 
-absl::StatusOr<ProjectConfig> ProjectAdmin::ConfigOf(
-    const ProjectSnapshot& snapshot) const {
-  absl::StatusOr<ProjectConfig> config;
-  LATCHKEY_RETURN_IF_ERROR(database_.Run([&](storage::Repositories& repos) {
-    config = WithProviders(repos, snapshot.project.id, snapshot.config);
-    return config.status();
-  }));
-  return config;
+ProjectConfig ProjectAdmin::ConfigOf(const ProjectSnapshot& snapshot) const {
+  return ConfigWithProviders(snapshot.config, snapshot.oauth_providers);
 }
 
 absl::StatusOr<ProjectView> ProjectAdmin::Update(

@@ -96,12 +96,15 @@ class ProjectAdmin {
   absl::StatusOr<std::vector<ProjectView>> ListOwned(
       absl::string_view caller_project_id, const std::string& user_id) const;
 
-  // The project as of now. PROJECT_NOT_FOUND when it is gone.
+  // The project as the ProjectDirectory has it (a change made through this
+  // process at once, one made through another replica within the
+  // directory's cache time). PROJECT_NOT_FOUND when it is gone.
   absl::StatusOr<ProjectView> Get(absl::string_view project_id) const;
 
-  // `snapshot`'s configuration with enabled_oauth_providers filled in.
-  absl::StatusOr<identity::v1::ProjectConfig> ConfigOf(
-      const ProjectSnapshot& snapshot) const;
+  // `snapshot`'s configuration with enabled_oauth_providers (and the admin
+  // view's oauth_providers) filled in from the snapshot's provider
+  // settings. No database read.
+  identity::v1::ProjectConfig ConfigOf(const ProjectSnapshot& snapshot) const;
 
   // Applies `changes` in one transaction and returns the project as of
   // then. SCHEMA_ERROR (nothing written) for an empty name or a config

@@ -327,10 +327,27 @@ TEST_F(ProjectAdminTest, ConfigOfListsTheEnabledProviders) {
                    return absl::OkStatus();
                  })
                   .ok());
-  auto config = admin_->ConfigOf(*internal_);
-  ASSERT_TRUE(config.ok()) << config.status();
-  ASSERT_EQ(config->enabled_oauth_providers_size(), 1);
-  EXPECT_EQ(config->enabled_oauth_providers(0).id(), "google");
+  // Written beside the directory (OAuthProviderSettings would drop the
+  // cached snapshot itself): the snapshot read before knows none yet.
+  EXPECT_EQ(admin_->ConfigOf(*internal_).enabled_oauth_providers_size(), 0);
+  directory_->Invalidate(kInternalProjectId);
+  auto snapshot = directory_->Get(kInternalProjectId);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  const ProjectConfig config = admin_->ConfigOf(**snapshot);
+  ASSERT_EQ(config.enabled_oauth_providers_size(), 1);
+  EXPECT_EQ(config.enabled_oauth_providers(0).id(), "google");
+  EXPECT_EQ(config.oauth_providers_size(), 2);
+}
+
+// GET /projects/current, which every client app calls when it loads, is
+// answered from the cached snapshot alone.
+TEST_F(ProjectAdminTest, ConfigOfAndGetReadNoDatabase) {
+  auto snapshot = directory_->Get(kInternalProjectId);  // Cached now.
+  ASSERT_TRUE(snapshot.ok());
+  const uint64_t calls_before = db_->stats().calls;
+  (void)admin_->ConfigOf(**snapshot);
+  EXPECT_TRUE(admin_->Get(kInternalProjectId).ok());
+  EXPECT_EQ(db_->stats().calls, calls_before);
 }
 
 TEST_F(ProjectAdminTest, DeleteDropsTheOwnerTeamUnlessItOwnsMore) {
