@@ -2,16 +2,24 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/string_views.h"
 #include "storage/repository_util.h"
+#include "storage/user_view_sql.h"
 
 namespace latchkey::storage {
 namespace {
 
-#define LK_SESSION_COLUMNS                                                 \
-  "id, project_id, user_id, refresh_token_hash, is_impersonation,"         \
-  " rotation_family_id, rotation_counter, created_at_us, last_used_at_us," \
-  " expires_at_us, rotated_at_us"
+// The session's columns, each name prefixed with `table` ("" or "s.").
+#define LK_SESSION_COLUMNS_OF(table)                            \
+  table "id, " table "project_id, " table "user_id, " table     \
+        "refresh_token_hash, " table "is_impersonation, " table \
+        "rotation_family_id, " table "rotation_counter, " table \
+        "created_at_us, " table "last_used_at_us, " table       \
+        "expires_at_us, " table "rotated_at_us"
+#define LK_SESSION_COLUMNS LK_SESSION_COLUMNS_OF("")
+constexpr size_t kSessionColumnCount = 11;
 
 SessionRecord ReadSession(const SqlRow& row) {
   SessionRecord s;
@@ -65,6 +73,24 @@ absl::StatusOr<SessionRecord> SessionRepository::FindByTokenHash(
                              " WHERE refresh_token_hash = $1",
                              {token_hash}),
                  "with this refresh token");
+}
+
+absl::StatusOr<SessionWithUser> SessionRepository::FindByTokenHashWithUser(
+    std::string_view token_hash) {
+  static const std::string* const kSql = new std::string(
+      absl::StrCat("SELECT " LK_SESSION_COLUMNS_OF("s.") ", ",
+                   common::Absl(kUserViewColumns),
+                   " FROM sessions s JOIN users u"
+                   " ON u.project_id = s.project_id AND u.id = s.user_id",
+                   common::Absl(kUserViewPrimaryEmailJoin),
+                   "WHERE s.refresh_token_hash = $1"));
+  LATCHKEY_ASSIGN_OR_RETURN(SqlResult result, ex_.Execute(*kSql, {token_hash}));
+  // Sessions go with their user (ON DELETE CASCADE): no row is no session.
+  if (result.rows.empty())
+    return NotFound("session", "with this refresh token");
+  const SqlRow& row = result.rows[0];
+  return SessionWithUser{ReadSession(row),
+                         ReadUserView(row, kSessionColumnCount)};
 }
 
 absl::StatusOr<std::vector<SessionRecord>> SessionRepository::ListActiveForUser(

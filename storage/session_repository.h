@@ -12,6 +12,12 @@
 
 namespace latchkey::storage {
 
+// A session and its user, as one statement read them.
+struct SessionWithUser {
+  SessionRecord session;
+  UserView user;
+};
+
 // Refresh sessions, found by the hash of their refresh token (the hot path
 // of every token refresh: one indexed lookup). Bound to one connection for
 // one Database callback; not thread-safe.
@@ -32,6 +38,11 @@ class SessionRepository {
   // (the caller compares project_id), or NOT_FOUND. Rotated and expired
   // sessions are returned too, so reuse can be detected.
   absl::StatusOr<SessionRecord> FindByTokenHash(std::string_view token_hash);
+
+  // The same, with the session's user, in one statement: a refresh needs
+  // both, and on PostgreSQL each statement is a round trip.
+  absl::StatusOr<SessionWithUser> FindByTokenHashWithUser(
+      std::string_view token_hash);
 
   // The user's sessions that are neither rotated nor expired at `now`,
   // newest first.

@@ -9,56 +9,17 @@
 #include "common/string_views.h"
 #include "storage/repository_util.h"
 #include "storage/user_cursor.h"
+#include "storage/user_view_sql.h"
 
 namespace latchkey::storage {
 namespace {
 
-// The user's columns, then what UserView derives (primary email, flags).
-constexpr std::string_view kViewSelect =
-    "SELECT u.id, u.project_id, u.display_name, u.profile_image_url,"
-    " u.client_metadata, u.client_read_only_metadata, u.server_metadata,"
-    " u.is_anonymous, u.restricted_by_admin, u.restricted_by_admin_reason,"
-    " u.restricted_by_admin_private_details, u.selected_team_id,"
-    " u.otp_auth_enabled, u.passkey_auth_enabled, u.external_id,"
-    " u.country_code, u.risk_score_bot, u.risk_score_free_trial_abuse,"
-    " u.signed_up_at_us, u.last_active_at_us,"
-    " pe.value, pe.is_verified, pe.used_for_auth,"
-    " EXISTS (SELECT 1 FROM password_credentials pc WHERE pc.user_id = u.id),"
-    " EXISTS (SELECT 1 FROM totp_secrets ts WHERE ts.user_id = u.id),"
-    " EXISTS (SELECT 1 FROM oauth_accounts oa WHERE oa.user_id = u.id)"
-    " FROM users u LEFT JOIN contact_channels pe"
-    " ON pe.user_id = u.id AND pe.type = 'email' AND pe.is_primary = TRUE ";
-
-UserView ReadView(const SqlRow& row) {
-  UserView view;
-  UserRecord& u = view.user;
-  u.id = row.Text(0);
-  u.project_id = row.Text(1);
-  u.display_name = row.OptionalText(2);
-  u.profile_image_url = row.OptionalText(3);
-  u.client_metadata_json = row.Text(4);
-  u.client_read_only_metadata_json = row.Text(5);
-  u.server_metadata_json = row.Text(6);
-  u.is_anonymous = row.Bool(7);
-  u.restricted_by_admin = row.Bool(8);
-  u.restricted_by_admin_reason = row.OptionalText(9);
-  u.restricted_by_admin_private_details = row.OptionalText(10);
-  u.selected_team_id = row.OptionalText(11);
-  u.otp_auth_enabled = row.Bool(12);
-  u.passkey_auth_enabled = row.Bool(13);
-  u.external_id = row.OptionalText(14);
-  u.country_code = row.OptionalText(15);
-  u.risk_score_bot = static_cast<int>(row.Int(16));
-  u.risk_score_free_trial_abuse = static_cast<int>(row.Int(17));
-  u.signed_up_at = row.Time(18);
-  u.last_active_at = row.Time(19);
-  view.primary_email = row.OptionalText(20);
-  view.primary_email_verified = row.Bool(21);
-  view.primary_email_auth_enabled = row.Bool(22);
-  view.has_password = row.Bool(23);
-  view.has_totp = row.Bool(24);
-  view.has_oauth_accounts = row.Bool(25);
-  return view;
+// SELECT of a UserView by the user's own columns (WHERE follows).
+const std::string& ViewSelect() {
+  static const std::string* const select = new std::string(
+      absl::StrCat("SELECT ", common::Absl(kUserViewColumns), " FROM users u",
+                   common::Absl(kUserViewPrimaryEmailJoin)));
+  return *select;
 }
 
 absl::Status ValidateUser(const UserRecord& user) {
@@ -118,20 +79,20 @@ absl::StatusOr<UserView> UserRepository::GetOne(
     std::string_view what, std::string_view id) {
   LATCHKEY_ASSIGN_OR_RETURN(SqlResult result, ex_.Execute(sql, params));
   if (result.rows.empty()) return NotFound(what, id);
-  return ReadView(result.rows[0]);
+  return ReadUserView(result.rows[0]);
 }
 
 absl::StatusOr<UserView> UserRepository::Get(std::string_view project_id,
                                              std::string_view user_id) {
-  static const std::string kSql = absl::StrCat(
-      common::Absl(kViewSelect), "WHERE u.project_id = $1 AND u.id = $2");
+  static const std::string kSql =
+      absl::StrCat(ViewSelect(), "WHERE u.project_id = $1 AND u.id = $2");
   return GetOne(kSql, {project_id, user_id}, "user", user_id);
 }
 
 absl::StatusOr<UserView> UserRepository::FindByAuthEmail(
     std::string_view project_id, std::string_view email) {
   static const std::string kSql = absl::StrCat(
-      common::Absl(kViewSelect),
+      ViewSelect(),
       "WHERE u.project_id = $1 AND u.id = (SELECT c.user_id FROM"
       " contact_channels c WHERE c.project_id = $1 AND c.type = 'email'"
       " AND c.value = $2 AND c.used_for_auth = TRUE)");
@@ -140,9 +101,8 @@ absl::StatusOr<UserView> UserRepository::FindByAuthEmail(
 
 absl::StatusOr<UserView> UserRepository::FindByExternalId(
     std::string_view project_id, std::string_view external_id) {
-  static const std::string kSql =
-      absl::StrCat(common::Absl(kViewSelect),
-                   "WHERE u.project_id = $1 AND u.external_id = $2");
+  static const std::string kSql = absl::StrCat(
+      ViewSelect(), "WHERE u.project_id = $1 AND u.external_id = $2");
   return GetOne(kSql, {project_id, external_id}, "user with external id",
                 external_id);
 }
@@ -216,8 +176,8 @@ absl::StatusOr<UserPage> UserRepository::List(std::string_view project_id,
     params.push_back(std::move(p));
     return absl::StrCat("$", params.size());
   };
-  std::string sql = absl::StrCat(common::Absl(kViewSelect),
-                                 "WHERE u.project_id = ", bind(project_id));
+  std::string sql =
+      absl::StrCat(ViewSelect(), "WHERE u.project_id = ", bind(project_id));
   if (!query.include_anonymous)
     absl::StrAppend(&sql, " AND u.is_anonymous = FALSE");
   if (!query.include_restricted_by_admin) {
@@ -261,7 +221,7 @@ absl::StatusOr<UserPage> UserRepository::List(std::string_view project_id,
   UserPage page;
   const size_t limit = static_cast<size_t>(query.limit);
   for (size_t i = 0; i < result.rows.size() && i < limit; ++i) {
-    page.users.push_back(ReadView(result.rows[i]));
+    page.users.push_back(ReadUserView(result.rows[i]));
   }
   if (result.rows.size() > limit) {
     const UserRecord& last = page.users.back().user;

@@ -49,18 +49,10 @@ absl::StatusOr<RefreshOutput> RefreshSession::Run(
       input.project_id, input.refresh_token, config, per_session_limit);
   if (!refreshed.ok()) return refreshed.status();
 
-  absl::StatusOr<storage::UserView> user;
-  absl::Status read = database_.Run([&](storage::Repositories& repos) {
-    user = repos.users().Get(Std(input.project_id), refreshed->session.user_id);
-    return user.status();
-  });
-  // Sessions go with their user (ON DELETE CASCADE); this is a deletion
-  // racing the refresh.
-  if (read.code() == absl::StatusCode::kNotFound) return RefreshTokenNotFound();
-  if (!read.ok()) return read;
-
+  // The user was read with the session (sessions go with their user, ON
+  // DELETE CASCADE: a deleted user's token is not found at all).
   absl::StatusOr<IssuedToken> access = token_issuer_.IssueWithExpiry(
-      SubjectFor(*user, project_config, refreshed->session.id),
+      SubjectFor(refreshed->user, project_config, refreshed->session.id),
       absl::Seconds(project_config.access_token_lifetime_seconds()));
   if (!access.ok()) return access.status();
   return RefreshOutput{std::move(access->token), access->expires_at,

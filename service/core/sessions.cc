@@ -29,6 +29,18 @@ bool Expired(const storage::SessionRecord& session, absl::Time now) {
   return session.expires_at.has_value() && *session.expires_at <= now;
 }
 
+// A session found by `hash` answers a token of `project_id` only when it is
+// of that project and its stored hash matches (compared in constant time).
+absl::Status RequireOwnToken(const storage::SessionRecord& session,
+                             absl::string_view project_id,
+                             const std::string& hash) {
+  if (session.project_id != project_id ||
+      !crypto::ConstantTimeEquals(session.refresh_token_hash, hash)) {
+    return absl::NotFoundError("no such session");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<IssuedSession> SessionManager::Create(
@@ -70,40 +82,59 @@ absl::StatusOr<storage::SessionRecord> SessionManager::FindByToken(
     return session.status();
   });
   if (!status.ok()) return status;
-  if (session->project_id != project_id ||
-      !crypto::ConstantTimeEquals(session->refresh_token_hash, hash)) {
-    return absl::NotFoundError("no such session");
+  if (absl::Status own = RequireOwnToken(*session, project_id, hash);
+      !own.ok()) {
+    return own;
   }
   return session;
+}
+
+absl::StatusOr<storage::SessionWithUser> SessionManager::FindWithUser(
+    absl::string_view project_id, absl::string_view refresh_token) const {
+  const std::string hash = crypto::HashToken(Std(refresh_token));
+  absl::StatusOr<storage::SessionWithUser> found;
+  absl::Status status = database_.Run([&](storage::Repositories& repos) {
+    found = repos.sessions().FindByTokenHashWithUser(hash);
+    return found.status();
+  });
+  if (!status.ok()) return status;
+  if (absl::Status own = RequireOwnToken(found->session, project_id, hash);
+      !own.ok()) {
+    return own;
+  }
+  return found;
 }
 
 absl::StatusOr<RefreshedSession> SessionManager::Refresh(
     absl::string_view project_id, absl::string_view refresh_token,
     const identity::v1::ProjectConfig& config,
     const RefreshAdmission& admit) const {
-  absl::StatusOr<storage::SessionRecord> found =
-      FindByToken(project_id, refresh_token);
-  if (!found.ok()) {
-    return found.status().code() == absl::StatusCode::kNotFound
+  absl::StatusOr<storage::SessionWithUser> found_with_user =
+      FindWithUser(project_id, refresh_token);
+  if (!found_with_user.ok()) {
+    return found_with_user.status().code() == absl::StatusCode::kNotFound
                ? NotFoundOrExpired()
-               : found.status();
+               : found_with_user.status();
   }
+  // Every answer below is a session of this family, so of this user.
+  storage::UserView& user = found_with_user->user;
+  storage::SessionRecord& found = found_with_user->session;
   const absl::Time now = clock_.Now();
-  if (Expired(*found, now)) return NotFoundOrExpired();
+  if (Expired(found, now)) return NotFoundOrExpired();
   if (admit) {
-    if (absl::Status admitted = admit(*found); !admitted.ok()) return admitted;
+    if (absl::Status admitted = admit(found); !admitted.ok()) return admitted;
   }
 
-  if (found->rotated_at.has_value()) {
+  if (found.rotated_at.has_value()) {
     // A replaced token came back: a concurrent refresh (fine, within the
     // grace window) or a stolen token being replayed (revoke everything).
-    if (now - *found->rotated_at <=
+    if (now - *found.rotated_at <=
         absl::Seconds(config.refresh_token_reuse_grace_seconds())) {
-      return LiveSuccessor(*found, refresh_token, config);
+      return LiveSuccessor(found, refresh_token, config, std::move(user));
     }
     absl::Status revoked = database_.Run([&](storage::Repositories& repos) {
       return repos.sessions()
-          .DeleteFamily(found->project_id, found->rotation_family_id)
+          .DeleteFamily(found.project_id, found.rotation_family_id)
           .status();
     });
     if (!revoked.ok()) return revoked;
@@ -111,10 +142,10 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
   }
 
   if (!config.refresh_token_rotation()) {
-    if (!found->last_used_at.has_value() ||
-        now - *found->last_used_at >= kTouchInterval) {
+    if (!found.last_used_at.has_value() ||
+        now - *found.last_used_at >= kTouchInterval) {
       absl::Status touched = database_.Run([&](storage::Repositories& repos) {
-        return repos.sessions().Touch(found->project_id, found->id, now);
+        return repos.sessions().Touch(found.project_id, found.id, now);
       });
       if (!touched.ok() && touched.code() != absl::StatusCode::kNotFound) {
         return touched;
@@ -122,9 +153,9 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
       if (touched.code() == absl::StatusCode::kNotFound) {
         return NotFoundOrExpired();  // revoked meanwhile
       }
-      found->last_used_at = now;
+      found.last_used_at = now;
     }
-    return RefreshedSession{*std::move(found), std::nullopt};
+    return RefreshedSession{std::move(found), std::nullopt, std::move(user)};
   }
 
   // Rotation: the successor replaces this token. Every concurrent refresher
@@ -134,10 +165,10 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
   if (!token.ok()) return token.status();
   absl::StatusOr<std::string> id = crypto::RandomUuidV4();
   if (!id.ok()) return id.status();
-  storage::SessionRecord next = *found;
+  storage::SessionRecord next = found;
   next.id = *id;
   next.refresh_token_hash = crypto::HashToken(*token);
-  next.rotation_counter = found->rotation_counter + 1;
+  next.rotation_counter = found.rotation_counter + 1;
   next.created_at = now;
   next.last_used_at = now;
   next.rotated_at.reset();
@@ -148,21 +179,26 @@ absl::StatusOr<RefreshedSession> SessionManager::Refresh(
   absl::Status rotated =
       database_.RunInTransaction([&](storage::Repositories& repos) {
         absl::Status status =
-            repos.sessions().Rotate(found->project_id, found->id, next, now);
+            repos.sessions().Rotate(found.project_id, found.id, next, now);
         lost = (status.code() == absl::StatusCode::kAborted &&
                 !storage::IsRetryableConflict(status)) ||
                status.code() == absl::StatusCode::kAlreadyExists;
         return status;
       });
-  if (rotated.ok()) return RefreshedSession{std::move(next), *std::move(token)};
-  if (lost) return LiveSuccessor(*found, refresh_token, config);
+  if (rotated.ok()) {
+    return RefreshedSession{std::move(next), *std::move(token),
+                            std::move(user)};
+  }
+  if (lost) {
+    return LiveSuccessor(found, refresh_token, config, std::move(user));
+  }
   if (rotated.code() == absl::StatusCode::kNotFound) return NotFoundOrExpired();
   return rotated;
 }
 
 absl::StatusOr<RefreshedSession> SessionManager::LiveSuccessor(
     const storage::SessionRecord& rotated, absl::string_view refresh_token,
-    const identity::v1::ProjectConfig& config) const {
+    const identity::v1::ProjectConfig& config, storage::UserView user) const {
   // Each step finds the row of the successor of `token`: live, it is the
   // answer; rotated too (within the same window, as it was created by the
   // rotation being forgiven), its own successor is next.
@@ -189,7 +225,8 @@ absl::StatusOr<RefreshedSession> SessionManager::LiveSuccessor(
     if (!successor->rotated_at.has_value()) {
       std::optional<std::string> next;
       if (config.refresh_token_rotation()) next = std::move(token);
-      return RefreshedSession{*std::move(successor), std::move(next)};
+      return RefreshedSession{*std::move(successor), std::move(next),
+                              std::move(user)};
     }
   }
   return NotFoundOrExpired();

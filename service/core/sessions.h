@@ -29,6 +29,8 @@ struct RefreshedSession {
   storage::SessionRecord session;
   // Set when the project rotates refresh tokens: the token to use next.
   std::optional<std::string> next_refresh_token;
+  // The session's user, read in the same statement as the session.
+  storage::UserView user;
 };
 
 // Refresh sessions: opaque 45-character tokens, stored only as hashes,
@@ -88,9 +90,14 @@ class SessionManager {
   static constexpr int kMaxSuccessorSteps = 16;
 
  private:
+  // FindByToken with the session's user, in one statement.
+  absl::StatusOr<storage::SessionWithUser> FindWithUser(
+      absl::string_view project_id, absl::string_view refresh_token) const;
+
+  // `user` is the family's user, handed to the answer.
   absl::StatusOr<RefreshedSession> LiveSuccessor(
       const storage::SessionRecord& rotated, absl::string_view refresh_token,
-      const identity::v1::ProjectConfig& config) const;
+      const identity::v1::ProjectConfig& config, storage::UserView user) const;
 
   storage::Database& database_;
   const common::Clock& clock_;

@@ -79,6 +79,64 @@ TEST_P(SessionRepositoryTest, CreateThenFindByTokenHashRoundTrips) {
   EXPECT_EQ(by_id->refresh_token_hash, "hash-1");
 }
 
+TEST_P(SessionRepositoryTest, FindByTokenHashWithUserReadsTheSessionsUser) {
+  AddEmail("p", Uuid(2), "two@example.com");
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.credentials().SetPassword(
+                    "p", {Uuid(2), "$argon2id$...", "argon2id", T(3)});
+              }).ok());
+  SessionRecord s = MakeSession("s2", Uuid(2), "hash-2", T(10));
+  s.last_used_at = T(11);
+  ASSERT_TRUE(Create(s).ok());
+  ASSERT_TRUE(Create(MakeSession("s1", Uuid(1), "hash-1", T(10))).ok());
+  auto found = Call([&](Repositories& r) {
+    return r.sessions().FindByTokenHashWithUser("hash-2");
+  });
+  ASSERT_TRUE(found.ok()) << found.status();
+  // The session, column for column as FindByTokenHash reads it...
+  auto alone = Call(
+      [&](Repositories& r) { return r.sessions().FindByTokenHash("hash-2"); });
+  ASSERT_TRUE(alone.ok());
+  EXPECT_EQ(found->session.id, "s2");
+  EXPECT_EQ(found->session.user_id, Uuid(2));
+  EXPECT_EQ(found->session.refresh_token_hash, alone->refresh_token_hash);
+  EXPECT_EQ(found->session.rotation_family_id, alone->rotation_family_id);
+  EXPECT_EQ(found->session.created_at, alone->created_at);
+  EXPECT_EQ(found->session.last_used_at, T(11));
+  EXPECT_EQ(found->session.expires_at, alone->expires_at);
+  EXPECT_EQ(found->session.rotated_at, std::nullopt);
+  // ...and its user as the users repository reads it.
+  auto user =
+      Call([&](Repositories& r) { return r.users().Get("p", Uuid(2)); });
+  ASSERT_TRUE(user.ok());
+  EXPECT_EQ(found->user.user.id, Uuid(2));
+  EXPECT_EQ(found->user.user.project_id, "p");
+  EXPECT_EQ(found->user.user.signed_up_at, user->user.signed_up_at);
+  EXPECT_EQ(found->user.user.client_metadata_json,
+            user->user.client_metadata_json);
+  EXPECT_EQ(found->user.primary_email, "two@example.com");
+  EXPECT_TRUE(found->user.primary_email_auth_enabled);
+  EXPECT_TRUE(found->user.has_password);
+  EXPECT_FALSE(found->user.has_totp);
+
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.sessions().FindByTokenHashWithUser("nope");
+            })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  // Deleting the user takes its sessions along: nothing is found then.
+  ASSERT_TRUE(Call([&](Repositories& r) {
+                return r.users().Delete("p", Uuid(2));
+              }).ok());
+  EXPECT_EQ(Call([&](Repositories& r) {
+              return r.sessions().FindByTokenHashWithUser("hash-2");
+            })
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_P(SessionRepositoryTest, UnknownTokenAndSessionAreNotFound) {
   EXPECT_EQ(Call([&](Repositories& r) {
               return r.sessions().FindByTokenHash("nope");
