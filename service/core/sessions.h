@@ -90,7 +90,7 @@ class SessionManager {
   static constexpr int kMaxSuccessorSteps = 16;
 
  private:
-  // FindByToken with the session's user, in one statement.
+  // FindByToken with the session's user, read in the same statement.
   absl::StatusOr<storage::SessionWithUser> FindWithUser(
       absl::string_view project_id, absl::string_view refresh_token) const;
 
