@@ -66,15 +66,6 @@ absl::StatusOr<SessionRecord> SessionRepository::Get(
                  session_id);
 }
 
-absl::StatusOr<SessionRecord> SessionRepository::FindByTokenHash(
-    std::string_view token_hash) {
-  // The hash itself is not echoed into errors.
-  return ReadOne(ex_.Execute("SELECT " LK_SESSION_COLUMNS " FROM sessions"
-                             " WHERE refresh_token_hash = $1",
-                             {token_hash}),
-                 "with this refresh token");
-}
-
 absl::StatusOr<SessionWithUser> SessionRepository::FindByTokenHashWithUser(
     std::string_view token_hash) {
   static const std::string* const kSql = new std::string(
@@ -86,6 +77,7 @@ absl::StatusOr<SessionWithUser> SessionRepository::FindByTokenHashWithUser(
                    "WHERE s.refresh_token_hash = $1"));
   LATCHKEY_ASSIGN_OR_RETURN(SqlResult result, ex_.Execute(*kSql, {token_hash}));
   // Sessions go with their user (ON DELETE CASCADE): no row is no session.
+  // The hash itself is not echoed into errors.
   if (result.rows.empty())
     return NotFound("session", "with this refresh token");
   const SqlRow& row = result.rows[0];

@@ -35,12 +35,10 @@ class SessionRepository {
                                     std::string_view session_id);
 
   // The session whose refresh token hashes to `token_hash`, in any project
-  // (the caller compares project_id), or NOT_FOUND. Rotated and expired
-  // sessions are returned too, so reuse can be detected.
-  absl::StatusOr<SessionRecord> FindByTokenHash(std::string_view token_hash);
-
-  // The same, with the session's user, in one statement: a refresh needs
-  // both, and on PostgreSQL each statement is a round trip.
+  // (the caller compares project_id), with its user, in one statement (a
+  // refresh needs both; on PostgreSQL each statement is a round trip), or
+  // NOT_FOUND. Rotated and expired sessions are returned too, so reuse can
+  // be detected.
   absl::StatusOr<SessionWithUser> FindByTokenHashWithUser(
       std::string_view token_hash);
 

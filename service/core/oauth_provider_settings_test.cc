@@ -76,6 +76,10 @@ TEST_F(OAuthProviderSettingsTest, AWriteIsSeenByTheDirectoryAtOnce) {
   ASSERT_TRUE(first.ok());
   ASSERT_EQ((*first)->oauth_providers.size(), 1u);
   EXPECT_EQ((*first)->oauth_providers[0].provider_id, "google");
+  // Stored sealed, and not copied into the snapshot every call shares.
+  ASSERT_TRUE((*listed)[0].client_secret_encrypted.has_value());
+  EXPECT_FALSE(
+      (*first)->oauth_providers[0].client_secret_encrypted.has_value());
   ASSERT_TRUE(settings_->Delete(kProject, "google").ok());
   auto second = directory_->Get(kProject);
   ASSERT_TRUE(second.ok());

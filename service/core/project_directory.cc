@@ -72,6 +72,11 @@ absl::StatusOr<std::shared_ptr<const ProjectSnapshot>> ProjectDirectory::Load(
     auto providers = repos.oauth_providers().List(project_id);
     if (!providers.ok()) return providers.status();
     snapshot->oauth_providers = *std::move(providers);
+    // Every call's context shares the snapshot, and the shown config needs
+    // no client secret: the sealed secrets stay in the database.
+    for (storage::OAuthProviderRecord& provider : snapshot->oauth_providers) {
+      provider.client_secret_encrypted.reset();
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

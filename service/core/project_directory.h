@@ -24,7 +24,8 @@ struct ProjectSnapshot {
   identity::v1::ProjectConfig config;
   // Its OAuth provider settings, read with it: the project's shown
   // configuration lists them, and `GET /projects/current`, which every
-  // client app calls when it loads, then needs no read of its own.
+  // client app calls when it loads, then needs no read of its own. Without
+  // the sealed client secrets (sign-in reads those from the database).
   std::vector<storage::OAuthProviderRecord> oauth_providers;
 };
 
