@@ -199,7 +199,7 @@ std::vector<Measurement> RunBackend(Database& db, int users, int ops,
            return r.sessions().Create(NewSession(n, random_user()));
          });
        }},
-      {"look up session (and its user) by token hash",
+      {"look up session+user by hash",
        [&](int, int) {
          return db.Run([&](Repositories& r) {
            return r.sessions()
