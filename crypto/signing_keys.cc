@@ -18,6 +18,7 @@
 #include "crypto/ecdsa_der.h"
 #include "crypto/encoding.h"
 #include "crypto/hashing.h"
+#include "crypto/p256_fixed_key_verifier.h"
 #include "crypto/strict_json.h"
 
 namespace latchkey::crypto {
@@ -208,23 +209,46 @@ struct SigningKey::Pkey {
   mutable std::vector<EVP_PKEY_CTX*> verify_pool;
 };
 
+bool PrecomputedTableBudget::TryAcquire() {
+  size_t used = in_use_.load(std::memory_order_relaxed);
+  while (used < max_tables_) {
+    if (in_use_.compare_exchange_weak(used, used + 1,
+                                      std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void PrecomputedTableBudget::Release() {
+  in_use_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 SigningKey::SigningKey(std::unique_ptr<Pkey> pkey, std::string kid,
                        std::string audience, KeyScheme scheme,
                        SecretGeneration generation, std::string x,
-                       std::string y)
+                       std::string y,
+                       std::shared_ptr<PrecomputedTableBudget> table_budget)
     : pkey_(std::move(pkey)),
       kid_(std::move(kid)),
       audience_(std::move(audience)),
       scheme_(scheme),
       generation_(generation),
       x_(std::move(x)),
-      y_(std::move(y)) {}
+      y_(std::move(y)),
+      table_budget_(std::move(table_budget)) {}
 
-SigningKey::~SigningKey() = default;
+SigningKey::~SigningKey() {
+  if (const P256FixedKeyVerifier* table = table_.load()) {
+    delete table;
+    table_budget_->Release();
+  }
+}
 
 absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Create(
     const DerivedKeyMaterial& material, std::string audience, KeyScheme scheme,
-    SecretGeneration generation) {
+    SecretGeneration generation,
+    std::shared_ptr<PrecomputedTableBudget> table_budget) {
   if (material.private_scalar.size() != kCoordinateSize) {
     return absl::InvalidArgumentError("private scalar must be 32 bytes");
   }
@@ -290,9 +314,9 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Create(
     return OpenSslError("EVP_PKEY_fromdata");
   }
   auto pkey = std::make_unique<Pkey>(raw_pkey);
-  return std::unique_ptr<SigningKey>(
-      new SigningKey(std::move(pkey), material.kid, std::move(audience), scheme,
-                     generation, std::move(x_bytes), std::move(y_bytes)));
+  return std::unique_ptr<SigningKey>(new SigningKey(
+      std::move(pkey), material.kid, std::move(audience), scheme, generation,
+      std::move(x_bytes), std::move(y_bytes), std::move(table_budget)));
 }
 
 absl::StatusOr<std::string> SigningKey::SignEs256(
@@ -320,14 +344,21 @@ absl::Status SigningKey::VerifyEs256(std::string_view message,
   if (signature.size() != kEcdsaP256RawSize) {
     return absl::UnauthenticatedError("ES256 signature must be 64 bytes");
   }
+  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(message);
+  const auto* raw = reinterpret_cast<const uint8_t*>(signature.data());
+  if (const P256FixedKeyVerifier* table =
+          table_.load(std::memory_order_acquire)) {
+    if (!table->Verify(digest.data(), raw)) {
+      return absl::UnauthenticatedError("ES256 signature does not verify");
+    }
+    return absl::OkStatus();
+  }
   // The same DER i2d_ECDSA_SIG would write; r or s out of range (zero, or
   // not below the group order) is left for EVP_PKEY_verify to refuse.
   uint8_t der[kEcdsaP256MaxDerSize];
-  const size_t der_len =
-      EcdsaRawToDer(reinterpret_cast<const uint8_t*>(signature.data()), der);
+  const size_t der_len = EcdsaRawToDer(raw, der);
   PkeyCtxPtr ctx = pkey_->Borrow(/*sign=*/false);
   if (!ctx) return OpenSslError("ECDSA verify setup");
-  const std::array<unsigned char, kSha256Size> digest = Sha256Digest(message);
   // 1 is a valid signature; 0 is a wrong one, and a negative value is a
   // malformed one (e.g. r = 0). Only 1 passes. A refusal leaves the context
   // as it was, so it goes back to the pool either way.
@@ -338,7 +369,31 @@ absl::Status SigningKey::VerifyEs256(std::string_view message,
     ERR_clear_error();
     return absl::UnauthenticatedError("ES256 signature does not verify");
   }
+  CountVerification();
   return absl::OkStatus();
+}
+
+void SigningKey::CountVerification() const {
+  if (table_budget_ == nullptr ||
+      verifications_.load(std::memory_order_relaxed) >=
+          kVerificationsBeforeTable) {
+    return;
+  }
+  // Exactly one call sees the count reach the threshold, so at most one
+  // thread builds the table and table_ is written at most once.
+  if (verifications_.fetch_add(1, std::memory_order_relaxed) + 1 !=
+      kVerificationsBeforeTable) {
+    return;
+  }
+  if (!table_budget_->TryAcquire()) return;  // Others use the room.
+  auto table = P256FixedKeyVerifier::Create(x_, y_);
+  if (!table.ok()) {
+    // OpenSSL without the precomputation API, or out of memory: keep
+    // verifying through EVP, which is correct, only slower.
+    table_budget_->Release();
+    return;
+  }
+  table_.store(table->release(), std::memory_order_release);
 }
 
 const SigningKey* AudienceKeys::FindByKid(std::string_view kid) const {
@@ -379,7 +434,8 @@ absl::StatusOr<std::shared_ptr<const AudienceKeys>> KeyRing::Derive(
                                 DeriveKeyMaterial(*secret, audience, scheme));
       LATCHKEY_ASSIGN_OR_RETURN(
           std::unique_ptr<SigningKey> key,
-          SigningKey::Create(material, keys->audience, scheme, generation));
+          SigningKey::Create(material, keys->audience, scheme, generation,
+                             table_budget_));
       keys->keys.push_back(std::move(key));
     }
   }

@@ -155,6 +155,141 @@ TEST_F(SignatureTest, ConcurrentSignAndVerifyStayCorrect) {
   for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
 }
 
+// A key that verifies often builds a table of multiples of its public key
+// and verifies with it; the answers must not change.
+class PrecomputedTableTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SigningKey> NewKey(
+      std::shared_ptr<PrecomputedTableBudget> budget,
+      const char* audience = "internal") {
+    auto m = DeriveKeyMaterial(kSecret, audience, KeyScheme::kLegacy);
+    EXPECT_TRUE(m.ok());
+    auto key = SigningKey::Create(*m, audience, KeyScheme::kLegacy,
+                                  SecretGeneration::kCurrent, budget);
+    EXPECT_TRUE(key.ok());
+    return *std::move(key);
+  }
+
+  // Verifies `n` genuine signatures with `key`.
+  static void VerifyGenuine(const SigningKey& key, uint64_t n) {
+    const std::string sig = *key.SignEs256("warm");
+    for (uint64_t i = 0; i < n; ++i)
+      ASSERT_TRUE(key.VerifyEs256("warm", sig).ok());
+  }
+};
+
+TEST_F(PrecomputedTableTest, BuiltAfterEnoughGenuineVerificationsAndAgrees) {
+  auto budget = std::make_shared<PrecomputedTableBudget>(4);
+  auto key = NewKey(budget);
+  VerifyGenuine(*key, SigningKey::kVerificationsBeforeTable - 1);
+  EXPECT_FALSE(key->has_precomputed_table());
+  VerifyGenuine(*key, 1);
+  EXPECT_TRUE(key->has_precomputed_table());
+  EXPECT_EQ(budget->in_use(), 1u);
+
+  // Same verdicts as before: our signatures, another library's, tampering.
+  std::string sig = *key->SignEs256("hello");
+  EXPECT_TRUE(key->VerifyEs256("hello", sig).ok());
+  EXPECT_EQ(key->VerifyEs256("hellO", sig).code(),
+            StatusCode::kUnauthenticated);
+  for (size_t i : {0u, 31u, 32u, 63u}) {
+    std::string bad = sig;
+    bad[i] ^= 1;
+    EXPECT_EQ(key->VerifyEs256("hello", bad).code(),
+              StatusCode::kUnauthenticated)
+        << i;
+  }
+  auto interop = Base64UrlDecode(
+      "zV4CBZJEvbbgY2OwzFuNlBBI9BEJpZ_0nv8xfq5bDrlDTyd7nsDLTDfOF5AijgYzG8DSTpm"
+      "raw4lZ-NFXSljPA");
+  ASSERT_TRUE(interop.ok());
+  EXPECT_TRUE(key->VerifyEs256("latchkey interop message", *interop).ok());
+  EXPECT_EQ(key->VerifyEs256("hello", std::string(64, '\0')).code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(key->VerifyEs256("hello", std::string(64, '\xff')).code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(key->VerifyEs256("hello", sig.substr(0, 63)).code(),
+            StatusCode::kUnauthenticated);
+
+  key.reset();
+  EXPECT_EQ(budget->in_use(), 0u);  // The key's place is free again.
+}
+
+TEST_F(PrecomputedTableTest, FailedVerificationsDoNotCount) {
+  auto budget = std::make_shared<PrecomputedTableBudget>(4);
+  auto key = NewKey(budget);
+  std::string sig = *key->SignEs256("hello");
+  sig[5] ^= 1;
+  for (uint64_t i = 0; i < 2 * SigningKey::kVerificationsBeforeTable; ++i) {
+    ASSERT_FALSE(key->VerifyEs256("hello", sig).ok());
+  }
+  EXPECT_FALSE(key->has_precomputed_table());
+  EXPECT_EQ(budget->in_use(), 0u);
+}
+
+TEST_F(PrecomputedTableTest, BudgetBoundsTheTables) {
+  auto budget = std::make_shared<PrecomputedTableBudget>(1);
+  auto first = NewKey(budget, "internal");
+  auto second = NewKey(budget, "internal:anon");
+  VerifyGenuine(*first, SigningKey::kVerificationsBeforeTable);
+  VerifyGenuine(*second, SigningKey::kVerificationsBeforeTable);
+  EXPECT_TRUE(first->has_precomputed_table());
+  EXPECT_FALSE(second->has_precomputed_table());
+  EXPECT_EQ(budget->in_use(), 1u);
+  // Without a table the second key still verifies, through OpenSSL.
+  std::string sig = *second->SignEs256("x");
+  EXPECT_TRUE(second->VerifyEs256("x", sig).ok());
+  EXPECT_FALSE(second->VerifyEs256("y", sig).ok());
+}
+
+TEST_F(PrecomputedTableTest, NoBudgetMeansNoTable) {
+  auto key = NewKey(nullptr);
+  VerifyGenuine(*key, 2 * SigningKey::kVerificationsBeforeTable);
+  EXPECT_FALSE(key->has_precomputed_table());
+}
+
+TEST_F(PrecomputedTableTest, KeyRingKeysShareTheRingsBudget) {
+  KeyRing::Options options;
+  options.current_secret = kSecret;
+  options.max_precomputed_tables = 1;
+  auto ring = KeyRing::Create(options);
+  ASSERT_TRUE(ring.ok());
+  auto internal = (*ring)->KeysFor("internal");
+  auto anon = (*ring)->KeysFor("internal:anon");
+  ASSERT_TRUE(internal.ok() && anon.ok());
+  VerifyGenuine((*internal)->signer(), SigningKey::kVerificationsBeforeTable);
+  VerifyGenuine((*anon)->signer(), SigningKey::kVerificationsBeforeTable);
+  EXPECT_TRUE((*internal)->signer().has_precomputed_table());
+  EXPECT_FALSE((*anon)->signer().has_precomputed_table());
+}
+
+// Threads verify the same key while the count crosses the threshold: one
+// builds the table, the others keep verifying (through OpenSSL or the new
+// table) and every answer stays right. Run under TSan in CI's sanitizer job.
+TEST_F(PrecomputedTableTest, ConcurrentVerificationsAcrossTheSwitch) {
+  auto budget = std::make_shared<PrecomputedTableBudget>(4);
+  auto key = NewKey(budget);
+  const std::string sig = *key->SignEs256("shared");
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 40;  // 320 in all, well past the threshold.
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kRounds; ++i) {
+        if (!key->VerifyEs256("shared", sig).ok() ||
+            key->VerifyEs256("shareD", sig).ok()) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+  EXPECT_TRUE(key->has_precomputed_table());
+  EXPECT_EQ(budget->in_use(), 1u);
+}
+
 TEST(ServerSecretTest, ValidatesAlphabetAndLength) {
   EXPECT_TRUE(ValidateServerSecret(kSecret).ok());
   EXPECT_TRUE(ValidateServerSecret(std::string(kSecret) + "=").ok());

@@ -54,6 +54,7 @@ rows = [
     ("sign, bare signature", "BM_Es256SignRaw", sign),
     ("sign, whole access token", "BM_JwtSign", sign),
     ("verify, bare signature", "BM_Es256VerifyRaw", verify),
+    ("verify, bare, no key table", "BM_Es256VerifyRawWithoutTable", verify),
     ("verify, whole access token", "BM_JwtVerify", verify),
 ]
 for label, name, reference in rows:
