@@ -265,7 +265,7 @@ TEST_F(PrecomputedTableTest, KeyRingKeysShareTheRingsBudget) {
 
 // Threads verify the same key while the count crosses the threshold: one
 // builds the table, the others keep verifying (through OpenSSL or the new
-// table) and every answer stays right. Run under TSan in CI's sanitizer job.
+// table) and every answer stays right. Run it under --config=tsan too.
 TEST_F(PrecomputedTableTest, ConcurrentVerificationsAcrossTheSwitch) {
   auto budget = std::make_shared<PrecomputedTableBudget>(4);
   auto key = NewKey(budget);

@@ -236,7 +236,12 @@ AccessTokenVerifier::VerifyForNamedProject(absl::string_view token,
 }
 
 std::string AccessTokenVerifier::CacheKeyOf(absl::string_view token) const {
-  if (cache_ == nullptr || token.size() > crypto::kMaxJwtSize) return "";
+  // No cache, no key: hashing every token for a disabled cache would be
+  // pure cost (--token_cache_entries=0).
+  if (cache_ == nullptr || !cache_->enabled() ||
+      token.size() > crypto::kMaxJwtSize) {
+    return "";
+  }
   return VerifiedTokenCache::KeyOf(Std(token));
 }
 

@@ -70,6 +70,10 @@ class VerifiedTokenCache {
   // Forgets every token signed by `kid` (its key left the key set).
   void DropKid(absl::string_view kid);
 
+  // False when built with max_entries or max_bytes 0: nothing is kept, so
+  // callers need not compute keys.
+  bool enabled() const { return !shards_.empty(); }
+
   struct Stats {
     uint64_t hits = 0;
     uint64_t misses = 0;

@@ -176,9 +176,12 @@ TEST(VerifiedTokenCacheTest, ASlotEmptiedByDropKidIsReusedBeforeEvicting) {
 
 TEST(VerifiedTokenCacheTest, ZeroEntriesDisablesIt) {
   VerifiedTokenCache cache({.max_entries = 0});
+  EXPECT_FALSE(cache.enabled());
   cache.Insert("k", Token("u"), kNow);
   EXPECT_EQ(cache.Find("k", kNow), nullptr);
   EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_FALSE(VerifiedTokenCache({.max_bytes = 0}).enabled());
+  EXPECT_TRUE(VerifiedTokenCache({.max_entries = 1}).enabled());
 }
 
 // Many threads inserting, hitting and dropping at once: every hit must be
