@@ -58,7 +58,10 @@ def main():
             return
         for r in (measured, reference):
             if isinstance(r, dict) and r["errors"]:
-                failed.append(f"{what} ({backend})")
+                # What went wrong, so that a failed run can be told from a
+                # stalled host (timeouts) or a refusal (status codes).
+                failed.append(f"{what} ({backend}): {r['errors']} errors"
+                              + (f" ({r['error_codes']})" if r.get("error_codes") else ""))
         rows.append((what, backend, measured, reference_name, reference, target, names))
 
     backends = [b for b in ("sqlite", "postgres") if run(f"{b}_empty") is not None]
@@ -123,7 +126,7 @@ def main():
         print(f"{'server RSS, idle / after the runs':38s} {b:8s} {idle:6d} MiB / {end} MiB   "
               f"targets <=25 / <=80: {'ok' if idle <= 25 and end <= 80 else 'MISSED'}")
     if failed:
-        sys.exit("some calls failed, so these figures are not comparable: " + ", ".join(failed))
+        sys.exit("some calls failed, so these figures are not comparable: " + "; ".join(failed))
 
 
 if __name__ == "__main__":
