@@ -2,6 +2,7 @@
 #define CRYPTO_OPENSSL_PTRS_H_
 
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -33,6 +34,15 @@ struct ParamFree {
 struct SigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
+struct BnCtxFree {
+  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
+};
+struct EcGroupFree {
+  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
+};
+struct EcPointFree {
+  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
+};
 
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
@@ -41,6 +51,9 @@ using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using BldPtr = std::unique_ptr<OSSL_PARAM_BLD, BldFree>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
 using SigPtr = std::unique_ptr<ECDSA_SIG, SigFree>;
+using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
+using EcGroupPtr = std::unique_ptr<EC_GROUP, EcGroupFree>;
+using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;
 
 }  // namespace latchkey::crypto::openssl
 

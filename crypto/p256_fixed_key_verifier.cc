@@ -17,25 +17,15 @@
 #include <string>
 #include <utility>
 
+#include "crypto/openssl_ptrs.h"
+
 namespace latchkey::crypto {
 namespace {
 
-struct BnCtxFree {
-  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
-};
-struct EcGroupFree {
-  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
-};
-struct EcPointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
-struct BnFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BnCtxPtr = std::unique_ptr<BN_CTX, BnCtxFree>;
-using EcGroupPtr = std::unique_ptr<EC_GROUP, EcGroupFree>;
-using EcPointPtr = std::unique_ptr<EC_POINT, EcPointFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using openssl::BnCtxPtr;
+using openssl::BnPtr;
+using openssl::EcGroupPtr;
+using openssl::EcPointPtr;
 
 absl::Status OpenSslError(std::string_view what) {
   ERR_clear_error();

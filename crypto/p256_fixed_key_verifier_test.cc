@@ -12,10 +12,10 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "crypto/concurrent_rounds.h"
 #include "crypto/ecdsa_der.h"
 #include "crypto/openssl_ptrs.h"
 #include "gtest/gtest.h"
@@ -24,22 +24,15 @@ namespace latchkey::crypto {
 namespace {
 
 using ::absl::StatusCode;
+using openssl::BnCtxPtr;
 using openssl::BnPtr;
+using openssl::EcGroupPtr;
+using openssl::EcPointPtr;
 using openssl::PkeyCtxPtr;
 using openssl::PkeyPtr;
 
 using Digest = std::array<uint8_t, 32>;
 using Signature = std::array<uint8_t, 64>;
-
-struct BnCtxFree {
-  void operator()(BN_CTX* p) const { BN_CTX_free(p); }
-};
-struct GroupFree {
-  void operator()(EC_GROUP* p) const { EC_GROUP_free(p); }
-};
-struct PointFree {
-  void operator()(EC_POINT* p) const { EC_POINT_free(p); }
-};
 
 std::string Bytes32(const BIGNUM* bn) {
   std::string out(32, '\0');
@@ -131,9 +124,29 @@ Signature WithR(const Signature& sig, const BIGNUM* r) {
   return out;
 }
 
-TEST(P256FixedKeyVerifierTest, AgreesWithOpenSslOnGenuineAndTamperedInput) {
+// One fresh key and its verifier per test.
+class P256FixedKeyVerifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    verifier_ = key_.Verifier();
+    ASSERT_NE(verifier_, nullptr);
+  }
+
+  // Our verifier and OpenSSL both give `expected` for (digest, sig).
+  void ExpectVerdict(bool expected, const Digest& digest,
+                     const Signature& sig) const {
+    EXPECT_EQ(verifier_->Verify(digest.data(), sig.data()), expected);
+    EXPECT_EQ(key_.OpenSslVerifies(digest, sig), expected);
+  }
+
+  TestKey key_;
+  std::unique_ptr<P256FixedKeyVerifier> verifier_;
+};
+
+TEST(P256FixedKeyVerifierManyKeysTest,
+     AgreesWithOpenSslOnGenuineAndTamperedInput) {
   for (int k = 0; k < 8; ++k) {
-    TestKey key;
+    const TestKey key;
     auto verifier = key.Verifier();
     ASSERT_NE(verifier, nullptr);
     for (int i = 0; i < 16; ++i) {
@@ -155,38 +168,26 @@ TEST(P256FixedKeyVerifierTest, AgreesWithOpenSslOnGenuineAndTamperedInput) {
   }
 }
 
-TEST(P256FixedKeyVerifierTest, AnotherKeysSignatureIsRejected) {
-  TestKey key, other;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
-  Digest digest = RandomDigest();
-  Signature sig = other.Sign(digest);
-  EXPECT_FALSE(verifier->Verify(digest.data(), sig.data()));
-  EXPECT_FALSE(key.OpenSslVerifies(digest, sig));
+TEST_F(P256FixedKeyVerifierTest, AnotherKeysSignatureIsRejected) {
+  const TestKey other;
+  const Digest digest = RandomDigest();
+  ExpectVerdict(false, digest, other.Sign(digest));
 }
 
 // ECDSA signatures are malleable: (r, n - s) verifies too. JWS does not
 // forbid it and OpenSSL accepts it, so the two must agree.
-TEST(P256FixedKeyVerifierTest, HighSIsAcceptedAsOpenSslAcceptsIt) {
-  TestKey key;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
-  Digest digest = RandomDigest();
-  Signature sig = key.Sign(digest);
+TEST_F(P256FixedKeyVerifierTest, HighSIsAcceptedAsOpenSslAcceptsIt) {
+  const Digest digest = RandomDigest();
+  const Signature sig = key_.Sign(digest);
   BnPtr s = Bn(sig.data() + 32);
   BnPtr flipped(BN_new());
   ASSERT_EQ(BN_sub(flipped.get(), Order(), s.get()), 1);
-  Signature high = WithS(sig, flipped.get());
-  EXPECT_TRUE(key.OpenSslVerifies(digest, high));
-  EXPECT_TRUE(verifier->Verify(digest.data(), high.data()));
+  ExpectVerdict(true, digest, WithS(sig, flipped.get()));
 }
 
-TEST(P256FixedKeyVerifierTest, RAndSOutsideOneToOrderAreRejected) {
-  TestKey key;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
-  Digest digest = RandomDigest();
-  Signature sig = key.Sign(digest);
+TEST_F(P256FixedKeyVerifierTest, RAndSOutsideOneToOrderAreRejected) {
+  const Digest digest = RandomDigest();
+  const Signature sig = key_.Sign(digest);
   BnPtr zero(BN_new());
   BN_zero(zero.get());
   BnPtr order_plus_one(BN_dup(Order()));
@@ -196,43 +197,31 @@ TEST(P256FixedKeyVerifierTest, RAndSOutsideOneToOrderAreRejected) {
   ASSERT_EQ(BN_sub_word(all_ones.get(), 1), 1);
   for (const BIGNUM* bad : std::initializer_list<const BIGNUM*>{
            zero.get(), Order(), order_plus_one.get(), all_ones.get()}) {
-    Signature bad_r = WithR(sig, bad);
-    Signature bad_s = WithS(sig, bad);
-    EXPECT_FALSE(verifier->Verify(digest.data(), bad_r.data()));
-    EXPECT_FALSE(verifier->Verify(digest.data(), bad_s.data()));
-    EXPECT_FALSE(key.OpenSslVerifies(digest, bad_r));
-    EXPECT_FALSE(key.OpenSslVerifies(digest, bad_s));
+    ExpectVerdict(false, digest, WithR(sig, bad));
+    ExpectVerdict(false, digest, WithS(sig, bad));
   }
 }
 
 // A digest of 0, or of n itself, makes u1 = e/s zero mod n: the G part of
 // the sum is the point at infinity. OpenSSL signs and verifies these; so
 // must we.
-TEST(P256FixedKeyVerifierTest, DigestThatIsZeroModOrderVerifies) {
-  TestKey key;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
+TEST_F(P256FixedKeyVerifierTest, DigestThatIsZeroModOrderVerifies) {
   Digest zero{};
   Digest order{};
   ASSERT_EQ(BN_bn2binpad(Order(), order.data(), 32), 32);
   for (const Digest& digest : {zero, order}) {
-    Signature sig = key.Sign(digest);
-    EXPECT_TRUE(key.OpenSslVerifies(digest, sig));
-    EXPECT_TRUE(verifier->Verify(digest.data(), sig.data()));
+    ExpectVerdict(true, digest, key_.Sign(digest));
   }
 }
 
 // With the private key d we can pick r = -e/d (mod n): then
 // u1*G + u2*Q = (e + r*d)/s * G is the point at infinity, which has no x
 // coordinate, and the signature must fail (as it does in OpenSSL).
-TEST(P256FixedKeyVerifierTest, SumAtInfinityIsRejected) {
-  TestKey key;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
-  std::unique_ptr<BN_CTX, BnCtxFree> ctx(BN_CTX_new());
+TEST_F(P256FixedKeyVerifierTest, SumAtInfinityIsRejected) {
+  BnCtxPtr ctx(BN_CTX_new());
   Digest digest = RandomDigest();
   BnPtr e = Bn(digest.data());
-  BnPtr d_inverse(BN_mod_inverse(nullptr, key.d.get(), Order(), ctx.get()));
+  BnPtr d_inverse(BN_mod_inverse(nullptr, key_.d.get(), Order(), ctx.get()));
   ASSERT_NE(d_inverse, nullptr);
   BnPtr r(BN_new());
   ASSERT_EQ(BN_mod_mul(r.get(), e.get(), d_inverse.get(), Order(), ctx.get()),
@@ -245,11 +234,10 @@ TEST(P256FixedKeyVerifierTest, SumAtInfinityIsRejected) {
   sig = WithS(WithR(sig, r.get()), s.get());
 
   // The construction really lands on infinity: check with OpenSSL's points.
-  std::unique_ptr<EC_GROUP, GroupFree> group(
-      EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
-  std::unique_ptr<EC_POINT, PointFree> q(EC_POINT_new(group.get()));
-  std::unique_ptr<EC_POINT, PointFree> sum(EC_POINT_new(group.get()));
-  ASSERT_EQ(EC_POINT_mul(group.get(), q.get(), key.d.get(), nullptr, nullptr,
+  EcGroupPtr group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1));
+  EcPointPtr q(EC_POINT_new(group.get()));
+  EcPointPtr sum(EC_POINT_new(group.get()));
+  ASSERT_EQ(EC_POINT_mul(group.get(), q.get(), key_.d.get(), nullptr, nullptr,
                          ctx.get()),
             1);
   ASSERT_EQ(EC_POINT_mul(group.get(), sum.get(), e.get(), q.get(), r.get(),
@@ -257,12 +245,11 @@ TEST(P256FixedKeyVerifierTest, SumAtInfinityIsRejected) {
             1);  // e*G + r*Q = (e + r*d)*G
   ASSERT_EQ(EC_POINT_is_at_infinity(group.get(), sum.get()), 1);
 
-  EXPECT_FALSE(verifier->Verify(digest.data(), sig.data()));
-  EXPECT_FALSE(key.OpenSslVerifies(digest, sig));
+  ExpectVerdict(false, digest, sig);
 }
 
-TEST(P256FixedKeyVerifierTest, BadPublicKeysAreRejected) {
-  TestKey key;
+TEST_F(P256FixedKeyVerifierTest, BadPublicKeysAreRejected) {
+  const TestKey& key = key_;
   EXPECT_EQ(
       P256FixedKeyVerifier::Create(key.x.substr(1), key.y).status().code(),
       StatusCode::kInvalidArgument);
@@ -281,33 +268,23 @@ TEST(P256FixedKeyVerifierTest, BadPublicKeysAreRejected) {
 
 // One verifier shared by many threads (each with its own BN_CTX) must give
 // every thread the right answers.
-TEST(P256FixedKeyVerifierTest, ConcurrentVerificationsStayCorrect) {
-  TestKey key;
-  auto verifier = key.Verifier();
-  ASSERT_NE(verifier, nullptr);
-  constexpr int kThreads = 8;
+TEST_F(P256FixedKeyVerifierTest, ConcurrentVerificationsStayCorrect) {
   constexpr int kRounds = 25;
   std::vector<Digest> digests;
   std::vector<Signature> sigs;
+  digests.reserve(kRounds);
+  sigs.reserve(kRounds);
   for (int i = 0; i < kRounds; ++i) {
     digests.push_back(RandomDigest());
-    sigs.push_back(key.Sign(digests.back()));
+    sigs.push_back(key_.Sign(digests.back()));
   }
-  std::vector<int> failures(kThreads, 0);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kRounds; ++i) {
+  const std::vector<int> failures = testing::FailuresPerThread(
+      /*threads=*/8, kRounds, [&](int, int i) {
         const Signature& other = sigs[(i + 1) % kRounds];
-        if (!verifier->Verify(digests[i].data(), sigs[i].data()) ||
-            verifier->Verify(digests[i].data(), other.data())) {
-          ++failures[t];
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+        return verifier_->Verify(digests[i].data(), sigs[i].data()) &&
+               !verifier_->Verify(digests[i].data(), other.data());
+      });
+  EXPECT_EQ(failures, std::vector<int>(8, 0));
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 #include "crypto/signing_keys.h"
 
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "crypto/concurrent_rounds.h"
 #include "crypto/encoding.h"
 #include "gtest/gtest.h"
 
@@ -105,17 +106,23 @@ TEST_F(SignatureTest, SignatureFromAnotherImplementationVerifies) {
             StatusCode::kUnauthenticated);
 }
 
-TEST_F(SignatureTest, TamperedMessageOrSignatureIsRejected) {
-  std::string sig = *key_->SignEs256("hello");
-  EXPECT_EQ(key_->VerifyEs256("hellO", sig).code(),
-            StatusCode::kUnauthenticated);
+// A signature of `key` over "hello" verifies; one changed byte of the
+// message or of the signature (in r or in s) fails.
+void ExpectTamperingRefused(const SigningKey& key) {
+  std::string sig = *key.SignEs256("hello");
+  EXPECT_TRUE(key.VerifyEs256("hello", sig).ok());
+  EXPECT_EQ(key.VerifyEs256("hellO", sig).code(), StatusCode::kUnauthenticated);
   for (size_t i : {0u, 31u, 32u, 63u}) {
     std::string bad = sig;
     bad[i] ^= 1;
-    EXPECT_EQ(key_->VerifyEs256("hello", bad).code(),
+    EXPECT_EQ(key.VerifyEs256("hello", bad).code(),
               StatusCode::kUnauthenticated)
         << i;
   }
+}
+
+TEST_F(SignatureTest, TamperedMessageOrSignatureIsRejected) {
+  ExpectTamperingRefused(*key_);
 }
 
 TEST_F(SignatureTest, WrongLengthAndZeroSignaturesAreRejected) {
@@ -134,38 +141,29 @@ TEST_F(SignatureTest, WrongLengthAndZeroSignaturesAreRejected) {
 // (more threads than the pool holds) every signature must still be this
 // key's over this message, and a tampered one must still fail.
 TEST_F(SignatureTest, ConcurrentSignAndVerifyStayCorrect) {
-  constexpr int kThreads = 24;
-  constexpr int kRounds = 40;
-  std::vector<std::thread> threads;
-  std::vector<int> failures(kThreads, 0);
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kRounds; ++i) {
+  const std::vector<int> failures = testing::FailuresPerThread(
+      /*threads=*/24, /*rounds=*/40, [&](int t, int i) {
         const std::string message =
             "message " + std::to_string(t) + "/" + std::to_string(i);
         auto sig = key_->SignEs256(message);
-        if (!sig.ok() || !key_->VerifyEs256(message, *sig).ok() ||
-            key_->VerifyEs256(message + "!", *sig).ok()) {
-          ++failures[t];
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+        return sig.ok() && key_->VerifyEs256(message, *sig).ok() &&
+               !key_->VerifyEs256(message + "!", *sig).ok();
+      });
+  EXPECT_EQ(failures, std::vector<int>(24, 0));
 }
 
 // A key that verifies often builds a table of multiples of its public key
 // and verifies with it; the answers must not change.
 class PrecomputedTableTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SigningKey> NewKey(
+  static std::unique_ptr<SigningKey> NewKey(
       std::shared_ptr<PrecomputedTableBudget> budget,
       const char* audience = "internal") {
     auto m = DeriveKeyMaterial(kSecret, audience, KeyScheme::kLegacy);
     EXPECT_TRUE(m.ok());
-    auto key = SigningKey::Create(*m, audience, KeyScheme::kLegacy,
-                                  SecretGeneration::kCurrent, budget);
+    auto key =
+        SigningKey::Create(*m, audience, KeyScheme::kLegacy,
+                           SecretGeneration::kCurrent, std::move(budget));
     EXPECT_TRUE(key.ok());
     return *std::move(key);
   }
@@ -188,17 +186,8 @@ TEST_F(PrecomputedTableTest, BuiltAfterEnoughGenuineVerificationsAndAgrees) {
   EXPECT_EQ(budget->in_use(), 1u);
 
   // Same verdicts as before: our signatures, another library's, tampering.
-  std::string sig = *key->SignEs256("hello");
-  EXPECT_TRUE(key->VerifyEs256("hello", sig).ok());
-  EXPECT_EQ(key->VerifyEs256("hellO", sig).code(),
-            StatusCode::kUnauthenticated);
-  for (size_t i : {0u, 31u, 32u, 63u}) {
-    std::string bad = sig;
-    bad[i] ^= 1;
-    EXPECT_EQ(key->VerifyEs256("hello", bad).code(),
-              StatusCode::kUnauthenticated)
-        << i;
-  }
+  ExpectTamperingRefused(*key);
+  const std::string sig = *key->SignEs256("hello");
   auto interop = Base64UrlDecode(
       "zV4CBZJEvbbgY2OwzFuNlBBI9BEJpZ_0nv8xfq5bDrlDTyd7nsDLTDfOF5AijgYzG8DSTpm"
       "raw4lZ-NFXSljPA");
@@ -270,22 +259,13 @@ TEST_F(PrecomputedTableTest, ConcurrentVerificationsAcrossTheSwitch) {
   auto budget = std::make_shared<PrecomputedTableBudget>(4);
   auto key = NewKey(budget);
   const std::string sig = *key->SignEs256("shared");
-  constexpr int kThreads = 8;
-  constexpr int kRounds = 40;  // 320 in all, well past the threshold.
-  std::vector<int> failures(kThreads, 0);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < kRounds; ++i) {
-        if (!key->VerifyEs256("shared", sig).ok() ||
-            key->VerifyEs256("shareD", sig).ok()) {
-          ++failures[t];
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(failures[t], 0) << t;
+  // 8 x 40 = 320 verifications, well past the threshold.
+  const std::vector<int> failures = testing::FailuresPerThread(
+      /*threads=*/8, /*rounds=*/40, [&](int, int) {
+        return key->VerifyEs256("shared", sig).ok() &&
+               !key->VerifyEs256("shareD", sig).ok();
+      });
+  EXPECT_EQ(failures, std::vector<int>(8, 0));
   EXPECT_TRUE(key->has_precomputed_table());
   EXPECT_EQ(budget->in_use(), 1u);
 }
@@ -410,22 +390,14 @@ TEST(KeyRingTest, ConcurrentLookupsAgree) {
   const std::vector<std::string> audiences = {
       "internal", "internal:anon", "internal:restricted", "internal:ws",
       std::string(kProject)};
-  std::vector<std::thread> threads;
-  std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) {
+  const std::vector<int> failures = testing::FailuresPerThread(
+      /*threads=*/4, /*rounds=*/50, [&](int t, int i) {
         const std::string& aud = audiences[(i + t) % audiences.size()];
         auto keys = (*ring)->KeysFor(aud);
-        if (!keys.ok() || (*keys)->audience != aud ||
-            (*keys)->keys.size() != 2) {
-          ++failures[t];
-        }
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  for (int f : failures) EXPECT_EQ(f, 0);
+        return keys.ok() && (*keys)->audience == aud &&
+               (*keys)->keys.size() == 2;
+      });
+  EXPECT_EQ(failures, std::vector<int>(4, 0));
   EXPECT_LE((*ring)->cached_audiences(), 3u);
 }
 
