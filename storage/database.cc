@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/blocking_scope.h"
 #include "common/string_views.h"
@@ -57,6 +58,43 @@ class Database::CallCounter {
   Database& database_;
 };
 
+class Database::WriteNoticingExecutor : public SqlExecutor {
+ public:
+  explicit WriteNoticingExecutor(SqlExecutor& inner) : inner_(inner) {}
+
+  Dialect dialect() const override { return inner_.dialect(); }
+
+  using SqlExecutor::Execute;
+  absl::StatusOr<SqlResult> Execute(
+      std::string_view sql, absl::Span<const SqlParam> params) override {
+    // Anything but a plain SELECT counts as a write; counting too much
+    // only costs a cache a miss.
+    if (!IsSelect(sql)) wrote_ = true;
+    return inner_.Execute(sql, params);
+  }
+
+  bool wrote() const { return wrote_; }
+
+ private:
+  static bool IsSelect(std::string_view sql) {
+    size_t at = 0;
+    while (at < sql.size() &&
+           (absl::ascii_isspace(sql[at]) || sql[at] == '(')) {
+      ++at;
+    }
+    constexpr std::string_view kSelect = "select";
+    if (sql.size() - at < kSelect.size()) return false;
+    for (size_t i = 0; i < kSelect.size(); ++i) {
+      if (absl::ascii_tolower(sql[at + i]) != kSelect[i]) return false;
+    }
+    const size_t next = at + kSelect.size();
+    return next == sql.size() || !absl::ascii_isalnum(sql[next]);
+  }
+
+  SqlExecutor& inner_;
+  bool wrote_ = false;
+};
+
 Database::Stats Database::stats() const {
   return {in_use_.load(std::memory_order_relaxed),
           calls_.load(std::memory_order_relaxed),
@@ -88,11 +126,17 @@ absl::Status Database::RunInTransaction(
   absl::Status status;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) BackOff(attempt);
+    bool wrote = false;
     status =
         backend_->RunTransactionOnce(isolation, [&](SqlExecutor& executor) {
-          Repositories repositories(executor);
-          return fn(repositories);
+          WriteNoticingExecutor noticing(executor);
+          Repositories repositories(noticing);
+          absl::Status result = fn(repositories);
+          wrote = noticing.wrote();
+          return result;
         });
+    // After the commit (or the rollback: counting it too is harmless).
+    if (wrote) write_generation_.fetch_add(1, std::memory_order_seq_cst);
     if (!IsRetryableConflict(status)) return counter.Done(status);
     conflicts_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -104,10 +148,17 @@ absl::Status Database::RunInTransaction(
 absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
   if (!common::MayBlock()) return RefusedWait();
   CallCounter counter(*this);
-  return counter.Done(backend_->RunAutocommit([&](SqlExecutor& executor) {
-    Repositories repositories(executor);
-    return fn(repositories);
-  }));
+  bool wrote = false;
+  absl::Status status = backend_->RunAutocommit([&](SqlExecutor& executor) {
+    WriteNoticingExecutor noticing(executor);
+    Repositories repositories(noticing);
+    absl::Status result = fn(repositories);
+    wrote = noticing.wrote();
+    return result;
+  });
+  // Each statement committed on its own, so all have by now.
+  if (wrote) write_generation_.fetch_add(1, std::memory_order_seq_cst);
+  return counter.Done(status);
 }
 
 absl::Status Database::RunLossTolerant(

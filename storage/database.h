@@ -89,9 +89,22 @@ class Database {
   };
   Stats stats() const;
 
+  // Grows after every RunInTransaction and Run call of this process that
+  // ran a statement other than a SELECT, once that call has returned (and
+  // so committed). RunLossTolerant (rate-limit counters) does not count.
+  // A cache of what reads returned stays valid while the generation it
+  // saw before its read is still current: any write this process made
+  // since, to any table, moves it. Writes by other processes (replicas,
+  // an operator's SQL) do not; such a cache must also expire by age.
+  uint64_t write_generation() const {
+    return write_generation_.load(std::memory_order_seq_cst);
+  }
+
  private:
   // Counts one call from start to end; returns its status unchanged.
   class CallCounter;
+  // Forwards statements and notes whether any of them may write.
+  class WriteNoticingExecutor;
 
   std::unique_ptr<Backend> backend_;
   DatabaseOptions options_;
@@ -100,6 +113,7 @@ class Database {
   std::atomic<uint64_t> unavailable_{0};
   std::atomic<uint64_t> conflicts_{0};
   std::atomic<uint64_t> gave_up_{0};
+  std::atomic<uint64_t> write_generation_{0};
 };
 
 // Opens the database `url` names and applies pending migrations:

@@ -98,6 +98,51 @@ TEST_P(DatabaseTest, TransactionCommitsWhenTheCallbackSucceeds) {
       Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); }).ok());
 }
 
+// Caches of reads rely on it: every write this process makes moves the
+// generation once its call has returned; reads and rate-limit counters
+// (RunLossTolerant) do not.
+TEST_P(DatabaseTest, WriteGenerationMovesForWritesOnly) {
+  AddProject("p");
+  AddUser("p", Uuid(1), T(1));
+  uint64_t seen = db().write_generation();
+
+  ASSERT_TRUE(
+      Call([&](Repositories& r) { return r.users().Get("p", Uuid(1)); }).ok());
+  ASSERT_TRUE(db().RunInTransaction([&](Repositories& r) {
+                    return r.users().Get("p", Uuid(1)).status();
+                  })
+                  .ok());
+  ASSERT_TRUE(db().RunLossTolerant([&](Repositories& r) {
+                    return r.rate_limits()
+                        .IncrementAndGet("p", "key", T(1), absl::Seconds(60))
+                        .status();
+                  })
+                  .ok());
+  EXPECT_EQ(db().write_generation(), seen) << "reads and counters";
+
+  ASSERT_TRUE(db().Run([&](Repositories& r) {
+                    return r.users().Create(MakeUser("p", Uuid(2), T(2)));
+                  })
+                  .ok());
+  EXPECT_GT(db().write_generation(), seen) << "a write through Run";
+  seen = db().write_generation();
+
+  ASSERT_TRUE(db().RunInTransaction([&](Repositories& r) {
+                    return r.users().Delete("p", Uuid(2));
+                  })
+                  .ok());
+  EXPECT_GT(db().write_generation(), seen) << "a committed transaction";
+  seen = db().write_generation();
+
+  // A write that rolled back changed nothing, but counting it is allowed;
+  // a write that failed must never leave the generation behind the data.
+  (void)db().RunInTransaction([&](Repositories& r) {
+    LATCHKEY_RETURN_IF_ERROR(r.users().Create(MakeUser("p", Uuid(3), T(3))));
+    return absl::AbortedError("rolled back");
+  });
+  EXPECT_GE(db().write_generation(), seen);
+}
+
 TEST_P(DatabaseTest, TransactionThatFailsMidwayLeavesNoTrace) {
   AddProject("p");
   AddUser("p", Uuid(1), T(1));
