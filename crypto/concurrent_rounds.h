@@ -9,8 +9,8 @@
 namespace latchkey::crypto::testing {
 
 // Runs `round(thread, i)` for i in [0, rounds) on each of `threads` threads
-// at once and returns, per thread, how many rounds answered false. For the
-// concurrency tests of crypto/ (run under --config=tsan too).
+// at once and returns, per thread, how many rounds answered false. For
+// concurrency tests (run them under --config=tsan too).
 inline std::vector<int> FailuresPerThread(
     int threads, int rounds, absl::FunctionRef<bool(int, int)> round) {
   std::vector<int> failures(threads, 0);

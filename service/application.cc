@@ -148,6 +148,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
           .max_entries = static_cast<size_t>(config.token_cache_entries)});
   app->token_verifier_ = std::make_unique<core::AccessTokenVerifier>(
       *app->jwt_verifier_, app->config_.public_url, clock, *app->token_cache_);
+  app->user_snapshots_ = std::make_unique<core::UserSnapshotCache>(
+      core::UserSnapshotCache::Options{
+          .max_age = absl::Milliseconds(config.user_cache_ms)});
   app->projects_ =
       std::make_unique<core::ProjectDirectory>(*app->database_, clock);
   std::optional<std::string_view> previous_secret;
@@ -189,7 +192,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->context_.reset(new api::AppContext{
       app->config_, clock, *app->database_, *app->keys_, *app->projects_,
       *app->token_issuer_, *app->token_verifier_, *app->sessions_, *app->codes_,
-      *app->passwords_, *app->rate_limiter_, *app->mail_, *app->permissions_});
+      *app->passwords_, *app->rate_limiter_, *app->mail_, *app->permissions_,
+      *app->user_snapshots_});
   app->authenticator_ = std::make_unique<RequestAuthenticator>(
       *app->projects_, *app->token_verifier_);
 
@@ -281,6 +285,16 @@ absl::Status Application::StartAdmin() {
       Type::kGauge, {}, [cache, one] {
         return one(static_cast<double>(cache->stats().entries));
       });
+  const core::UserSnapshotCache* users = user_snapshots_.get();
+  registry.AddCallback("latchkey_user_cache_lookups_total",
+                       "GET /users/me user-cache lookups, by result.",
+                       Type::kCounter, {"result"}, [users] {
+                         const core::UserSnapshotCache::Stats stats =
+                             users->stats();
+                         return std::vector<Sample>{
+                             {{"hit"}, static_cast<double>(stats.hits)},
+                             {{"miss"}, static_cast<double>(stats.misses)}};
+                       });
   const core::RateLimiter* limiter = rate_limiter_.get();
   core::Passwords* passwords = passwords_.get();
   registry.AddCallback(

@@ -85,6 +85,7 @@ class Application {
   std::unique_ptr<core::AccessTokenIssuer> token_issuer_;
   std::unique_ptr<core::VerifiedTokenCache> token_cache_;
   std::unique_ptr<core::AccessTokenVerifier> token_verifier_;
+  std::unique_ptr<core::UserSnapshotCache> user_snapshots_;
   std::unique_ptr<core::ProjectDirectory> projects_;
   std::unique_ptr<core::SessionManager> sessions_;
   std::unique_ptr<core::VerificationCodes> codes_;

@@ -60,6 +60,11 @@ ABSL_FLAG(int64_t, token_cache_entries, -1,
           "verified access tokens remembered until their exp, so a token "
           "seen again is not verified again; 0 turns the cache off (env "
           "LATCHKEY_TOKEN_CACHE_ENTRIES; default 10000, 0 to 1000000)");
+ABSL_FLAG(int64_t, user_cache_ms, -1,
+          "how long GET /users/me may answer from a user read earlier; any "
+          "write of this server ends that at once, so only another "
+          "replica's writes can show this late; 0 turns the cache off (env "
+          "LATCHKEY_USER_CACHE_MS; default 1000, 0 to 60000)");
 ABSL_FLAG(std::string, trusted_proxies, "",
           "addresses and CIDR networks of load balancers and proxies whose "
           "X-Forwarded-For names the client, comma-separated (env "
@@ -192,6 +197,7 @@ int main(int argc, char** argv) {
   flags.password_hash_queue_per_project =
       absl::GetFlag(FLAGS_password_hash_queue_per_project);
   flags.token_cache_entries = absl::GetFlag(FLAGS_token_cache_entries);
+  flags.user_cache_ms = absl::GetFlag(FLAGS_user_cache_ms);
   flags.http_max_url_bytes = absl::GetFlag(FLAGS_http_max_url_bytes);
   flags.http_request_timeout_ms = absl::GetFlag(FLAGS_http_request_timeout_ms);
   flags.http_idle_timeout_ms = absl::GetFlag(FLAGS_http_idle_timeout_ms);

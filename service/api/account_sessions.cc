@@ -13,6 +13,7 @@
 #include "service/core/own_account.h"
 #include "service/core/user_details.h"
 #include "service/core/user_sessions.h"
+#include "service/core/user_snapshot_cache.h"
 #include "service/errors/api_error.h"
 #include "service/pipeline/service_binder.h"
 
@@ -55,11 +56,12 @@ class AccountSessionMethods {
       return ApiError(identity::v1::CANNOT_GET_OWN_USER_WITHOUT_USER);
     }
     LATCHKEY_ASSIGN_OR_RETURN(
-        core::UserDetails details,
-        core::LoadUserDetails(context_.database, caller.project_id,
-                              caller.user->sub()));
+        std::shared_ptr<const core::UserDetails> details,
+        core::LoadUserDetailsCached(context_.database, context_.user_snapshots,
+                                    context_.clock, caller.project_id,
+                                    caller.user->sub()));
     return UserToProto(
-        details, caller.project->config,
+        *details, caller.project->config,
         ImageLinksFor(context_.config.public_url, caller.project_id));
   }
 

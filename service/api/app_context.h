@@ -10,6 +10,7 @@
 #include "service/core/project_directory.h"
 #include "service/core/rate_limiter.h"
 #include "service/core/sessions.h"
+#include "service/core/user_snapshot_cache.h"
 #include "service/core/verification_codes.h"
 #include "service/mail/mail_queue.h"
 #include "storage/database.h"
@@ -38,6 +39,9 @@ struct AppContext {
   // (CheckPermission, Envoy's ext_authz) reads through it, so a change is
   // seen at once by all of them in this process.
   core::PermissionCatalog& permissions;
+  // Users read for GET /users/me, valid until this process writes anything
+  // or --user_cache_ms passes (core::UserSnapshotCache).
+  core::UserSnapshotCache& user_snapshots;
 };
 
 }  // namespace latchkey::service::api

@@ -308,6 +308,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(const ConfigFlags& flags,
        &config.password_hash_queue_per_project, 1, 100000},
       {"--token_cache_entries", "LATCHKEY_TOKEN_CACHE_ENTRIES",
        flags.token_cache_entries, &config.token_cache_entries, 0, 1000000},
+      {"--user_cache_ms", "LATCHKEY_USER_CACHE_MS", flags.user_cache_ms,
+       &config.user_cache_ms, 0, 60000},
   };
   for (const auto& limit : hash_limits) {
     const std::string text =
@@ -583,6 +585,10 @@ const std::vector<SettingGroup>& SettingGroups() {
         {"token_cache_entries", "LATCHKEY_TOKEN_CACHE_ENTRIES", "10000",
          "verified access tokens remembered until their exp (0 to 1000000; "
          "0 turns the cache off)"},
+        {"user_cache_ms", "LATCHKEY_USER_CACHE_MS", "1000",
+         "how long GET /users/me may answer from a user read earlier; a "
+         "write of this server ends it at once, another replica's after "
+         "this long (0 to 60000; 0 turns the cache off)"},
         {"argon2_max_memory_kib", "LATCHKEY_ARGON2_MAX_MEMORY_KIB", "65536",
          "the most argon2 memory a project may configure (1024 to 1048576)"},
         {"argon2_max_iterations", "LATCHKEY_ARGON2_MAX_ITERATIONS", "4",

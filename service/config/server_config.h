@@ -95,6 +95,10 @@ struct ServerConfig {
   // Verified access tokens remembered until their exp
   // (core::VerifiedTokenCache); 0 turns the cache off.
   int64_t token_cache_entries = 10000;
+  // How long GET /users/me may serve a user read earlier
+  // (core::UserSnapshotCache): any write of this process ends it at once,
+  // so only other replicas' writes can be this late. 0 turns it off.
+  int64_t user_cache_ms = 1000;
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Info log lines are written together at most this long after the first
   // (StartLogBuffering); zero: every line at once.
@@ -137,6 +141,7 @@ struct ConfigFlags {
   int64_t argon2_max_parallelism = -1;
   int64_t password_hash_queue_per_project = -1;
   int64_t token_cache_entries = -1;  // LATCHKEY_TOKEN_CACHE_ENTRIES, 10000
+  int64_t user_cache_ms = -1;        // LATCHKEY_USER_CACHE_MS, 1000
   int shutdown_grace_seconds = -1;   // LATCHKEY_SHUTDOWN_GRACE_SECONDS, 10
   int shutdown_delay_seconds = -1;   // LATCHKEY_SHUTDOWN_DELAY_SECONDS, 0
   std::string admin_address;         // LATCHKEY_ADMIN_ADDRESS, none

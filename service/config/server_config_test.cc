@@ -211,6 +211,29 @@ TEST(LoadServerConfig, TokenCacheEntries) {
   }
 }
 
+TEST(LoadServerConfig, UserCacheMs) {
+  ConfigFlags flags;
+  flags.data_dir = TempDir();
+  auto defaults =
+      LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret}}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->user_cache_ms, 1000);
+  flags.user_cache_ms = 0;
+  auto off = LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                          {"LATCHKEY_USER_CACHE_MS", "250"}}));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->user_cache_ms, 0);  // the flag wins over the environment
+  flags.user_cache_ms = -1;
+  for (const char* bad : {"-1", "60001", "soon"}) {
+    auto config =
+        LoadServerConfig(flags, Env({{"LATCHKEY_SERVER_SECRET", kSecret},
+                                     {"LATCHKEY_USER_CACHE_MS", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find("--user_cache_ms"),
+              absl::string_view::npos);
+  }
+}
+
 TEST(LoadServerConfig, TrustedProxies) {
   ConfigFlags flags;
   flags.data_dir = TempDir();

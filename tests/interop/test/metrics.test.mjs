@@ -69,6 +69,7 @@ test('the exposition passes promtool check metrics', async () => {
     'latchkey_password_hash_queue_depth', 'latchkey_password_hash_wait_seconds',
     'latchkey_worker_pool_calls', 'latchkey_database_connections_in_use',
     'latchkey_database_errors_total', 'latchkey_token_cache_lookups_total',
+    'latchkey_user_cache_lookups_total',
     'latchkey_mail_queue_depth', 'latchkey_build_info', 'process_start_time_seconds',
   ]) {
     assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
