@@ -95,6 +95,18 @@ class Database::WriteNoticingExecutor : public SqlExecutor {
   bool wrote_ = false;
 };
 
+// Runs `fn` on repositories over `executor`, setting `wrote` when any
+// statement it ran may have written.
+absl::Status Database::RunNoticingWrites(
+    SqlExecutor& executor, absl::FunctionRef<absl::Status(Repositories&)> fn,
+    bool& wrote) {
+  WriteNoticingExecutor noticing(executor);
+  Repositories repositories(noticing);
+  absl::Status result = fn(repositories);
+  wrote = noticing.wrote();
+  return result;
+}
+
 Database::Stats Database::stats() const {
   return {in_use_.load(std::memory_order_relaxed),
           calls_.load(std::memory_order_relaxed),
@@ -129,11 +141,7 @@ absl::Status Database::RunInTransaction(
     bool wrote = false;
     status =
         backend_->RunTransactionOnce(isolation, [&](SqlExecutor& executor) {
-          WriteNoticingExecutor noticing(executor);
-          Repositories repositories(noticing);
-          absl::Status result = fn(repositories);
-          wrote = noticing.wrote();
-          return result;
+          return RunNoticingWrites(executor, fn, wrote);
         });
     // After the commit (or the rollback: counting it too is harmless).
     if (wrote) write_generation_.fetch_add(1, std::memory_order_seq_cst);
@@ -150,11 +158,7 @@ absl::Status Database::Run(absl::FunctionRef<absl::Status(Repositories&)> fn) {
   CallCounter counter(*this);
   bool wrote = false;
   absl::Status status = backend_->RunAutocommit([&](SqlExecutor& executor) {
-    WriteNoticingExecutor noticing(executor);
-    Repositories repositories(noticing);
-    absl::Status result = fn(repositories);
-    wrote = noticing.wrote();
-    return result;
+    return RunNoticingWrites(executor, fn, wrote);
   });
   // Each statement committed on its own, so all have by now.
   if (wrote) write_generation_.fetch_add(1, std::memory_order_seq_cst);

@@ -105,6 +105,9 @@ class Database {
   class CallCounter;
   // Forwards statements and notes whether any of them may write.
   class WriteNoticingExecutor;
+  static absl::Status RunNoticingWrites(
+      SqlExecutor& executor, absl::FunctionRef<absl::Status(Repositories&)> fn,
+      bool& wrote);
 
   std::unique_ptr<Backend> backend_;
   DatabaseOptions options_;
