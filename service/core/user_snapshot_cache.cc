@@ -87,31 +87,32 @@ std::shared_ptr<const UserDetails> UserSnapshotCache::Find(
   return it->details;
 }
 
-void UserSnapshotCache::Insert(std::string_view project_id,
-                               std::string_view user_id, uint64_t generation,
-                               absl::Time now, UserDetails details) {
-  if (!enabled()) return;
+std::shared_ptr<const UserDetails> UserSnapshotCache::Insert(
+    std::string_view project_id, std::string_view user_id, uint64_t generation,
+    absl::Time now, UserDetails details) {
   for (storage::OAuthAccountRecord& account : details.oauth_accounts) {
     account.access_token_sealed.reset();
     account.refresh_token_sealed.reset();
   }
-  const size_t bytes = ApproximateBytes(details);
-  if (bytes > options_.max_bytes) return;
-  std::string key = KeyOf(project_id, user_id);
   auto shared = std::make_shared<const UserDetails>(std::move(details));
+  if (!enabled()) return shared;
+  const size_t bytes = ApproximateBytes(*shared);
+  if (bytes > options_.max_bytes) return shared;
+  std::string key = KeyOf(project_id, user_id);
   std::lock_guard<std::mutex> lock(mu_);
   if (auto found = index_.find(key); found != index_.end()) {
     // Keep the newer read: a slower reader must not put back an older
     // generation over a newer one.
-    if (found->second->generation > generation) return;
+    if (found->second->generation > generation) return shared;
     EraseLocked(found->second);
   }
-  lru_.push_front(Entry{key, generation, now, std::move(shared), bytes});
+  lru_.push_front(Entry{key, generation, now, shared, bytes});
   index_.emplace(std::move(key), lru_.begin());
   bytes_ += bytes;
   while (lru_.size() > options_.max_entries || bytes_ > options_.max_bytes) {
     EraseLocked(std::prev(lru_.end()));
   }
+  return shared;
 }
 
 UserSnapshotCache::Stats UserSnapshotCache::stats() const {
@@ -133,10 +134,9 @@ absl::StatusOr<std::shared_ptr<const UserDetails>> LoadUserDetailsCached(
   }
   LATCHKEY_ASSIGN_OR_RETURN(UserDetails details,
                             LoadUserDetails(database, project_id, user_id));
-  auto shared = std::make_shared<const UserDetails>(details);
-  cache.Insert(project_id, user_id, generation, clock.Now(),
-               std::move(details));
-  return shared;
+  // One object for the cache and the caller, without a copy.
+  return cache.Insert(project_id, user_id, generation, clock.Now(),
+                      std::move(details));
 }
 
 }  // namespace latchkey::service::core

@@ -54,9 +54,13 @@ class UserSnapshotCache {
                                           uint64_t generation,
                                           absl::Time now) const;
 
-  // Keeps `details`, read after `generation` was observed, from `now`.
-  void Insert(std::string_view project_id, std::string_view user_id,
-              uint64_t generation, absl::Time now, UserDetails details);
+  // Keeps `details`, read after `generation` was observed, from `now`,
+  // without its sealed OAuth tokens, and returns that shared copy (also
+  // when it is not kept: cache off, too large, or a newer read won).
+  std::shared_ptr<const UserDetails> Insert(std::string_view project_id,
+                                            std::string_view user_id,
+                                            uint64_t generation, absl::Time now,
+                                            UserDetails details);
 
   struct Stats {
     uint64_t hits = 0;
