@@ -15,7 +15,9 @@
 // provider marked is_shared signs in with the deployment's client from the
 // environment, and refuses extra scopes and provider access tokens.
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import {
+  createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign,
+} from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
@@ -32,8 +34,20 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 }
 
-// Apple's signing key, served as the stand-in's key set.
-const appleKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+// Apple's signing key, served as the stand-in's key set. The pair comes out
+// of the generator as PEM and is loaded again, so that no key object shares
+// its lock with the generator's job: Node 20 can deadlock when a garbage
+// collection inside export({format: 'jwk'}) destroys that job (seen here:
+// the whole file hung in ExportJWK -> ~KeyGenJob -> mutex lock).
+const applePem = generateKeyPairSync('ec', {
+  namedCurve: 'P-256',
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+});
+const appleKey = {
+  privateKey: createPrivateKey(applePem.privateKey),
+  publicKey: createPublicKey(applePem.publicKey),
+};
 const appleJwk = { ...appleKey.publicKey.export({ format: 'jwk' }), kid: 'apple-stand-in', alg: 'ES256', use: 'sig' };
 function appleIdToken(claims) {
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: 'apple-stand-in', typ: 'JWT' })).toString('base64url');
