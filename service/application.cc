@@ -9,6 +9,7 @@
 #include "grpcpp/grpcpp.h"
 #include "service/api/services.h"
 #include "service/core/bootstrap.h"
+#include "service/core/cache_stats.h"
 #include "service/gateway/http_server.h"
 #include "service/mail/outbox_mail_sender.h"
 #include "service/mail/smtp_mail_sender.h"
@@ -247,6 +248,11 @@ absl::Status Application::StartAdmin() {
   using metrics::Type;
   metrics::Registry& registry = *metrics_;
   auto one = [](double value) { return std::vector<Sample>{{{}, value}}; };
+  // A cache's lookups, labelled by result.
+  auto lookups = [](const core::CacheStats& stats) {
+    return std::vector<Sample>{{{"hit"}, static_cast<double>(stats.hits)},
+                               {{"miss"}, static_cast<double>(stats.misses)}};
+  };
 
   registry.AddCallback(
       "latchkey_build_info",
@@ -273,13 +279,8 @@ absl::Status Application::StartAdmin() {
   const core::VerifiedTokenCache* cache = token_cache_.get();
   registry.AddCallback("latchkey_token_cache_lookups_total",
                        "Verified-token cache lookups, by result.",
-                       Type::kCounter, {"result"}, [cache] {
-                         const core::VerifiedTokenCache::Stats stats =
-                             cache->stats();
-                         return std::vector<Sample>{
-                             {{"hit"}, static_cast<double>(stats.hits)},
-                             {{"miss"}, static_cast<double>(stats.misses)}};
-                       });
+                       Type::kCounter, {"result"},
+                       [cache, lookups] { return lookups(cache->stats()); });
   registry.AddCallback(
       "latchkey_token_cache_entries", "Tokens in the verified-token cache.",
       Type::kGauge, {}, [cache, one] {
@@ -288,13 +289,8 @@ absl::Status Application::StartAdmin() {
   const core::UserSnapshotCache* users = user_snapshots_.get();
   registry.AddCallback("latchkey_user_cache_lookups_total",
                        "GET /users/me user-cache lookups, by result.",
-                       Type::kCounter, {"result"}, [users] {
-                         const core::UserSnapshotCache::Stats stats =
-                             users->stats();
-                         return std::vector<Sample>{
-                             {{"hit"}, static_cast<double>(stats.hits)},
-                             {{"miss"}, static_cast<double>(stats.misses)}};
-                       });
+                       Type::kCounter, {"result"},
+                       [users, lookups] { return lookups(users->stats()); });
   const core::RateLimiter* limiter = rate_limiter_.get();
   core::Passwords* passwords = passwords_.get();
   registry.AddCallback(

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "service/core/cache_stats.h"
 #include "service/core/user_details.h"
 #include "storage/database.h"
 
@@ -62,12 +63,7 @@ class UserSnapshotCache {
                                             uint64_t generation, absl::Time now,
                                             UserDetails details);
 
-  struct Stats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    size_t entries = 0;
-    size_t bytes = 0;
-  };
+  using Stats = CacheStats;
   Stats stats() const;
 
  private:

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "identity/v1/token.pb.h"
+#include "service/core/cache_stats.h"
 
 namespace latchkey::service::core {
 
@@ -74,12 +75,7 @@ class VerifiedTokenCache {
   // callers need not compute keys.
   bool enabled() const { return !shards_.empty(); }
 
-  struct Stats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    size_t entries = 0;
-    size_t bytes = 0;
-  };
+  using Stats = CacheStats;
   Stats stats() const;
 
  private:
