@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "crypto/ecdsa_der.h"
 #include "crypto/encoding.h"
@@ -37,30 +38,18 @@ std::optional<absl::Time> NumericDate(const json& claims, const char* name) {
 
 }  // namespace
 
-absl::StatusOr<std::string> SignJwt(const SigningKey& key,
-                                    const nlohmann::ordered_json& claims) {
-  if (!claims.is_object()) {
-    return absl::InvalidArgumentError("JWT claims must be a JSON object");
-  }
-  auto aud = claims.find("aud");
-  if (aud == claims.end() || !aud->is_string() ||
-      aud->get_ref<const std::string&>() != key.audience()) {
-    return absl::InvalidArgumentError(
-        "JWT aud claim must equal the signing key's audience");
-  }
-  // One scratch buffer holds the claims' JSON, exactly as nlohmann's strict
-  // compact dump writes it, and after it the header's. The kid is
-  // base64url, so it needs no JSON escaping.
-  std::string json;
-  json.reserve(1024);
-  if (!AppendCompactJson(claims, &json).ok()) {
-    return absl::InvalidArgumentError("JWT claims are not valid UTF-8");
-  }
-  const size_t claims_size = json.size();
-  json.append(kHeaderPrefix).append(key.kid()).append(kHeaderSuffix);
-  const std::string_view claims_json(json.data(), claims_size);
+namespace {
+
+// Finishes a token whose claims' JSON is `scratch` (and nothing after it):
+// appends the header's JSON to the same buffer, then encodes and signs.
+absl::StatusOr<std::string> SignClaimsJson(const SigningKey& key,
+                                           std::string scratch) {
+  // The kid is base64url, so it needs no JSON escaping.
+  const size_t claims_size = scratch.size();
+  scratch.append(kHeaderPrefix).append(key.kid()).append(kHeaderSuffix);
+  const std::string_view claims_json(scratch.data(), claims_size);
   const std::string_view header_json =
-      std::string_view(json).substr(claims_size);
+      std::string_view(scratch).substr(claims_size);
   const size_t token_size = Base64UrlSize(header_json.size()) + 1 +
                             Base64UrlSize(claims_json.size()) + 1 +
                             Base64UrlSize(kEcdsaP256RawSize);
@@ -77,6 +66,115 @@ absl::StatusOr<std::string> SignJwt(const SigningKey& key,
   token.push_back('.');
   AppendBase64Url(signature, &token);
   return token;
+}
+
+absl::Status WrongAudience() {
+  return absl::InvalidArgumentError(
+      "JWT aud claim must equal the signing key's audience");
+}
+
+// Room for the claims' JSON and the header after it, so that neither
+// reallocates for a usual token.
+constexpr size_t kScratchReserve = 1024;
+
+}  // namespace
+
+absl::StatusOr<std::string> SignJwt(const SigningKey& key,
+                                    const nlohmann::ordered_json& claims) {
+  if (!claims.is_object()) {
+    return absl::InvalidArgumentError("JWT claims must be a JSON object");
+  }
+  auto aud = claims.find("aud");
+  if (aud == claims.end() || !aud->is_string() ||
+      aud->get_ref<const std::string&>() != key.audience()) {
+    return WrongAudience();
+  }
+  // Exactly as nlohmann's strict compact dump writes it.
+  std::string json;
+  json.reserve(kScratchReserve);
+  if (!AppendCompactJson(claims, &json).ok()) {
+    return absl::InvalidArgumentError("JWT claims are not valid UTF-8");
+  }
+  return SignClaimsJson(key, std::move(json));
+}
+
+JwtClaimsWriter::JwtClaimsWriter() : has_members_{false} {
+  json_.reserve(kScratchReserve);
+  json_.push_back('{');
+}
+
+void JwtClaimsWriter::Name(std::string_view name) {
+  if (has_members_.back()) json_.push_back(',');
+  has_members_.back() = true;
+  Text(name);
+  json_.push_back(':');
+}
+
+void JwtClaimsWriter::Text(std::string_view value) {
+  absl::Status appended = AppendJsonStringifiedString(value, &json_);
+  if (!appended.ok() && status_.ok()) {
+    status_ = absl::InvalidArgumentError("JWT claims are not valid UTF-8");
+  }
+}
+
+JwtClaimsWriter& JwtClaimsWriter::String(std::string_view name,
+                                         std::string_view value) {
+  if (has_members_.size() == 1 && name == "aud") audience_ = std::string(value);
+  Name(name);
+  Text(value);
+  return *this;
+}
+
+JwtClaimsWriter& JwtClaimsWriter::StringOrNull(
+    std::string_view name, const std::optional<std::string>& value) {
+  return value.has_value() ? String(name, *value) : Null(name);
+}
+
+JwtClaimsWriter& JwtClaimsWriter::Int(std::string_view name, int64_t value) {
+  Name(name);
+  absl::StrAppend(&json_, value);
+  return *this;
+}
+
+JwtClaimsWriter& JwtClaimsWriter::Bool(std::string_view name, bool value) {
+  Name(name);
+  json_.append(value ? "true" : "false");
+  return *this;
+}
+
+JwtClaimsWriter& JwtClaimsWriter::Null(std::string_view name) {
+  Name(name);
+  json_.append("null");
+  return *this;
+}
+
+JwtClaimsWriter& JwtClaimsWriter::BeginObject(std::string_view name) {
+  Name(name);
+  json_.push_back('{');
+  has_members_.push_back(false);
+  return *this;
+}
+
+JwtClaimsWriter& JwtClaimsWriter::EndObject() {
+  // The top level is closed by SignJwt, never here.
+  if (has_members_.size() > 1) {
+    has_members_.pop_back();
+    json_.push_back('}');
+  }
+  return *this;
+}
+
+absl::StatusOr<std::string> SignJwt(const SigningKey& key,
+                                    JwtClaimsWriter claims) {
+  if (!claims.status_.ok()) return claims.status_;
+  if (claims.has_members_.size() != 1) {
+    return absl::InvalidArgumentError("JWT claims left an object open");
+  }
+  if (!claims.audience_.has_value() || *claims.audience_ != key.audience()) {
+    return WrongAudience();
+  }
+  claims.json_.push_back('}');
+  return SignClaimsJson(key, std::move(claims.json_));
 }
 
 std::string_view JwtFailureName(JwtFailure failure) {

@@ -2,6 +2,7 @@
 #define CRYPTO_JWT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +34,50 @@ inline constexpr absl::Duration kMaxJwtLeeway = absl::Seconds(60);
 // Thread-safe.
 absl::StatusOr<std::string> SignJwt(const SigningKey& key,
                                     const nlohmann::ordered_json& claims);
+
+// Claims written as JSON text member by member, for the paths that issue a
+// token on every request (refresh, sign-in): the same bytes SignJwt writes
+// for an ordered_json holding the same members in the same order, without
+// building that tree (about fifty allocations fewer per token). Names are
+// written as given: callers use fixed names, each once (a repeated name
+// would make a token our verifier refuses). One writer per token.
+class JwtClaimsWriter {
+ public:
+  JwtClaimsWriter();
+
+  JwtClaimsWriter& String(std::string_view name, std::string_view value);
+  // The string, or null when there is none.
+  JwtClaimsWriter& StringOrNull(std::string_view name,
+                                const std::optional<std::string>& value);
+  JwtClaimsWriter& Int(std::string_view name, int64_t value);
+  JwtClaimsWriter& Bool(std::string_view name, bool value);
+  JwtClaimsWriter& Null(std::string_view name);
+  // Members written after BeginObject go into the object `name` until the
+  // matching EndObject.
+  JwtClaimsWriter& BeginObject(std::string_view name);
+  JwtClaimsWriter& EndObject();
+
+ private:
+  friend absl::StatusOr<std::string> SignJwt(const SigningKey& key,
+                                             JwtClaimsWriter claims);
+  void Name(std::string_view name);
+  void Text(std::string_view value);
+
+  std::string json_;
+  // Per open object, outermost first: whether a member was written in it.
+  std::vector<bool> has_members_;
+  // The top-level "aud", when it was written as a string.
+  std::optional<std::string> audience_;
+  // The first failure (a string that is not valid UTF-8).
+  absl::Status status_;
+};
+
+// SignJwt for claims from a JwtClaimsWriter: the same checks (aud written as
+// a top-level string equal to key.audience(), valid UTF-8, size) and the
+// same token bytes apart from the signature. INVALID_ARGUMENT also when an
+// object was left open.
+absl::StatusOr<std::string> SignJwt(const SigningKey& key,
+                                    JwtClaimsWriter claims);
 
 // Why a token was refused, for logs and metrics. The service maps these to
 // Stack's error codes at the edge (service/, not here); the intended mapping:

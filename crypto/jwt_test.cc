@@ -1,6 +1,7 @@
 #include "crypto/jwt.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -159,6 +160,111 @@ TEST_F(JwtTest, SigningInvalidUtf8OrHugeClaimsIsRefused) {
   ordered_json huge = Claims();
   huge["name"] = std::string(kMaxJwtSize, 'a');
   EXPECT_EQ(SignJwt(Keys().signer(), huge).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+// The payload segment of a token, decoded.
+std::string PayloadOf(const std::string& token) {
+  const size_t dot1 = token.find('.');
+  const size_t dot2 = token.find('.', dot1 + 1);
+  return *Base64UrlDecode(token.substr(dot1 + 1, dot2 - dot1 - 1));
+}
+
+// Claims() written through a JwtClaimsWriter, member for member, with the
+// values given here in place of the fixed ones where set.
+JwtClaimsWriter WrittenClaims(const std::string& aud = "internal",
+                              std::optional<std::string> name = "Ada",
+                              std::optional<std::string> restricted = {}) {
+  JwtClaimsWriter claims;
+  claims.String("iss", kIssuer)
+      .String("sub", "6c4b3a2e-1d0f-4e9a-8b7c-6d5e4f3a2b1c")
+      .String("aud", aud)
+      .Int("iat", kNow)
+      .Int("exp", kNow + 600)
+      .String("project_id", "internal")
+      .String("branch_id", "main")
+      .String("refresh_token_id", "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b")
+      .String("role", "authenticated")
+      .StringOrNull("name", name)
+      .StringOrNull("email", std::nullopt)
+      .Bool("email_verified", false)
+      .Null("selected_team_id")
+      .Int("signed_up_at", kNow - 1000)
+      .Bool("is_anonymous", false)
+      .Bool("is_restricted", restricted.has_value());
+  if (restricted.has_value()) {
+    claims.BeginObject("restricted_reason")
+        .String("type", *restricted)
+        .EndObject();
+  } else {
+    claims.Null("restricted_reason");
+  }
+  claims.Bool("requires_totp_mfa", false);
+  return claims;
+}
+
+TEST_F(JwtTest, WrittenClaimsSignTheSameBytesAsTheJsonTree) {
+  ordered_json tree = Claims();
+  EXPECT_EQ(PayloadOf(*SignJwt(Keys().signer(), WrittenClaims())),
+            PayloadOf(Sign(tree)));
+  // Escapes, non-ASCII text and a nested object too.
+  const std::string odd = "q\"\\/\n\x01\x7f \xc3\xa9\xe2\x80\xa8";
+  tree["name"] = odd;
+  tree["is_restricted"] = true;
+  tree["restricted_reason"] = ordered_json{{"type", "anonymous"}};
+  JwtClaimsWriter same = WrittenClaims("internal", odd, "anonymous");
+  EXPECT_EQ(PayloadOf(*SignJwt(Keys().signer(), std::move(same))),
+            PayloadOf(Sign(tree)));
+  JwtClaimsWriter negative;
+  negative.String("aud", "internal").Int("n", -5).Int("zero", 0);
+  EXPECT_EQ(PayloadOf(*SignJwt(Keys().signer(), std::move(negative))),
+            R"({"aud":"internal","n":-5,"zero":0})");
+}
+
+TEST_F(JwtTest, WrittenClaimsVerify) {
+  auto token = SignJwt(Keys().signer(), WrittenClaims());
+  ASSERT_TRUE(token.ok()) << token.status();
+  JwtVerification v = verifier_.Verify(*token, options_);
+  ASSERT_TRUE(v.ok()) << JwtFailureName(v.failure) << " " << v.status;
+  EXPECT_EQ(v.claims["name"], "Ada");
+  EXPECT_TRUE(v.claims["email"].is_null());
+}
+
+TEST_F(JwtTest, WrittenClaimsAreCheckedAsTheTreeIs) {
+  // Another audience's key, no aud, aud of another type or nested.
+  EXPECT_EQ(
+      SignJwt(Keys("internal:anon").signer(), WrittenClaims()).status().code(),
+      StatusCode::kInvalidArgument);
+  JwtClaimsWriter no_aud;
+  no_aud.String("iss", kIssuer);
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(no_aud)).status().code(),
+            StatusCode::kInvalidArgument);
+  JwtClaimsWriter numeric_aud;
+  numeric_aud.Int("aud", 1);
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(numeric_aud)).status().code(),
+            StatusCode::kInvalidArgument);
+  JwtClaimsWriter nested_aud;
+  nested_aud.BeginObject("x").String("aud", "internal").EndObject();
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(nested_aud)).status().code(),
+            StatusCode::kInvalidArgument);
+  // An object left open.
+  JwtClaimsWriter open = WrittenClaims();
+  open.BeginObject("extra");
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(open)).status().code(),
+            StatusCode::kInvalidArgument);
+  // Invalid UTF-8 in a value or a name, and an oversized token.
+  EXPECT_EQ(SignJwt(Keys().signer(), WrittenClaims("internal", "\xff"))
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);
+  JwtClaimsWriter bad_name = WrittenClaims();
+  bad_name.Bool("\xc3", true);
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(bad_name)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(SignJwt(Keys().signer(),
+                    WrittenClaims("internal", std::string(kMaxJwtSize, 'a')))
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -49,24 +50,25 @@ absl::Time ExpiryOf(absl::Time now, absl::Duration lifetime) {
   return absl::FromUnixSeconds(absl::ToUnixSeconds(now + lifetime));
 }
 
-nlohmann::ordered_json BaseClaims(const TokenSubject& subject,
-                                  absl::string_view issuer,
-                                  absl::string_view audience, absl::Time now,
-                                  absl::Time expires_at) {
-  nlohmann::ordered_json claims = nlohmann::ordered_json::object();
-  claims["iss"] = std::string(issuer);
-  claims["sub"] = subject.user_id;
-  claims["aud"] = std::string(audience);
-  claims["iat"] = absl::ToUnixSeconds(now);
-  claims["exp"] = absl::ToUnixSeconds(expires_at);
+crypto::JwtClaimsWriter BaseClaims(const TokenSubject& subject,
+                                   absl::string_view issuer,
+                                   absl::string_view audience, absl::Time now,
+                                   absl::Time expires_at) {
+  crypto::JwtClaimsWriter claims;
+  claims.String("iss", Std(issuer))
+      .String("sub", subject.user_id)
+      .String("aud", Std(audience))
+      .Int("iat", absl::ToUnixSeconds(now))
+      .Int("exp", absl::ToUnixSeconds(expires_at));
   return claims;
 }
 
 // Signs `claims` and pairs the token with the expiry they name.
 absl::StatusOr<IssuedToken> Sign(const crypto::AudienceKeys& keys,
-                                 const nlohmann::ordered_json& claims,
+                                 crypto::JwtClaimsWriter claims,
                                  absl::Time expires_at) {
-  absl::StatusOr<std::string> token = crypto::SignJwt(keys.signer(), claims);
+  absl::StatusOr<std::string> token =
+      crypto::SignJwt(keys.signer(), std::move(claims));
   if (!token.ok()) return token.status();
   return IssuedToken{*std::move(token), expires_at};
 }
@@ -161,32 +163,28 @@ absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWithExpiry(
   if (!keys.ok()) return keys.status();
   const absl::Time now = clock_.Now();
   const absl::Time expires_at = ExpiryOf(now, lifetime);
-  nlohmann::ordered_json claims = BaseClaims(
+  crypto::JwtClaimsWriter claims = BaseClaims(
       subject, IssuerFor(public_url_, audience), audience, now, expires_at);
-  claims["project_id"] = subject.project_id;
-  claims["branch_id"] = subject.branch_id;
-  claims["refresh_token_id"] = subject.session_id;
-  claims["role"] = "authenticated";
-  claims["name"] = subject.display_name.has_value()
-                       ? nlohmann::ordered_json(*subject.display_name)
-                       : nlohmann::ordered_json(nullptr);
-  claims["email"] = subject.primary_email.has_value()
-                        ? nlohmann::ordered_json(*subject.primary_email)
-                        : nlohmann::ordered_json(nullptr);
-  claims["email_verified"] = subject.primary_email_verified;
-  claims["selected_team_id"] =
-      subject.selected_team_id.has_value()
-          ? nlohmann::ordered_json(*subject.selected_team_id)
-          : nlohmann::ordered_json(nullptr);
-  claims["signed_up_at"] = absl::ToUnixSeconds(subject.signed_up_at);
-  claims["is_anonymous"] = subject.is_anonymous;
   const std::string reason = RestrictedReasonOf(subject);
-  claims["is_restricted"] = !reason.empty();
-  claims["restricted_reason"] =
-      reason.empty() ? nlohmann::ordered_json(nullptr)
-                     : nlohmann::ordered_json({{"type", reason}});
-  claims["requires_totp_mfa"] = subject.requires_totp_mfa;
-  return Sign(**keys, claims, expires_at);
+  // Stack's claims, in Stack's order.
+  claims.String("project_id", subject.project_id)
+      .String("branch_id", subject.branch_id)
+      .String("refresh_token_id", subject.session_id)
+      .String("role", "authenticated")
+      .StringOrNull("name", subject.display_name)
+      .StringOrNull("email", subject.primary_email)
+      .Bool("email_verified", subject.primary_email_verified)
+      .StringOrNull("selected_team_id", subject.selected_team_id)
+      .Int("signed_up_at", absl::ToUnixSeconds(subject.signed_up_at))
+      .Bool("is_anonymous", subject.is_anonymous)
+      .Bool("is_restricted", !reason.empty());
+  if (reason.empty()) {
+    claims.Null("restricted_reason");
+  } else {
+    claims.BeginObject("restricted_reason").String("type", reason).EndObject();
+  }
+  claims.Bool("requires_totp_mfa", subject.requires_totp_mfa);
+  return Sign(**keys, std::move(claims), expires_at);
 }
 
 absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWebSocketToken(
@@ -197,13 +195,13 @@ absl::StatusOr<IssuedToken> AccessTokenIssuer::IssueWebSocketToken(
   if (!keys.ok()) return keys.status();
   const absl::Time now = clock_.Now();
   const absl::Time expires_at = ExpiryOf(now, lifetime);
-  nlohmann::ordered_json claims = BaseClaims(
+  crypto::JwtClaimsWriter claims = BaseClaims(
       subject,
       absl::StrCat(public_url_, "/api/v1/projects/", subject.project_id),
       audience, now, expires_at);
-  claims["project_id"] = subject.project_id;
-  claims["refresh_token_id"] = subject.session_id;
-  return Sign(**keys, claims, expires_at);
+  claims.String("project_id", subject.project_id)
+      .String("refresh_token_id", subject.session_id);
+  return Sign(**keys, std::move(claims), expires_at);
 }
 
 absl::StatusOr<AccessTokenClaims> AccessTokenVerifier::Verify(
