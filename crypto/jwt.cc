@@ -103,7 +103,16 @@ JwtClaimsWriter::JwtClaimsWriter() : has_members_{false} {
   json_.push_back('{');
 }
 
+void JwtClaimsWriter::Fail(std::string_view message) {
+  if (status_.ok()) status_ = absl::InvalidArgumentError(std::string(message));
+}
+
 void JwtClaimsWriter::Name(std::string_view name) {
+  if (has_members_.size() == 1 && name == "aud") {
+    // Parsers disagree on which of two auds counts: refuse the token.
+    if (aud_written_) Fail("JWT claims name aud twice");
+    aud_written_ = true;
+  }
   if (has_members_.back()) json_.push_back(',');
   has_members_.back() = true;
   Text(name);
@@ -111,9 +120,8 @@ void JwtClaimsWriter::Name(std::string_view name) {
 }
 
 void JwtClaimsWriter::Text(std::string_view value) {
-  absl::Status appended = AppendJsonStringifiedString(value, &json_);
-  if (!appended.ok() && status_.ok()) {
-    status_ = absl::InvalidArgumentError("JWT claims are not valid UTF-8");
+  if (!AppendJsonStringifiedString(value, &json_).ok()) {
+    Fail("JWT claims are not valid UTF-8");
   }
 }
 
@@ -157,10 +165,12 @@ JwtClaimsWriter& JwtClaimsWriter::BeginObject(std::string_view name) {
 
 JwtClaimsWriter& JwtClaimsWriter::EndObject() {
   // The top level is closed by SignJwt, never here.
-  if (has_members_.size() > 1) {
-    has_members_.pop_back();
-    json_.push_back('}');
+  if (has_members_.size() == 1) {
+    Fail("JWT claims close an object that was not opened");
+    return *this;
   }
+  has_members_.pop_back();
+  json_.push_back('}');
   return *this;
 }
 

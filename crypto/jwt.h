@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -40,7 +41,8 @@ absl::StatusOr<std::string> SignJwt(const SigningKey& key,
 // for an ordered_json holding the same members in the same order, without
 // building that tree (about fifty allocations fewer per token). Names are
 // written as given: callers use fixed names, each once (a repeated name
-// would make a token our verifier refuses). One writer per token.
+// would make a token our verifier refuses; a second top-level "aud" is
+// refused at signing). One writer per token.
 class JwtClaimsWriter {
  public:
   JwtClaimsWriter();
@@ -60,22 +62,26 @@ class JwtClaimsWriter {
  private:
   friend absl::StatusOr<std::string> SignJwt(const SigningKey& key,
                                              JwtClaimsWriter claims);
+  void Fail(std::string_view message);
   void Name(std::string_view name);
   void Text(std::string_view value);
 
   std::string json_;
   // Per open object, outermost first: whether a member was written in it.
-  std::vector<bool> has_members_;
-  // The top-level "aud", when it was written as a string.
+  absl::InlinedVector<bool, 4> has_members_;
+  // Whether a top-level "aud" was written (of any type), and its value when
+  // it was a string.
+  bool aud_written_ = false;
   std::optional<std::string> audience_;
-  // The first failure (a string that is not valid UTF-8).
+  // The first misuse or invalid UTF-8; SignJwt returns it.
   absl::Status status_;
 };
 
 // SignJwt for claims from a JwtClaimsWriter: the same checks (aud written as
 // a top-level string equal to key.audience(), valid UTF-8, size) and the
 // same token bytes apart from the signature. INVALID_ARGUMENT also when an
-// object was left open.
+// object was left open or closed without being opened, or aud was written
+// twice.
 absl::StatusOr<std::string> SignJwt(const SigningKey& key,
                                     JwtClaimsWriter claims);
 

@@ -247,10 +247,28 @@ TEST_F(JwtTest, WrittenClaimsAreCheckedAsTheTreeIs) {
   nested_aud.BeginObject("x").String("aud", "internal").EndObject();
   EXPECT_EQ(SignJwt(Keys().signer(), std::move(nested_aud)).status().code(),
             StatusCode::kInvalidArgument);
-  // An object left open.
+  // A second aud, whichever comes first and of whatever type.
+  JwtClaimsWriter two_auds = WrittenClaims();
+  two_auds.String("aud", "internal");
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(two_auds)).status().code(),
+            StatusCode::kInvalidArgument);
+  JwtClaimsWriter other_aud_first;
+  other_aud_first.String("aud", "other").String("aud", "internal");
+  EXPECT_EQ(
+      SignJwt(Keys().signer(), std::move(other_aud_first)).status().code(),
+      StatusCode::kInvalidArgument);
+  JwtClaimsWriter null_aud_first;
+  null_aud_first.Null("aud").String("aud", "internal");
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(null_aud_first)).status().code(),
+            StatusCode::kInvalidArgument);
+  // An object left open, or closed without being opened.
   JwtClaimsWriter open = WrittenClaims();
   open.BeginObject("extra");
   EXPECT_EQ(SignJwt(Keys().signer(), std::move(open)).status().code(),
+            StatusCode::kInvalidArgument);
+  JwtClaimsWriter closed = WrittenClaims();
+  closed.EndObject();
+  EXPECT_EQ(SignJwt(Keys().signer(), std::move(closed)).status().code(),
             StatusCode::kInvalidArgument);
   // Invalid UTF-8 in a value or a name, and an oversized token.
   EXPECT_EQ(SignJwt(Keys().signer(), WrittenClaims("internal", "\xff"))
